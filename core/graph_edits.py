@@ -1,0 +1,49 @@
+"""Edits a freeze applies on top of the source graph: replaced nodes and rewired tensors."""
+
+
+class GraphEdits(object):
+    """A set of changes for the freezer to apply while it copies nodes.
+
+    replaced: node name -> NodeDef (protos.NodeDef) written instead of the source node.
+    added: NodeDefs that do not exist in the source (written before their first consumer).
+    rewired: tensor name ("node:port", port always explicit) -> tensor name that every
+        consumer reads instead.  Control inputs ("^node") are never rewired.
+    notes: human-readable lines describing what was changed, for the freeze report.
+    """
+
+    def __init__(self):
+        self.replaced = {}
+        self.added = []
+        self.rewired = {}
+        self.notes = []
+
+    def merge(self, other):
+        """Adds another GraphEdits' changes to this one (the other wins on conflicts)."""
+        self.replaced.update(other.replaced)
+        self.added.extend(other.added)
+        self.rewired.update(other.rewired)
+        self.notes.extend(other.notes)
+        return self
+
+    def __bool__(self):
+        return bool(self.replaced or self.added or self.rewired)
+
+    __nonzero__ = __bool__
+
+
+def tensor_name(name):
+    """Normalises a tensor reference to "node:port" ("a" -> "a:0", "a:1" stays)."""
+    if name.startswith("^"):
+        return name
+    node, _, port = name.partition(":")
+    return "%s:%s" % (node, port or "0")
+
+
+def node_name(name):
+    """The node a graph input refers to: strips a leading "^" and a ":port" suffix."""
+    if name.startswith("^"):
+        name = name[1:]
+    colon = name.rfind(":")
+    if colon > 0 and name[colon + 1:].isdigit():
+        return name[:colon]
+    return name

@@ -1,0 +1,170 @@
+"""Loading MetaGraphDefs and GraphDefs (binary or text) and checking they hang together."""
+
+import logging
+import os
+
+from google.protobuf import message as pb_message
+from google.protobuf import text_format
+
+from core import protos
+from core.errors import ModelError
+from core.wire import message_spans
+
+log = logging.getLogger(__name__)
+
+_GRAPH_DEF_IN_META = 2
+_NODE_IN_GRAPH = 1
+
+
+class LoadedGraph(object):
+    """A graph as read from disk.
+
+    Attributes:
+        path: the file it came from.
+        graph_def: protos.GraphDef.
+        meta_graph: protos.MetaGraphDef, or None for a bare GraphDef.
+        data: the file's bytes when it is binary (the freezer copies nodes from them), else None.
+        graph_span: (start, end) of the serialized GraphDef inside ``data``.
+    """
+
+    def __init__(self, path, graph_def, meta_graph=None, data=None, graph_span=None):
+        self.path = path
+        self.graph_def = graph_def
+        self.meta_graph = meta_graph
+        self.data = data
+        self.graph_span = graph_span
+
+    def node_bytes(self):
+        """The serialized bytes of every node, in graph order, exactly as in the file."""
+        if self.data is None:
+            return [node.SerializeToString() for node in self.graph_def.node]
+        view = memoryview(self.data)
+        start, end = self.graph_span
+        spans = message_spans(view[start:end], _NODE_IN_GRAPH, self.path, "GraphDef")
+        if len(spans) != len(self.graph_def.node):
+            raise ModelError("node count mismatch while copying nodes (corrupt file?)", self.path)
+        return [view[start + a:start + b] for a, b in spans]
+
+    def top_level_field(self, number):
+        """Raw bytes (tag included) of GraphDef field ``number`` (library, versions), or b""."""
+        if self.data is None:
+            return _reserialized_field(self.graph_def, number)
+        from core.wire import iter_fields
+        start, end = self.graph_span
+        view = memoryview(self.data)[start:end]
+        pieces = [bytes(view[a:e]) for n, _, a, _, e in iter_fields(view) if n == number]
+        return b"".join(pieces)
+
+
+def _reserialized_field(graph_def, number):
+    copy = protos.GraphDef()
+    if number == 2 and graph_def.HasField("library"):
+        copy.library.CopyFrom(graph_def.library)
+    elif number == 4 and graph_def.HasField("versions"):
+        copy.versions.CopyFrom(graph_def.versions)
+    elif number == 3 and graph_def.version:
+        copy.version = graph_def.version
+    return copy.SerializeToString()
+
+
+def _read(path):
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except IOError as exc:
+        raise ModelError("cannot read: %s" % (exc.strerror or exc), path)
+
+
+def _looks_like_text(data):
+    head = data[:256].lstrip()
+    return bool(head) and all(32 <= b < 127 or b in (9, 10, 13) for b in bytearray(head[:64])) \
+        and head[:1].isalpha() or head[:1] == b"#"
+
+
+def load_meta_graph(path):
+    """Reads a `.meta` (binary or text MetaGraphDef).
+
+    Returns:
+        LoadedGraph with meta_graph set.
+    Raises:
+        ModelError: unreadable, truncated or not a MetaGraphDef.
+    """
+    data = _read(path)
+    meta = protos.MetaGraphDef()
+    if _looks_like_text(data):
+        _parse_text(data, meta, path, "MetaGraphDef")
+        loaded = LoadedGraph(path, meta.graph_def, meta)
+    else:
+        _parse_binary(data, meta, path, "MetaGraphDef")
+        spans = message_spans(data, _GRAPH_DEF_IN_META, path, "MetaGraphDef")
+        if len(spans) != 1:
+            raise ModelError("not a MetaGraphDef: it holds %d graphs" % len(spans), path)
+        loaded = LoadedGraph(path, meta.graph_def, meta, data, spans[0])
+    if not meta.graph_def.node:
+        raise ModelError("not a MetaGraphDef with a graph (no nodes; truncated or another kind of file?)", path)
+    check_graph(loaded.graph_def, path)
+    return loaded
+
+
+def load_graph_def(path):
+    """Reads a GraphDef (`.pb` binary or `.pbtxt` text).
+
+    Returns:
+        LoadedGraph with meta_graph None.
+    Raises:
+        ModelError: unreadable, truncated or not a GraphDef.
+    """
+    data = _read(path)
+    graph = protos.GraphDef()
+    if path.endswith(".pbtxt") or _looks_like_text(data):
+        _parse_text(data, graph, path, "GraphDef")
+        loaded = LoadedGraph(path, graph)
+    else:
+        _parse_binary(data, graph, path, "GraphDef")
+        loaded = LoadedGraph(path, graph, None, data, (0, len(data)))
+    if not graph.node:
+        raise ModelError("not a GraphDef with nodes (empty, truncated or another kind of file?)", path)
+    check_graph(graph, path)
+    return loaded
+
+
+def _parse_binary(data, message, path, what):
+    if not data:
+        raise ModelError("empty file, expected a %s" % what, path)
+    try:
+        message.ParseFromString(data)
+    except (pb_message.DecodeError, RuntimeError, ValueError) as exc:
+        raise ModelError("not a valid %s (%s; truncated or corrupt?)" % (what, exc), path)
+
+
+def _parse_text(data, message, path, what):
+    try:
+        text_format.Parse(data.decode("utf-8"), message)
+    except (UnicodeDecodeError, text_format.ParseError) as exc:
+        raise ModelError("not a valid text %s (%s)" % (what, exc), path)
+
+
+def check_graph(graph_def, path):
+    """Every input must name a node of the graph; a cut-short file usually breaks this.
+
+    Raises:
+        ModelError: naming the first dangling input and the file.
+    """
+    names = set()
+    for node in graph_def.node:
+        if not node.name or not node.op:
+            raise ModelError("a node with no %s (corrupt graph)" % ("name" if not node.name else "op"), path)
+        names.add(node.name)
+    for node in graph_def.node:
+        for inp in node.input:
+            source = inp[1:] if inp.startswith("^") else inp.split(":", 1)[0]
+            if source not in names:
+                raise ModelError("node '%s' reads '%s', which is not in the graph (truncated or corrupt?)"
+                                 % (node.name, inp), path)
+
+
+def load_any(path):
+    """Loads a `.meta` as a meta graph and anything else as a GraphDef."""
+    if os.path.basename(path).endswith(".meta"):
+        return load_meta_graph(path)
+    return load_graph_def(path)

@@ -1,0 +1,221 @@
+"""Deciding what a path the user gave is: checkpoint files, a state file, a folder or a graph."""
+
+import logging
+import os
+import re
+
+from google.protobuf import text_format
+
+from core import protos
+from core.errors import ModelError
+
+log = logging.getLogger(__name__)
+
+_DATA_RE = re.compile(r"^(.*)\.data-\d{5}-of-\d{5}$")
+GRAPH_EXTENSIONS = (".pb", ".pbtxt", ".graphdef")
+SUPPORTED = ".meta, .index, .data-*, the 'checkpoint' file, .pb, .pbtxt or a folder"
+
+CHECKPOINT = "checkpoint"   # meta graph + checkpoint: can be inspected and frozen
+META_ONLY = "meta"          # meta graph without a checkpoint: can be inspected
+GRAPH = "graph"             # a GraphDef (.pb/.pbtxt): can be inspected and pruned
+
+
+class ModelLocation(object):
+    """Where the pieces of one model are on disk.
+
+    Attributes:
+        kind: CHECKPOINT, META_ONLY or GRAPH.
+        path: the path the user gave.
+        meta_path: the `.meta` file, or None.
+        prefix: the checkpoint prefix (`.../model.ckpt`), or None.
+        graph_path: the GraphDef file for GRAPH, or None.
+        notes: sentences about choices made (which of several checkpoints, missing pieces).
+    """
+
+    def __init__(self, kind, path, meta_path=None, prefix=None, graph_path=None, notes=None):
+        self.kind = kind
+        self.path = path
+        self.meta_path = meta_path
+        self.prefix = prefix
+        self.graph_path = graph_path
+        self.notes = list(notes or [])
+
+    @property
+    def model_file(self):
+        """The file the graph is read from."""
+        return self.meta_path or self.graph_path
+
+    @property
+    def folder(self):
+        return os.path.dirname(os.path.abspath(self.model_file or self.prefix or self.path))
+
+    def __repr__(self):
+        return "ModelLocation(%s, meta=%r, prefix=%r, graph=%r)" % (
+            self.kind, self.meta_path, self.prefix, self.graph_path)
+
+
+def has_checkpoint(prefix):
+    """True when ``prefix`` names a V2 (`.index`) or V1 (single file) checkpoint."""
+    return os.path.isfile(prefix + ".index") or (
+        os.path.isfile(prefix) and not prefix.endswith((".meta",) + GRAPH_EXTENSIONS))
+
+
+def locate(path):
+    """Finds the model a path refers to.
+
+    Args:
+        path: a `.meta`, `.index`, `.data-*` shard, checkpoint prefix, `checkpoint`
+            state file, `.pb`/`.pbtxt` GraphDef, or a folder holding any of these.
+    Returns:
+        ModelLocation.
+    Raises:
+        ModelError: nothing usable there, naming the path.
+    """
+    path = os.path.expanduser(path)
+    if os.path.isdir(path):
+        return _locate_in_folder(path)
+    name = os.path.basename(path)
+    if not os.path.exists(path):
+        if os.path.isfile(path + ".index") or os.path.isfile(path + ".meta"):
+            return _from_prefix(path, path)
+        raise ModelError("no such file or folder", path)
+    if name == "checkpoint":
+        return _from_state_file(path, path)
+    if name.endswith(".meta"):
+        return _from_prefix(path[:-len(".meta")], path)
+    if name.endswith(".index"):
+        return _from_prefix(path[:-len(".index")], path)
+    match = _DATA_RE.match(path)
+    if match:
+        return _from_prefix(match.group(1), path)
+    if name.endswith(GRAPH_EXTENSIONS):
+        if name == "saved_model.pb":
+            return _saved_model(path)
+        return ModelLocation(GRAPH, path, graph_path=path)
+    if os.path.isfile(path + ".meta") or os.path.isfile(path + ".index"):
+        return _from_prefix(path, path)
+    raise ModelError("not a TensorFlow model file (expected %s)" % SUPPORTED, path)
+
+
+def _saved_model(path):
+    folder = os.path.dirname(os.path.abspath(path))
+    prefix = os.path.join(folder, "variables", "variables")
+    raise ModelError(
+        "this is a SavedModel, not a checkpoint: open its variables with the meta graph "
+        "(export one with tf.train.export_meta_graph), or freeze it in TensorFlow; "
+        "its checkpoint is %s" % prefix, path)
+
+
+def _from_prefix(prefix, given):
+    meta = prefix + ".meta"
+    notes = []
+    if not os.path.isfile(meta):
+        meta = _sibling_meta(prefix, notes)
+    if meta is None:
+        raise ModelError("no .meta graph beside this checkpoint (looked for %s.meta): the graph "
+                         "is needed to inspect or freeze it" % os.path.basename(prefix), given)
+    if has_checkpoint(prefix):
+        return ModelLocation(CHECKPOINT, given, meta_path=meta, prefix=prefix, notes=notes)
+    notes.append("no checkpoint beside %s: it can be inspected but not frozen"
+                 % os.path.basename(meta))
+    return ModelLocation(META_ONLY, given, meta_path=meta, notes=notes)
+
+
+def _sibling_meta(prefix, notes):
+    """A checkpoint saved with write_meta_graph=False uses the newest .meta in its folder."""
+    folder = os.path.dirname(os.path.abspath(prefix))
+    metas = [os.path.join(folder, n) for n in os.listdir(folder) if n.endswith(".meta")]
+    if not metas:
+        return None
+    metas.sort(key=os.path.getmtime)
+    chosen = metas[-1]
+    notes.append("using the graph in %s for checkpoint %s" % (os.path.basename(chosen),
+                                                              os.path.basename(prefix)))
+    return chosen
+
+
+def read_state_file(path):
+    """Parses a `checkpoint` state file.
+
+    Returns:
+        protos.CheckpointState.
+    Raises:
+        ModelError: the file is not a checkpoint state text proto.
+    """
+    try:
+        with open(path, "rb") as handle:
+            text = handle.read().decode("utf-8")
+        return text_format.Parse(text, protos.CheckpointState())
+    except (UnicodeDecodeError, text_format.ParseError) as exc:
+        raise ModelError("not a checkpoint state file (%s)" % exc, path)
+    except IOError as exc:
+        raise ModelError("cannot read: %s" % exc.strerror, path)
+
+
+def _state_candidates(state_path):
+    """Prefixes a state file names, newest first, resolved by base name beside it."""
+    state = read_state_file(state_path)
+    folder = os.path.dirname(os.path.abspath(state_path))
+    named = list(state.all_model_checkpoint_paths)
+    if state.model_checkpoint_path:
+        named.append(state.model_checkpoint_path)
+    result = []
+    for recorded in reversed(named):
+        base = re.split(r"[\\/]", recorded)[-1]
+        prefix = os.path.join(folder, base)
+        if prefix not in result:
+            result.append(prefix)
+    return state, result
+
+
+def _from_state_file(state_path, given):
+    state, prefixes = _state_candidates(state_path)
+    for prefix in prefixes:
+        if has_checkpoint(prefix):
+            location = _from_prefix(prefix, given)
+            recorded = state.model_checkpoint_path
+            if os.path.basename(prefix) != re.split(r"[\\/]", recorded)[-1]:
+                location.notes.append("the newest checkpoint %s is missing; using %s"
+                                      % (recorded, os.path.basename(prefix)))
+            elif recorded != prefix:
+                location.notes.append("state file names %s; using %s beside it"
+                                      % (recorded, prefix))
+            return location
+    raise ModelError("the checkpoint it names (%s) is not in this folder"
+                     % (state.model_checkpoint_path or "nothing"), state_path)
+
+
+def _locate_in_folder(folder):
+    state_path = os.path.join(folder, "checkpoint")
+    if os.path.isfile(state_path):
+        try:
+            return _from_state_file(state_path, folder)
+        except ModelError as exc:
+            log.info("state file not usable, scanning the folder: %s", exc)
+    names = sorted(os.listdir(folder))
+    indexes = [os.path.join(folder, n[:-len(".index")]) for n in names if n.endswith(".index")]
+    indexes = [p for p in indexes if os.path.isfile(p + ".meta")] or indexes
+    if indexes:
+        indexes.sort(key=lambda p: os.path.getmtime(p + ".index"))
+        location = _from_prefix(indexes[-1], folder)
+        if len(indexes) > 1:
+            location.notes.append("%d checkpoints in the folder; using the newest, %s"
+                                  % (len(indexes), os.path.basename(indexes[-1])))
+        return location
+    metas = [os.path.join(folder, n) for n in names if n.endswith(".meta")]
+    if metas:
+        metas.sort(key=os.path.getmtime)
+        return _from_prefix(metas[-1][:-len(".meta")], folder)
+    graphs = [os.path.join(folder, n) for n in names
+              if n.endswith(GRAPH_EXTENSIONS) and n != "saved_model.pb"]
+    if graphs:
+        graphs.sort(key=os.path.getmtime)
+        location = ModelLocation(GRAPH, folder, graph_path=graphs[-1])
+        if len(graphs) > 1:
+            location.notes.append("%d graphs in the folder; using the newest, %s"
+                                  % (len(graphs), os.path.basename(graphs[-1])))
+        return location
+    if "saved_model.pb" in names:
+        return _saved_model(os.path.join(folder, "saved_model.pb"))
+    raise ModelError("no TensorFlow model in this folder (looked for a checkpoint state file, "
+                     "*.index, *.meta, *.pb and *.pbtxt)", folder)

@@ -1,0 +1,1 @@
+"""Tests for tf1freeze: core (no Qt) and gui (pytest-qt, offscreen)."""

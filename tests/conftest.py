@@ -1,0 +1,63 @@
+"""Shared test fixtures: the TF 1.4-written checkpoints, TensorFlow (lazily), temporary copies."""
+
+import json
+import os
+import shutil
+import sys
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+FIXTURES = os.path.join(ROOT, "tests", "fixtures", "tf1.4")
+FIXTURE_NAMES = sorted(n for n in os.listdir(FIXTURES) if os.path.isdir(os.path.join(FIXTURES, n)))
+
+
+class Fixture(object):
+    """A TF 1.4-written checkpoint folder with its spec and recorded inputs/outputs."""
+
+    def __init__(self, name, folder=None):
+        self.name = name
+        self.folder = folder or os.path.join(FIXTURES, name)
+        with open(os.path.join(self.folder, "spec.json")) as handle:
+            self.spec = json.load(handle)
+        self.outputs = list(self.spec["outputs"])
+        self.prefix = os.path.join(self.folder, self.spec.get("prefix", "model.ckpt"))
+        self.meta = self.prefix + ".meta"
+        self.reference = os.path.join(self.folder, "reference.pb")
+        data = np.load(os.path.join(self.folder, "io.npz"))
+        self.feeds = dict((k[3:], data[k]) for k in data.files if k.startswith("in:"))
+        self.expected = dict((k[4:], data[k]) for k in data.files if k.startswith("out:"))
+
+    @property
+    def has_reference(self):
+        return os.path.isfile(self.reference)
+
+
+def load_fixture(name):
+    return Fixture(name)
+
+
+def copy_fixture(name, destination):
+    """Copies a fixture folder (to damage or to write beside) and returns it as a Fixture."""
+    target = os.path.join(str(destination), name)
+    shutil.copytree(os.path.join(FIXTURES, name), target)
+    return Fixture(name, target)
+
+
+@pytest.fixture(params=FIXTURE_NAMES)
+def tf14_fixture(request):
+    return load_fixture(request.param)
+
+
+@pytest.fixture(scope="session")
+def tf():
+    """TensorFlow's v1 API (tf.compat.v1 on 2.x, tf on 1.4)."""
+    from tests.tf_runtime import tf1
+    return tf1()

@@ -1,0 +1,110 @@
+"""`main.py inspect PATH [--json]`: inputs, training switches, candidate outputs, variables, summary."""
+
+import json
+import sys
+
+from core.graph_writer import human_size
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        "inspect", help="show a model's inputs, likely outputs and variables",
+        description="Show the inputs, training switches, ranked candidate outputs, variables "
+                    "and a summary of a TensorFlow 1.x model.")
+    parser.add_argument("path", metavar="PATH", help="checkpoint file, folder, .meta or .pb")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    parser.add_argument("--top", type=int, default=10, metavar="N",
+                        help="how many candidate outputs to list in text mode (default 10)")
+    parser.set_defaults(run=run)
+    return parser
+
+
+def _plain(value):
+    """Namedtuples and simple objects -> JSON-ready dicts and lists."""
+    if hasattr(value, "_asdict"):
+        return dict((k, _plain(v)) for k, v in value._asdict().items())
+    if isinstance(value, dict):
+        return dict((str(k), _plain(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if hasattr(value, "__dict__"):
+        return dict((k, _plain(v)) for k, v in vars(value).items() if not k.startswith("_"))
+    return str(value)
+
+
+def collect(model):
+    """Everything `inspect` shows, as plain data."""
+    from core.variables import list_variables
+    analysis = model.analysis()
+    variables = list_variables(model.graph_def, model.meta_graph, model.checkpoint)
+    variable_bytes = dict((v.name, v.nbytes) for v in variables if v.nbytes is not None)
+    location = model.location
+    return {
+        "model": {"name": location.path, "kind": location.kind, "graph": location.model_file,
+                  "checkpoint": location.prefix, "nodes": len(model.graph_def.node),
+                  "notes": list(location.notes)},
+        "inputs": _plain(analysis.inputs),
+        "training_switches": _plain(analysis.training_switches),
+        "candidates": _plain(analysis.candidates),
+        "variables": _plain(variables),
+        "summary": _plain(analysis.summary(variable_bytes=variable_bytes)),
+    }
+
+
+def _shape_text(shape):
+    if shape is None:
+        return "?"
+    return "[%s]" % ",".join("?" if d is None or d < 0 else str(d) for d in shape)
+
+
+def run(args):
+    from core.model import open_model
+    with open_model(args.path) as model:
+        info = collect(model)
+    if args.json:
+        json.dump(info, sys.stdout, indent=1, sort_keys=False)
+        sys.stdout.write("\n")
+        return 0
+    out = sys.stdout
+    meta = info["model"]
+    out.write("%s (%s): %d nodes, graph %s\n" % (meta["name"], meta["kind"], meta["nodes"], meta["graph"]))
+    if meta["checkpoint"]:
+        out.write("checkpoint: %s\n" % meta["checkpoint"])
+    for note in meta["notes"]:
+        out.write("note: %s\n" % note)
+    out.write("\nInputs:\n")
+    for item in info["inputs"] or []:
+        out.write("  %-40s %-8s %s\n" % (item["name"], item.get("dtype", ""), _shape_text(item.get("shape"))))
+    if not info["inputs"]:
+        out.write("  (none)\n")
+    if info["training_switches"]:
+        out.write("\nTraining switches:\n")
+        for item in info["training_switches"]:
+            out.write("  %-40s %-8s default %r\n" % (item["name"], item.get("dtype", ""), item.get("default")))
+    out.write("\nCandidate outputs (best first):\n")
+    for rank, item in enumerate(info["candidates"][:args.top], 1):
+        out.write("  %2d. %-40s %-10s %s\n" % (rank, item["name"], item.get("op", ""),
+                                                "; ".join(item.get("reasons") or [])))
+    if len(info["candidates"]) > args.top:
+        out.write("  ... %d more (--top N or --json)\n" % (len(info["candidates"]) - args.top))
+    out.write("\nVariables:\n")
+    for item in info["variables"]:
+        size = human_size(item["nbytes"]) if item.get("nbytes") is not None else "not in checkpoint"
+        key = "" if item["key"] == item["name"] else "  key '%s'" % item["key"]
+        out.write("  %-40s %-8s %-14s %s%s\n" % (item["name"], item["dtype"], _shape_text(item["shape"]),
+                                                 size, key))
+    if not info["variables"]:
+        out.write("  (none)\n")
+    summary = info["summary"]
+    if isinstance(summary, dict):
+        out.write("\nSummary:\n")
+        for key, value in summary.items():
+            if isinstance(value, (list, dict)):
+                value = ", ".join("%s %s" % tuple(v) if isinstance(v, (list, tuple)) and len(v) == 2 else str(v)
+                                  for v in (value.items() if isinstance(value, dict) else value)[:12])
+            out.write("  %s: %s\n" % (key, value))
+    return 0

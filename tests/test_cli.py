@@ -1,0 +1,228 @@
+"""The command line as scripts use it: `main.py inspect/freeze` run as a subprocess."""
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from core import protos
+from tests.conftest import ROOT, copy_fixture, load_fixture
+from tests.tf_runtime import assert_close, run_frozen
+
+MAIN = os.path.join(ROOT, "main.py")
+
+
+def run_main(*args, **kwargs):
+    env = dict(os.environ)
+    env["PYTHONIOENCODING"] = "utf-8"
+    result = subprocess.run([sys.executable, MAIN] + [str(a) for a in args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, cwd=kwargs.get("cwd", ROOT), env=env, timeout=300)
+    return result.returncode, result.stdout.decode("utf-8"), result.stderr.decode("utf-8")
+
+
+def digest_tree(folder):
+    digests = {}
+    for base, _, files in os.walk(str(folder)):
+        for name in files:
+            path = os.path.join(base, name)
+            with open(path, "rb") as handle:
+                digests[os.path.relpath(path, str(folder))] = hashlib.sha256(handle.read()).hexdigest()
+    return digests
+
+
+def test_inspect_json_has_the_documented_keys():
+    code, out, err = run_main("inspect", load_fixture("mlp").folder, "--json")
+    assert code == 0, err
+    info = json.loads(out)
+    for key in ("inputs", "variables", "candidates", "summary"):
+        assert key in info
+    for key in ("inputs", "variables", "candidates"):
+        assert info[key] and all("name" in item for item in info[key])
+    assert [i["name"] for i in info["inputs"]] == ["input"]
+    assert info["inputs"][0]["dtype"] == "float32"
+    assert info["candidates"][0]["name"] == "output/BiasAdd"
+    variables = dict((v["name"], v) for v in info["variables"])
+    assert variables["dense/kernel"]["shape"] == [784, 128]
+    assert variables["dense/kernel"]["key"] == "dense/kernel"
+    assert info["model"]["nodes"] == 285
+
+
+def test_inspect_text_shows_inputs_candidates_and_variables():
+    code, out, err = run_main("inspect", load_fixture("custom_saver_keys").meta)
+    assert code == 0, err
+    assert "Inputs:" in out and "Candidate outputs" in out and "Variables:" in out
+    assert "285" not in out.splitlines()[0]
+    assert "key '" in out  # checkpoint keys differ from variable names here
+
+
+def test_freeze_writes_default_destination_and_runs(tmp_path):
+    fixture = copy_fixture("mlp", tmp_path)
+    code, out, err = run_main("freeze", fixture.prefix + ".index", "--outputs", "output/BiasAdd")
+    assert code == 0, err
+    destination = os.path.join(fixture.folder, "frozen_model.pb")
+    assert "285 -> 14" in out
+    with open(destination, "rb") as handle:
+        values = run_frozen(handle.read(), fixture.feeds, fixture.outputs)
+    assert_close(values["output/BiasAdd"], fixture.expected["output/BiasAdd"])
+
+
+@pytest.mark.parametrize("entry", ["folder", "meta", "index", "data", "state", "prefix"])
+def test_freeze_from_any_file_of_the_checkpoint(tmp_path, entry):
+    fixture = copy_fixture("dtypes", tmp_path)
+    path = {"folder": fixture.folder, "meta": fixture.meta, "index": fixture.prefix + ".index",
+            "data": fixture.prefix + ".data-00000-of-00001",
+            "state": os.path.join(fixture.folder, "checkpoint"), "prefix": fixture.prefix}[entry]
+    destination = tmp_path / "out.pb"
+    code, _, err = run_main("freeze", path, "--outputs", ",".join(fixture.outputs), "-o", destination)
+    assert code == 0, err
+    values = run_frozen(destination.read_bytes(), fixture.feeds, fixture.outputs)
+    for name in fixture.outputs:
+        assert_close(values[name], fixture.expected[name])
+
+
+def test_non_ascii_and_spaces_in_paths(tmp_path):
+    folder = tmp_path / "mödel dir ü"
+    folder.mkdir()
+    fixture = copy_fixture("cnn_bn", folder)
+    destination = folder / "frozen grâph.pb"
+    code, _, err = run_main("freeze", fixture.folder, "--outputs", "probs", "-o", destination)
+    assert code == 0, err
+    values = run_frozen(destination.read_bytes(), fixture.feeds, ["probs"])
+    assert_close(values["probs"], fixture.expected["probs"])
+
+
+def test_usage_errors_exit_2():
+    code, _, err = run_main("freeze", load_fixture("mlp").folder)
+    assert code == 2 and "--outputs" in err
+    code, _, _ = run_main("inspect")
+    assert code == 2
+    code, _, _ = run_main("frobnicate", "x")
+    assert code == 2
+
+
+def _truncate(path, keep=0.5):
+    with open(path, "rb") as handle:
+        data = handle.read()
+    with open(path, "wb") as handle:
+        handle.write(data[:int(len(data) * keep)])
+
+
+def _garble(path):
+    size = os.path.getsize(path)
+    with open(path, "wb") as handle:
+        handle.write(bytes(bytearray((i * 131 + 7) % 251 for i in range(size))))
+
+
+def _flip(path, at=0.5):
+    with open(path, "r+b") as handle:
+        data = bytearray(handle.read())
+        position = int(len(data) * at)
+        data[position] ^= 0x5A
+        handle.seek(0)
+        handle.write(bytes(data))
+
+
+DATA = "model.ckpt.data-00000-of-00001"
+BAD_INPUTS = {
+    # case: (damage(fixture folder), file name the message must mention, words in the message)
+    "truncated meta": (lambda f: _truncate(os.path.join(f, "model.ckpt.meta")), "model.ckpt.meta", ""),
+    "garbled meta": (lambda f: _garble(os.path.join(f, "model.ckpt.meta")), "model.ckpt.meta", ""),
+    "truncated index": (lambda f: _truncate(os.path.join(f, "model.ckpt.index")), "model.ckpt.index", ""),
+    "garbled index": (lambda f: _garble(os.path.join(f, "model.ckpt.index")), "model.ckpt.index", ""),
+    "truncated data": (lambda f: _truncate(os.path.join(f, DATA)), DATA, "truncated"),
+    "crc mismatch": (lambda f: _flip(os.path.join(f, DATA)), DATA, "crc"),
+    "missing shard": (lambda f: os.remove(os.path.join(f, DATA)), DATA, ""),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_input_gives_one_error_line_and_writes_nothing(tmp_path, case):
+    damage, mentioned, words = BAD_INPUTS[case]
+    fixture = copy_fixture("mlp", tmp_path)
+    damage(fixture.folder)
+    before = digest_tree(fixture.folder)
+    destination = tmp_path / "out.pb"
+    code, out, err = run_main("freeze", fixture.folder, "--outputs", "output/BiasAdd", "-o", destination)
+    assert code == 1, (out, err)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    assert mentioned in lines[0]
+    assert words.lower() in lines[0].lower()
+    assert "Traceback" not in err
+    assert not destination.exists()
+    assert os.listdir(str(tmp_path)) == ["mlp"]
+    assert digest_tree(fixture.folder) == before
+
+
+def test_checkpoint_of_another_model(tmp_path):
+    fixture = copy_fixture("cnn_bn", tmp_path)
+    other = load_fixture("mlp")
+    for suffix in (".index", ".data-00000-of-00001"):
+        shutil.copy(other.prefix + suffix, fixture.prefix + suffix)
+    code, _, err = run_main("freeze", fixture.folder, "--outputs", "probs", "-o", tmp_path / "out.pb")
+    assert code == 1
+    assert err.startswith("error: ") and "model.ckpt.index" in err and "has no tensor" in err
+    assert not (tmp_path / "out.pb").exists()
+
+
+def test_unknown_output_suggests_names(tmp_path):
+    code, _, err = run_main("freeze", load_fixture("mlp").folder, "--outputs", "output/Biasadd",
+                            "-o", tmp_path / "out.pb")
+    assert code == 1
+    assert "output/Biasadd" in err and "did you mean 'output/BiasAdd'" in err
+    assert not (tmp_path / "out.pb").exists()
+
+
+@pytest.mark.parametrize("destination", ["missing-folder/out.pb", "/proc/out.pb"])
+def test_unwritable_destination(tmp_path, destination):
+    if not destination.startswith("/"):
+        destination = str(tmp_path / destination)
+    code, _, err = run_main("freeze", load_fixture("mlp").folder, "--outputs", "output/BiasAdd",
+                            "-o", destination)
+    assert code == 1 and err.startswith("error: ") and len(err.strip().splitlines()) == 1
+    assert os.path.dirname(destination) in err
+    assert not os.path.exists(destination)
+
+
+def test_never_writes_over_an_input_file(tmp_path):
+    fixture = copy_fixture("mlp", tmp_path)
+    before = digest_tree(fixture.folder)
+    code, _, err = run_main("freeze", fixture.folder, "--outputs", "output/BiasAdd", "-o", fixture.meta)
+    assert code == 1 and "input files" in err
+    assert digest_tree(fixture.folder) == before
+
+
+def test_empty_folder(tmp_path):
+    code, _, err = run_main("inspect", tmp_path)
+    assert code == 1 and str(tmp_path) in err and "no TensorFlow model" in err
+
+
+def test_meta_without_checkpoint_can_be_inspected_not_frozen(tmp_path):
+    fixture = load_fixture("mlp")
+    shutil.copy(fixture.meta, str(tmp_path / "model.ckpt.meta"))
+    code, out, err = run_main("inspect", tmp_path / "model.ckpt.meta")
+    assert code == 0, err
+    assert "not be frozen" in out or "not frozen" in out
+    code, _, err = run_main("freeze", tmp_path / "model.ckpt.meta", "--outputs", "output/BiasAdd",
+                            "-o", tmp_path / "out.pb")
+    assert code == 1 and "no checkpoint" in err
+    assert not (tmp_path / "out.pb").exists()
+
+
+def test_frozen_pb_can_be_inspected_and_pruned(tmp_path):
+    fixture = load_fixture("multi_head")
+    code, out, err = run_main("inspect", fixture.reference, "--json")
+    assert code == 0, err
+    names = [c["name"] for c in json.loads(out)["candidates"]]
+    assert set(names[:3]) == set(fixture.outputs)
+    code, _, err = run_main("freeze", fixture.reference, "--outputs", "model/heads/class_probs",
+                            "-o", tmp_path / "pruned.pb")
+    assert code == 0, err
+    pruned = protos.GraphDef.FromString((tmp_path / "pruned.pb").read_bytes())
+    assert "model/heads/regression/Sigmoid" not in [n.name for n in pruned.node]
+    values = run_frozen((tmp_path / "pruned.pb").read_bytes(), fixture.feeds, ["model/heads/class_probs"])
+    assert_close(values["model/heads/class_probs"], fixture.expected["model/heads/class_probs"])

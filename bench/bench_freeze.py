@@ -5,7 +5,8 @@ about an 800 MB checkpoint — and a deep one of more than 20k nodes, then freez
 both tools in fresh subprocesses and prints wall time and peak RSS with their ratios.
 
 Usage: python bench/bench_freeze.py [--models wide,deep] [--tf-python PYTHON] [--repeat N]
-The TF side runs under --tf-python (default: this interpreter; it needs TensorFlow).
+The models are built and frozen by TensorFlow under --tf-python (default: this interpreter),
+e.g. the TF 1.4.0 stack's Python 3.6; our freezer runs under --python (default: this one).
 """
 
 import argparse
@@ -104,7 +105,9 @@ def _run_json(argv):
 
 
 def build(kind, tf_python):
-    folder = os.path.join(CACHE, kind)
+    tag = subprocess.check_output([tf_python, "-c", "import tensorflow as tf; print(tf.__version__)"],
+                                  stderr=subprocess.DEVNULL).decode().strip()
+    folder = os.path.join(CACHE, "%s-tf%s" % (kind, tag))
     if os.path.isfile(os.path.join(folder, "info.json")):
         return folder
     if os.path.isdir(folder):

@@ -10,6 +10,7 @@ except for the rewrites listed in ``NodePlan.reason``.
 import collections
 import difflib
 import logging
+import time
 
 from core import protos
 from core.errors import ModelError
@@ -447,5 +448,6 @@ def freeze(model, outputs, destination, keep_devices=False, edits=None, progress
         Cancelled: when ``cancel`` said so.
     """
     from core.graph_writer import write_plan
+    started = time.time()
     plan = plan_freeze(model, outputs, keep_devices=keep_devices, edits=edits, cancel=cancel)
-    return write_plan(plan, destination, progress=progress, cancel=cancel)
+    return write_plan(plan, destination, progress=progress, cancel=cancel, started=started)

@@ -131,7 +131,7 @@ def check_destination(destination, input_files):
         raise ModelError("folder is not writable", folder)
 
 
-def write_plan(plan, destination, progress=None, cancel=None):
+def write_plan(plan, destination, progress=None, cancel=None, started=None):
     """Writes the frozen graph: to a temporary file beside ``destination``, then renamed.
 
     Args:
@@ -139,13 +139,14 @@ def write_plan(plan, destination, progress=None, cancel=None):
         destination: the `.pb` path.
         progress: optional callable(done_bytes, total_bytes, message).
         cancel: optional callable returning True to stop (nothing is left behind).
+        started: time.time() when the whole freeze began (for the report), default now.
     Returns:
         FreezeReport.
     Raises:
         ModelError: too large for protobuf, unwritable destination, checkpoint errors.
         Cancelled: when ``cancel`` said so.
     """
-    started = time.time()
+    started = time.time() if started is None else started
     destination = os.path.abspath(destination)
     check_destination(destination, plan.model.input_files())
     pieces = _pieces(plan)

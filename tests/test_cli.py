@@ -117,11 +117,12 @@ def _garble(path):
         handle.write(bytes(bytearray((i * 131 + 7) % 251 for i in range(size))))
 
 
-def _flip(path, at=0.5):
+def _flip(path):
+    """Flips one byte in every tenth of the file, so every large tensor is hit."""
     with open(path, "r+b") as handle:
         data = bytearray(handle.read())
-        position = int(len(data) * at)
-        data[position] ^= 0x5A
+        for tenth in range(1, 10):
+            data[len(data) * tenth // 10] ^= 0x5A
         handle.seek(0)
         handle.write(bytes(data))
 

@@ -37,6 +37,8 @@ _STATEFUL_OPS = frozenset(["CountUpTo", "IsVariableInitialized", "VarIsInitializ
                            "DestroyResourceOp", "TemporaryVariable", "DestroyTemporaryVariable",
                            "StridedSliceAssign", "ResourceStridedSliceAssign", "RefSelect",
                            "ResourceCountUpTo", "VariableShape"])
+_REWRITTEN = frozenset(REF_OP_RENAMES) | frozenset(ASSIGN_RENAMES) | RESOURCE_WRITES | frozenset(
+    ["ReadVariableOp", "ResourceGather"])
 DT_RESOURCE = 20
 MAX_GRAPH_BYTES = (1 << 31) - 1
 
@@ -194,7 +196,7 @@ def plan_freeze(model, outputs, keep_devices=False, edits=None, cancel=None):
     for leftovers in new_nodes.values():
         for extra in leftovers:
             plans.append(NodePlan(extra.name, "new", _finish_new(extra, keep, keep_devices), reason="added"))
-    tail = b"".join(model.graph.top_level_field(number) for number in (2, 3, 4))
+    tail = model.graph.tail_fields()
     notes = list(edits.notes)
     return FreezePlan(model, outputs, plans, tail, len(graph_def.node), notes)
 
@@ -340,6 +342,9 @@ def _type_attr(dtype):
 
 def _plan_node(node, data, edits, keep, keep_devices, resource_dtype, variables):
     """Copies a kept node, applying only the rewrites freezing requires."""
+    if (node.op not in _REWRITTEN and node.name not in edits.replaced and node.name not in resource_dtype
+            and (keep_devices or not node.device) and "_class" not in node.attr and not edits.rewired):
+        return NodePlan(node.name, "copy", data)
     if node.name in edits.replaced:
         raw = RawNode(edits.replaced[node.name].SerializeToString())
         reasons = ["replaced (inference mode)"]

@@ -8,7 +8,7 @@ from google.protobuf import text_format
 
 from core import protos
 from core.errors import ModelError
-from core.wire import message_spans
+from core.wire import iter_fields, message_spans
 
 log = logging.getLogger(__name__)
 
@@ -34,26 +34,37 @@ class LoadedGraph(object):
         self.data = data
         self.graph_span = graph_span
 
+    def _scan(self):
+        """One pass over the GraphDef's fields: node spans and the raw tail fields."""
+        if getattr(self, "_scanned", None) is None:
+            start, end = self.graph_span
+            view = memoryview(self.data)[start:end]
+            spans = []
+            tail = dict((number, []) for number in (2, 3, 4))
+            try:
+                for number, wire_type, field_start, value_start, value_end in iter_fields(view):
+                    if number == _NODE_IN_GRAPH and wire_type == 2:
+                        spans.append(view[value_start:value_end])
+                    elif number in tail:
+                        tail[number].append(bytes(view[field_start:value_end]))
+            except ValueError as exc:
+                raise ModelError("not a valid GraphDef (%s; truncated or corrupt?)" % exc, self.path)
+            if len(spans) != len(self.graph_def.node):
+                raise ModelError("node count mismatch while copying nodes (corrupt file?)", self.path)
+            self._scanned = (spans, b"".join(b"".join(tail[n]) for n in (2, 3, 4)))
+        return self._scanned
+
     def node_bytes(self):
         """The serialized bytes of every node, in graph order, exactly as in the file."""
         if self.data is None:
             return [node.SerializeToString() for node in self.graph_def.node]
-        view = memoryview(self.data)
-        start, end = self.graph_span
-        spans = message_spans(view[start:end], _NODE_IN_GRAPH, self.path, "GraphDef")
-        if len(spans) != len(self.graph_def.node):
-            raise ModelError("node count mismatch while copying nodes (corrupt file?)", self.path)
-        return [view[start + a:start + b] for a, b in spans]
+        return self._scan()[0]
 
-    def top_level_field(self, number):
-        """Raw bytes (tag included) of GraphDef field ``number`` (library, versions), or b""."""
+    def tail_fields(self):
+        """Raw bytes (tags included) of the GraphDef's library, version and versions fields."""
         if self.data is None:
-            return _reserialized_field(self.graph_def, number)
-        from core.wire import iter_fields
-        start, end = self.graph_span
-        view = memoryview(self.data)[start:end]
-        pieces = [bytes(view[a:e]) for n, _, a, _, e in iter_fields(view) if n == number]
-        return b"".join(pieces)
+            return b"".join(_reserialized_field(self.graph_def, number) for number in (2, 3, 4))
+        return self._scan()[1]
 
 
 def _reserialized_field(graph_def, number):

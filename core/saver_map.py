@@ -66,6 +66,14 @@ def variable_sources(graph_def):
     """
     nodes = dict((n.name, n) for n in graph_def.node)
     sources = {}
+    strings = {}
+
+    def string_values(name):
+        # TF >= 1.5 restores every variable from one RestoreV2: decode its lists once.
+        if name not in strings:
+            strings[name] = _string_values(nodes.get(name))
+        return strings[name]
+
     for node in graph_def.node:
         if node.op not in _ASSIGN_OPS or len(node.input) < 2:
             continue
@@ -80,12 +88,12 @@ def variable_sources(graph_def):
         if source is None or source.op not in _RESTORE_OPS:
             continue
         port = int(value.rsplit(":", 1)[1]) if ":" in value else 0
-        names = _string_values(nodes.get(node_name(source.input[1])))
+        names = string_values(node_name(source.input[1]))
         if not names:
             continue
         specs = None
         if len(source.input) > 2:
-            specs = _string_values(nodes.get(node_name(source.input[2])))
+            specs = string_values(node_name(source.input[2]))
         index = port if len(names) > 1 else 0
         if index >= len(names):
             continue

@@ -1,0 +1,94 @@
+"""Graph insight in one call: roles, real inputs, training switches, ranked outputs, tree, search."""
+
+import logging
+import time
+
+from core.candidates import rank_candidates
+from core.graph_model import GraphModel
+from core.node_details import node_details
+from core.roles import assign_roles
+from core.scope_tree import ScopeTree
+from core.search import search as search_names
+from core.summary import summarize
+from core.training_switches import find_training_switches
+
+log = logging.getLogger(__name__)
+
+
+class InputInfo(object):
+    """A real input: name, dtype, shape (list, -1 unknown, or None), consumers_count, role."""
+
+    __slots__ = ("name", "dtype", "shape", "consumers_count", "role")
+
+    def __init__(self, name, dtype, shape, consumers_count, role):
+        self.name = name
+        self.dtype = dtype
+        self.shape = shape
+        self.consumers_count = consumers_count
+        self.role = role
+
+    def _asdict(self):
+        return dict((k, getattr(self, k)) for k in self.__slots__)
+
+
+class GraphAnalysis(object):
+    """Everything the window and `inspect` show about a graph."""
+
+    def __init__(self, graph_def, meta_graph=None, progress=None):
+        started = time.time()
+        self.graph = GraphModel(graph_def)
+        if progress is not None:
+            progress("finding roles")
+        self.training_switches = find_training_switches(graph_def)
+        self._roles = assign_roles(self.graph, meta_graph, [s.name for s in self.training_switches])
+        self.roles = dict(zip(self.graph.names, self._roles.role))
+        self.inputs = [self._input_info(i) for i in self._roles.inputs]
+        self.labels = [self.graph.names[i] for i in self._roles.labels]
+        if progress is not None:
+            progress("ranking outputs")
+        self.candidates = rank_candidates(self.graph, self._roles)
+        self._tree = None
+        self._lowered = None
+        log.info("analysed %d nodes in %.2fs", len(self.graph), time.time() - started)
+
+    def _input_info(self, i):
+        from core import protos
+        from core.candidates import output_shapes
+        node = self.graph.graph_def.node[i]
+        shape = None
+        if "shape" in node.attr and not node.attr["shape"].shape.unknown_rank:
+            shape = [int(d.size) for d in node.attr["shape"].shape.dim]
+        if shape is None or not shape:
+            shapes = output_shapes(node)
+            if shapes and shapes[0] is not None:
+                shape = shapes[0]
+        dtype = protos.dtype_name(node.attr["dtype"].type) if "dtype" in node.attr else "?"
+        return InputInfo(node.name, dtype, shape, len(set(self.graph.data_out[i])), self._roles.role[i])
+
+    @property
+    def scope_tree(self):
+        if self._tree is None:
+            self._tree = ScopeTree(self.graph.names)
+        return self._tree
+
+    def search(self, query, limit=None):
+        """Node names matching ``query`` (core.search syntax), in graph order."""
+        return search_names(self.graph.names, self.graph.ops, query, limit)
+
+    def details(self, name):
+        return node_details(self.graph, self._roles, name)
+
+    def summary(self, variable_bytes=None, outputs=None):
+        return summarize(self.graph, self._roles, variable_bytes, outputs)
+
+    def role_of(self, name):
+        return self.roles.get(name)
+
+
+def analyze(graph_def, meta_graph=None, progress=None):
+    """Analyses a graph (protos.GraphDef, with its MetaGraphDef when there is one).
+
+    Returns:
+        GraphAnalysis.
+    """
+    return GraphAnalysis(graph_def, meta_graph, progress)

@@ -1,0 +1,113 @@
+"""The graph as indexed adjacency: data edges (with ports) apart from control edges."""
+
+import collections
+
+
+def parse_input(text):
+    """Splits a NodeDef input into (node name, port, is_control)."""
+    if text.startswith("^"):
+        return text[1:], -1, True
+    colon = text.rfind(":")
+    if colon > 0:
+        port = text[colon + 1:]
+        if port.isdigit():
+            return text[:colon], int(port), False
+    return text, 0, False
+
+
+class GraphModel(object):
+    """Index-based view of a GraphDef for linear-time analyses.
+
+    Nodes are numbered in graph order. ``data_in[i]`` lists (source index, port),
+    ``control_in[i]`` source indexes, ``data_out``/``control_out`` the reverse.
+    A networkx DiGraph with edge attributes ``kind`` ("data"/"control") and
+    ``port`` is built on first use of ``nx``.
+    """
+
+    def __init__(self, graph_def):
+        self.graph_def = graph_def
+        nodes = graph_def.node
+        self.names = [n.name for n in nodes]
+        self.ops = [n.op for n in nodes]
+        self.position = dict((name, i) for i, name in enumerate(self.names))
+        count = len(self.names)
+        self.data_in = [[] for _ in range(count)]
+        self.control_in = [[] for _ in range(count)]
+        self.data_out = [[] for _ in range(count)]
+        self.control_out = [[] for _ in range(count)]
+        position = self.position
+        for i, node in enumerate(nodes):
+            for text in node.input:
+                name, port, control = parse_input(text)
+                source = position.get(name)
+                if source is None:
+                    continue
+                if control:
+                    self.control_in[i].append(source)
+                    self.control_out[source].append(i)
+                else:
+                    self.data_in[i].append((source, port))
+                    self.data_out[source].append(i)
+        self._nx = None
+
+    def __len__(self):
+        return len(self.names)
+
+    def __contains__(self, name):
+        return name in self.position
+
+    def nodes(self):
+        return list(self.names)
+
+    def node(self, name):
+        """The NodeDef (core.protos) of ``name``."""
+        return self.graph_def.node[self.position[name]]
+
+    def index(self, name):
+        return self.position[name]
+
+    def op(self, name):
+        return self.ops[self.position[name]]
+
+    def data_inputs(self, name):
+        return [(self.names[s], p) for s, p in self.data_in[self.position[name]]]
+
+    def control_inputs(self, name):
+        return [self.names[s] for s in self.control_in[self.position[name]]]
+
+    def consumers(self, name):
+        """(consumer, "data"/"control") pairs, each consumer once per kind, in graph order."""
+        i = self.position[name]
+        result = [(self.names[d], "data") for d in sorted(set(self.data_out[i]))]
+        result += [(self.names[d], "control") for d in sorted(set(self.control_out[i]))]
+        return result
+
+    def ancestors(self, names, include_control=True):
+        """Names of every node the given nodes depend on (the nodes included)."""
+        seen = set(self.position[n] for n in names)
+        queue = collections.deque(seen)
+        while queue:
+            i = queue.popleft()
+            sources = [s for s, _ in self.data_in[i]]
+            if include_control:
+                sources += self.control_in[i]
+            for s in sources:
+                if s not in seen:
+                    seen.add(s)
+                    queue.append(s)
+        return set(self.names[i] for i in seen)
+
+    @property
+    def nx(self):
+        """The graph as a networkx.DiGraph (built on first use)."""
+        if self._nx is None:
+            import networkx
+            graph = networkx.DiGraph()
+            graph.add_nodes_from(self.names)
+            names = self.names
+            graph.add_edges_from((names[s], names[i], {"kind": "data", "port": p})
+                                 for i, inputs in enumerate(self.data_in) for s, p in inputs)
+            graph.add_edges_from((names[s], names[i], {"kind": "control", "port": -1})
+                                 for i, inputs in enumerate(self.control_in) for s in inputs)
+            self._nx = graph
+        return self._nx

@@ -1,0 +1,85 @@
+"""Readable details of one node: op, device, inputs, consumers, attrs, outputs."""
+
+import collections
+
+from core import protos
+from core.candidates import output_dtype, output_shapes
+
+
+class NodeDetails(collections.namedtuple(
+        "NodeDetails", "name op device data_inputs control_inputs consumers attrs outputs role")):
+    """attrs: list of (key, text); outputs: list of (tensor name, dtype, shape text)."""
+
+
+def shape_text(dims):
+    if dims is None:
+        return "?"
+    return "[%s]" % ",".join("?" if d < 0 else str(d) for d in dims)
+
+
+def _tensor_text(tensor):
+    dims = [d.size for d in tensor.tensor_shape.dim]
+    count = 1
+    for d in dims:
+        count *= d
+    dtype = protos.dtype_name(tensor.dtype)
+    values = []
+    for field in ("float_val", "double_val", "int_val", "int64_val", "bool_val", "string_val"):
+        values = list(getattr(tensor, field))
+        if values:
+            break
+    if tensor.tensor_content:
+        return "%s%s (%d values, %d bytes)" % (dtype, shape_text(dims), count, len(tensor.tensor_content))
+    if values:
+        shown = ", ".join(repr(v.decode("utf-8", "replace")) if isinstance(v, bytes) else repr(v)
+                          for v in values[:6])
+        more = ", ..." if len(values) > 6 else ""
+        return "%s%s = %s%s" % (dtype, shape_text(dims), "[%s%s]" % (shown, more) if dims else shown, more[:0])
+    return "%s%s" % (dtype, shape_text(dims))
+
+
+def attr_text(value):
+    """One AttrValue as short readable text."""
+    kind = value.WhichOneof("value")
+    if kind == "s":
+        return repr(value.s.decode("utf-8", "replace"))
+    if kind in ("i", "f", "b"):
+        return str(getattr(value, kind))
+    if kind == "type":
+        return protos.dtype_name(value.type)
+    if kind == "shape":
+        if value.shape.unknown_rank:
+            return "unknown rank"
+        return shape_text([d.size for d in value.shape.dim])
+    if kind == "tensor":
+        return _tensor_text(value.tensor)
+    if kind == "func":
+        return "function %s" % value.func.name
+    if kind == "placeholder":
+        return "$" + value.placeholder
+    if kind == "list":
+        items = []
+        lst = value.list
+        items += [repr(s.decode("utf-8", "replace")) for s in lst.s]
+        items += [str(i) for i in lst.i] + [str(f) for f in lst.f] + [str(b) for b in lst.b]
+        items += [protos.dtype_name(t) for t in lst.type]
+        items += ["unknown rank" if s.unknown_rank else shape_text([d.size for d in s.dim]) for s in lst.shape]
+        items += [_tensor_text(t) for t in lst.tensor]
+        shown = ", ".join(items[:8]) + (", ... (%d)" % len(items) if len(items) > 8 else "")
+        return "[%s]" % shown
+    return ""
+
+
+def node_details(model, roles, name):
+    """NodeDetails of ``name`` (model: GraphModel, roles: Roles or None)."""
+    i = model.index(name)
+    node = model.graph_def.node[i]
+    data_inputs = [t for t in node.input if not t.startswith("^")]
+    control_inputs = [t[1:] for t in node.input if t.startswith("^")]
+    consumers = [c for c, _ in model.consumers(name)]
+    attrs = [(key, attr_text(node.attr[key])) for key in sorted(node.attr) if key != "_output_shapes"]
+    dtype = output_dtype(node) or "?"
+    shapes = output_shapes(node) or [None]
+    outputs = [("%s:%d" % (name, port), dtype, shape_text(shape)) for port, shape in enumerate(shapes)]
+    role = roles.role[i] if roles is not None else ""
+    return NodeDetails(name, node.op, node.device, data_inputs, control_inputs, consumers, attrs, outputs, role)

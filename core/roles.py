@@ -1,0 +1,361 @@
+"""What each node is for: inputs, labels, variables, the inference part, loss, training, saver, ..."""
+
+import collections
+import re
+
+from core.graph_edits import node_name
+from core.saver_map import VARIABLE_OPS
+from core.wire import iter_fields
+
+INPUT, TRAINING_INPUT, VARIABLE, CONSTANT = "input", "training_input", "variable", "constant"
+INFERENCE, LOSS, TRAINING, SAVER = "inference", "loss", "training", "saver"
+SUMMARY, INITIALIZER, UPDATE, SWITCH, OTHER = "summary", "initializer", "update", "switch", "other"
+TRAINING_ONLY = frozenset([TRAINING_INPUT, LOSS, TRAINING, SAVER, SUMMARY, INITIALIZER, UPDATE])
+
+PLACEHOLDERS = frozenset(["Placeholder", "PlaceholderWithDefault", "PlaceholderV2"])
+SOURCE_OPS = frozenset(["IteratorGetNext", "QueueDequeueV2", "QueueDequeueManyV2", "QueueDequeueUpToV2",
+                        "QueueDequeue", "QueueDequeueMany", "ParseExample", "ParseSingleExample"])
+_SUMMARY_OPS = frozenset(["ScalarSummary", "HistogramSummary", "ImageSummary", "AudioSummary",
+                          "AudioSummaryV2", "TensorSummary", "TensorSummaryV2", "MergeSummary",
+                          "WriteScalarSummary", "WriteHistogramSummary", "WriteSummary"])
+_SAVER_OPS = frozenset(["SaveV2", "RestoreV2", "Save", "SaveSlices", "Restore", "RestoreSlice",
+                        "MergeV2Checkpoints", "ShardedFilename"])
+_WRITE_PREFIXES = ("Assign", "Apply", "ResourceApply", "SparseApply", "ResourceSparseApply", "Scatter",
+                   "ResourceScatter")
+_OPTIMIZER_PREFIXES = ("Apply", "ResourceApply", "SparseApply", "ResourceSparseApply")
+_GRADIENTS = re.compile(r"(^|/)gradients(_\d+)?/")
+_GRAD_SCOPE = re.compile(r"^(.*/)?gradients(_\d+)?/(.+?)_grad/[^/]+$")
+_GRAD_ROOT = re.compile(r"(^|/)gradients(_\d+)?/(Shape|Fill|grad_ys_\d+)$")
+# Ops a loss is made of, walked back from the loss; layer ops stop the walk.
+_LOSS_OPS = frozenset([
+    "SparseSoftmaxCrossEntropyWithLogits", "SoftmaxCrossEntropyWithLogits", "Mean", "Sum", "Sub",
+    "Square", "SquaredDifference", "Abs", "Log", "Neg", "Mul", "Add", "AddN", "AddV2", "RealDiv",
+    "Div", "Maximum", "Minimum", "L2Loss", "Cast", "OneHot", "Log1p", "Exp", "SigmoidCrossEntropyWithLogits",
+    "Select", "Where", "Greater", "GreaterEqual", "Less", "LessEqual", "Equal", "NotEqual", "Reshape",
+    "Squeeze", "StopGradient", "Identity", "ExpandDims", "Pack", "Const", "Shape", "Size", "Rank",
+    "Range", "Fill", "ZerosLike", "OnesLike", "Sqrt", "Pow", "Reciprocal", "Tile", "Prod", "Max", "Min",
+    "DivNoNan", "LogicalAnd", "LogicalOr", "LogicalNot", "Gather", "GatherV2", "StridedSlice",
+    "ArgMax", "Softplus", "Relu", "Sigmoid", "Softmax", "LogSoftmax", "Tanh",
+])
+_STRONG_LOSS_OPS = frozenset([
+    "SparseSoftmaxCrossEntropyWithLogits", "SoftmaxCrossEntropyWithLogits", "SigmoidCrossEntropyWithLogits",
+    "Mean", "Sum", "Prod", "Max", "Min", "L2Loss", "Square", "SquaredDifference", "Sub", "Abs", "Log", "Neg",
+    "AddN", "Select", "RealDiv", "Div", "DivNoNan", "Log1p",
+])
+_LAYER_OPS = frozenset(["MatMul", "BiasAdd", "Conv2D", "Conv3D", "DepthwiseConv2dNative", "Conv2DBackpropInput",
+                        "Relu", "Relu6", "Elu", "Selu", "Sigmoid", "Softmax", "LogSoftmax", "Tanh",
+                        "FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3", "BatchMatMul", "Softplus",
+                        "MaxPool", "AvgPool", "ConcatV2", "Merge", "Exit", "TensorArrayGatherV3"])
+
+
+class Roles(object):
+    """Per-node roles and the facts candidate ranking needs.
+
+    Attributes:
+        role: list of role strings, by node index.
+        inputs: indexes of the real input placeholders (and queue/iterator sources).
+        labels: indexes of training-only placeholders.
+        switches: indexes of training switches.
+        inference: set of indexes in the inference part.
+        loss: set of indexes in the loss.
+        depth: dict index -> data-edge distance from the inputs (inference nodes).
+        mask: dict index -> bit mask of the inputs (by order in ``inputs``) reaching it.
+    """
+
+
+def _collection_names(meta_graph, key):
+    if meta_graph is None or key not in meta_graph.collection_def:
+        return []
+    collection = meta_graph.collection_def[key]
+    kind = collection.WhichOneof("kind")
+    if kind == "node_list":
+        return [node_name(v) for v in collection.node_list.value]
+    names = []
+    if kind == "bytes_list":  # VariableDef / other protos: field 1 is a tensor name
+        for raw in collection.bytes_list.value:
+            try:
+                for number, wire, _, start, end in iter_fields(raw):
+                    if number == 1 and wire == 2:
+                        names.append(node_name(raw[start:end].decode("utf-8", "replace")))
+                        break
+            except ValueError:
+                continue
+    return names
+
+
+def _mark_exclusive(model, roots, new_role, role, protected):
+    """Gives ``new_role`` to roots and to nodes consumed only by nodes already given it."""
+    count = len(model)
+    pending = [len(set(model.data_out[i]) | set(model.control_out[i])) for i in range(count)]
+    stack = [r for r in set(roots) if r not in protected]
+    done = set(stack)
+    while stack:
+        i = stack.pop()
+        role[i] = new_role
+        for s in set(s for s, _ in model.data_in[i]) | set(model.control_in[i]):
+            pending[s] -= 1
+            if pending[s] == 0 and s not in done and s not in protected:
+                done.add(s)
+                stack.append(s)
+
+
+def assign_roles(model, meta_graph=None, switch_names=()):
+    """Works out every node's role.
+
+    Args:
+        model: core.graph_model.GraphModel.
+        meta_graph: protos.MetaGraphDef or None (collections are used where present).
+        switch_names: names of training switches (core.training_switches).
+    Returns:
+        Roles.
+    """
+    count = len(model)
+    names, ops = model.names, model.ops
+    role = [OTHER] * count
+    position = model.position
+
+    variables = set(i for i in range(count) if ops[i] in VARIABLE_OPS)
+    for i in variables:
+        role[i] = VARIABLE
+    for i in range(count):
+        if ops[i] == "Const":
+            role[i] = CONSTANT
+    switches = set(position[n] for n in switch_names if n in position)
+
+    # Saver: every node under the scope of the save/restore ops.
+    saver_scopes = set()
+    for i in range(count):
+        if ops[i] in _SAVER_OPS and "/" in names[i]:
+            saver_scopes.add(names[i].split("/", 1)[0] + "/")
+    if meta_graph is not None and meta_graph.HasField("saver_def") and "/" in meta_graph.saver_def.restore_op_name:
+        saver_scopes.add(meta_graph.saver_def.restore_op_name.split("/", 1)[0] + "/")
+    protected = set(variables)
+    if saver_scopes:
+        prefixes = tuple(saver_scopes)
+        for i in range(count):
+            if names[i].startswith(prefixes) and i not in variables:
+                role[i] = SAVER
+
+    # Loss: what feeds the gradients' root (or the `losses` collection), walked back over loss ops.
+    loss_roots = set()
+    for i in range(count):
+        if _GRAD_ROOT.search(names[i]):
+            for s, _ in model.data_in[i]:
+                if not _GRADIENTS.search(names[s]):
+                    loss_roots.add(s)
+            # The seed's consumers are named gradients/<loss op>_grad/...
+            for d in model.data_out[i]:
+                match = _GRAD_SCOPE.match(names[d])
+                if match and match.group(3) in position:
+                    loss_roots.add(position[match.group(3)])
+    for name in _collection_names(meta_graph, "losses"):
+        if name in position:
+            loss_roots.add(position[name])
+
+    # Training: gradients, optimizer ops, the train op and what only they need (slots too).
+    training_roots = set(i for i in range(count) if _GRADIENTS.search(names[i]))
+    training_roots.update(i for i in range(count) if ops[i].startswith(("Apply", "ResourceApply",
+                                                                         "SparseApply", "ResourceSparseApply")))
+    for name in _collection_names(meta_graph, "train_op"):
+        if name in position:
+            training_roots.add(position[name])
+    for i in training_roots:
+        if role[i] in (OTHER, CONSTANT):
+            role[i] = TRAINING
+
+    # Summaries, initializers, updates: roots, then what only they consume.
+    summary_roots = [i for i in range(count) if ops[i] in _SUMMARY_OPS]
+    init_roots = [i for i in range(count) if role[i] != SAVER and (
+        (ops[i] == "NoOp" and re.search(r"(^|/)init(_\d+)?$", names[i]))
+        or "/Initializer/" in names[i] or names[i].endswith(("/initial_value", "/IsVariableInitialized"))
+        or names[i].startswith("report_uninitialized_variables")
+        or (ops[i] in ("Assign", "AssignVariableOp") and model.data_in[i]
+            and model.data_in[i][0][0] in variables and names[i].endswith("/Assign")))]
+    update_roots = [position[n] for n in _collection_names(meta_graph, "update_ops") if n in position]
+    update_roots += [i for i in range(count) if ops[i].startswith(_WRITE_PREFIXES)
+                     and role[i] == OTHER and i not in init_roots]
+
+    protected |= loss_roots
+    _mark_exclusive(model, [i for i in training_roots], TRAINING, role, protected)
+    _mark_exclusive(model, summary_roots, SUMMARY, role, protected)
+    _mark_exclusive(model, init_roots, INITIALIZER, role, protected)
+    _mark_exclusive(model, update_roots, UPDATE, role, protected)
+    # Slot variables (Adam's m and v, momentum, beta powers): an optimizer op's non-first input.
+    for i in variables:
+        slot = any(ops[d].startswith(_OPTIMIZER_PREFIXES) and model.data_in[d] and model.data_in[d][0][0] != i
+                   for d in model.data_out[i])
+        if slot:
+            role[i] = TRAINING
+            for d in model.data_out[i]:
+                if ops[d] == "Identity":
+                    role[d] = TRAINING
+
+    # Inputs and labels.
+    placeholders = [i for i in range(count) if ops[i] in PLACEHOLDERS and i not in switches
+                    and role[i] == OTHER]
+    placeholders += [i for i in range(count) if ops[i] in SOURCE_OPS and role[i] == OTHER]
+    blocked = set(i for i in range(count) if role[i] in (TRAINING, SAVER, SUMMARY, INITIALIZER))
+    reach = _reach_masks(model, placeholders, blocked)
+    has_params = _parameterised(model, variables, blocked)
+    labels = _labels(model, placeholders, reach, has_params)
+    inputs = [p for p in placeholders if p not in labels]
+    for i in inputs:
+        role[i] = INPUT
+    for i in labels:
+        role[i] = TRAINING_INPUT
+    for i in switches:
+        role[i] = SWITCH
+
+    # The loss: walk back from its roots over loss ops, stopping at layer outputs.
+    loss = set()
+    label_bits = 0
+    for bit, p in enumerate(placeholders):
+        if p in labels:
+            label_bits |= 1 << bit
+    stack = [r for r in loss_roots if role[r] not in (TRAINING, SAVER)]
+    while stack:
+        i = stack.pop()
+        if i in loss or i in variables or ops[i] in PLACEHOLDERS:
+            continue
+        if i not in loss_roots and not _loss_like(model, i, reach.get(i, 0) & label_bits, has_params):
+            continue
+        loss.add(i)
+        for s, _ in model.data_in[i]:
+            if ops[s] == "Identity" and model.data_in[s] and model.data_in[s][0][0] in variables:
+                continue
+            stack.append(s)
+    # Everything computed from a label is loss/metric too.
+    for i, bits in reach.items():
+        if bits & label_bits and role[i] in (OTHER, CONSTANT) and ops[i] not in PLACEHOLDERS:
+            loss.add(i)
+    for i in loss:
+        if role[i] in (OTHER, CONSTANT, UPDATE):
+            role[i] = LOSS
+
+    # The inference part: computed from the inputs (or the weights), none of the above.
+    input_bits = 0
+    for bit, p in enumerate(placeholders):
+        if p not in labels:
+            input_bits |= 1 << bit
+    inference = set()
+    for i, bits in reach.items():
+        if bits & input_bits and not bits & label_bits and role[i] in (OTHER, CONSTANT, INPUT):
+            inference.add(i)
+            if role[i] == OTHER:
+                role[i] = INFERENCE
+    for i in has_params:
+        if role[i] == OTHER and not reach.get(i, 0) & label_bits:
+            inference.add(i)
+            role[i] = INFERENCE
+    if not loss_roots and not training_roots:
+        # An inference graph (or a frozen one): whatever is not bookkeeping computes outputs.
+        for i in range(count):
+            if role[i] in (OTHER, CONSTANT) and ops[i] not in PLACEHOLDERS:
+                inference.add(i)
+                if role[i] == OTHER:
+                    role[i] = INFERENCE
+    for i in range(count):
+        if role[i] == OTHER:
+            role[i] = INFERENCE if not loss_roots else OTHER
+    result = Roles()
+    result.role = role
+    result.inputs = inputs
+    result.labels = labels
+    result.switches = sorted(switches)
+    result.inference = inference
+    result.loss = loss
+    result.mask = reach
+    result.placeholders = placeholders
+    result.has_params = has_params
+    result.depth = _depths(model, inputs, inference)
+    return result
+
+
+def _is_scalar(model, i):
+    node = model.graph_def.node[i]
+    if "_output_shapes" not in node.attr:
+        return False
+    shapes = node.attr["_output_shapes"].list.shape
+    return len(shapes) == 1 and not shapes[0].unknown_rank and len(shapes[0].dim) == 0
+
+
+def _loss_like(model, i, from_label, has_params):
+    """Whether the walk back from the loss goes on through node ``i``."""
+    op = model.ops[i]
+    if from_label:
+        return op in _LOSS_OPS or op not in _LAYER_OPS
+    if i not in has_params:
+        return op in _LOSS_OPS
+    # Computed from the model's weights without a label: a layer, unless it is typical of a loss.
+    return op in _STRONG_LOSS_OPS or (op in _LOSS_OPS and op not in _LAYER_OPS and _is_scalar(model, i))
+
+
+def _reach_masks(model, sources, blocked):
+    """Bit masks of which sources reach each node over data edges (blocked nodes stop it)."""
+    masks = {}
+    for bit, source in enumerate(sources):
+        flag = 1 << bit
+        stack = [source]
+        while stack:
+            i = stack.pop()
+            current = masks.get(i, 0)
+            if current & flag:
+                continue
+            masks[i] = current | flag
+            for d in model.data_out[i]:
+                if d not in blocked and not masks.get(d, 0) & flag:
+                    stack.append(d)
+    return masks
+
+
+def _parameterised(model, variables, blocked):
+    """Nodes computed (over data edges) from a variable."""
+    seen = set()
+    stack = list(variables)
+    while stack:
+        i = stack.pop()
+        for d in model.data_out[i]:
+            if d not in seen and d not in blocked:
+                seen.add(d)
+                stack.append(d)
+    return seen
+
+
+def _labels(model, placeholders, reach, has_params):
+    """Placeholders that meet the others only where the others already went through parameters."""
+    if len(placeholders) < 2:
+        return set()
+    bit_of = dict((p, 1 << b) for b, p in enumerate(placeholders))
+    label_votes = collections.Counter()
+    input_votes = collections.Counter()
+    for i, bits in reach.items():
+        if bits & (bits - 1) == 0:
+            continue  # reached by one source only: not a meeting point
+        sides = [(s, reach.get(s, 0)) for s, _ in model.data_in[i]]
+        for p in placeholders:
+            flag = bit_of[p]
+            if not bits & flag:
+                continue
+            mine = [s for s, b in sides if b & flag and b == flag]
+            others = [s for s, b in sides if b and not b & flag]
+            if not mine or not others:
+                continue
+            mine_params = any(s in has_params for s in mine)
+            others_params = any(s in has_params for s in others)
+            if others_params and not mine_params:
+                label_votes[p] += 1
+            elif mine_params:
+                input_votes[p] += 1
+    return set(p for p in placeholders if label_votes[p] and not input_votes[p])
+
+
+def _depths(model, inputs, inference):
+    depth = dict((i, 0) for i in inputs)
+    queue = collections.deque(inputs)
+    while queue:
+        i = queue.popleft()
+        for d in model.data_out[i]:
+            if d in inference and d not in depth:
+                depth[d] = depth[i] + 1
+                queue.append(d)
+    return depth

@@ -359,8 +359,10 @@ def open_checkpoint(prefix):
     if os.path.isfile(prefix + ".index"):
         return CheckpointReader(prefix)
     if os.path.isfile(prefix) and is_table(prefix):
-        from core.bundle_v1 import V1CheckpointReader
-        return V1CheckpointReader(prefix)
+        raise ModelError(
+            "this is a V1 checkpoint (TensorFlow < 0.12 or write_version=V1), which this tool does not "
+            "read; convert it once in TensorFlow: restore it with tf.train.Saver() and save it again with "
+            "tf.train.Saver(write_version=tf.train.SaverDef.V2)", prefix)
     if os.path.isfile(prefix):
         raise ModelError("not a TensorFlow checkpoint (no .index beside it, and not a V1 checkpoint)", prefix)
     raise ModelError("no checkpoint here (looked for %s.index)" % os.path.basename(prefix), prefix)

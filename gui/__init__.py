@@ -1,0 +1,1 @@
+"""The PyQt5 window over core: item models, panels and background workers."""

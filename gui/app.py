@@ -1,0 +1,36 @@
+"""Starting the application: QApplication, settings, style, Qt messages into logging, the window."""
+
+import logging
+import os
+import sys
+
+RESOURCES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "resources")
+
+
+def create_application(argv=None):
+    """The QApplication (created once) with the app's name, organisation and style sheet."""
+    from PyQt5.QtWidgets import QApplication
+    from gui.log_panel import route_qt_messages
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(list(argv or sys.argv[:1]))
+    app.setApplicationName("tf1freeze")
+    app.setOrganizationName("tf1freeze")
+    route_qt_messages()
+    style = os.path.join(RESOURCES, "style.qss")
+    if os.path.isfile(style):
+        with open(style) as handle:
+            app.setStyleSheet(handle.read())
+    return app
+
+
+def run_window(path=None):
+    """Shows the window (opening ``path`` if given) and runs the event loop; returns the exit code."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    app = create_application()
+    from gui.main_window import MainWindow
+    window = MainWindow()
+    window.show()
+    if path:
+        window.open_path(path)
+    return app.exec_()

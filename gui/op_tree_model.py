@@ -1,0 +1,268 @@
+"""The op tree: a lazy QAbstractItemModel over core's ScopeTree, with ticks, highlights and a filter."""
+
+from PyQt5.QtCore import QAbstractItemModel, QModelIndex, Qt, pyqtSignal
+from PyQt5.QtGui import QBrush, QColor, QFont
+
+from core.roles import INPUT, SWITCH, TRAINING_ONLY, TRAINING_INPUT, VARIABLE
+from gui import icons
+
+NAME, OP, SHAPE = 0, 1, 2
+HEADERS = ("Name", "Op", "Shape")
+CANDIDATE_BACKGROUND = QColor("#e6f4ea")
+TOP_CANDIDATE_BACKGROUND = QColor("#c8ecd3")
+MATCH_BACKGROUND = QColor("#fff3c4")
+INPUT_FOREGROUND = QColor("#1a56b0")
+DIM_FOREGROUND = QColor("#9aa0a6")
+
+
+class OpTreeModel(QAbstractItemModel):
+    """Name scopes -> ops, populated lazily: Qt only asks for the children of expanded rows.
+
+    The model holds the ticked outputs (a checkbox on every op) and an optional
+    filter: a set of matching node names (their scopes stay visible) and whether
+    training-only ops are hidden.
+
+    Signals:
+        checked_changed(): the ticked outputs changed.
+    """
+
+    checked_changed = pyqtSignal()
+
+    def __init__(self, analysis, parent=None):
+        super(OpTreeModel, self).__init__(parent)
+        self.analysis = analysis
+        self.tree = analysis.scope_tree
+        self._checked = []
+        self._checked_set = set()
+        self._candidates = dict((c.name, (rank, c)) for rank, c in enumerate(analysis.candidates))
+        self._matches = None
+        self._visible = None
+        self._hide_training = False
+        self._children_cache = {}
+        self._shapes = {}
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    # -- filter ---------------------------------------------------------------------------
+    def set_filter(self, matches=None, hide_training=None):
+        """Shows only ``matches`` (node names) and their scopes; None shows everything.
+
+        Args:
+            matches: iterable of node names, or None for no search filter.
+            hide_training: hide training-only ops (loss, gradients, saver, ...); None keeps it.
+        """
+        self.beginResetModel()
+        if hide_training is not None:
+            self._hide_training = hide_training
+        self._matches = None if matches is None else set(matches)
+        visible = None
+        if self._matches is not None or self._hide_training:
+            names = self._matches if self._matches is not None else self.analysis.graph.names
+            roles = self.analysis.roles
+            visible = set()
+            for name in names:
+                if self._hide_training and roles.get(name) in TRAINING_ONLY and name not in self._checked_set:
+                    continue
+                path = name
+                while path and path not in visible:
+                    visible.add(path)
+                    slash = path.rfind("/")
+                    path = path[:slash] if slash > 0 else ""
+        self._visible = visible
+        self._children_cache = {}
+        self.endResetModel()
+
+    @property
+    def matches(self):
+        return self._matches
+
+    def _children(self, node):
+        if self._visible is None:
+            return node.children
+        key = id(node)
+        cached = self._children_cache.get(key)
+        if cached is None:
+            visible = self._visible
+            cached = [c for c in node.children if c.full_path in visible]
+            self._children_cache[key] = cached
+            for row, child in enumerate(cached):
+                self._children_cache[("row", id(child))] = row
+        return cached
+
+    def _row_of(self, node):
+        if self._visible is None:
+            return node.row
+        self._children(node.parent)
+        return self._children_cache.get(("row", id(node)), 0)
+
+    # -- QAbstractItemModel ---------------------------------------------------------------
+    def _node(self, index):
+        return index.internalPointer() if index.isValid() else self.tree.root
+
+    def index(self, row, column, parent=QModelIndex()):
+        if column < 0 or column >= len(HEADERS) or row < 0:
+            return QModelIndex()
+        children = self._children(self._node(parent))
+        if row >= len(children):
+            return QModelIndex()
+        return self.createIndex(row, column, children[row])
+
+    def parent(self, index):
+        if not index.isValid():
+            return QModelIndex()
+        node = index.internalPointer()
+        parent = node.parent
+        if parent is None or parent is self.tree.root:
+            return QModelIndex()
+        return self.createIndex(self._row_of(parent), 0, parent)
+
+    def rowCount(self, parent=QModelIndex()):
+        if parent.isValid() and parent.column() != 0:
+            return 0
+        return len(self._children(self._node(parent)))
+
+    def columnCount(self, parent=QModelIndex()):
+        return len(HEADERS)
+
+    def hasChildren(self, parent=QModelIndex()):
+        node = self._node(parent)
+        if parent.isValid() and parent.column() != 0:
+            return False
+        if self._visible is None:
+            return bool(node.children)
+        return bool(self._children(node))
+
+    def headerData(self, section, orientation, role=Qt.DisplayRole):
+        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
+            return HEADERS[section]
+        return None
+
+    def flags(self, index):
+        if not index.isValid():
+            return Qt.NoItemFlags
+        flags = Qt.ItemIsEnabled | Qt.ItemIsSelectable
+        if index.column() == NAME and index.internalPointer().op_name is not None:
+            flags |= Qt.ItemIsUserCheckable
+        return flags
+
+    def _shape(self, name):
+        shape = self._shapes.get(name)
+        if shape is None:
+            from core.candidates import output_shapes
+            from core.node_details import shape_text
+            shapes = output_shapes(self.analysis.graph.node(name))
+            shape = shape_text(shapes[0]) if shapes else ""
+            self._shapes[name] = shape
+        return shape
+
+    def data(self, index, role=Qt.DisplayRole):
+        if not index.isValid():
+            return None
+        node = index.internalPointer()
+        column = index.column()
+        name = node.op_name
+        if role == Qt.DisplayRole:
+            if column == NAME:
+                return node.name if name is not None or not node.children else "%s  (%d)" % (node.name, node.count)
+            if name is None:
+                return None
+            if column == OP:
+                return self.analysis.graph.op(name)
+            return self._shape(name)
+        if role == Qt.CheckStateRole and column == NAME and name is not None:
+            return Qt.Checked if name in self._checked_set else Qt.Unchecked
+        if name is None:
+            if role == Qt.DecorationRole and column == NAME:
+                return icons.icon("scope")
+            return None
+        role_name = self.analysis.roles.get(name)
+        candidate = self._candidates.get(name)
+        if role == Qt.DecorationRole and column == NAME:
+            if candidate is not None:
+                return icons.icon("tail-" + (candidate[1].tail or "other"))
+            if role_name in (INPUT, SWITCH):
+                return icons.icon("input")
+            if role_name == VARIABLE:
+                return icons.icon("variable")
+            return None
+        if role == Qt.DecorationRole and column == OP and candidate is not None and candidate[1].tail:
+            return icons.icon("tail-" + candidate[1].tail)
+        if role == Qt.ToolTipRole:
+            return self._tooltip(name, role_name, candidate)
+        if role == Qt.BackgroundRole:
+            if self._matches is not None and name in self._matches:
+                return QBrush(MATCH_BACKGROUND)
+            if candidate is not None:
+                return QBrush(TOP_CANDIDATE_BACKGROUND if candidate[0] < 3 else CANDIDATE_BACKGROUND)
+            return None
+        if role == Qt.ForegroundRole:
+            if role_name in (INPUT, SWITCH):
+                return QBrush(INPUT_FOREGROUND)
+            if role_name in TRAINING_ONLY or role_name == TRAINING_INPUT:
+                return QBrush(DIM_FOREGROUND)
+            return None
+        if role == Qt.FontRole and (candidate is not None or role_name == INPUT):
+            return self._bold
+        if role == Qt.UserRole:
+            return name
+        return None
+
+    def _tooltip(self, name, role_name, candidate):
+        lines = ["<b>%s</b> (%s)" % (name, self.analysis.graph.op(name)), "role: %s" % (role_name or "?")]
+        if candidate is not None:
+            rank, info = candidate
+            lines.append("candidate output #%d%s" % (rank + 1, " — %s tail" % info.tail if info.tail else ""))
+            lines.extend("• %s" % reason for reason in info.reasons)
+        return "<br>".join(lines)
+
+    def setData(self, index, value, role=Qt.EditRole):
+        if role != Qt.CheckStateRole or not index.isValid() or index.column() != NAME:
+            return False
+        name = index.internalPointer().op_name
+        if name is None:
+            return False
+        self.set_checked(name, value in (Qt.Checked, 2, True))
+        return True
+
+    # -- ticked outputs -------------------------------------------------------------------
+    @property
+    def checked(self):
+        """Ticked outputs in the order they were ticked."""
+        return list(self._checked)
+
+    def set_checked(self, name, checked):
+        if checked == (name in self._checked_set):
+            return
+        if checked:
+            self._checked.append(name)
+            self._checked_set.add(name)
+        else:
+            self._checked.remove(name)
+            self._checked_set.discard(name)
+        index = self.index_of(name)
+        if index.isValid():
+            self.dataChanged.emit(index, index, [Qt.CheckStateRole])
+        self.checked_changed.emit()
+
+    def set_all_checked(self, names):
+        for name in list(self._checked):
+            if name not in names:
+                self.set_checked(name, False)
+        for name in names:
+            self.set_checked(name, True)
+
+    def index_of(self, name, column=NAME):
+        """The index of an op (or scope path), or an invalid index when filtered out."""
+        chain = self.tree.path_of(name)
+        if not chain:
+            return QModelIndex()
+        parent = QModelIndex()
+        index = QModelIndex()
+        for node in chain:
+            if self._visible is not None and node.full_path not in self._visible:
+                return QModelIndex()
+            index = self.index(self._row_of(node), 0, parent)
+            parent = index
+        if column != 0 and index.isValid():
+            index = index.sibling(index.row(), column)
+        return index

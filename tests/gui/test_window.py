@@ -1,0 +1,267 @@
+"""The window, driven as a user would: drops, search, ticking, freezing, navigation, errors."""
+
+import os
+import time
+
+import pytest
+from PyQt5.QtCore import QMimeData, QPoint, Qt, QTimer, QUrl
+from PyQt5.QtGui import QDragEnterEvent, QDropEvent
+from PyQt5.QtWidgets import QApplication
+
+from core import protos
+from tests.conftest import copy_fixture, load_fixture
+from tests.gui.conftest import open_and_wait
+from tests.tf_runtime import assert_close, run_frozen
+
+
+def _mime(path):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    return mime
+
+
+def _drag_enter(window, mime):
+    event = QDragEnterEvent(QPoint(50, 50), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    QApplication.sendEvent(window, event)
+    return event.isAccepted()
+
+
+def _drop(window, mime):
+    event = QDropEvent(QPoint(50, 50), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    QApplication.sendEvent(window, event)
+    return event
+
+
+DROP_KINDS = {
+    "folder": lambda f: f.folder, "meta": lambda f: f.meta, "index": lambda f: f.prefix + ".index",
+    "data": lambda f: f.prefix + ".data-00000-of-00001",
+    "state": lambda f: os.path.join(f.folder, "checkpoint"), "pb": lambda f: f.reference,
+}
+
+
+@pytest.mark.parametrize("kind", sorted(DROP_KINDS))
+def test_drop_each_kind_of_path(qtbot, window, kind):
+    fixture = load_fixture("mlp")
+    mime = _mime(DROP_KINDS[kind](fixture))
+    assert _drag_enter(window, mime)
+    with qtbot.waitSignal(window.model_loaded, timeout=60000):
+        _drop(window, mime)
+    location = window.loaded.model.location
+    assert location.kind == ("graph" if kind == "pb" else "checkpoint")
+    assert window.tree_model.rowCount() > 0
+    assert "nodes" in window.status_counts.text()
+
+
+def test_unsupported_drop_says_why(qtbot, window, tmp_path):
+    text = tmp_path / "notes.txt"
+    text.write_text(u"hello")
+    mime = _mime(text)
+    assert not _drag_enter(window, mime)  # Qt then never delivers the drop; the status bar says why
+    assert "not a TensorFlow model file" in window.statusBar().currentMessage()
+    window.dropEvent(QDropEvent(QPoint(50, 50), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier))
+    assert window.notice.isVisible()
+    assert "not a TensorFlow model file" in window.notice.text()
+    assert window.loaded is None
+
+
+def test_bad_file_reports_error_without_traceback(qtbot, window, tmp_path):
+    fixture = copy_fixture("mlp", tmp_path)
+    with open(fixture.meta, "wb") as handle:
+        handle.write(b"\x07garbage" * 50)
+    with qtbot.waitSignal(window.load_failed, timeout=30000) as blocker:
+        window.open_path(fixture.meta)
+    message = blocker.args[0]
+    assert "model.ckpt.meta" in message and "Traceback" not in message
+    assert window.notice.isVisible() and "model.ckpt.meta" in window.notice.text()
+
+
+def _visible_ops(model, parent=None):
+    from PyQt5.QtCore import QModelIndex
+    parent = parent or QModelIndex()
+    names = []
+    for row in range(model.rowCount(parent)):
+        index = model.index(row, 0, parent)
+        node = index.internalPointer()
+        if node.op_name is not None:
+            names.append(node.op_name)
+        names.extend(_visible_ops(model, index))
+    return names
+
+
+def test_search_filters_and_counts(qtbot, window):
+    open_and_wait(qtbot, window, load_fixture("multi_head").folder)
+    window.search.setText("op:Softmax")
+    qtbot.waitUntil(lambda: window.match_label.text() != "", timeout=3000)
+    assert window.match_label.text() == "1 match"
+    assert _visible_ops(window.tree_model) == ["model/heads/class_probs"]
+    window.search.setText("heads relu")
+    window.apply_search()
+    expected = window.loaded.analysis.search("heads relu")
+    assert window.match_label.text() == "%d matches" % len(expected)
+    assert set(expected) <= set(_visible_ops(window.tree_model))
+    window.search.setText("/[/")
+    window.apply_search()
+    assert window.match_label.text() == "bad query"
+    window.search.clear()
+    window.apply_search()
+    assert len(_visible_ops(window.tree_model)) == len(window.loaded.analysis.graph)
+
+
+def test_hide_training_ops(qtbot, window):
+    open_and_wait(qtbot, window, load_fixture("mlp").folder)
+    window.training_action.trigger()
+    visible = set(_visible_ops(window.tree_model))
+    assert "output/BiasAdd" in visible
+    assert not any(name.startswith(("gradients/", "save/", "Adam")) for name in visible)
+
+
+def test_tick_suggested_outputs_and_freeze(qtbot, window, tmp_path):
+    fixture = copy_fixture("multi_head", tmp_path)
+    open_and_wait(qtbot, window, fixture.folder)
+    window.use_suggested_outputs()
+    assert sorted(window.outputs.outputs()) == sorted(fixture.outputs)
+    assert window.outputs.comma_list().count(",") == 2
+    destination = tmp_path / "frozen.pb"
+    with qtbot.waitSignal(window.freeze_finished, timeout=60000) as blocker:
+        window.start_freeze(str(destination))
+    assert blocker.args[0].nodes_after < blocker.args[0].nodes_before
+    values = run_frozen(destination.read_bytes(), fixture.feeds, fixture.outputs)
+    for name in fixture.outputs:
+        assert_close(values[name], fixture.expected[name])
+    window.freeze_box.close()
+
+
+def test_tick_with_checkbox_then_freeze_in_inference_mode(qtbot, window, tmp_path):
+    fixture = copy_fixture("cnn_bn", tmp_path)
+    open_and_wait(qtbot, window, fixture.folder)
+    model = window.tree_model
+    assert model.setData(model.index_of("probs"), Qt.Checked, Qt.CheckStateRole)
+    assert window.outputs.outputs() == ["probs"]
+    assert window.outputs.inference_mode.isChecked()
+    destination = tmp_path / "frozen.pb"
+    with qtbot.waitSignal(window.freeze_finished, timeout=60000):
+        window.start_freeze(str(destination))
+    graph = protos.GraphDef.FromString(destination.read_bytes())
+    assert not [n.name for n in graph.node if n.op in ("Switch", "Merge")]
+    values = run_frozen(destination.read_bytes(), fixture.feeds, ["probs"])
+    assert_close(values["probs"], fixture.expected["probs"])
+    window.freeze_box.close()
+
+
+def test_cancelled_freeze_leaves_nothing(qtbot, window, tmp_path):
+    fixture = copy_fixture("mlp", tmp_path)
+    open_and_wait(qtbot, window, fixture.folder)
+    window.tree_model.set_checked("output/BiasAdd", True)
+    destination = tmp_path / "frozen.pb"
+    with qtbot.waitSignal(window.freeze_cancelled, timeout=30000):
+        window.start_freeze(str(destination))
+        window.cancel_work()
+    qtbot.waitUntil(lambda: window.worker is None, timeout=10000)
+    assert not destination.exists()
+    assert sorted(os.listdir(str(tmp_path))) == ["mlp", "settings.ini"]
+
+
+def test_failed_freeze_is_reported(qtbot, window, tmp_path):
+    open_and_wait(qtbot, window, load_fixture("mlp").folder)
+    window.tree_model.set_checked("output/BiasAdd", True)
+    with qtbot.waitSignal(window.freeze_failed, timeout=30000) as blocker:
+        window.start_freeze(str(tmp_path / "missing" / "frozen.pb"))
+    assert "does not exist" in blocker.args[0]
+    assert "Freeze failed" in window.notice.text()
+
+
+def test_navigation_links_double_click_and_history(qtbot, window):
+    open_and_wait(qtbot, window, load_fixture("mlp").folder)
+    window.navigate("output/BiasAdd")
+    assert window.details.current == "output/BiasAdd"
+    window.details.anchorClicked.emit(QUrl("node:output/MatMul"))
+    assert window.details.current == "output/MatMul"
+    current = window.tree.currentIndex()
+    assert current.internalPointer().op_name == "output/MatMul"
+    window.back_action.trigger()
+    assert window.details.current == "output/BiasAdd"
+    assert window.tree.currentIndex().internalPointer().op_name == "output/BiasAdd"
+    window.forward_action.trigger()
+    assert window.details.current == "output/MatMul"
+    index = window.tree_model.index_of("dense/Relu")
+    window._expand_to("dense/Relu")
+    window.tree.scrollTo(index)
+    rect = window.tree.visualRect(index)
+    qtbot.mouseClick(window.tree.viewport(), Qt.LeftButton, pos=rect.center())  # Qt wants the press first
+    qtbot.mouseDClick(window.tree.viewport(), Qt.LeftButton, pos=rect.center())
+    assert window.details.current == "dense/Relu"
+    assert window._history[-3:] == ["output/BiasAdd", "output/MatMul", "dense/Relu"], window._history
+    window.back_action.trigger()
+    assert window.details.current == "output/MatMul"
+
+
+def test_navigation_reveals_nodes_hidden_by_the_search(qtbot, window):
+    open_and_wait(qtbot, window, load_fixture("mlp").folder)
+    window.search.setText("op:Softmax")
+    window.apply_search()
+    assert window.navigate("dense/kernel")
+    assert window.tree.currentIndex().internalPointer().op_name == "dense/kernel"
+    assert window.search.text() == ""
+
+
+def test_variable_details_show_checkpoint_entry(qtbot, window):
+    open_and_wait(qtbot, window, load_fixture("custom_saver_keys").folder)
+    window.navigate("w1")
+    text = window.details.toPlainText()
+    assert "Checkpoint entry" in text and "first values" in text
+
+
+def test_recent_files_are_remembered(qtbot, window):
+    fixture = load_fixture("dtypes")
+    open_and_wait(qtbot, window, fixture.folder)
+    assert window.recent_paths()[0] == os.path.abspath(fixture.folder)
+    assert window.recent_menu.actions()
+
+
+def test_tree_model_passes_qtmodeltester(qtbot, window, qtmodeltester):
+    open_and_wait(qtbot, window, load_fixture("cnn_bn").folder)
+    qtmodeltester.check(window.tree_model, force_py=True)
+    window.tree_model.set_filter(window.loaded.analysis.search("bn1"), hide_training=True)
+    qtmodeltester.check(window.tree_model, force_py=True)
+
+
+def _big_graph(path, count):
+    graph = protos.GraphDef()
+    x = graph.node.add(name="input", op="Placeholder")
+    x.attr["dtype"].type = 1
+    previous = "input"
+    for i in range(count - 1):
+        node = graph.node.add(name="block_%d/layer_%d/op_%d" % (i // 1000, (i // 50) % 20, i),
+                              op="Relu" if i % 3 else "Identity")
+        node.input.append(previous)
+        node.attr["T"].type = 1
+        previous = node.name
+    with open(str(path), "wb") as handle:
+        handle.write(graph.SerializeToString())
+
+
+def test_window_stays_responsive_while_100k_nodes_load(qtbot, window, tmp_path):
+    path = tmp_path / "big.pb"
+    _big_graph(path, 100000)
+    gaps = []
+    last = [time.time()]
+
+    def tick():
+        now = time.time()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    timer = QTimer()
+    timer.timeout.connect(tick)
+    timer.start(10)
+    started = time.time()
+    open_and_wait(qtbot, window, path, timeout=120000)
+    elapsed = time.time() - started
+    timer.stop()
+    assert len(window.loaded.analysis.graph) == 100000
+    assert max(gaps) < 1.0, "event loop blocked for %.2f s (load took %.1f s)" % (max(gaps), elapsed)
+    started = time.time()
+    window.search.setText("op_9999")
+    window.apply_search()
+    assert time.time() - started < 2.0
+    assert window.match_label.text().endswith("matches")

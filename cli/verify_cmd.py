@@ -1,0 +1,89 @@
+"""`main.py verify PATH FROZEN.pb`: run checkpoint and frozen graph side by side and compare."""
+
+import json
+import sys
+
+import numpy as np
+
+from core.errors import ModelError
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        "verify", help="compare a frozen graph with its checkpoint (needs TensorFlow)",
+        description="Run the outputs in the checkpoint-restored graph and in the frozen graph, and "
+                    "compare them. Exit 1 when any output differs.")
+    parser.add_argument("path", metavar="PATH", help="the checkpoint (any of its files or its folder)")
+    parser.add_argument("frozen", metavar="FROZEN.pb", help="the frozen graph")
+    parser.add_argument("--outputs", metavar="NAME[,NAME...]",
+                        help="outputs to compare (default: the frozen graph's ends)")
+    parser.add_argument("--inputs", metavar="FEEDS.npz", help="input arrays by placeholder name (or in:NAME)")
+    parser.add_argument("--batch-size", type=int, default=2, help="size of unknown dimensions (default 2)")
+    parser.add_argument("--rtol", type=float, default=1e-5, help="relative tolerance for floats")
+    parser.add_argument("--atol", type=float, default=1e-6, help="absolute tolerance for floats")
+    parser.add_argument("--set", dest="switches", action="append", default=[], metavar="NAME=VALUE",
+                        help="value fed to a training switch in the checkpoint graph")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.set_defaults(run=run)
+    return parser
+
+
+def _graph_ends(path):
+    from core.graph_io import load_graph_def
+    from core.graph_model import GraphModel
+    graph = GraphModel(load_graph_def(path).graph_def)
+    return [graph.names[i] for i in range(len(graph)) if not graph.data_out[i] and not graph.control_out[i]
+            and graph.ops[i] not in ("NoOp", "Const", "Placeholder")]
+
+
+def _load_feeds(path):
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return dict((key, data[key]) for key in data.files)
+    except (IOError, OSError, ValueError) as exc:
+        raise ModelError("cannot read input arrays (%s)" % exc, path)
+
+
+def report_verification(model, frozen, outputs, feeds=None, batch_size=2, rtol=1e-5, atol=1e-6,
+                        switch_values=None, as_json=False):
+    """Runs core.verify and prints the result; returns the exit code (0 all equal, 1 otherwise)."""
+    from core.verify import verify
+    report = verify(model, frozen, outputs, feeds=feeds, batch_size=batch_size, rtol=rtol, atol=atol,
+                    switch_values=switch_values)
+    if as_json:
+        json.dump({"passed": report.passed, "tensorflow": report.tensorflow_version,
+                   "inputs": [{"name": k, "dtype": v[0], "shape": v[1]} for k, v in sorted(report.inputs_used.items())],
+                   "outputs": [dict(c._asdict()) for c in report.outputs]}, sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    else:
+        out = sys.stdout
+        out.write("verified with TensorFlow %s, inputs: %s\n" % (
+            report.tensorflow_version, ", ".join("%s %s%s" % (k, v[0], v[1]) for k, v in sorted(report.inputs_used.items()))))
+        out.write("  %-40s %-8s %-12s %12s %12s  %s\n" % ("output", "dtype", "shape", "max abs", "max rel", "result"))
+        for check in report.outputs:
+            out.write("  %-40s %-8s %-12s %12.3g %12.3g  %s\n" % (
+                check.name, check.dtype, check.shape, check.max_abs_diff, check.max_rel_diff,
+                "ok" if check.passed else "DIFFERS: " + check.message))
+    if not report.passed:
+        bad = [c.name for c in report.outputs if not c.passed]
+        sys.stderr.write("error: the frozen graph differs from the checkpoint on %s\n" % ", ".join(bad))
+        return 1
+    return 0
+
+
+def run(args):
+    from core.model import open_model
+    from core.training_switches import parse_switch_value
+    feeds = _load_feeds(args.inputs) if args.inputs else None
+    outputs = [o for o in (args.outputs or "").split(",") if o.strip()] or _graph_ends(args.frozen)
+    with open_model(args.path) as model:
+        values = {}
+        nodes = dict((n.name, n) for n in model.graph_def.node)
+        for item in args.switches:
+            name, sep, text = item.partition("=")
+            if not sep or name not in nodes:
+                raise ModelError("--set %s: no placeholder named '%s'" % (item, name))
+            from core.protos import dtype_name
+            values[name] = parse_switch_value(text, dtype_name(nodes[name].attr["dtype"].type))
+        return report_verification(model, args.frozen, outputs, feeds, args.batch_size, args.rtol, args.atol,
+                                   values, args.json)

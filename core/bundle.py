@@ -212,7 +212,7 @@ class CheckpointReader(object):
                              self.data_paths[proto.shard_id])
         return handle
 
-    def _iter_stored(self, name, proto, chunk_size):
+    def _iter_stored(self, name, proto, chunk_size, check=True):
         handle = self._check_extent(name, proto)
         handle.seek(proto.offset)
         remaining = proto.size
@@ -221,12 +221,13 @@ class CheckpointReader(object):
             chunk = handle.read(min(chunk_size, remaining))
             if not chunk:
                 raise ModelError("truncated while reading tensor '%s'" % name, self.data_paths[proto.shard_id])
-            crc = crc32c.value(chunk, crc)
+            if check:
+                crc = crc32c.value(chunk, crc)
             remaining -= len(chunk)
-            if remaining == 0:
+            if remaining == 0 and check:
                 self._check_crc(name, proto, crc)
             yield chunk
-        if proto.size == 0:
+        if proto.size == 0 and check:
             self._check_crc(name, proto, crc)
 
     def _check_crc(self, name, proto, crc):
@@ -234,8 +235,10 @@ class CheckpointReader(object):
             raise ModelError("crc32c mismatch for tensor '%s': the checkpoint data is corrupt" % name,
                              self.data_paths[proto.shard_id])
 
-    def _read_stored(self, name, proto):
-        return b"".join(self._iter_stored(name, proto, 1 << 26))
+    def _read_stored(self, name, proto, dtype=None):
+        # A string tensor's checksum covers its lengths as uint64s, not as the stored varints.
+        is_string = (proto.dtype if dtype is None else dtype) == DT_STRING
+        return b"".join(self._iter_stored(name, proto, 1 << 26, check=not is_string))
 
     def _decode(self, name, proto, data, shape):
         if proto.dtype == DT_STRING:
@@ -257,6 +260,12 @@ class CheckpointReader(object):
                 lengths.append(length)
         except ValueError:
             raise ModelError("corrupt string tensor '%s'" % name, self.data_paths[proto.shard_id])
+        # TF (1.4 and 2.x alike) checksums each length as a uint32, then the masked length checksum.
+        crc = crc32c.value(b"".join(struct.pack("<I", length & 0xFFFFFFFF) for length in lengths))
+        if data[pos:pos + 4] != struct.pack("<I", crc32c.mask(crc)):
+            raise ModelError("crc32c mismatch in the lengths of string tensor '%s': the checkpoint data is corrupt"
+                             % name, self.data_paths[proto.shard_id])
+        crc = crc32c.value(data[pos:pos + 4], crc)
         pos += 4
         values = []
         for length in lengths:
@@ -265,6 +274,8 @@ class CheckpointReader(object):
         if pos != len(data):
             raise ModelError("corrupt string tensor '%s' (length mismatch)" % name,
                              self.data_paths[proto.shard_id])
+        crc = crc32c.value(data[pos - sum(lengths):pos], crc)
+        self._check_crc(name, proto, crc)
         array = np.empty(count, dtype=object)
         array[:] = values
         return array.reshape(shape)
@@ -280,7 +291,7 @@ class CheckpointReader(object):
         for slice_proto in proto.slices:
             part = self._slice_proto(name, proto, slice_proto)
             starts, lengths = _region(_extents(slice_proto, shape), shape)
-            data = self._read_stored(name, part)
+            data = self._read_stored(name, part, proto.dtype)
             part_proto = protos.BundleEntryProto()
             part_proto.CopyFrom(part)
             part_proto.dtype = proto.dtype
@@ -297,7 +308,7 @@ class CheckpointReader(object):
                 part = protos.BundleEntryProto()
                 part.CopyFrom(self._slice_proto(name, proto, slice_proto))
                 part.dtype = proto.dtype
-                return self._decode(name, part, self._read_stored(name, part), tuple(lengths))
+                return self._decode(name, part, self._read_stored(name, part, proto.dtype), tuple(lengths))
         full = self.read(name)
         return full[tuple(slice(s, s + l) for s, l in zip(starts, lengths))].copy()
 

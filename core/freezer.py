@@ -346,8 +346,12 @@ def _plan_node(node, data, edits, keep, keep_devices, resource_dtype, variables)
             and (keep_devices or not node.device) and "_class" not in node.attr and not edits.rewired):
         return NodePlan(node.name, "copy", data)
     if node.name in edits.replaced:
-        raw = RawNode(edits.replaced[node.name].SerializeToString())
+        replacement = edits.replaced[node.name]
+        raw = RawNode(replacement.SerializeToString())
         reasons = ["replaced (inference mode)"]
+        inputs = [_rewire(i, edits.rewired) for i in replacement.input]
+        if inputs != list(replacement.input):
+            raw.set_inputs(inputs)
     else:
         raw = RawNode(data)
         reasons = []

@@ -185,7 +185,7 @@ def compare(name, expected, actual, rtol, atol):
         max_abs = float(diff.max()) if diff.size else 0.0
         scale = np.maximum(np.abs(a), 1e-12)
         max_rel = float((diff / scale).max()) if diff.size else 0.0
-        passed = bool(np.all(diff <= atol + rtol * np.abs(a)))
+        passed = bool(np.all(diff <= atol + rtol * np.abs(np.where(both_nan, 0.0, a))))
         message = "" if passed else "differs by up to %.3g (relative %.3g)" % (max_abs, max_rel)
         return OutputCheck(name, dtype, list(expected.shape), max_abs, max_rel, passed, message)
     equal = expected == actual

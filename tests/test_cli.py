@@ -227,3 +227,44 @@ def test_frozen_pb_can_be_inspected_and_pruned(tmp_path):
     assert "model/heads/regression/Sigmoid" not in [n.name for n in pruned.node]
     values = run_frozen((tmp_path / "pruned.pb").read_bytes(), fixture.feeds, ["model/heads/class_probs"])
     assert_close(values["model/heads/class_probs"], fixture.expected["model/heads/class_probs"])
+
+
+def test_verify_command_passes_and_fails(tmp_path):
+    fixture = copy_fixture("lstm", tmp_path)
+    frozen = tmp_path / "frozen.pb"
+    code, out, err = run_main("freeze", fixture.folder, "--outputs", ",".join(fixture.outputs), "-o", frozen,
+                              "--verify")
+    assert code == 0, err
+    assert "score" in out and "ok" in out
+    feeds = tmp_path / "feeds.npz"
+    import numpy as np
+    np.savez(str(feeds), **dict(("in:" + k, v) for k, v in fixture.feeds.items()))
+    code, out, err = run_main("verify", fixture.folder, frozen, "--inputs", feeds, "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["passed"] and sorted(o["name"] for o in report["outputs"]) == sorted(fixture.outputs)
+    graph = protos.GraphDef.FromString(frozen.read_bytes())
+    for node in graph.node:
+        if node.name == "logits/bias":
+            values = np.frombuffer(node.attr["value"].tensor.tensor_content, dtype=np.float32) + 1.0
+            node.attr["value"].tensor.tensor_content = values.astype(np.float32).tobytes()
+    wrong = tmp_path / "wrong.pb"
+    wrong.write_bytes(graph.SerializeToString())
+    code, out, err = run_main("verify", fixture.folder, wrong, "--outputs", "logits/BiasAdd")
+    assert code == 1
+    assert err.strip().splitlines()[-1].startswith("error: ") and "logits/BiasAdd" in err
+    assert "DIFFERS" in out
+
+
+def test_freeze_inference_mode_from_the_command_line(tmp_path):
+    fixture = copy_fixture("cnn_bn", tmp_path)
+    frozen = tmp_path / "frozen.pb"
+    code, out, err = run_main("freeze", fixture.folder, "--outputs", "probs", "-o", frozen, "--inference")
+    assert code == 0, err
+    assert "fixed is_training = False" in out
+    ops = set(n.op for n in protos.GraphDef.FromString(frozen.read_bytes()).node)
+    assert "Switch" not in ops and "Merge" not in ops
+    values = run_frozen(frozen.read_bytes(), fixture.feeds, ["probs"])
+    assert_close(values["probs"], fixture.expected["probs"])
+    code, _, err = run_main("freeze", fixture.folder, "--outputs", "probs", "-o", frozen, "--set", "is_training=maybe")
+    assert code == 1 and "not a boolean" in err

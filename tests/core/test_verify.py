@@ -1,0 +1,85 @@
+"""Verification against the TF 1.4 checkpoints: passes when equal, catches a wrong graph, explains a missing TF."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from core import protos
+from core.freezer import freeze
+from core.model import open_model
+from core.verify import compare, make_inputs
+from tests.conftest import FIXTURE_NAMES, ROOT, load_fixture
+
+
+@pytest.mark.parametrize("name", FIXTURE_NAMES)
+@pytest.mark.parametrize("inputs", ["recorded", "generated"])
+def test_verification_passes_on_every_fixture(tmp_path, name, inputs):
+    from core.verify import verify
+    fixture = load_fixture(name)
+    destination = str(tmp_path / "frozen.pb")
+    with open_model(fixture.folder) as model:
+        freeze(model, fixture.outputs, destination)
+        feeds = fixture.feeds if inputs == "recorded" else None
+        report = verify(model, destination, fixture.outputs, feeds=feeds)
+    assert report.passed, report.outputs
+    assert [c.name for c in report.outputs] == fixture.outputs
+    if inputs == "recorded":
+        assert set(report.inputs_used) == set(fixture.feeds)
+
+
+def test_verification_catches_another_checkpoint(tmp_path):
+    """A frozen graph from a checkpoint trained differently does not pass as this one."""
+    from core.verify import verify
+    fixture = load_fixture("multi_head")
+    destination = str(tmp_path / "frozen.pb")
+    with open_model(fixture.folder) as model:
+        freeze(model, fixture.outputs, destination)
+    with open(destination, "rb") as handle:
+        graph = protos.GraphDef.FromString(handle.read())
+    for node in graph.node:
+        if node.op == "Const" and node.attr["value"].tensor.tensor_content and "kernel" in node.name:
+            values = np.frombuffer(node.attr["value"].tensor.tensor_content, dtype=np.float32)
+            node.attr["value"].tensor.tensor_content = (values * 1.01).astype(np.float32).tobytes()
+    with open(destination, "wb") as handle:
+        handle.write(graph.SerializeToString())
+    with open_model(fixture.folder) as model:
+        report = verify(model, destination, fixture.outputs)
+    assert not report.passed
+    assert all(not c.passed for c in report.outputs)
+
+
+def test_generated_ids_stay_inside_the_embedding_table():
+    fixture = load_fixture("partitioned")
+    with open_model(fixture.folder) as model:
+        feeds = make_inputs(model.graph_def, ["ids"], batch_size=64)
+    assert feeds["ids"].dtype == np.int64 and feeds["ids"].shape == (64,)
+    assert feeds["ids"].min() >= 0 and feeds["ids"].max() < 10
+
+
+def test_compare_is_exact_for_integers_and_tolerant_for_floats():
+    assert compare("a", np.array([1, 2]), np.array([1, 2]), 1e-5, 1e-6).passed
+    assert not compare("a", np.array([1, 2]), np.array([1, 3]), 1e-5, 1e-6).passed
+    assert compare("f", np.array([1.0, np.nan]), np.array([1.0 + 1e-9, np.nan]), 1e-5, 1e-6).passed
+    check = compare("f", np.array([1.0, 2.0]), np.array([1.0, 2.5]), 1e-5, 1e-6)
+    assert not check.passed and abs(check.max_abs_diff - 0.5) < 1e-12
+    assert not compare("s", np.array([3.0]), np.array([3.0, 3.0]), 1e-5, 1e-6).passed
+
+
+def test_without_tensorflow_the_message_says_how_to_install(tmp_path):
+    fixture = load_fixture("mlp")
+    code = (
+        "import sys; sys.modules['tensorflow'] = None; sys.path.insert(0, %r)\n"
+        "from core.verify import verify, tensorflow_available\n"
+        "from core.model import open_model\n"
+        "from core.errors import ModelError\n"
+        "assert not tensorflow_available()\n"
+        "try:\n"
+        "    verify(open_model(%r), %r, ['output/BiasAdd'])\n"
+        "except ModelError as exc:\n"
+        "    print(exc)\n" % (ROOT, fixture.folder, fixture.reference))
+    result = subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    message = result.stdout.decode()
+    assert "needs TensorFlow" in message and "pip install tensorflow" in message, result.stderr.decode()

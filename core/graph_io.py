@@ -161,17 +161,19 @@ def check_graph(graph_def, path):
     Raises:
         ModelError: naming the first dangling input and the file.
     """
-    names = set()
-    for node in graph_def.node:
-        if not node.name or not node.op:
-            raise ModelError("a node with no %s (corrupt graph)" % ("name" if not node.name else "op"), path)
-        names.add(node.name)
-    for node in graph_def.node:
-        for inp in node.input:
-            source = inp[1:] if inp.startswith("^") else inp.split(":", 1)[0]
-            if source not in names:
-                raise ModelError("node '%s' reads '%s', which is not in the graph (truncated or corrupt?)"
-                                 % (node.name, inp), path)
+    nodes = graph_def.node
+    names = set(n.name for n in nodes)
+    if "" in names or len(names) < len(nodes) and any(not n.op for n in nodes):
+        raise ModelError("a node with no name or op (corrupt graph)", path)
+    references = set(inp for node in nodes for inp in node.input)
+    dangling = set(r for r in references
+                   if (r[1:] if r.startswith("^") else r.split(":", 1)[0]) not in names)
+    if dangling:
+        for node in nodes:
+            for inp in node.input:
+                if inp in dangling:
+                    raise ModelError("node '%s' reads '%s', which is not in the graph (truncated or corrupt?)"
+                                     % (node.name, inp), path)
 
 
 def load_any(path):

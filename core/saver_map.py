@@ -64,6 +64,9 @@ def variable_sources(graph_def):
     Returns:
         dict variable name -> VariableSource.
     """
+    assigns = [n for n in graph_def.node if n.op in _ASSIGN_OPS and len(n.input) >= 2]
+    if not assigns:
+        return {}
     nodes = dict((n.name, n) for n in graph_def.node)
     sources = {}
     strings = {}
@@ -74,9 +77,7 @@ def variable_sources(graph_def):
             strings[name] = _string_values(nodes.get(name))
         return strings[name]
 
-    for node in graph_def.node:
-        if node.op not in _ASSIGN_OPS or len(node.input) < 2:
-            continue
+    for node in assigns:
         target = nodes.get(node_name(node.input[0]))
         if target is None or target.op not in VARIABLE_OPS:
             continue

@@ -34,34 +34,40 @@ class ScopeTree(object):
 
     def __init__(self, names):
         self.root = ScopeNode("", "", None)
-        self._by_path = {"": self.root}
+        by_path = self._by_path = {"": self.root}
         for name in names:
-            node = self.root
-            parts = name.split("/")
-            path = ""
-            for part in parts:
-                path = part if not path else path + "/" + part
-                child = node._index.get(part)
-                if child is None:
-                    child = ScopeNode(part, path, node)
-                    node._index[part] = child
-                    node.children.append(child)
-                    self._by_path[path] = child
-                node.count += 1
-                node = child
+            node = by_path.get(name)
+            if node is None:
+                node = self._make(name)
             node.op_name = name
-            node.count += 1
-        self._sort(self.root)
+        self._finish(self.root)
 
-    def _sort(self, root):
+    def _make(self, path):
+        """Creates the scope node at ``path`` and any missing parents."""
+        parent_path, _, leaf = path.rpartition("/")
+        parent = self._by_path.get(parent_path)
+        if parent is None:
+            parent = self._make(parent_path)
+        node = ScopeNode(leaf, path, parent)
+        parent._index[leaf] = node
+        parent.children.append(node)
+        self._by_path[path] = node
+        return node
+
+    def _finish(self, root):
+        """Sorts scopes before ops (each in graph order), numbers rows, counts ops below each node."""
+        order = []
         stack = [root]
         while stack:
             node = stack.pop()
+            order.append(node)
             if node.children:
                 node.children.sort(key=lambda c: 0 if c.children else 1)
                 for row, child in enumerate(node.children):
                     child.row = row
                 stack.extend(node.children)
+        for node in reversed(order):
+            node.count = (1 if node.op_name is not None else 0) + sum(c.count for c in node.children)
 
     def node(self, path):
         """The ScopeNode at ``path`` (an op name or a scope), or None."""

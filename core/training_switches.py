@@ -51,11 +51,13 @@ def find_training_switches(graph_def):
     Returns:
         list of SwitchInfo in graph order.
     """
-    nodes = dict((n.name, n) for n in graph_def.node)
+    placeholders = [n for n in graph_def.node if n.op in ("PlaceholderWithDefault", "Placeholder")]
+    if not placeholders:
+        return []
+    nodes = dict((n.name, n) for n in graph_def.node) if any(
+        n.op == "PlaceholderWithDefault" for n in placeholders) else {}
     result = []
-    for node in graph_def.node:
-        if node.op not in ("PlaceholderWithDefault", "Placeholder"):
-            continue
+    for node in placeholders:
         dtype = node.attr["dtype"].type
         named = bool(_SWITCH_NAME.search(node.name))
         if node.op == "PlaceholderWithDefault":

@@ -21,7 +21,7 @@ from gui.worker import Worker
 
 log = logging.getLogger(__name__)
 MAX_RECENT = 8
-MAX_EXPANDED_MATCHES = 200
+MAX_EXPANDED_MATCHES = 50
 
 
 class LoadedModel(object):

@@ -7,6 +7,7 @@ from core.roles import INPUT, SWITCH, TRAINING_ONLY, TRAINING_INPUT, VARIABLE
 from gui import icons
 
 NAME, OP, SHAPE = 0, 1, 2
+BROAD_MATCH = 0.5  # share of the graph above which a search highlights instead of filtering
 HEADERS = ("Name", "Op", "Shape")
 CANDIDATE_BACKGROUND = QColor("#e6f4ea")
 TOP_CANDIDATE_BACKGROUND = QColor("#c8ecd3")
@@ -55,9 +56,11 @@ class OpTreeModel(QAbstractItemModel):
         if hide_training is not None:
             self._hide_training = hide_training
         self._matches = None if matches is None else set(matches)
+        # When most of the graph matches, hiding rows shows nothing new: only highlight.
+        filter_rows = self._matches is not None and len(self._matches) < BROAD_MATCH * len(self.analysis.graph)
         visible = None
-        if self._matches is not None or self._hide_training:
-            names = self._matches if self._matches is not None else self.analysis.graph.names
+        if filter_rows or self._hide_training:
+            names = self._matches if filter_rows else self.analysis.graph.names
             roles = self.analysis.roles
             visible = set()
             for name in names:

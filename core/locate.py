@@ -178,8 +178,8 @@ def _from_state_file(state_path, given):
                 location.notes.append("the newest checkpoint %s is missing; using %s"
                                       % (recorded, os.path.basename(prefix)))
             elif recorded != prefix:
-                location.notes.append("state file names %s; using %s beside it"
-                                      % (recorded, prefix))
+                location.notes.append("the checkpoint state file names %s; using %s beside it"
+                                      % (recorded, os.path.basename(prefix)))
             return location
     raise ModelError("the checkpoint it names (%s) is not in this folder"
                      % (state.model_checkpoint_path or "nothing"), state_path)

@@ -24,9 +24,9 @@ def main(path=os.path.join(ROOT, "resources", "example"), out=os.path.join(ROOT,
     QTimer.singleShot(30000, loop.quit)
     loop.exec_()
     window.use_suggested_outputs()
-    window.search.setText("heads")
-    window.apply_search()
-    window.navigate("model/heads/class_probs")
+    window.training_action.trigger()  # hide training ops: the inference graph and its outputs
+    for name in ("model/trunk/fc1/Relu", "model/heads/regression/Sigmoid", "model/heads/class_probs"):
+        window.navigate(name)
     app.processEvents()
     window.grab().save(out)
     print(out)

@@ -53,6 +53,23 @@ def _switch_edits(model, args):
     return fold_training_switches(model.graph_def, values), values
 
 
+def _terminal_progress():
+    """A one-line progress report on stderr for interactive use."""
+    state = {"last": -1}
+
+    def report(done, total, message):
+        if total <= 0:
+            return
+        percent = int(100 * done / total)
+        if percent != state["last"]:
+            state["last"] = percent
+            sys.stderr.write("\r  writing %3d%% %-60s" % (percent, message[-60:]))
+            if percent >= 100:
+                sys.stderr.write("\r%s\r" % (" " * 75))
+            sys.stderr.flush()
+    return report
+
+
 def run(args):
     from core.freezer import freeze
     from core.model import open_model
@@ -60,7 +77,7 @@ def run(args):
     with open_model(args.path) as model:
         destination = args.destination or model.default_output_path()
         edits, values = _switch_edits(model, args)
-        progress = None
+        progress = _terminal_progress() if sys.stderr.isatty() and not args.quiet else None
         report = freeze(model, outputs, destination, keep_devices=args.keep_devices, edits=edits,
                         progress=progress)
         if not args.quiet:

@@ -138,3 +138,30 @@ def test_outputs_accept_tensor_names(tmp_path):
     with open_model(fixture.folder) as model:
         report = freeze(model, ["output/BiasAdd:0"], str(tmp_path / "x.pb"))
     assert report.outputs == ["output/BiasAdd"]
+
+
+def test_refuses_a_graph_over_the_protobuf_limit_before_writing(tmp_path, monkeypatch):
+    from core import graph_writer
+    from core.errors import ModelError
+    monkeypatch.setattr(graph_writer, "MAX_GRAPH_BYTES", 100000)  # the real limit is 2 GiB - 1
+    fixture = load_fixture("mlp")
+    with open_model(fixture.folder) as model:
+        with pytest.raises(ModelError) as info:
+            freeze(model, fixture.outputs, str(tmp_path / "big.pb"))
+        expected = graph_writer.human_size(graph_writer.planned_size(plan_freeze(model, fixture.outputs)))
+    assert "over protobuf's 2 GiB limit" in str(info.value) and "would be %s" % expected in str(info.value)
+    assert os.listdir(str(tmp_path)) == []
+
+
+def test_cancel_leaves_nothing(tmp_path):
+    from core.errors import Cancelled
+    fixture = load_fixture("mlp")
+    calls = []
+
+    def cancel():
+        calls.append(1)
+        return len(calls) > 3  # let planning pass, stop while writing
+    with open_model(fixture.folder) as model:
+        with pytest.raises(Cancelled):
+            freeze(model, fixture.outputs, str(tmp_path / "x.pb"), cancel=cancel)
+    assert os.listdir(str(tmp_path)) == []

@@ -82,6 +82,7 @@ class MainWindow(QMainWindow):
         self.tree_model = None
         self.worker = None
         self.worker_kind = None
+        self._workers = set()  # every started worker, kept until its thread has finished
         self.last_freeze = None
         self._history = []
         self._history_at = -1
@@ -577,11 +578,14 @@ class MainWindow(QMainWindow):
     def _start(self, worker, kind, on_finished, on_failed):
         self.worker = worker
         self.worker_kind = kind
-        worker.finished.connect(on_finished)
-        worker.failed.connect(on_failed)
-        worker.cancelled.connect(lambda: self._cancelled(kind))
-        worker.progress.connect(self._progress)
-        worker.done.connect(self._worker_done)
+        self._workers.add(worker)
+        worker.finished.connect(lambda result, w=worker: self._if_current(w, on_finished, result))
+        worker.failed.connect(lambda message, w=worker: self._if_current(w, on_failed, message))
+        worker.cancelled.connect(lambda w=worker: self._if_current(w, self._cancelled, kind))
+        worker.progress.connect(lambda done, total, message, w=worker:
+                                self._if_current(w, self._progress, done, total, message))
+        worker.done.connect(lambda w=worker: self._worker_done(w))
+        worker.thread_finished.connect(lambda w=worker: self._workers.discard(w))
         self.progress.setRange(0, 0)
         self.progress.show()
         self.cancel_button.show()
@@ -603,19 +607,32 @@ class MainWindow(QMainWindow):
         if kind == "freeze":
             self.freeze_cancelled.emit()
 
-    def _worker_done(self):
-        worker = self.worker
+    def _if_current(self, worker, slot, *args):
+        """Delivers a worker's result only while it is the current one (a superseded load is ignored)."""
+        if worker is self.worker:
+            slot(*args)
+        elif args and isinstance(args[0], LoadedModel):
+            args[0].model.close()  # a load the user replaced by another
+
+    def _worker_done(self, worker):
+        if worker is not self.worker:
+            return
         self.worker = None
+        self.worker_kind = None
         self.progress.hide()
         self.cancel_button.hide()
-        if worker is not None:
-            worker.wait()
-            worker.deleteLater()
         self._update_actions()
 
     def cancel_work(self):
         if self.worker is not None:
             self.worker.cancel()
+
+    def wait_for_workers(self, msecs=30000):
+        """Cancels and joins every worker (closing the window, tests)."""
+        for worker in list(self._workers):
+            worker.cancel()
+            worker.wait(msecs)
+        self._workers.clear()
 
     # -- misc -----------------------------------------------------------------------------
     def _about(self):
@@ -624,9 +641,7 @@ class MainWindow(QMainWindow):
                           "TensorFlow 1.4 runs, without TensorFlow.</p>")
 
     def closeEvent(self, event):
-        if self.worker is not None:
-            self.worker.cancel()
-            self.worker.wait(10000)
+        self.wait_for_workers()
         if self.loaded is not None:
             self.loaded.model.close()
         self.log_panel.detach()

@@ -38,7 +38,6 @@ class Worker(QObject):
         self._thread.setObjectName(getattr(function, "__name__", "worker"))
         self.moveToThread(self._thread)
         self._thread.started.connect(self._run)
-        self.done.connect(self._thread.quit)
 
     def start(self):
         self._thread.start()
@@ -52,6 +51,11 @@ class Worker(QObject):
 
     def is_running(self):
         return self._thread.isRunning()
+
+    @property
+    def thread_finished(self):
+        """The QThread's finished signal: after it, the worker may be dropped."""
+        return self._thread.finished
 
     def wait(self, msecs=30000):
         return self._thread.wait(msecs)
@@ -78,3 +82,4 @@ class Worker(QObject):
         else:
             self.finished.emit(result)
         self.done.emit()
+        self._thread.quit()  # thread-safe; the owner keeps this object until thread.finished

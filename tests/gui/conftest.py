@@ -16,10 +16,7 @@ def window(qtbot, tmp_path):
     qtbot.addWidget(win)
     win.show()
     yield win
-    if win.worker is not None:
-        win.worker.cancel()
-        win.worker.wait(10000)
-    win.close()
+    win.close()  # cancels and joins every worker
 
 
 def open_and_wait(qtbot, window, path, timeout=60000):

@@ -265,3 +265,17 @@ def test_window_stays_responsive_while_100k_nodes_load(qtbot, window, tmp_path):
     window.apply_search()
     assert time.time() - started < 2.0
     assert window.match_label.text().endswith("matches")
+
+
+def test_opening_while_a_load_runs_supersedes_it(qtbot, window, tmp_path):
+    import gc
+    first, second = load_fixture("lstm"), load_fixture("mlp")
+    with qtbot.waitSignal(window.model_loaded, timeout=60000):
+        window.open_path(first.folder)
+        window.open_path(second.folder)  # the first load is cancelled or its result ignored
+    gc.collect()  # a dropped worker whose thread still ran used to abort the process here
+    assert window.loaded.model.location.meta_path == second.meta
+    window.tree_model.set_checked("output/BiasAdd", True)
+    with qtbot.waitSignal(window.freeze_finished, timeout=60000):
+        window.start_freeze(str(tmp_path / "frozen.pb"))
+    gc.collect()

@@ -13,6 +13,8 @@ def add_parser(subparsers):
                     "and a summary of a TensorFlow 1.x model.")
     parser.add_argument("path", metavar="PATH", help="checkpoint file, folder, .meta or .pb")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    parser.add_argument("--outputs", metavar="NAME[,NAME...]",
+                        help="also report the exact size of the frozen graph for these outputs")
     parser.add_argument("--top", type=int, default=10, metavar="N",
                         help="how many candidate outputs to list in text mode (default 10)")
     parser.set_defaults(run=run)
@@ -36,13 +38,21 @@ def _plain(value):
     return str(value)
 
 
-def collect(model):
-    """Everything `inspect` shows, as plain data."""
+def collect(model, outputs=None):
+    """Everything `inspect` shows, as plain data (with the exact frozen size when outputs are given)."""
     from core.variables import list_variables
     analysis = model.analysis()
     variables = list_variables(model.graph_def, model.meta_graph, model.checkpoint)
     variable_bytes = dict((v.name, v.nbytes) for v in variables if v.nbytes is not None)
     location = model.location
+    summary = _plain(analysis.summary(variable_bytes=variable_bytes, outputs=outputs))
+    if outputs:
+        from core.freezer import plan_freeze
+        from core.graph_writer import planned_size
+        plan = plan_freeze(model, outputs)
+        summary["frozen_outputs"] = list(plan.outputs)
+        summary["frozen_nodes"] = len(plan.nodes)
+        summary["frozen_bytes"] = planned_size(plan)
     return {
         "model": {"name": location.path, "kind": location.kind, "graph": location.model_file,
                   "checkpoint": location.prefix, "nodes": len(model.graph_def.node),
@@ -51,7 +61,7 @@ def collect(model):
         "training_switches": _plain(analysis.training_switches),
         "candidates": _plain(analysis.candidates),
         "variables": _plain(variables),
-        "summary": _plain(analysis.summary(variable_bytes=variable_bytes)),
+        "summary": summary,
     }
 
 
@@ -63,8 +73,9 @@ def _shape_text(shape):
 
 def run(args):
     from core.model import open_model
+    outputs = [o for o in (args.outputs or "").split(",") if o.strip()] or None
     with open_model(args.path) as model:
-        info = collect(model)
+        info = collect(model, outputs)
     if args.json:
         json.dump(info, sys.stdout, indent=1, sort_keys=False)
         sys.stdout.write("\n")

@@ -268,3 +268,14 @@ def test_freeze_inference_mode_from_the_command_line(tmp_path):
     assert_close(values["probs"], fixture.expected["probs"])
     code, _, err = run_main("freeze", fixture.folder, "--outputs", "probs", "-o", frozen, "--set", "is_training=maybe")
     assert code == 1 and "not a boolean" in err
+
+
+def test_inspect_reports_the_exact_frozen_size(tmp_path):
+    fixture = load_fixture("mlp")
+    code, out, err = run_main("inspect", fixture.folder, "--json", "--outputs", "output/BiasAdd:0")
+    assert code == 0, err
+    summary = json.loads(out)["summary"]
+    code, _, err = run_main("freeze", fixture.folder, "--outputs", "output/BiasAdd", "-o", tmp_path / "f.pb")
+    assert code == 0, err
+    assert summary["frozen_bytes"] == os.path.getsize(str(tmp_path / "f.pb"))
+    assert summary["frozen_nodes"] == 14 and summary["frozen_outputs"] == ["output/BiasAdd"]

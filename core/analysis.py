@@ -8,11 +8,30 @@ from core.graph_model import GraphModel
 from core.node_details import node_details
 from core.roles import assign_roles
 from core.scope_tree import ScopeTree
-from core.search import search as search_names
+from core.search import SearchIndex
 from core.summary import summarize
 from core.training_switches import find_training_switches
 
 log = logging.getLogger(__name__)
+
+
+class _NodeSubset(object):
+    """A GraphDef stand-in holding only some of its nodes (``node``), for whole-graph scans."""
+
+    def __init__(self, nodes):
+        self.node = nodes
+
+
+def _placeholder_subset(model):
+    """The placeholders and their defaults' producers: all find_training_switches reads, without
+    walking the other 100k nodes of a big graph again."""
+    wanted = set()
+    for i, op in enumerate(model.ops):
+        if op in ("Placeholder", "PlaceholderWithDefault", "PlaceholderV2"):
+            wanted.add(i)
+            wanted.update(s for s, _ in model.data_in[i])
+    nodes = model.graph_def.node
+    return _NodeSubset([nodes[i] for i in sorted(wanted)])
 
 
 class InputInfo(object):
@@ -32,14 +51,27 @@ class InputInfo(object):
 
 
 class GraphAnalysis(object):
-    """Everything the window and `inspect` show about a graph."""
+    """Everything the window and `inspect` show about a graph.
+
+    Attributes:
+        graph: core.graph_model.GraphModel.
+        roles: dict node name -> role: "input", "training_input" (labels), "variable", "constant",
+            "inference", "loss", "training" (gradients, optimizer, slots), "saver", "summary",
+            "initializer", "update" (moving averages), "switch" (a training switch) or "other"
+            (bookkeeping that fits none, such as a dangling NoOp).
+        inputs: list of InputInfo, the placeholders the inference part depends on.
+        labels: names of the training-only placeholders.
+        training_switches: list of core.training_switches.SwitchInfo.
+        candidates: list of core.candidates.Candidate, best first.
+        scope_tree: core.scope_tree.ScopeTree (built on first use).
+    """
 
     def __init__(self, graph_def, meta_graph=None, progress=None):
         started = time.time()
         self.graph = GraphModel(graph_def)
         if progress is not None:
             progress("finding roles")
-        self.training_switches = find_training_switches(graph_def)
+        self.training_switches = find_training_switches(_placeholder_subset(self.graph))
         self._roles = assign_roles(self.graph, meta_graph, [s.name for s in self.training_switches])
         self.roles = dict(zip(self.graph.names, self._roles.role))
         self.inputs = [self._input_info(i) for i in self._roles.inputs]
@@ -48,7 +80,7 @@ class GraphAnalysis(object):
             progress("ranking outputs")
         self.candidates = rank_candidates(self.graph, self._roles)
         self._tree = None
-        self._lowered = None
+        self._search_index = None
         log.info("analysed %d nodes in %.2fs", len(self.graph), time.time() - started)
 
     def _input_info(self, i):
@@ -67,21 +99,45 @@ class GraphAnalysis(object):
 
     @property
     def scope_tree(self):
+        """The core.scope_tree.ScopeTree of the node names (built on first use)."""
         if self._tree is None:
             self._tree = ScopeTree(self.graph.names)
         return self._tree
 
+    @property
+    def search_index(self):
+        """The core.search.SearchIndex of this graph (built on first use)."""
+        if self._search_index is None:
+            self._search_index = SearchIndex(self.graph.names, self.graph.ops)
+        return self._search_index
+
     def search(self, query, limit=None):
-        """Node names matching ``query`` (core.search syntax), in graph order."""
-        return search_names(self.graph.names, self.graph.ops, query, limit)
+        """Node names matching ``query`` (core.search syntax), in graph order.
+
+        Raises:
+            core.search.QueryError: a malformed query.
+        """
+        return self.search_index.search(query, limit)
 
     def details(self, name):
+        """core.node_details.NodeDetails of node ``name`` (computed on demand).
+
+        Raises:
+            KeyError: no such node.
+        """
         return node_details(self.graph, self._roles, name)
 
     def summary(self, variable_bytes=None, outputs=None):
+        """core.summary.Summary.
+
+        Args:
+            variable_bytes: dict variable name -> bytes in the checkpoint.
+            outputs: chosen output names, for the frozen-size estimate (None: no estimate).
+        """
         return summarize(self.graph, self._roles, variable_bytes, outputs)
 
     def role_of(self, name):
+        """The role of node ``name``, or None when there is no such node."""
         return self.roles.get(name)
 
 

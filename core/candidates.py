@@ -1,7 +1,6 @@
 """Ranking the likely output nodes of the inference part, each with its reasons."""
 
 import collections
-import math
 import re
 
 from core import protos
@@ -40,6 +39,7 @@ def output_shapes(node):
 
 
 def output_dtype(node):
+    """The dtype name ("float32") of a node's outputs from its type attrs, or None."""
     for key in ("T", "dtype", "out_type", "output_type", "Tout", "DstT"):
         if key in node.attr and node.attr[key].type:
             return protos.dtype_name(node.attr[key].type)
@@ -53,6 +53,14 @@ def _tail(model, i):
         i = model.data_in[i][0][0]
         seen += 1
     return model.ops[i]
+
+
+_READS = frozenset(["Identity", "ReadVariableOp", "Snapshot"])
+
+
+def _reads_variable(model, i):
+    """Whether node ``i`` is a variable's own read (`w/read`, a ReadVariableOp of a handle)."""
+    return model.ops[i] in _READS and bool(model.data_in[i]) and model.ops[model.data_in[i][0][0]] in VARIABLE_OPS
 
 
 def rank_candidates(model, roles):
@@ -69,7 +77,7 @@ def rank_candidates(model, roles):
     for i in inference:
         if roles.role[i] == INPUT or model.ops[i] in _DEAD_END:
             continue
-        if model.ops[i] == "Identity" and model.data_in[i] and model.ops[model.data_in[i][0][0]] in VARIABLE_OPS:
+        if _reads_variable(model, i):
             continue  # a variable's read
         if any(d in inference for d in model.data_out[i]):
             continue

@@ -27,27 +27,35 @@ class GraphModel(object):
     def __init__(self, graph_def):
         self.graph_def = graph_def
         nodes = graph_def.node
-        self.names = [n.name for n in nodes]
+        self.names = names = [n.name for n in nodes]
         self.ops = [n.op for n in nodes]
-        self.position = dict((name, i) for i, name in enumerate(self.names))
-        count = len(self.names)
-        self.data_in = [[] for _ in range(count)]
-        self.control_in = [[] for _ in range(count)]
-        self.data_out = [[] for _ in range(count)]
-        self.control_out = [[] for _ in range(count)]
-        position = self.position
+        self.position = position = dict(zip(names, range(len(names))))
+        count = len(names)
+        self.data_in = data_in = [[] for _ in range(count)]
+        self.control_in = control_in = [[] for _ in range(count)]
+        self.data_out = data_out = [[] for _ in range(count)]
+        self.control_out = control_out = [[] for _ in range(count)]
+        get = position.get
         for i, node in enumerate(nodes):
-            for text in node.input:
+            inputs = node.input
+            if not inputs:
+                continue
+            for text in inputs:
+                source = get(text)
+                if source is not None:
+                    data_in[i].append((source, 0))
+                    data_out[source].append(i)
+                    continue
                 name, port, control = parse_input(text)
-                source = position.get(name)
+                source = get(name)
                 if source is None:
                     continue
                 if control:
-                    self.control_in[i].append(source)
-                    self.control_out[source].append(i)
+                    control_in[i].append(source)
+                    control_out[source].append(i)
                 else:
-                    self.data_in[i].append((source, port))
-                    self.data_out[source].append(i)
+                    data_in[i].append((source, port))
+                    data_out[source].append(i)
         self._nx = None
 
     def __len__(self):
@@ -57,6 +65,7 @@ class GraphModel(object):
         return name in self.position
 
     def nodes(self):
+        """Node names in graph order."""
         return list(self.names)
 
     def node(self, name):
@@ -64,15 +73,19 @@ class GraphModel(object):
         return self.graph_def.node[self.position[name]]
 
     def index(self, name):
+        """The position of ``name`` in graph order."""
         return self.position[name]
 
     def op(self, name):
+        """The op type of ``name``."""
         return self.ops[self.position[name]]
 
     def data_inputs(self, name):
+        """(source name, output port) of each data input, in input order."""
         return [(self.names[s], p) for s, p in self.data_in[self.position[name]]]
 
     def control_inputs(self, name):
+        """Names of the control inputs (`^name`), in input order."""
         return [self.names[s] for s in self.control_in[self.position[name]]]
 
     def consumers(self, name):

@@ -11,31 +11,37 @@ class NodeDetails(collections.namedtuple(
     """attrs: list of (key, text); outputs: list of (tensor name, dtype, shape text)."""
 
 
+_NO_OUTPUTS = frozenset(["NoOp", "Assert", "SaveV2", "Save", "SaveSlices", "AssignVariableOp",
+                         "AssignAddVariableOp", "AssignSubVariableOp"])
+
+
 def shape_text(dims):
+    """Dims as "[?,10]" (None: unknown rank, "?")."""
     if dims is None:
         return "?"
     return "[%s]" % ",".join("?" if d < 0 else str(d) for d in dims)
 
 
 def _tensor_text(tensor):
+    """A TensorProto as text: its values when there are a few, else dtype, shape and count."""
     dims = [d.size for d in tensor.tensor_shape.dim]
     count = 1
     for d in dims:
         count *= d
     dtype = protos.dtype_name(tensor.dtype)
+    if tensor.tensor_content or count > 6:
+        return "%s%s (%d values)" % (dtype, shape_text(dims), count)
     values = []
-    for field in ("float_val", "double_val", "int_val", "int64_val", "bool_val", "string_val"):
+    for field in ("float_val", "double_val", "int_val", "int64_val", "bool_val", "string_val", "half_val"):
         values = list(getattr(tensor, field))
         if values:
             break
-    if tensor.tensor_content:
-        return "%s%s (%d values, %d bytes)" % (dtype, shape_text(dims), count, len(tensor.tensor_content))
-    if values:
-        shown = ", ".join(repr(v.decode("utf-8", "replace")) if isinstance(v, bytes) else repr(v)
-                          for v in values[:6])
-        more = ", ..." if len(values) > 6 else ""
-        return "%s%s = %s%s" % (dtype, shape_text(dims), "[%s%s]" % (shown, more) if dims else shown, more[:0])
-    return "%s%s" % (dtype, shape_text(dims))
+    if not values:
+        return "%s%s" % (dtype, shape_text(dims))
+    shown = ", ".join(repr(v.decode("utf-8", "replace")) if isinstance(v, bytes) else repr(v) for v in values)
+    if dims:
+        return "%s%s = [%s]" % (dtype, shape_text(dims), shown)
+    return "%s = %s" % (dtype, shown)
 
 
 def attr_text(value):
@@ -71,7 +77,17 @@ def attr_text(value):
 
 
 def node_details(model, roles, name):
-    """NodeDetails of ``name`` (model: GraphModel, roles: Roles or None)."""
+    """The details of one node.
+
+    Args:
+        model: core.graph_model.GraphModel.
+        roles: core.roles.Roles or None.
+        name: the node name.
+    Returns:
+        NodeDetails.
+    Raises:
+        KeyError: no such node.
+    """
     i = model.index(name)
     node = model.graph_def.node[i]
     data_inputs = [t for t in node.input if not t.startswith("^")]
@@ -79,7 +95,16 @@ def node_details(model, roles, name):
     consumers = [c for c, _ in model.consumers(name)]
     attrs = [(key, attr_text(node.attr[key])) for key in sorted(node.attr) if key != "_output_shapes"]
     dtype = output_dtype(node) or "?"
-    shapes = output_shapes(node) or [None]
+    if "_output_shapes" in node.attr:
+        shapes = output_shapes(node)
+    elif node.op in _NO_OUTPUTS:
+        shapes = []
+    elif node.op == "Const" and "value" in node.attr:
+        shapes = [[int(d.size) for d in node.attr["value"].tensor.tensor_shape.dim]]
+    elif "shape" in node.attr and not node.attr["shape"].shape.unknown_rank:
+        shapes = [[int(d.size) for d in node.attr["shape"].shape.dim]]
+    else:
+        shapes = [None]
     outputs = [("%s:%d" % (name, port), dtype, shape_text(shape)) for port, shape in enumerate(shapes)]
     role = roles.role[i] if roles is not None else ""
     return NodeDetails(name, node.op, node.device, data_inputs, control_inputs, consumers, attrs, outputs, role)

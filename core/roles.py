@@ -23,8 +23,11 @@ _SAVER_OPS = frozenset(["SaveV2", "RestoreV2", "Save", "SaveSlices", "Restore", 
 _WRITE_PREFIXES = ("Assign", "Apply", "ResourceApply", "SparseApply", "ResourceSparseApply", "Scatter",
                    "ResourceScatter")
 _OPTIMIZER_PREFIXES = ("Apply", "ResourceApply", "SparseApply", "ResourceSparseApply")
+_FOLLOWERS = frozenset(["Identity", "Shape", "ShapeN", "Size", "Rank"])
+_INIT_OP = re.compile(r"(^|/)init(_\d+)?$")
+_CASTS = frozenset(["Cast", "ToFloat", "ToInt32", "ToInt64", "ToDouble", "ToBool"])
 _GRADIENTS = re.compile(r"(^|/)gradients(_\d+)?/")
-_GRAD_SCOPE = re.compile(r"^(.*/)?gradients(_\d+)?/(.+?)_grad/[^/]+$")
+_GRAD_SCOPE = re.compile(r"^(.*/)?gradients(_\d+)?/(.+?)_grad/")
 _GRAD_ROOT = re.compile(r"(^|/)gradients(_\d+)?/(Shape|Fill|grad_ys_\d+)$")
 # Ops a loss is made of, walked back from the loss; layer ops stop the walk.
 _LOSS_OPS = frozenset([
@@ -85,18 +88,77 @@ def _collection_names(meta_graph, key):
 
 def _mark_exclusive(model, roots, new_role, role, protected):
     """Gives ``new_role`` to roots and to nodes consumed only by nodes already given it."""
-    count = len(model)
-    pending = [len(set(model.data_out[i]) | set(model.control_out[i])) for i in range(count)]
+    pending = {}
     stack = [r for r in set(roots) if r not in protected]
     done = set(stack)
     while stack:
         i = stack.pop()
         role[i] = new_role
         for s in set(s for s, _ in model.data_in[i]) | set(model.control_in[i]):
-            pending[s] -= 1
-            if pending[s] == 0 and s not in done and s not in protected:
+            left = pending.get(s)
+            if left is None:
+                left = len(set(model.data_out[s]) | set(model.control_out[s]))
+            pending[s] = left = left - 1
+            if left == 0 and s not in done and s not in protected:
                 done.add(s)
                 stack.append(s)
+
+
+def _same_scope(name, other):
+    """Whether two nodes were made in one non-root name scope (one nested in the other's)."""
+    scope = name.rpartition("/")[0]
+    if not scope:
+        return False
+    other_scope = other.rpartition("/")[0]
+    return (scope == other_scope or other_scope.startswith(scope + "/")
+            or (bool(other_scope) and scope.startswith(other_scope + "/")))
+
+
+def _ancestors(model, roots):
+    """Indexes of the roots and everything they depend on (data and control edges)."""
+    seen = set(roots)
+    stack = list(seen)
+    while stack:
+        i = stack.pop()
+        for s, _ in model.data_in[i]:
+            if s not in seen:
+                seen.add(s)
+                stack.append(s)
+        for s in model.control_in[i]:
+            if s not in seen:
+                seen.add(s)
+                stack.append(s)
+    return seen
+
+
+def _absorb(model, members, new_role, role, settled, allow):
+    """Gives ``new_role`` to the inputs of ``members`` (transitively) whose every consumer is a member
+    or has a ``settled`` role, when ``allow(input, consumer)`` says so.
+
+    Returns:
+        set of the indexes absorbed.
+    """
+    members = set(members)
+    absorbed = set()
+    stack = list(members)
+    while stack:
+        i = stack.pop()
+        for s in set(s for s, _ in model.data_in[i]) | set(model.control_in[i]):
+            if s in members or not allow(s, i):
+                continue
+            consumers = set(model.data_out[s]) | set(model.control_out[s])
+            # A read or a shape query that nothing else uses goes along with its input.
+            dangling = [d for d in consumers if d not in members and role[d] not in settled
+                        and model.ops[d] in _FOLLOWERS
+                        and all(c in members or role[c] in settled for c in model.data_out[d])
+                        and all(c in members or role[c] in settled for c in model.control_out[d])]
+            if all(d in members or role[d] in settled for d in consumers.difference(dangling)):
+                for d in [s] + dangling:
+                    members.add(d)
+                    absorbed.add(d)
+                    role[d] = new_role
+                stack.append(s)
+    return absorbed
 
 
 def assign_roles(model, meta_graph=None, switch_names=()):
@@ -114,37 +176,44 @@ def assign_roles(model, meta_graph=None, switch_names=()):
     role = [OTHER] * count
     position = model.position
 
-    variables = set(i for i in range(count) if ops[i] in VARIABLE_OPS)
+    by_op = {}
+    for i, op in enumerate(ops):
+        by_op.setdefault(op, []).append(i)
+
+    def of_ops(wanted):
+        return [i for op in by_op if wanted(op) for i in by_op[op]]
+
+    variables = set(of_ops(lambda op: op in VARIABLE_OPS))
     for i in variables:
         role[i] = VARIABLE
-    for i in range(count):
-        if ops[i] == "Const":
-            role[i] = CONSTANT
+    for i in by_op.get("Const", ()):
+        role[i] = CONSTANT
+    gradient_nodes = [i for i, name in enumerate(names) if "gradients" in name and _GRADIENTS.search(name)]
     switches = set(position[n] for n in switch_names if n in position)
 
     # Saver: every node under the scope of the save/restore ops.
     saver_scopes = set()
-    for i in range(count):
-        if ops[i] in _SAVER_OPS and "/" in names[i]:
+    for i in of_ops(lambda op: op in _SAVER_OPS):
+        if "/" in names[i]:
             saver_scopes.add(names[i].split("/", 1)[0] + "/")
     if meta_graph is not None and meta_graph.HasField("saver_def") and "/" in meta_graph.saver_def.restore_op_name:
         saver_scopes.add(meta_graph.saver_def.restore_op_name.split("/", 1)[0] + "/")
     protected = set(variables)
     if saver_scopes:
         prefixes = tuple(saver_scopes)
-        for i in range(count):
-            if names[i].startswith(prefixes) and i not in variables:
+        for i, name in enumerate(names):
+            if name.startswith(prefixes) and i not in variables:
                 role[i] = SAVER
 
     # Loss: what feeds the gradients' root (or the `losses` collection), walked back over loss ops.
     loss_roots = set()
-    for i in range(count):
+    for i in gradient_nodes:
         if _GRAD_ROOT.search(names[i]):
             for s, _ in model.data_in[i]:
                 if not _GRADIENTS.search(names[s]):
                     loss_roots.add(s)
             # The seed's consumers are named gradients/<loss op>_grad/...
-            for d in model.data_out[i]:
+            for d in model.data_out[i] + model.control_out[i]:
                 match = _GRAD_SCOPE.match(names[d])
                 if match and match.group(3) in position:
                     loss_roots.add(position[match.group(3)])
@@ -153,48 +222,73 @@ def assign_roles(model, meta_graph=None, switch_names=()):
             loss_roots.add(position[name])
 
     # Training: gradients, optimizer ops, the train op and what only they need (slots too).
-    training_roots = set(i for i in range(count) if _GRADIENTS.search(names[i]))
-    training_roots.update(i for i in range(count) if ops[i].startswith(("Apply", "ResourceApply",
-                                                                         "SparseApply", "ResourceSparseApply")))
+    training_roots = set(gradient_nodes)
+    training_roots.update(of_ops(lambda op: op.startswith(_OPTIMIZER_PREFIXES)))
     for name in _collection_names(meta_graph, "train_op"):
         if name in position:
             training_roots.add(position[name])
-    for i in training_roots:
-        if role[i] in (OTHER, CONSTANT):
-            role[i] = TRAINING
-
     # Summaries, initializers, updates: roots, then what only they consume.
-    summary_roots = [i for i in range(count) if ops[i] in _SUMMARY_OPS]
-    init_roots = [i for i in range(count) if role[i] != SAVER and (
-        (ops[i] == "NoOp" and re.search(r"(^|/)init(_\d+)?$", names[i]))
-        or "/Initializer/" in names[i] or names[i].endswith(("/initial_value", "/IsVariableInitialized"))
-        or names[i].startswith("report_uninitialized_variables")
-        or (ops[i] in ("Assign", "AssignVariableOp") and model.data_in[i]
-            and model.data_in[i][0][0] in variables and names[i].endswith("/Assign")))]
+    summary_roots = of_ops(lambda op: op in _SUMMARY_OPS)
+    init_roots = [i for i, name in enumerate(names) if role[i] != SAVER and (
+        "/Initializer/" in name or name.endswith(("/initial_value", "/IsVariableInitialized"))
+        or name.startswith("report_uninitialized_variables"))]
+    init_roots += [i for i in by_op.get("NoOp", ()) if role[i] != SAVER and _INIT_OP.search(names[i])]
+    init_roots += of_ops(lambda op: op in ("VarIsInitializedOp", "IsVariableInitialized"))
+    init_roots += [i for i in of_ops(lambda op: op in ("Assign", "AssignVariableOp"))
+                   if role[i] != SAVER and model.data_in[i] and model.data_in[i][0][0] in variables
+                   and names[i] == names[model.data_in[i][0][0]] + "/Assign"]
     update_roots = [position[n] for n in _collection_names(meta_graph, "update_ops") if n in position]
-    update_roots += [i for i in range(count) if ops[i].startswith(_WRITE_PREFIXES)
-                     and role[i] == OTHER and i not in init_roots]
 
-    protected |= loss_roots
-    _mark_exclusive(model, [i for i in training_roots], TRAINING, role, protected)
-    _mark_exclusive(model, summary_roots, SUMMARY, role, protected)
-    _mark_exclusive(model, init_roots, INITIALIZER, role, protected)
-    _mark_exclusive(model, update_roots, UPDATE, role, protected)
-    # Slot variables (Adam's m and v, momentum, beta powers): an optimizer op's non-first input.
-    for i in variables:
-        slot = any(ops[d].startswith(_OPTIMIZER_PREFIXES) and model.data_in[d] and model.data_in[d][0][0] != i
-                   for d in model.data_out[i])
-        if slot:
-            role[i] = TRAINING
-            for d in model.data_out[i]:
-                if ops[d] == "Identity":
-                    role[d] = TRAINING
+    # Everything the loss is computed from stays out of the bookkeeping roles.
+    forward = _ancestors(model, loss_roots)
+    for i in summary_roots:
+        role[i] = SUMMARY
+    _absorb(model, summary_roots, SUMMARY, role, (SUMMARY, SAVER),
+            lambda s, d: s not in forward and s not in variables and ops[s] not in PLACEHOLDERS
+            and (ops[s] == "Const" or _same_scope(names[s], names[d])))
+    _mark_exclusive(model, init_roots, INITIALIZER, role, protected | loss_roots)
+    # What only the saver reads (resource variables' Read/ReadVariableOp + Identity) is the saver's.
+    _absorb(model, [i for i in range(count) if role[i] == SAVER], SAVER, role, (SAVER, INITIALIZER),
+            lambda s, d: s not in forward and s not in variables and role[s] == OTHER
+            and ops[s] not in PLACEHOLDERS)
+    # Update ops (moving averages) named by their collection, before the train op claims them.
+    update_roots = [i for i in update_roots if role[i] == OTHER]
+    _mark_exclusive(model, update_roots, UPDATE, role, protected | loss_roots | forward)
+    # Training: gradients, optimizer ops, the train op and everything computed after them, then what
+    # only they need (learning rates, beta powers, slot variables and their reads).
+    closed = set()
+    stack = list(training_roots)
+    while stack:
+        i = stack.pop()
+        if i in closed or i in forward or i in variables or role[i] in (SAVER, SUMMARY, INITIALIZER, UPDATE):
+            continue
+        closed.add(i)
+        role[i] = TRAINING
+        stack.extend(model.data_out[i])
+        stack.extend(model.control_out[i])
+    if forward:
+        # Dead ends the optimizer leaves in its own scopes (a resource variable's read per update).
+        scopes = set(names[i].rpartition("/")[0] for i in closed)
+        scopes.discard("")
+        for i in range(count):
+            if not model.data_out[i] and role[i] == OTHER and not model.control_out[i] \
+                    and i not in forward and names[i].rpartition("/")[0] in scopes:
+                closed.add(i)
+                role[i] = TRAINING
+        _absorb(model, closed, TRAINING, role, (TRAINING, SAVER, INITIALIZER, SUMMARY),
+                lambda s, d: s not in forward and s not in switches and ops[s] not in PLACEHOLDERS
+                and role[s] in (OTHER, CONSTANT, VARIABLE))
+    update_roots = []
+    init_set = set(init_roots)
+    update_roots += [i for i in of_ops(lambda op: op.startswith(_WRITE_PREFIXES))
+                     if role[i] == OTHER and i not in init_set]
+    _mark_exclusive(model, update_roots, UPDATE, role, protected | loss_roots)
 
     # Inputs and labels.
-    placeholders = [i for i in range(count) if ops[i] in PLACEHOLDERS and i not in switches
-                    and role[i] == OTHER]
-    placeholders += [i for i in range(count) if ops[i] in SOURCE_OPS and role[i] == OTHER]
-    blocked = set(i for i in range(count) if role[i] in (TRAINING, SAVER, SUMMARY, INITIALIZER))
+    placeholders = sorted(i for i in of_ops(lambda op: op in PLACEHOLDERS) if i not in switches
+                          and role[i] == OTHER)
+    placeholders += sorted(i for i in of_ops(lambda op: op in SOURCE_OPS) if role[i] == OTHER)
+    blocked = set(i for i, r in enumerate(role) if r in (TRAINING, SAVER, SUMMARY, INITIALIZER))
     reach = _reach_masks(model, placeholders, blocked)
     has_params = _parameterised(model, variables, blocked)
     labels = _labels(model, placeholders, reach, has_params)
@@ -231,6 +325,11 @@ def assign_roles(model, meta_graph=None, switch_names=()):
     for i in loss:
         if role[i] in (OTHER, CONSTANT, UPDATE):
             role[i] = LOSS
+    # What only the loss and the metrics use, made in their name scopes (keras' clip_by_value before
+    # the log, a metric's argmax) or cast for them, is theirs too.
+    loss |= _absorb(model, loss, LOSS, role, (LOSS, TRAINING, SAVER, SUMMARY, INITIALIZER, UPDATE),
+                    lambda s, d: role[s] in (OTHER, CONSTANT) and s not in variables
+                    and ops[s] not in PLACEHOLDERS and (ops[s] in _CASTS or _same_scope(names[s], names[d])))
 
     # The inference part: computed from the inputs (or the weights), none of the above.
     input_bits = 0
@@ -257,6 +356,22 @@ def assign_roles(model, meta_graph=None, switch_names=()):
     for i in range(count):
         if role[i] == OTHER:
             role[i] = INFERENCE if not loss_roots else OTHER
+    # What the inference part (then the loss) needs without depending on an input (a cond's pivots,
+    # ranges of constants, assertion NoOps) takes its role.
+    for kind in (INFERENCE, LOSS):
+        stack = [i for i, r in enumerate(role) if r == kind]
+        seen = set(stack)
+        while stack:
+            i = stack.pop()
+            for s in [s for s, _ in model.data_in[i]] + model.control_in[i]:
+                if s not in seen and role[s] in (OTHER, CONSTANT):
+                    seen.add(s)
+                    if role[s] == OTHER:
+                        role[s] = kind
+                    stack.append(s)
+    for i in range(count):  # dead ends of the inference part (a cond's unused pivot)
+        if role[i] == OTHER and model.data_in[i] and all(role[s] == INFERENCE for s, _ in model.data_in[i]):
+            role[i] = INFERENCE
     result = Roles()
     result.role = role
     result.inputs = inputs

@@ -25,6 +25,9 @@ class ScopeNode(object):
         self._index = {}
         self.row = 0
 
+    def __repr__(self):
+        return "ScopeNode(%r, op=%r, %d children)" % (self.full_path, self.op_name, len(self.children))
+
     def child(self, name):
         return self._index.get(name)
 
@@ -40,34 +43,41 @@ class ScopeTree(object):
             if node is None:
                 node = self._make(name)
             node.op_name = name
-        self._finish(self.root)
+        self._finish()
 
     def _make(self, path):
-        """Creates the scope node at ``path`` and any missing parents."""
-        parent_path, _, leaf = path.rpartition("/")
-        parent = self._by_path.get(parent_path)
-        if parent is None:
-            parent = self._make(parent_path)
-        node = ScopeNode(leaf, path, parent)
-        parent._index[leaf] = node
-        parent.children.append(node)
-        self._by_path[path] = node
-        return node
+        """Creates the ScopeNode at ``path`` and any missing parents."""
+        by_path = self._by_path
+        missing = []
+        while path not in by_path:
+            missing.append(path)
+            path = path.rpartition("/")[0]
+        parent = by_path[path]
+        for full in reversed(missing):
+            child = ScopeNode(full.rpartition("/")[2], full, parent)
+            parent._index[child.name] = child
+            parent.children.append(child)
+            by_path[full] = child
+            parent = child
+        return parent
 
-    def _finish(self, root):
-        """Sorts scopes before ops (each in graph order), numbers rows, counts ops below each node."""
+    def _finish(self):
+        """Counts ops at or below each node (post-order) and puts scopes before ops."""
         order = []
-        stack = [root]
+        stack = [self.root]
         while stack:
             node = stack.pop()
             order.append(node)
+            stack.extend(node.children)
+        for node in reversed(order):
+            count = 1 if node.op_name is not None else 0
             if node.children:
+                for child in node.children:
+                    count += child.count
                 node.children.sort(key=lambda c: 0 if c.children else 1)
                 for row, child in enumerate(node.children):
                     child.row = row
-                stack.extend(node.children)
-        for node in reversed(order):
-            node.count = (1 if node.op_name is not None else 0) + sum(c.count for c in node.children)
+            node.count = count
 
     def node(self, path):
         """The ScopeNode at ``path`` (an op name or a scope), or None."""

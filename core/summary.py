@@ -18,6 +18,8 @@ def summarize(model, roles, variable_bytes=None, outputs=None):
         roles: Roles.
         variable_bytes: dict variable name -> bytes in the checkpoint.
         outputs: chosen output names, for the frozen-size estimate.
+    Returns:
+        Summary (parameters and bytes leave out optimizer slots).
     """
     histogram = collections.Counter(model.ops).most_common()
     names = [model.names[i] for i in range(len(model)) if model.ops[i] in VARIABLE_OPS]

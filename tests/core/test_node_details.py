@@ -1,0 +1,109 @@
+"""Node details (inputs split, consumers, readable attrs, outputs) and the summary."""
+
+import os
+
+from core import protos
+from core.analysis import analyze
+from core.graph_model import GraphModel
+from core.node_details import attr_text
+from tests.conftest import load_fixture
+
+
+def _meta(name):
+    meta = protos.MetaGraphDef()
+    with open(load_fixture(name).meta, "rb") as handle:
+        meta.ParseFromString(handle.read())
+    return meta
+
+
+def _reference(name):
+    graph_def = protos.GraphDef()
+    with open(load_fixture(name).reference, "rb") as handle:
+        graph_def.ParseFromString(handle.read())
+    return graph_def
+
+
+def test_details_of_a_layer_op():
+    meta = _meta("mlp")
+    details = analyze(meta.graph_def, meta).details("output/BiasAdd")
+    assert details.name == "output/BiasAdd" and details.op == "BiasAdd"
+    assert details.data_inputs == ["output/MatMul", "output/bias/read"]
+    assert details.control_inputs == []
+    assert details.consumers == ["sparse_softmax_cross_entropy_loss/xentropy/xentropy"] or \
+        "sparse_softmax_cross_entropy_loss/xentropy/xentropy" in details.consumers
+    assert ("T", "float32") in details.attrs
+    assert "_output_shapes" not in dict(details.attrs)
+    assert details.outputs == [("output/BiasAdd:0", "float32", "[?,10]")]
+    assert details.role == "inference"
+
+
+def test_details_split_control_inputs_and_multiple_outputs():
+    meta = _meta("mlp")
+    analysis = analyze(meta.graph_def, meta)
+    train = analysis.details("Adam")
+    assert train.op == "NoOp" and train.data_inputs == []
+    assert "Adam/update_dense/kernel/ApplyAdam" in train.control_inputs
+    assert train.outputs == []
+    assert train.role == "training"
+    loss = analysis.details("sparse_softmax_cross_entropy_loss/xentropy/xentropy")
+    assert [o[0] for o in loss.outputs] == ["sparse_softmax_cross_entropy_loss/xentropy/xentropy:0",
+                                            "sparse_softmax_cross_entropy_loss/xentropy/xentropy:1"]
+    assert loss.outputs[1][2] == "[?,10]"
+
+
+def test_long_tensors_are_summarised_short_ones_shown():
+    graph_def = _reference("mlp")
+    analysis = analyze(graph_def)
+    kernel = dict(analysis.details("dense/kernel").attrs)
+    assert kernel["value"] == "float32[784,128] (100352 values)"
+    assert analysis.details("dense/kernel").outputs == [("dense/kernel:0", "float32", "[784,128]")]
+    scalar = protos.AttrValue()
+    scalar.tensor.dtype = 1
+    scalar.tensor.float_val.append(0.5)
+    assert attr_text(scalar) == "float32 = 0.5"
+    listed = protos.AttrValue()
+    listed.list.i.extend([1, 2, 2, 1])
+    assert attr_text(listed) == "[1, 2, 2, 1]"
+
+
+def test_summary_counts_histogram_parameters_and_frozen_estimate(tmp_path):
+    meta = _meta("mlp")
+    analysis = analyze(meta.graph_def, meta)
+    sizes = {"dense/kernel": 784 * 128 * 4, "dense/bias": 128 * 4, "output/kernel": 128 * 10 * 4,
+             "output/bias": 40}
+    summary = analysis.summary(variable_bytes=sizes, outputs=["output/BiasAdd"])
+    assert summary.nodes == len(meta.graph_def.node)
+    counts = [c for _, c in summary.ops]
+    assert counts == sorted(counts, reverse=True)
+    assert sum(counts) == summary.nodes
+    assert summary.parameters == 784 * 128 + 128 + 128 * 10 + 10
+    assert summary.parameter_bytes == sum(sizes.values())
+    # The frozen estimate is close to TF 1.4's own frozen graph size.
+    reference = os.path.getsize(load_fixture("mlp").reference)
+    assert abs(summary.frozen_estimate - reference) < 0.02 * reference, (summary.frozen_estimate, reference)
+    assert analysis.summary().frozen_estimate is None
+
+
+def test_graph_model_edges_and_ports():
+    meta = _meta("lstm")
+    model = GraphModel(meta.graph_def)
+    assert model.nodes()[0] == meta.graph_def.node[0].name
+    for node in meta.graph_def.node[:200]:
+        data = [t for t in node.input if not t.startswith("^")]
+        assert len(model.data_inputs(node.name)) == len(data)
+        for (source, port), text in zip(model.data_inputs(node.name), data):
+            assert text.split(":")[0] == source
+            assert port == (int(text.split(":")[1]) if ":" in text else 0)
+        assert model.control_inputs(node.name) == [t[1:] for t in node.input if t.startswith("^")]
+        assert model.op(node.name) == node.op
+        assert model.node(node.name) is not None
+    consumers = model.consumers("sequence")
+    assert consumers and all(kind in ("data", "control") for _, kind in consumers)
+    assert model.index("sequence") == [n.name for n in meta.graph_def.node].index("sequence")
+    ancestors = model.ancestors(["logits/BiasAdd"])
+    assert "sequence" in ancestors and "logits/BiasAdd" in ancestors
+    assert not any(n.startswith("save/") for n in ancestors)
+    graph = model.nx
+    assert graph.number_of_nodes() == len(meta.graph_def.node)
+    kinds = set(d["kind"] for _, _, d in graph.edges(data=True))
+    assert kinds == {"data", "control"}

@@ -1,5 +1,6 @@
 """The main window: open by menu or drop, browse and search the op tree, tick outputs, freeze, verify."""
 
+import gc
 import logging
 import os
 
@@ -37,16 +38,24 @@ def load_model(path, progress=None, cancel=None):
     """Opens and analyses a model (runs in a worker thread)."""
     from core.model import open_model
     from core.variables import list_variables
-    model = open_model(path, progress)
+    # A load allocates millions of objects at once: a full cyclic-GC pass in the middle of it holds
+    # the GIL for a second or more in a big process and freezes the window, so pause the collector.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        analysis = model.analysis(progress)
-        if progress is not None:
-            progress("building the scope tree")
-        analysis.scope_tree  # built here, off the GUI thread
-        variables = list_variables(model.graph_def, model.meta_graph, model.checkpoint)
-    except BaseException:
-        model.close()
-        raise
+        model = open_model(path, progress)
+        try:
+            analysis = model.analysis(progress)
+            if progress is not None:
+                progress("building the scope tree")
+            analysis.scope_tree  # built here, off the GUI thread
+            variables = list_variables(model.graph_def, model.meta_graph, model.checkpoint)
+        except BaseException:
+            model.close()
+            raise
+    finally:
+        if collecting:
+            gc.enable()
     return LoadedModel(model, analysis, variables)
 
 

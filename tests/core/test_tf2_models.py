@@ -103,7 +103,7 @@ def test_true_outputs_rank_first(built, name):
     assert set(names[:len(spec.outputs)]) == set(spec.outputs), names[:5]
 
 
-@pytest.mark.parametrize("name", [n for n in tf2_models.MODEL_NAMES if n != "dtypes"])
+@pytest.mark.parametrize("name", tf2_models.MODEL_NAMES)
 def test_verification_passes(built, tmp_path, name):
     from core.verify import verify
     spec = built(name)

@@ -297,3 +297,13 @@ def test_verify_after_freeze_shows_a_green_table(qtbot, window, tmp_path):
     table = window.verify_dialog.table
     assert table.rowCount() == 4 and table.item(0, 5).text() == "ok"
     window.verify_dialog.close()
+
+
+def test_space_toggles_the_tick_of_the_current_op(qtbot, window):
+    open_and_wait(qtbot, window, load_fixture("mlp").folder)
+    window.navigate("dense/Relu")
+    window.tree.setFocus()
+    qtbot.keyClick(window.tree, Qt.Key_Space)
+    assert window.outputs.outputs() == ["dense/Relu"]
+    qtbot.keyClick(window.tree, Qt.Key_Space)
+    assert window.outputs.outputs() == []

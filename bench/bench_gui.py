@@ -14,23 +14,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def make_graph(path, count):
-    """A GraphDef of ``count`` nodes in nested scopes, written without TensorFlow."""
-    from core import protos
-    graph = protos.GraphDef()
-    x = graph.node.add(name="input", op="Placeholder")
-    x.attr["dtype"].type = 1
-    previous = "input"
-    for i in range(count - 1):
-        node = graph.node.add(name="block_%d/layer_%d/op_%d" % (i // 1000, (i // 50) % 20, i),
-                              op=("Relu", "Identity", "BiasAdd")[i % 3])
-        node.input.append(previous)
-        node.attr["T"].type = 1
-        previous = node.name
-    with open(path, "wb") as handle:
-        handle.write(graph.SerializeToString())
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nodes", type=int, default=100000)
@@ -39,10 +22,11 @@ def main():
     from PyQt5.QtGui import QDropEvent
     from gui.app import create_application
     from gui.main_window import MainWindow
+    from tests.synthetic_graphs import write_chain_graph
     app = create_application()
     folder = tempfile.mkdtemp()
     path = os.path.join(folder, "big.pb")
-    make_graph(path, args.nodes)
+    write_chain_graph(path, args.nodes)
     window = MainWindow(QSettings(os.path.join(folder, "s.ini"), QSettings.IniFormat))
     window.show()
     gaps, last = [], [time.time()]

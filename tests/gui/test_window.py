@@ -11,6 +11,7 @@ from PyQt5.QtWidgets import QApplication
 from core import protos
 from tests.conftest import copy_fixture, load_fixture
 from tests.gui.conftest import open_and_wait
+from tests.synthetic_graphs import write_chain_graph
 from tests.tf_runtime import assert_close, run_frozen
 
 
@@ -225,24 +226,9 @@ def test_tree_model_passes_qtmodeltester(qtbot, window, qtmodeltester):
     qtmodeltester.check(window.tree_model, force_py=True)
 
 
-def _big_graph(path, count):
-    graph = protos.GraphDef()
-    x = graph.node.add(name="input", op="Placeholder")
-    x.attr["dtype"].type = 1
-    previous = "input"
-    for i in range(count - 1):
-        node = graph.node.add(name="block_%d/layer_%d/op_%d" % (i // 1000, (i // 50) % 20, i),
-                              op="Relu" if i % 3 else "Identity")
-        node.input.append(previous)
-        node.attr["T"].type = 1
-        previous = node.name
-    with open(str(path), "wb") as handle:
-        handle.write(graph.SerializeToString())
-
-
 def test_window_stays_responsive_while_100k_nodes_load(qtbot, window, tmp_path):
     path = tmp_path / "big.pb"
-    _big_graph(path, 100000)
+    write_chain_graph(path, 100000)
     gaps = []
     last = [time.time()]
 

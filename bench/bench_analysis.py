@@ -3,7 +3,7 @@
 Builds (once, cached in bench/.cache/analysis/) a deep training graph with TensorFlow: 2,000
 dense layers in 100 scoped blocks, Adam (two slots per variable), histogram summaries and a
 Saver, just over 100k nodes. Then, in this process and before TensorFlow is imported, times our
-load (core.graph_io.load_meta_graph) + core.analysis.analyze, the search queries, details and
+load (core.formats.graph_io.load_meta_graph) + core.analysis.insight.analyze, the search queries, details and
 summary; and last, in a fresh subprocess, TensorFlow's tf.compat.v1.train.import_meta_graph of
 the same file. Prints a short table.
 
@@ -91,8 +91,8 @@ def build(tf_python):
 
 def ours(repeat):
     """Times load + analyze (best of ``repeat``) and the rest; returns a dict of numbers."""
-    from core.analysis import analyze
-    from core.graph_io import load_meta_graph
+    from core.analysis.insight import analyze
+    from core.formats.graph_io import load_meta_graph
     best = None
     for _ in range(repeat):
         started = time.time()

@@ -58,8 +58,8 @@ json.dump({"nodes": nodes, "outputs": ["output"], "width": width}, open(os.path.
 OURS = r'''
 import os, sys, time, json, resource
 sys.path.insert(0, sys.argv[1])
-from core.model import open_model
-from core.freezer import freeze
+from core.formats.model import open_model
+from core.freeze.plan import freeze
 started = time.time()
 with open_model(sys.argv[2]) as model:
     report = freeze(model, sys.argv[3].split(","), sys.argv[4])

@@ -3,7 +3,7 @@
 import sys
 
 from core.errors import ModelError
-from core.graph_writer import human_size
+from core.freeze.writer import human_size
 
 
 def add_parser(subparsers):
@@ -32,7 +32,8 @@ def add_parser(subparsers):
 def _switch_edits(model, args):
     if not (args.inference or args.switches):
         return None, {}
-    from core.training_switches import find_training_switches, fold_training_switches, parse_switch_value
+    from core.analysis.training_switches import find_training_switches, parse_switch_value
+    from core.freeze.switch_folding import fold_training_switches
     switches = dict((s.name, s) for s in find_training_switches(model.graph_def))
     values = {}
     if args.inference:
@@ -48,7 +49,7 @@ def _switch_edits(model, args):
         if node is None or node.op not in ("PlaceholderWithDefault", "Placeholder"):
             raise ModelError("--set %s: no placeholder named '%s' in the graph" % (item, name),
                              model.location.model_file)
-        from core import protos
+        from core.formats import protos
         values[node.name] = parse_switch_value(text, protos.dtype_name(node.attr["dtype"].type))
     return fold_training_switches(model.graph_def, values), values
 
@@ -71,8 +72,8 @@ def _terminal_progress():
 
 
 def run(args):
-    from core.freezer import freeze
-    from core.model import open_model
+    from core.freeze.plan import freeze
+    from core.formats.model import open_model
     outputs = [o for o in args.outputs.split(",") if o.strip()]
     with open_model(args.path) as model:
         destination = args.destination or model.default_output_path()

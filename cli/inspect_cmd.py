@@ -3,7 +3,7 @@
 import json
 import sys
 
-from core.graph_writer import human_size
+from core.freeze.writer import human_size
 
 
 def add_parser(subparsers):
@@ -40,15 +40,15 @@ def _plain(value):
 
 def collect(model, outputs=None):
     """Everything `inspect` shows, as plain data (with the exact frozen size when outputs are given)."""
-    from core.variables import list_variables
+    from core.analysis.variables import list_variables
     analysis = model.analysis()
     variables = list_variables(model.graph_def, model.meta_graph, model.checkpoint)
     variable_bytes = dict((v.name, v.nbytes) for v in variables if v.nbytes is not None)
     location = model.location
     summary = _plain(analysis.summary(variable_bytes=variable_bytes, outputs=outputs))
     if outputs:
-        from core.freezer import plan_freeze
-        from core.graph_writer import planned_size
+        from core.freeze.plan import plan_freeze
+        from core.freeze.writer import planned_size
         plan = plan_freeze(model, outputs)
         summary["frozen_outputs"] = list(plan.outputs)
         summary["frozen_nodes"] = len(plan.nodes)
@@ -72,7 +72,7 @@ def _shape_text(shape):
 
 
 def run(args):
-    from core.model import open_model
+    from core.formats.model import open_model
     outputs = [o for o in (args.outputs or "").split(",") if o.strip()] or None
     with open_model(args.path) as model:
         info = collect(model, outputs)

@@ -5,9 +5,9 @@ import html
 from PyQt5.QtCore import pyqtSignal
 from PyQt5.QtWidgets import QTextBrowser
 
-from core.graph_writer import human_size
-from core.node_details import shape_text
-from core.protos import dtype_name
+from core.freeze.writer import human_size
+from core.analysis.node_details import shape_text
+from core.formats.protos import dtype_name
 
 
 def _link(name):

@@ -11,9 +11,9 @@ from PyQt5.QtWidgets import (QAbstractItemView, QAction, QDockWidget, QFileDialo
                              QTreeView, QVBoxLayout, QWidget)
 
 from core.errors import ModelError
-from core.graph_writer import human_size
-from core.locate import SUPPORTED, locate
-from core.search import QueryError
+from core.freeze.writer import human_size
+from core.formats.locate import SUPPORTED, locate
+from core.analysis.search import QueryError
 from gui.details_panel import DetailsPanel
 from gui.log_panel import LogPanel
 from gui.op_tree_model import NAME, OpTreeModel
@@ -36,8 +36,8 @@ class LoadedModel(object):
 
 def load_model(path, progress=None, cancel=None):
     """Opens and analyses a model (runs in a worker thread)."""
-    from core.model import open_model
-    from core.variables import list_variables
+    from core.formats.model import open_model
+    from core.analysis.variables import list_variables
     # A load allocates millions of objects at once: a full cyclic-GC pass in the middle of it holds
     # the GIL for a second or more in a big process and freezes the window, so pause the collector.
     collecting = gc.isenabled()
@@ -61,10 +61,10 @@ def load_model(path, progress=None, cancel=None):
 
 def freeze_model(model, outputs, destination, keep_devices, switch_values, progress=None, cancel=None):
     """Freezes in a worker thread, folding training switches first when values are given."""
-    from core.freezer import freeze
+    from core.freeze.plan import freeze
     edits = None
     if switch_values:
-        from core.training_switches import fold_training_switches
+        from core.freeze.switch_folding import fold_training_switches
         edits = fold_training_switches(model.graph_def, switch_values)
     return freeze(model, outputs, destination, keep_devices=keep_devices, edits=edits,
                   progress=progress, cancel=cancel)

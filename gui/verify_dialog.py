@@ -11,13 +11,13 @@ FAIL = QColor("#fce8e6")
 
 
 def _verify(model, frozen, outputs, switch_values, progress=None, cancel=None):
-    from core.verify import verify
+    from core.verify.runner import verify
     return verify(model, frozen, outputs, switch_values=switch_values, progress=progress, cancel=cancel)
 
 
 def run_verification(window):
     """Verifies the window's last frozen graph against its checkpoint in a worker thread."""
-    from core.verify import install_hint, tensorflow_available
+    from core.verify.runner import install_hint, tensorflow_available
     if not tensorflow_available():
         window.show_error("Verification needs TensorFlow, which is not installed here. Install it with "
                           "'%s'; everything else works without it." % install_hint())

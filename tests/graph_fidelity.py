@@ -5,7 +5,7 @@ fields and compares them, allowing only a cleared device, dropped colocation ent
 and the op rewrites freezing requires.
 """
 
-from core import protos
+from core.formats import protos
 
 REWRITTEN_OPS = {
     "RefSwitch": "Switch", "RefEnter": "Enter", "RefMerge": "Merge", "RefIdentity": "Identity",
@@ -69,7 +69,7 @@ def check_faithful(frozen_bytes, source_graph, keep_devices=False, allowed_chang
 
     Args:
         frozen_bytes: the frozen GraphDef file's bytes.
-        source_graph: core.graph_io.LoadedGraph the freeze read.
+        source_graph: core.formats.graph_io.LoadedGraph the freeze read.
         keep_devices: whether devices were kept.
         allowed_changed: node names that may differ (e.g. inference-mode edits).
     """

@@ -1,6 +1,6 @@
 """Large synthetic GraphDefs written without TensorFlow (for responsiveness tests and benchmarks)."""
 
-from core import protos
+from core.formats import protos
 
 
 def write_chain_graph(path, count):

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from core import protos
+from core.formats import protos
 from tests.conftest import ROOT, copy_fixture, load_fixture
 from tests.tf_runtime import assert_close, run_frozen
 

@@ -6,8 +6,8 @@ import shutil
 import numpy as np
 import pytest
 
-from core import crc32c
-from core.bundle import open_checkpoint, slice_key
+from core.formats import crc32c
+from core.formats.bundle import open_checkpoint, slice_key
 from core.errors import ModelError
 from tests.conftest import FIXTURE_NAMES, load_fixture
 

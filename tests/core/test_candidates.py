@@ -4,11 +4,11 @@ import os
 
 import pytest
 
-from core import protos
-from core.analysis import analyze
-from core.freezer import freeze
-from core.graph_model import GraphModel
-from core.model import open_model
+from core.formats import protos
+from core.analysis.insight import analyze
+from core.freeze.plan import freeze
+from core.analysis.graph_model import GraphModel
+from core.formats.model import open_model
 from tests.conftest import FIXTURE_NAMES, load_fixture
 
 

@@ -5,10 +5,10 @@ import os
 import numpy as np
 import pytest
 
-from core import protos
-from core.freezer import freeze, plan_freeze
-from core.graph_io import load_graph_def
-from core.model import open_model
+from core.formats import protos
+from core.freeze.plan import freeze, plan_freeze
+from core.formats.graph_io import load_graph_def
+from core.formats.model import open_model
 from tests.conftest import FIXTURE_NAMES, load_fixture
 from tests.graph_fidelity import check_faithful
 from tests.tf_runtime import assert_close, run_frozen
@@ -17,7 +17,7 @@ from tests.tf_runtime import assert_close, run_frozen
 def _const_value(node):
     """A Const node's value as numpy, decoded from our protos without TensorFlow."""
     tensor = node.attr["value"].tensor
-    from core.bundle import numpy_dtype
+    from core.formats.bundle import numpy_dtype
     shape = [d.size for d in tensor.tensor_shape.dim]
     if tensor.dtype == 7:
         return np.array(list(tensor.string_val), dtype=object).reshape(shape)
@@ -141,7 +141,7 @@ def test_outputs_accept_tensor_names(tmp_path):
 
 
 def test_refuses_a_graph_over_the_protobuf_limit_before_writing(tmp_path, monkeypatch):
-    from core import graph_writer
+    from core.freeze import writer as graph_writer
     from core.errors import ModelError
     monkeypatch.setattr(graph_writer, "MAX_GRAPH_BYTES", 100000)  # the real limit is 2 GiB - 1
     fixture = load_fixture("mlp")

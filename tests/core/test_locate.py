@@ -7,7 +7,7 @@ import time
 import pytest
 
 from core.errors import ModelError
-from core.locate import CHECKPOINT, GRAPH, META_ONLY, locate
+from core.formats.locate import CHECKPOINT, GRAPH, META_ONLY, locate
 from tests.conftest import copy_fixture, load_fixture
 
 

@@ -2,10 +2,10 @@
 
 import os
 
-from core import protos
-from core.analysis import analyze
-from core.graph_model import GraphModel
-from core.node_details import attr_text
+from core.formats import protos
+from core.analysis.insight import analyze
+from core.analysis.graph_model import GraphModel
+from core.analysis.node_details import attr_text
 from tests.conftest import load_fixture
 
 

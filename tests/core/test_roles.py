@@ -2,8 +2,8 @@
 
 import pytest
 
-from core import protos
-from core.analysis import analyze
+from core.formats import protos
+from core.analysis.insight import analyze
 from tests.conftest import FIXTURE_NAMES, load_fixture
 
 ROLES = {"input", "training_input", "variable", "constant", "inference", "loss", "training", "saver",

@@ -1,8 +1,8 @@
 """The name-scope tree: scopes before ops, counts, nodes that are both an op and a scope, path_of."""
 
-from core import protos
-from core.analysis import analyze
-from core.scope_tree import ScopeTree
+from core.formats import protos
+from core.analysis.insight import analyze
+from core.analysis.scope_tree import ScopeTree
 from tests.conftest import load_fixture
 
 NAMES = ["input", "dense/kernel", "dense/kernel/read", "dense/MatMul", "dense", "model/heads/probs",

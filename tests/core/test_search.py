@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from core.search import QueryError, SearchIndex, compile_query, search
+from core.analysis.search import QueryError, SearchIndex, compile_query, search
 
 NAMES = ["input", "dense/kernel", "dense/kernel/read", "dense/MatMul", "dense/BiasAdd", "dense/Relu",
          "output/kernel", "output/MatMul", "output/BiasAdd", "model/heads/class_probs", "Conv2D_1/Conv2D",

@@ -6,10 +6,11 @@ import os
 import numpy as np
 import pytest
 
-from core import protos
-from core.freezer import freeze
-from core.model import open_model
-from core.training_switches import find_training_switches, fold_training_switches
+from core.formats import protos
+from core.freeze.plan import freeze
+from core.formats.model import open_model
+from core.analysis.training_switches import find_training_switches
+from core.freeze.switch_folding import fold_training_switches
 from tests import tf2_models
 from tests.graph_fidelity import check_faithful
 from tests.tf_runtime import assert_close, run_frozen
@@ -105,7 +106,7 @@ def test_true_outputs_rank_first(built, name):
 
 @pytest.mark.parametrize("name", tf2_models.MODEL_NAMES)
 def test_verification_passes(built, tmp_path, name):
-    from core.verify import verify
+    from core.verify.runner import verify
     spec = built(name)
     _, _, _ = _freeze(spec, tmp_path)
     with open_model(spec.folder) as model:
@@ -114,7 +115,7 @@ def test_verification_passes(built, tmp_path, name):
 
 
 def test_verification_catches_a_perturbed_constant(built, tmp_path):
-    from core.verify import verify
+    from core.verify.runner import verify
     spec = built("mlp")
     _, data, _ = _freeze(spec, tmp_path)
     graph = protos.GraphDef.FromString(data)

@@ -7,17 +7,17 @@ import sys
 import numpy as np
 import pytest
 
-from core import protos
-from core.freezer import freeze
-from core.model import open_model
-from core.verify import compare, make_inputs
+from core.formats import protos
+from core.freeze.plan import freeze
+from core.formats.model import open_model
+from core.verify.runner import compare, make_inputs
 from tests.conftest import FIXTURE_NAMES, ROOT, load_fixture
 
 
 @pytest.mark.parametrize("name", FIXTURE_NAMES)
 @pytest.mark.parametrize("inputs", ["recorded", "generated"])
 def test_verification_passes_on_every_fixture(tmp_path, name, inputs):
-    from core.verify import verify
+    from core.verify.runner import verify
     fixture = load_fixture(name)
     destination = str(tmp_path / "frozen.pb")
     with open_model(fixture.folder) as model:
@@ -32,7 +32,7 @@ def test_verification_passes_on_every_fixture(tmp_path, name, inputs):
 
 def test_verification_catches_another_checkpoint(tmp_path):
     """A frozen graph from a checkpoint trained differently does not pass as this one."""
-    from core.verify import verify
+    from core.verify.runner import verify
     fixture = load_fixture("multi_head")
     destination = str(tmp_path / "frozen.pb")
     with open_model(fixture.folder) as model:
@@ -72,8 +72,8 @@ def test_without_tensorflow_the_message_says_how_to_install(tmp_path):
     fixture = load_fixture("mlp")
     code = (
         "import sys; sys.modules['tensorflow'] = None; sys.path.insert(0, %r)\n"
-        "from core.verify import verify, tensorflow_available\n"
-        "from core.model import open_model\n"
+        "from core.verify.runner import verify, tensorflow_available\n"
+        "from core.formats.model import open_model\n"
         "from core.errors import ModelError\n"
         "assert not tensorflow_available()\n"
         "try:\n"

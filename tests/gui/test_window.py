@@ -8,7 +8,7 @@ from PyQt5.QtCore import QMimeData, QPoint, Qt, QTimer, QUrl
 from PyQt5.QtGui import QDragEnterEvent, QDropEvent
 from PyQt5.QtWidgets import QApplication
 
-from core import protos
+from core.formats import protos
 from tests.conftest import copy_fixture, load_fixture
 from tests.gui.conftest import open_and_wait
 from tests.synthetic_graphs import write_chain_graph

@@ -1,7 +1,7 @@
 """Editing one serialized NodeDef field by field, keeping every other byte as it was."""
 
-from core import protos
-from core.wire import iter_fields, length_field
+from core.formats import protos
+from core.formats.wire import iter_fields, length_field
 
 NAME, OP, INPUT, DEVICE, ATTR = 1, 2, 3, 4, 5
 

@@ -9,10 +9,10 @@ import sys
 
 import numpy as np
 
-from core import protos
+from core.formats import protos
 from core.errors import ModelError
-from core.graph_edits import node_name
-from core.graph_model import GraphModel
+from core.names import node_name
+from core.analysis.graph_model import GraphModel
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ def make_inputs(graph_def, names, batch_size=2, seed=0):
     Returns:
         dict name -> numpy array.
     """
-    from core.bundle import numpy_dtype
+    from core.formats.bundle import numpy_dtype
     graph = GraphModel(graph_def)
     rng = np.random.RandomState(seed)
     feeds = {}
@@ -200,7 +200,7 @@ def verify(model, frozen_path, outputs, feeds=None, batch_size=2, rtol=1e-5, ato
     """Runs ``outputs`` in the checkpoint-restored graph and in the frozen graph and compares them.
 
     Args:
-        model: core.model.Model (a checkpoint with its meta graph, or a GraphDef as the reference).
+        model: core.formats.model.Model (a checkpoint with its meta graph, or a GraphDef as the reference).
         frozen_path: the frozen `.pb`.
         outputs: output names.
         feeds: optional dict name (or "in:name") -> array; missing inputs are generated.
@@ -211,8 +211,8 @@ def verify(model, frozen_path, outputs, feeds=None, batch_size=2, rtol=1e-5, ato
     Raises:
         VerifyUnavailable: no TensorFlow; ModelError: unreadable files, unknown names.
     """
-    from core.freezer import resolve_outputs
-    from core.graph_io import load_graph_def
+    from core.freeze.plan import resolve_outputs
+    from core.formats.graph_io import load_graph_def
     tf, tf1 = _tf1()
     frozen = load_graph_def(frozen_path).graph_def
     outputs = resolve_outputs(frozen, outputs, frozen_path)

@@ -2,8 +2,8 @@
 
 import collections
 
-from core import protos
-from core.saver_map import VARIABLE_OPS, fallback_key, variable_sources
+from core.formats import protos
+from core.formats.saver_map import VARIABLE_OPS, fallback_key, variable_sources
 
 
 class VariableInfo(collections.namedtuple(
@@ -21,7 +21,7 @@ def _collection(meta_graph, key):
         values.update(v.split(":")[0] for v in collection.node_list.value)
     elif kind == "bytes_list":
         # VariableDef protos: field 1 is the variable name ("w:0").
-        from core.wire import iter_fields
+        from core.formats.wire import iter_fields
         for raw in collection.bytes_list.value:
             try:
                 for number, _, _, start, end in iter_fields(raw):

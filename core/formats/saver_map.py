@@ -2,7 +2,7 @@
 
 import collections
 
-from core.graph_edits import node_name
+from core.names import node_name
 
 VARIABLE_OPS = frozenset(["Variable", "VariableV2", "VarHandleOp"])
 _ASSIGN_OPS = frozenset(["Assign", "AssignVariableOp"])

@@ -3,14 +3,14 @@
 import logging
 import time
 
-from core.candidates import rank_candidates
-from core.graph_model import GraphModel
-from core.node_details import node_details
-from core.roles import assign_roles
-from core.scope_tree import ScopeTree
-from core.search import SearchIndex
-from core.summary import summarize
-from core.training_switches import find_training_switches
+from core.analysis.candidates import rank_candidates
+from core.analysis.graph_model import GraphModel
+from core.analysis.node_details import node_details
+from core.analysis.roles import assign_roles
+from core.analysis.scope_tree import ScopeTree
+from core.analysis.search import SearchIndex
+from core.analysis.summary import summarize
+from core.analysis.training_switches import find_training_switches
 
 log = logging.getLogger(__name__)
 
@@ -54,16 +54,16 @@ class GraphAnalysis(object):
     """Everything the window and `inspect` show about a graph.
 
     Attributes:
-        graph: core.graph_model.GraphModel.
+        graph: core.analysis.graph_model.GraphModel.
         roles: dict node name -> role: "input", "training_input" (labels), "variable", "constant",
             "inference", "loss", "training" (gradients, optimizer, slots), "saver", "summary",
             "initializer", "update" (moving averages), "switch" (a training switch) or "other"
             (bookkeeping that fits none, such as a dangling NoOp).
         inputs: list of InputInfo, the placeholders the inference part depends on.
         labels: names of the training-only placeholders.
-        training_switches: list of core.training_switches.SwitchInfo.
-        candidates: list of core.candidates.Candidate, best first.
-        scope_tree: core.scope_tree.ScopeTree (built on first use).
+        training_switches: list of core.analysis.training_switches.SwitchInfo.
+        candidates: list of core.analysis.candidates.Candidate, best first.
+        scope_tree: core.analysis.scope_tree.ScopeTree (built on first use).
     """
 
     def __init__(self, graph_def, meta_graph=None, progress=None):
@@ -84,8 +84,8 @@ class GraphAnalysis(object):
         log.info("analysed %d nodes in %.2fs", len(self.graph), time.time() - started)
 
     def _input_info(self, i):
-        from core import protos
-        from core.candidates import output_shapes
+        from core.formats import protos
+        from core.analysis.candidates import output_shapes
         node = self.graph.graph_def.node[i]
         shape = None
         if "shape" in node.attr and not node.attr["shape"].shape.unknown_rank:
@@ -99,28 +99,28 @@ class GraphAnalysis(object):
 
     @property
     def scope_tree(self):
-        """The core.scope_tree.ScopeTree of the node names (built on first use)."""
+        """The core.analysis.scope_tree.ScopeTree of the node names (built on first use)."""
         if self._tree is None:
             self._tree = ScopeTree(self.graph.names)
         return self._tree
 
     @property
     def search_index(self):
-        """The core.search.SearchIndex of this graph (built on first use)."""
+        """The core.analysis.search.SearchIndex of this graph (built on first use)."""
         if self._search_index is None:
             self._search_index = SearchIndex(self.graph.names, self.graph.ops)
         return self._search_index
 
     def search(self, query, limit=None):
-        """Node names matching ``query`` (core.search syntax), in graph order.
+        """Node names matching ``query`` (core.analysis.search syntax), in graph order.
 
         Raises:
-            core.search.QueryError: a malformed query.
+            core.analysis.search.QueryError: a malformed query.
         """
         return self.search_index.search(query, limit)
 
     def details(self, name):
-        """core.node_details.NodeDetails of node ``name`` (computed on demand).
+        """core.analysis.node_details.NodeDetails of node ``name`` (computed on demand).
 
         Raises:
             KeyError: no such node.
@@ -128,7 +128,7 @@ class GraphAnalysis(object):
         return node_details(self.graph, self._roles, name)
 
     def summary(self, variable_bytes=None, outputs=None):
-        """core.summary.Summary.
+        """core.analysis.summary.Summary.
 
         Args:
             variable_bytes: dict variable name -> bytes in the checkpoint.

@@ -3,9 +3,9 @@
 import collections
 import re
 
-from core.graph_edits import node_name
-from core.saver_map import VARIABLE_OPS
-from core.wire import iter_fields
+from core.names import node_name
+from core.formats.saver_map import VARIABLE_OPS
+from core.formats.wire import iter_fields
 
 INPUT, TRAINING_INPUT, VARIABLE, CONSTANT = "input", "training_input", "variable", "constant"
 INFERENCE, LOSS, TRAINING, SAVER = "inference", "loss", "training", "saver"
@@ -165,9 +165,9 @@ def assign_roles(model, meta_graph=None, switch_names=()):
     """Works out every node's role.
 
     Args:
-        model: core.graph_model.GraphModel.
+        model: core.analysis.graph_model.GraphModel.
         meta_graph: protos.MetaGraphDef or None (collections are used where present).
-        switch_names: names of training switches (core.training_switches).
+        switch_names: names of training switches (core.analysis.training_switches).
     Returns:
         Roles.
     """

@@ -12,11 +12,12 @@ import difflib
 import logging
 import time
 
-from core import protos
+from core.formats import protos
 from core.errors import ModelError
-from core.graph_edits import GraphEdits, node_name, tensor_name
-from core.node_bytes import RawNode, filter_colocation
-from core.saver_map import VARIABLE_OPS, fallback_key, variable_sources
+from core.freeze.graph_edits import GraphEdits
+from core.names import node_name, tensor_name
+from core.freeze.node_bytes import RawNode, filter_colocation
+from core.formats.saver_map import VARIABLE_OPS, fallback_key, variable_sources
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +151,7 @@ def plan_freeze(model, outputs, keep_devices=False, edits=None, cancel=None):
     """Decides every node of the frozen graph without reading any weight.
 
     Args:
-        model: core.model.Model.
+        model: core.formats.model.Model.
         outputs: output names ("name" or "name:0").
         keep_devices: keep `device` fields (cleared by default, as freeze_graph does).
         edits: optional GraphEdits (inference mode) applied on top of the source.
@@ -443,7 +444,7 @@ def freeze(model, outputs, destination, keep_devices=False, edits=None, progress
     """Freezes ``model`` on ``outputs`` into ``destination`` (a `.pb`).
 
     Args:
-        model: core.model.Model with a checkpoint (or a graph that needs no variables).
+        model: core.formats.model.Model with a checkpoint (or a graph that needs no variables).
         outputs: output names ("name" or "name:0").
         destination: the `.pb` to write; written to a temporary name and renamed when complete.
         keep_devices: keep `device` fields (cleared by default).
@@ -451,12 +452,12 @@ def freeze(model, outputs, destination, keep_devices=False, edits=None, progress
         progress: optional callable(done_bytes, total_bytes, message).
         cancel: optional callable returning True to stop; nothing is left behind.
     Returns:
-        core.graph_writer.FreezeReport.
+        core.freeze.writer.FreezeReport.
     Raises:
         ModelError: any problem, naming the file concerned.
         Cancelled: when ``cancel`` said so.
     """
-    from core.graph_writer import write_plan
+    from core.freeze.writer import write_plan
     started = time.time()
     plan = plan_freeze(model, outputs, keep_devices=keep_devices, edits=edits, cancel=cancel)
     return write_plan(plan, destination, progress=progress, cancel=cancel, started=started)

@@ -3,8 +3,8 @@
 import logging
 import os
 
-from core import graph_io
-from core.locate import CHECKPOINT, GRAPH, locate
+from core.formats import graph_io
+from core.formats.locate import CHECKPOINT, GRAPH, locate
 
 log = logging.getLogger(__name__)
 
@@ -13,9 +13,9 @@ class Model(object):
     """A model opened from any path the user gave.
 
     Attributes:
-        location: core.locate.ModelLocation.
-        graph: core.graph_io.LoadedGraph.
-        checkpoint: the checkpoint reader (core.bundle.CheckpointReader API) or None.
+        location: core.formats.locate.ModelLocation.
+        graph: core.formats.graph_io.LoadedGraph.
+        checkpoint: the checkpoint reader (core.formats.bundle.CheckpointReader API) or None.
     """
 
     def __init__(self, location, graph, checkpoint=None):
@@ -58,7 +58,7 @@ class Model(object):
     def analysis(self, progress=None):
         """The graph analysis (roles, inputs, candidates, ...), computed once."""
         if self._analysis is None:
-            from core.analysis import analyze
+            from core.analysis.insight import analyze
             self._analysis = analyze(self.graph_def, self.meta_graph, progress=progress)
         return self._analysis
 
@@ -77,7 +77,7 @@ def open_model(path, progress=None):
     """Opens a model from any of its files or its folder.
 
     Args:
-        path: see core.locate.locate.
+        path: see core.formats.locate.locate.
         progress: optional callable(message) told about each step.
     Returns:
         Model.
@@ -92,7 +92,7 @@ def open_model(path, progress=None):
     graph = graph_io.load_any(location.model_file)
     checkpoint = None
     if location.kind == CHECKPOINT:
-        from core.bundle import open_checkpoint
+        from core.formats.bundle import open_checkpoint
         if progress is not None:
             progress("reading checkpoint %s" % os.path.basename(location.prefix))
         checkpoint = open_checkpoint(location.prefix)

@@ -69,7 +69,7 @@ class GraphModel(object):
         return list(self.names)
 
     def node(self, name):
-        """The NodeDef (core.protos) of ``name``."""
+        """The NodeDef (core.formats.protos) of ``name``."""
         return self.graph_def.node[self.position[name]]
 
     def index(self, name):

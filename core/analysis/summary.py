@@ -2,7 +2,7 @@
 
 import collections
 
-from core.saver_map import VARIABLE_OPS
+from core.formats.saver_map import VARIABLE_OPS
 
 
 class Summary(collections.namedtuple(

@@ -6,7 +6,7 @@ import re
 
 from google.protobuf import text_format
 
-from core import protos
+from core.formats import protos
 from core.errors import ModelError
 
 log = logging.getLogger(__name__)

@@ -3,9 +3,9 @@
 import collections
 import re
 
-from core import protos
-from core.roles import INPUT, LOSS
-from core.saver_map import VARIABLE_OPS
+from core.formats import protos
+from core.analysis.roles import INPUT, LOSS
+from core.formats.saver_map import VARIABLE_OPS
 
 TAILS = frozenset(["BiasAdd", "Relu", "Sigmoid", "Softmax"])
 _TAIL_SCORES = {

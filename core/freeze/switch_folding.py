@@ -1,96 +1,14 @@
-"""Training switches (is_training, keep_prob placeholders with defaults) and folding them away."""
+"""Fixing placeholders to values and folding away the control flow that then never runs."""
 
 import collections
-import re
 
 import numpy as np
 
-from core import protos
+from core.analysis.training_switches import DT_BOOL, const_value
 from core.errors import ModelError
-from core.graph_edits import GraphEdits, node_name
-
-DT_BOOL = 10
-_SWITCH_NAME = re.compile(r"(^|/|_)(is_?training|training|train|phase|mode|keep_?prob|dropout|drop_?rate|rate)"
-                          r"(_\d+)?$", re.IGNORECASE)
-
-
-class SwitchInfo(collections.namedtuple("SwitchInfo", "name dtype default")):
-    """A placeholder that turns training behaviour on or off. default: Python value or None."""
-
-
-def _const_value(node):
-    """A scalar Const's Python value, or None."""
-    if node is None or node.op != "Const" or "value" not in node.attr:
-        return None
-    tensor = node.attr["value"].tensor
-    if tensor.tensor_shape.dim:
-        return None
-    for field in ("bool_val", "float_val", "double_val", "int_val", "int64_val"):
-        values = getattr(tensor, field)
-        if len(values):
-            value = values[0]
-            return bool(value) if field == "bool_val" else value
-    if tensor.tensor_content:
-        from core.bundle import numpy_dtype
-        value = np.frombuffer(tensor.tensor_content, dtype=numpy_dtype(tensor.dtype))[0]
-        return bool(value) if tensor.dtype == DT_BOOL else value.item()
-    return False if tensor.dtype == DT_BOOL else 0
-
-
-def _is_scalar(node):
-    if "shape" not in node.attr:
-        return True
-    shape = node.attr["shape"].shape
-    return not shape.unknown_rank and not shape.dim
-
-
-def find_training_switches(graph_def):
-    """Placeholders that switch training behaviour: boolean ones (with or without a default)
-    and scalar keep_prob/rate-style PlaceholderWithDefault.
-
-    Returns:
-        list of SwitchInfo in graph order.
-    """
-    placeholders = [n for n in graph_def.node if n.op in ("PlaceholderWithDefault", "Placeholder")]
-    if not placeholders:
-        return []
-    nodes = dict((n.name, n) for n in graph_def.node) if any(
-        n.op == "PlaceholderWithDefault" for n in placeholders) else {}
-    result = []
-    for node in placeholders:
-        dtype = node.attr["dtype"].type
-        named = bool(_SWITCH_NAME.search(node.name))
-        if node.op == "PlaceholderWithDefault":
-            if dtype != DT_BOOL and not (named and _is_scalar(node)):
-                continue
-            default = _const_value(nodes.get(node_name(node.input[0]))) if node.input else None
-        else:
-            if not (dtype == DT_BOOL and named and _is_scalar(node)):
-                continue
-            default = None
-        result.append(SwitchInfo(node.name, protos.dtype_name(dtype), default))
-    return result
-
-
-def parse_switch_value(text, dtype):
-    """Parses a --set value for a switch of ``dtype`` ("bool", "float32", ...).
-
-    Raises:
-        ModelError: the text does not fit the dtype.
-    """
-    lowered = text.strip().lower()
-    if dtype == "bool":
-        if lowered in ("true", "1", "yes", "on"):
-            return True
-        if lowered in ("false", "0", "no", "off"):
-            return False
-        raise ModelError("'%s' is not a boolean (use true or false)" % text)
-    try:
-        if dtype.startswith(("int", "uint")):
-            return int(lowered)
-        return float(lowered)
-    except ValueError:
-        raise ModelError("'%s' is not a %s value" % (text, dtype))
+from core.formats import protos
+from core.freeze.graph_edits import GraphEdits
+from core.names import node_name
 
 
 def _const_node(name, dtype, value):
@@ -155,7 +73,7 @@ def fold_training_switches(graph_def, values):
         if node is None:
             return None
         if node.op == "Const":
-            return _const_value(node)
+            return const_value(node)
         if node.op in ("Identity", "Snapshot") and node.input:
             return value_of(node.input[0])
         if node.op == "LogicalNot" and node.input:

@@ -3,9 +3,9 @@
 import os
 import struct
 
-from core import crc32c
+from core.formats import crc32c
 from core.errors import ModelError
-from core.wire import read_varint
+from core.formats.wire import read_varint
 
 MAGIC = 0xDB4775248B80FB57
 FOOTER_SIZE = 48

@@ -7,10 +7,11 @@ import struct
 
 import numpy as np
 
-from core import crc32c, protos
+from core.formats import crc32c
+from core.formats import protos
 from core.errors import ModelError
-from core.sstable import is_table, read_table
-from core.wire import read_varint
+from core.formats.sstable import is_table, read_table
+from core.formats.wire import read_varint
 
 log = logging.getLogger(__name__)
 

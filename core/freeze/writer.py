@@ -8,9 +8,9 @@ import time
 
 import numpy as np
 
-from core import protos
+from core.formats import protos
 from core.errors import Cancelled, ModelError
-from core.wire import length_field, length_header, varint_field
+from core.formats.wire import length_field, length_header, varint_field
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +135,7 @@ def write_plan(plan, destination, progress=None, cancel=None, started=None):
     """Writes the frozen graph: to a temporary file beside ``destination``, then renamed.
 
     Args:
-        plan: core.freezer.FreezePlan.
+        plan: core.freeze.plan.FreezePlan.
         destination: the `.pb` path.
         progress: optional callable(done_bytes, total_bytes, message).
         cancel: optional callable returning True to stop (nothing is left behind).

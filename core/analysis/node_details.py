@@ -2,8 +2,8 @@
 
 import collections
 
-from core import protos
-from core.candidates import output_dtype, output_shapes
+from core.formats import protos
+from core.analysis.candidates import output_dtype, output_shapes
 
 
 class NodeDetails(collections.namedtuple(
@@ -80,8 +80,8 @@ def node_details(model, roles, name):
     """The details of one node.
 
     Args:
-        model: core.graph_model.GraphModel.
-        roles: core.roles.Roles or None.
+        model: core.analysis.graph_model.GraphModel.
+        roles: core.analysis.roles.Roles or None.
         name: the node name.
     Returns:
         NodeDetails.

@@ -6,9 +6,9 @@ import os
 from google.protobuf import message as pb_message
 from google.protobuf import text_format
 
-from core import protos
+from core.formats import protos
 from core.errors import ModelError
-from core.wire import iter_fields, message_spans
+from core.formats.wire import iter_fields, message_spans
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""Understanding a graph: roles, inputs, candidate outputs, scope tree, search, details, summary."""

@@ -1,0 +1,1 @@
+"""Proving a frozen graph against its checkpoint in TensorFlow."""

@@ -1,0 +1,274 @@
+"""Corpus harness: inspect, freeze (and verify) every model of a folder of spec'd real models, print a table.
+
+Usage: python tools/corpus_report.py PATH_TO_CORPUS [--json] [--tf-python PYTHON] [--no-verify] [--only TEXT]
+
+Each model folder under PATH holds a ``spec.json`` (see ../shared/wild/README.md) naming the authors'
+outputs and inputs. For each model the project's own core opens it, ranks its candidate outputs, works
+out the inputs the spec's outputs need, and freezes those outputs into a temporary folder; when
+TensorFlow is available (in this Python, or in --tf-python), ``main.py verify`` runs the frozen graph
+beside the checkpoint. Nothing is ever written into PATH.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+
+def _one_line(exc):
+    text = str(exc).strip().splitlines()
+    text = text[0] if text else ""
+    return ("%s: %s" % (type(exc).__name__, text)) if not _is_model_error(exc) else text
+
+
+def _is_model_error(exc):
+    from core.errors import ModelError
+    return isinstance(exc, ModelError)
+
+
+def _strip0(name):
+    return name[:-2] if name.endswith(":0") else name
+
+
+def spec_inputs(spec):
+    """Spec inputs as dict name (":0" stripped) -> dict (value/shape when given)."""
+    result = {}
+    for item in spec.get("inputs") or []:
+        if isinstance(item, str):
+            item = {"name": item}
+        result[_strip0(item["name"])] = item
+    return result
+
+
+def model_path(folder, spec):
+    """The path a user would give for this model."""
+    fmt = spec.get("format")
+    if fmt == "saved_model":
+        return folder
+    if fmt == "frozen":
+        for name in sorted(os.listdir(folder)):
+            if name.endswith((".pb", ".pbtxt")):
+                return os.path.join(folder, name)
+        return folder
+    prefix = spec.get("prefix")
+    if prefix:
+        for candidate in (prefix + ".meta", prefix + ".index", prefix):
+            if os.path.isfile(os.path.join(folder, candidate)):
+                return os.path.join(folder, candidate)
+    return folder
+
+
+def rank_of(candidates, outputs):
+    """Position (1-based) of the worst-ranked output among the candidates, or None if one is missing."""
+    names = [c.name for c in candidates]
+    worst = 0
+    for output in outputs:
+        name = _strip0(output)
+        if name not in names:
+            return None
+        worst = max(worst, names.index(name) + 1)
+    return worst
+
+
+def _our_inputs(analysis, outputs):
+    """The inputs the tool says these outputs need: dict name -> info dict."""
+    if hasattr(analysis, "required_inputs"):
+        found = analysis.required_inputs(outputs)
+        return dict((_strip0(i.name), i._asdict() if hasattr(i, "_asdict") else dict(vars(i))) for i in found)
+    return dict((_strip0(i.name), i._asdict()) for i in analysis.inputs)
+
+
+def _values_match(spec_item, ours):
+    """Whether a spec input's inference value (a keep_prob 1.0, ...) is the one the tool proposes."""
+    if "value" not in spec_item:
+        return True
+    want = spec_item["value"]
+    if not isinstance(want, (int, float)) or isinstance(want, bool):
+        return True  # sequence lengths and sizes depend on the data: not the tool's to guess
+    if not isinstance(want, float):
+        return True
+    got = ours.get("value") if ours else None
+    try:
+        return got is not None and abs(float(got) - float(want)) < 1e-9
+    except (TypeError, ValueError):
+        return False
+
+
+def check_model(folder, spec, workdir):
+    """Runs inspect + freeze on one model; returns a row dict."""
+    from core.formats.model import open_model
+    from core.freeze.plan import freeze
+    row = {"model": os.path.basename(folder), "format": spec.get("format"), "k": len(spec["outputs"]),
+           "outputs": spec["outputs"], "rank": None, "top": [], "inputs_exact": False, "inputs_note": "",
+           "freeze": None, "frozen_path": None, "path": model_path(folder, spec), "error": None}
+    started = time.time()
+    try:
+        model = open_model(row["path"])
+    except Exception as exc:  # the table shows every failure as one line
+        row["error"] = row["freeze"] = _one_line(exc).replace(folder + os.sep, "")
+        row["seconds"] = round(time.time() - started, 2)
+        return row
+    with model:
+        try:
+            analysis = model.analysis()
+            row["rank"] = rank_of(analysis.candidates, spec["outputs"])
+            row["top"] = [c.name for c in analysis.candidates[:row["k"] + 2]]
+            ours = _our_inputs(analysis, spec["outputs"])
+            wanted = spec_inputs(spec)
+            missing = sorted(set(wanted) - set(ours))
+            extra = sorted(set(ours) - set(wanted))
+            bad_values = sorted(n for n in wanted if n in ours and not _values_match(wanted[n], ours[n]))
+            row["inputs_exact"] = not missing and not extra and not bad_values
+            notes = []
+            if missing:
+                notes.append("missing " + ",".join(missing))
+            if extra:
+                notes.append("extra " + ",".join(extra))
+            if bad_values:
+                notes.append("value " + ",".join(bad_values))
+            row["inputs_note"] = "; ".join(notes)
+            row["our_inputs"] = sorted(ours)
+        except Exception as exc:
+            row["error"] = _one_line(exc)
+        destination = os.path.join(workdir, row["model"] + ".pb")
+        try:
+            freeze(model, [_strip0(o) for o in spec["outputs"]], destination)
+            row["freeze"] = "ok"
+            row["frozen_path"] = destination
+        except Exception as exc:
+            row["freeze"] = _one_line(exc)
+    for key in ("error", "freeze"):
+        if row[key] and row[key] != "ok":
+            row[key] = row[key].replace(folder + os.sep, "").replace(folder, ".")
+    row["seconds"] = round(time.time() - started, 2)
+    return row
+
+
+def _tensorflow_here():
+    try:
+        import importlib.util
+        return importlib.util.find_spec("tensorflow") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def verify_row(row, python, timeout):
+    """Runs `main.py verify` on a frozen model in a child process; sets row["runs"]."""
+    if row.get("freeze") != "ok":
+        row["runs"] = "-"
+        return
+    command = [python, os.path.join(ROOT, "main.py"), "verify", row["path"], row["frozen_path"],
+               "--outputs", ",".join(_strip0(o) for o in row["outputs"]), "--json"]
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONWARNINGS="ignore")
+    try:
+        done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
+                              env=env, universal_newlines=True)
+    except subprocess.TimeoutExpired:
+        row["runs"] = "timeout after %ds" % timeout
+        return
+    if done.returncode == 0:
+        row["runs"] = "equal"
+        return
+    lines = [l for l in done.stderr.splitlines() if l.startswith("error:")]
+    row["runs"] = lines[-1][len("error: "):] if lines else (done.stderr.strip().splitlines() or ["exit %d" % done.returncode])[-1]
+
+
+def _cell(text, width):
+    text = "" if text is None else str(text)
+    return text if len(text) <= width else text[:width - 1] + "~"
+
+
+def print_table(rows, verified, out=sys.stdout):
+    header = "%-44s %-11s %4s %2s %-6s %-28s %-6s" % ("model", "format", "rank", "k", "inputs", "freeze", "runs")
+    out.write(header + "\n" + "-" * len(header) + "\n")
+    for row in rows:
+        rank = "-" if row["rank"] is None else str(row["rank"])
+        inputs = "exact" if row["inputs_exact"] else "NO"
+        out.write("%-44s %-11s %4s %2d %-6s %-28s %s\n" % (
+            _cell(row["model"], 44), row["format"], rank, row["k"], inputs,
+            _cell(row["freeze"], 28), _cell(row.get("runs", "") if verified else "", 60)))
+    out.write("\n")
+    for row in rows:
+        extra = []
+        if row.get("error"):
+            extra.append("error: " + row["error"])
+        if row.get("freeze") not in (None, "ok", row.get("error")):
+            extra.append("freeze: " + row["freeze"])
+        if row["inputs_note"]:
+            extra.append("inputs: " + row["inputs_note"])
+        if row["rank"] != 1 and row["top"] and not (row["rank"] is not None and row["rank"] <= row["k"]):
+            extra.append("top: " + ", ".join(row["top"]))
+        if extra:
+            out.write("%s\n    %s\n" % (row["model"], "\n    ".join(extra)))
+    totals = summarize(rows, verified)
+    out.write("\ntotals over %d models: first %d, within k+2 %d, listed %d, inputs exact %d, freeze ok %d%s\n" % (
+        totals["models"], totals["first"], totals["within_k2"], totals["listed"], totals["inputs_exact"],
+        totals["freeze_ok"], (", runs+equal %d" % totals["runs"]) if verified else ""))
+
+
+def summarize(rows, verified):
+    ranked = [r for r in rows if r["rank"] is not None]
+    return {
+        "models": len(rows),
+        "first": sum(1 for r in ranked if r["rank"] <= r["k"]),
+        "within_k2": sum(1 for r in ranked if r["rank"] <= r["k"] + 2),
+        "listed": len(ranked),
+        "inputs_exact": sum(1 for r in rows if r["inputs_exact"]),
+        "freeze_ok": sum(1 for r in rows if r.get("freeze") == "ok"),
+        "runs": sum(1 for r in rows if r.get("runs") == "equal") if verified else None,
+    }
+
+
+def model_folders(path):
+    return [os.path.join(path, d) for d in sorted(os.listdir(path))
+            if os.path.isfile(os.path.join(path, d, "spec.json"))]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("path", help="folder of model folders, each with a spec.json")
+    parser.add_argument("--json", action="store_true", help="print the rows and totals as JSON")
+    parser.add_argument("--tf-python", metavar="PYTHON",
+                        help="verify in this Python (e.g. one with TensorFlow 1.4); default: this Python "
+                             "when it has TensorFlow")
+    parser.add_argument("--no-verify", action="store_true", help="skip running the frozen graphs")
+    parser.add_argument("--only", metavar="TEXT", help="only models whose folder name contains TEXT")
+    parser.add_argument("--timeout", type=int, default=300, help="seconds per verification (default 300)")
+    args = parser.parse_args(argv)
+    import logging
+    logging.basicConfig(level=logging.ERROR)
+    python = args.tf_python or (sys.executable if _tensorflow_here() else None)
+    verified = python is not None and not args.no_verify
+    workdir = tempfile.mkdtemp(prefix="corpus_report_")
+    rows = []
+    try:
+        for folder in model_folders(args.path):
+            if args.only and args.only not in os.path.basename(folder):
+                continue
+            with open(os.path.join(folder, "spec.json")) as handle:
+                spec = json.load(handle)
+            row = check_model(folder, spec, workdir)
+            if verified:
+                verify_row(row, python, args.timeout)
+            rows.append(row)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    for row in rows:
+        row.pop("frozen_path", None)
+    if args.json:
+        json.dump({"rows": rows, "totals": summarize(rows, verified)}, sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    else:
+        print_table(rows, verified)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -101,6 +101,57 @@ def _values_match(spec_item, ours):
         return False
 
 
+def _saved_model_metas(path):
+    """The MetaGraphDefs of a saved_model.pb (SavedModel field 2), read without TensorFlow."""
+    from core.formats import protos
+    from core.formats.wire import iter_fields
+    with open(path, "rb") as handle:
+        data = handle.read()
+    metas = []
+    for number, wire, _, start, end in iter_fields(data):
+        if number == 2 and wire == 2:
+            meta = protos.MetaGraphDef()
+            meta.ParseFromString(data[start:end])
+            metas.append(meta)
+    return metas
+
+
+def analysis_only(folder, spec):
+    """When the model cannot be opened (a format not supported yet), analyse its graph alone."""
+    from core.analysis.insight import analyze
+    from core.formats.graph_io import load_meta_graph
+    if spec.get("format") == "saved_model":
+        metas = _saved_model_metas(os.path.join(folder, "saved_model.pb"))
+        if not metas:
+            return None
+        return analyze(metas[0].graph_def, metas[0])
+    meta = os.path.join(folder, (spec.get("prefix") or "") + ".meta")
+    if not os.path.isfile(meta):
+        return None
+    loaded = load_meta_graph(meta)
+    return analyze(loaded.graph_def, loaded.meta_graph)
+
+
+def _rank_row(row, analysis, spec):
+    row["rank"] = rank_of(analysis.candidates, spec["outputs"])
+    row["top"] = [c.name for c in analysis.candidates[:row["k"] + 2]]
+    ours = _our_inputs(analysis, spec["outputs"])
+    wanted = spec_inputs(spec)
+    missing = sorted(set(wanted) - set(ours))
+    extra = sorted(set(ours) - set(wanted))
+    bad_values = sorted(n for n in wanted if n in ours and not _values_match(wanted[n], ours[n]))
+    row["inputs_exact"] = not missing and not extra and not bad_values
+    notes = []
+    if missing:
+        notes.append("missing " + ",".join(missing))
+    if extra:
+        notes.append("extra " + ",".join(extra))
+    if bad_values:
+        notes.append("value " + ",".join("%s=%r" % (n, ours[n].get("value")) for n in bad_values))
+    row["inputs_note"] = "; ".join(notes)
+    row["our_inputs"] = sorted(ours)
+
+
 def check_model(folder, spec, workdir):
     """Runs inspect + freeze on one model; returns a row dict."""
     from core.formats.model import open_model
@@ -113,28 +164,18 @@ def check_model(folder, spec, workdir):
         model = open_model(row["path"])
     except Exception as exc:  # the table shows every failure as one line
         row["error"] = row["freeze"] = _one_line(exc).replace(folder + os.sep, "")
+        try:
+            analysis = analysis_only(folder, spec)
+            if analysis is not None:
+                _rank_row(row, analysis, spec)
+                row["error"] = None
+        except Exception as inner:
+            row["error"] = "%s (graph alone: %s)" % (row["error"], _one_line(inner))
         row["seconds"] = round(time.time() - started, 2)
         return row
     with model:
         try:
-            analysis = model.analysis()
-            row["rank"] = rank_of(analysis.candidates, spec["outputs"])
-            row["top"] = [c.name for c in analysis.candidates[:row["k"] + 2]]
-            ours = _our_inputs(analysis, spec["outputs"])
-            wanted = spec_inputs(spec)
-            missing = sorted(set(wanted) - set(ours))
-            extra = sorted(set(ours) - set(wanted))
-            bad_values = sorted(n for n in wanted if n in ours and not _values_match(wanted[n], ours[n]))
-            row["inputs_exact"] = not missing and not extra and not bad_values
-            notes = []
-            if missing:
-                notes.append("missing " + ",".join(missing))
-            if extra:
-                notes.append("extra " + ",".join(extra))
-            if bad_values:
-                notes.append("value " + ",".join(bad_values))
-            row["inputs_note"] = "; ".join(notes)
-            row["our_inputs"] = sorted(ours)
+            _rank_row(row, model.analysis(), spec)
         except Exception as exc:
             row["error"] = _one_line(exc)
         destination = os.path.join(workdir, row["model"] + ".pb")
@@ -199,7 +240,7 @@ def print_table(rows, verified, out=sys.stdout):
         extra = []
         if row.get("error"):
             extra.append("error: " + row["error"])
-        if row.get("freeze") not in (None, "ok", row.get("error")):
+        if row.get("freeze") not in (None, "ok"):
             extra.append("freeze: " + row["freeze"])
         if row["inputs_note"]:
             extra.append("inputs: " + row["inputs_note"])

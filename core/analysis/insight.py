@@ -136,6 +136,12 @@ class GraphAnalysis(object):
         """
         return summarize(self.graph, self._roles, variable_bytes, outputs)
 
+    def required_inputs(self, outputs):
+        """The inputs ``outputs`` need (core.analysis.inputs.RequiredInput list, graph order): dtype,
+        shape, must-feed or has-default, and the likely inference value (keep_prob 1.0, switches)."""
+        from core.analysis.inputs import required_inputs
+        return required_inputs(self.graph, outputs, [s.name for s in self.training_switches])
+
     def role_of(self, name):
         """The role of node ``name``, or None when there is no such node."""
         return self.roles.get(name)

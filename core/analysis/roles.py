@@ -6,6 +6,7 @@ import re
 from core.names import node_name
 from core.formats.saver_map import VARIABLE_OPS
 from core.formats.wire import iter_fields
+from core.analysis.evidence import is_dropout_rate
 
 INPUT, TRAINING_INPUT, VARIABLE, CONSTANT = "input", "training_input", "variable", "constant"
 INFERENCE, LOSS, TRAINING, SAVER = "inference", "loss", "training", "saver"
@@ -461,7 +462,24 @@ def _labels(model, placeholders, reach, has_params):
                 label_votes[p] += 1
             elif mine_params:
                 input_votes[p] += 1
-    return set(p for p in placeholders if label_votes[p] and not input_votes[p])
+    feeds_layers = _feeding_layers(model, placeholders, reach)
+    return set(p for p in placeholders if label_votes[p] and not input_votes[p] and p not in feeds_layers
+               and not is_dropout_rate(model, p))
+
+
+# A placeholder whose values reach one of these feeds the model (a sequence length, a keep_prob, a
+# decoder's teacher-forced targets): never a label.
+_WEIGHTED_OPS = frozenset(["MatMul", "BatchMatMul", "BatchMatMulV2", "Conv2D", "Conv3D", "DepthwiseConv2dNative",
+                           "Conv2DBackpropInput", "BiasAdd", "Conv1D"])
+
+
+def _feeding_layers(model, placeholders, reach):
+    """Placeholders whose values reach a weighted layer op."""
+    bits = 0
+    for i, mask in reach.items():
+        if model.ops[i] in _WEIGHTED_OPS:
+            bits |= mask
+    return set(p for b, p in enumerate(placeholders) if bits & (1 << b))
 
 
 def _depths(model, inputs, inference):

@@ -1,0 +1,207 @@
+"""The inputs chosen outputs need: placeholders (or input-pipeline tensors) with dtype, shape and inference value."""
+
+import collections
+
+from core.formats import protos
+from core.names import node_name
+from core.analysis.evidence import SOURCE_PORTS_OPS, is_dropout_rate, used_ports
+
+PLACEHOLDER_OPS = frozenset(["Placeholder", "PlaceholderV2", "PlaceholderWithDefault"])
+
+
+class RequiredInput(collections.namedtuple(
+        "RequiredInput", "name dtype shape must_feed value kind reason")):
+    """An input the outputs depend on.
+
+    name: "node" (or "node:k" for an output port of an input-pipeline op other than 0); dtype: "float32";
+    shape: list of dims (-1 unknown) or None; must_feed: False when it has a default;
+    value: the likely inference value (1.0 for a keep_prob, a switch's default) or None;
+    kind: "data", "keep_prob", "dropout_rate", "switch", "sequence_length", "size" or "pipeline";
+    reason: why the value/kind was chosen ("" for plain data).
+    """
+
+
+def _ancestry(model, starts):
+    """Indexes the outputs depend on over data and control edges."""
+    seen = set(starts)
+    stack = list(seen)
+    while stack:
+        i = stack.pop()
+        for s, _ in model.data_in[i]:
+            if s not in seen:
+                seen.add(s)
+                stack.append(s)
+        for s in model.control_in[i]:
+            if s not in seen:
+                seen.add(s)
+                stack.append(s)
+    return seen
+
+
+def _declared_shape(node):
+    if "shape" in node.attr and node.attr["shape"].WhichOneof("value") == "shape":
+        shape = node.attr["shape"].shape
+        if not shape.unknown_rank and (shape.dim or not _legacy_unknown(node)):
+            return [int(d.size) for d in shape.dim]
+    if "_output_shapes" in node.attr:
+        shapes = node.attr["_output_shapes"].list.shape
+        if shapes and not shapes[0].unknown_rank:
+            return [int(d.size) for d in shapes[0].dim]
+    return None
+
+
+def _legacy_unknown(node):
+    """Placeholders written before TF 1.2 carry `shape {}` for "unknown"."""
+    return "_output_shapes" not in node.attr or not node.attr["_output_shapes"].list.shape or \
+        node.attr["_output_shapes"].list.shape[0].unknown_rank
+
+
+def _port_shape(node, port):
+    if "_output_shapes" in node.attr:
+        shapes = node.attr["_output_shapes"].list.shape
+        if port < len(shapes) and not shapes[port].unknown_rank:
+            return [int(d.size) for d in shapes[port].dim]
+    if "output_shapes" in node.attr and port < len(node.attr["output_shapes"].list.shape):
+        shape = node.attr["output_shapes"].list.shape[port]
+        if not shape.unknown_rank:
+            return [int(d.size) for d in shape.dim]
+    return None
+
+
+def _port_dtype(node, port):
+    for key in ("output_types", "component_types", "Tdense"):
+        if key in node.attr and port < len(node.attr[key].list.type):
+            return protos.dtype_name(node.attr[key].list.type[port])
+    if "dtype" in node.attr:
+        return protos.dtype_name(node.attr["dtype"].type)
+    return "?"
+
+
+def _consumer_shape(model, i):
+    """A shape for a placeholder that declares none, read from what consumes it."""
+    for d in sorted(set(model.data_out[i])):
+        op = model.ops[d]
+        node = model.graph_def.node[d]
+        if op in ("Reshape", "Identity", "Cast", "ExpandDims") or not model.data_in[d]:
+            continue
+        if op in ("MatMul",) and "_output_shapes" in node.attr:
+            other = [s for s, _ in model.data_in[d] if s != i]
+            if other:
+                inner = _first_dim_of(model, other[0])
+                if inner:
+                    return [-1, inner]
+        if op in ("Conv2D", "DepthwiseConv2dNative", "MaxPool", "AvgPool"):
+            return [-1, -1, -1, -1] if op != "Conv2D" else _conv_input(model, d)
+    return None
+
+
+def _conv_input(model, conv):
+    if len(model.data_in[conv]) > 1:
+        channels = _dims_of(model, model.data_in[conv][1][0])
+        if channels and len(channels) == 4:
+            return [-1, -1, -1, channels[2]]
+    return [-1, -1, -1, -1]
+
+
+def _dims_of(model, i, depth=0):
+    node = model.graph_def.node[i]
+    if node.op in ("VariableV2", "Variable", "VarHandleOp") and "shape" in node.attr:
+        return [int(d.size) for d in node.attr["shape"].shape.dim]
+    if node.op in ("Identity", "ReadVariableOp") and model.data_in[i] and depth < 4:
+        return _dims_of(model, model.data_in[i][0][0], depth + 1)
+    shapes = _port_shape(node, 0)
+    return shapes
+
+
+def _first_dim_of(model, i):
+    dims = _dims_of(model, i)
+    return dims[0] if dims else None
+
+
+def _kind_and_value(model, i, node, dtype, shape):
+    """(kind, value, reason) for a placeholder."""
+    if node.op == "PlaceholderWithDefault":
+        from core.analysis.training_switches import const_value
+        value = const_value(model.graph_def.node[model.data_in[i][0][0]]) if model.data_in[i] else None
+        if dtype == "bool":
+            return "switch", value, "a training switch: its default"
+        return "data", value, "has a default"
+    dropout = is_dropout_rate(model, i)
+    if dropout == "keep_prob":
+        return "keep_prob", 1.0, "feeds a dropout: keep_prob 1.0 at inference"
+    if dropout == "rate":
+        return "dropout_rate", 0.0, "feeds a dropout: rate 0.0 at inference"
+    if dtype == "bool" and shape == []:
+        return "switch", False, "a boolean switch: False (inference)"
+    if dtype.startswith("int") and shape is not None and len(shape) == 1 and _feeds_sequence_length(model, i):
+        return "sequence_length", None, "a sequence-length vector (one length per example)"
+    if dtype.startswith("int") and shape == []:
+        return "size", None, "an integer scalar (a batch size or a length)"
+    return "data", None, ""
+
+
+def _feeds_sequence_length(model, i):
+    """Whether an int vector bounds a dynamic RNN or a mask (feeds a Max/Less/SequenceMask in two steps)."""
+    frontier = [(d, 1) for d in model.data_out[i]]
+    while frontier:
+        d, depth = frontier.pop()
+        op = model.ops[d]
+        name = model.names[d]
+        if op in ("Max", "Less", "GreaterEqual", "ReverseSequence", "CTCLoss", "CTCBeamSearchDecoder",
+                  "CTCGreedyDecoder") or "SequenceMask" in name or "sequence_length" in name:
+            return True
+        if depth < 2 and op in ("Identity", "Cast", "ToInt32"):
+            frontier.extend((e, depth + 1) for e in model.data_out[d])
+    return False
+
+
+def required_inputs(model, outputs, switch_names=()):
+    """The inputs ``outputs`` depend on, in graph order.
+
+    Args:
+        model: core.analysis.graph_model.GraphModel.
+        outputs: output names ("name" or "name:k").
+        switch_names: known training switches (reported with kind "switch").
+    Returns:
+        list of RequiredInput.
+    """
+    starts = [model.position[node_name(o)] for o in outputs if node_name(o) in model.position]
+    needed = _ancestry(model, starts)
+    result = []
+    switches = set(switch_names)
+    for i in sorted(needed):
+        op = model.ops[i]
+        node = model.graph_def.node[i]
+        if op in PLACEHOLDER_OPS:
+            dtype = protos.dtype_name(node.attr["dtype"].type) if "dtype" in node.attr else "?"
+            shape = _declared_shape(node)
+            if shape is None or (shape == [] and _legacy_unknown(node) and not _is_scalar_use(model, i)):
+                shape = _consumer_shape(model, i) if shape is None else shape
+            kind, value, reason = _kind_and_value(model, i, node, dtype, shape)
+            if node.name in switches and kind == "data":
+                kind = "switch"
+            result.append(RequiredInput(node.name, dtype, shape, op != "PlaceholderWithDefault", value, kind,
+                                        reason))
+        elif op in SOURCE_PORTS_OPS:
+            result.extend(_pipeline_ports(model, i, needed))
+    return result
+
+
+def _is_scalar_use(model, i):
+    return is_dropout_rate(model, i) is not None
+
+
+def _pipeline_ports(model, i, needed):
+    """The ports of an input-pipeline op (IteratorGetNext, a queue's DequeueMany) the outputs read."""
+    node = model.graph_def.node[i]
+    ports = set()
+    for d in set(model.data_out[i]):
+        if d in needed:
+            ports.update(p for s, p in model.data_in[d] if s == i)
+    multi = len(used_ports(model, i)) > 1 or any(p > 0 for p in ports)
+    result = []
+    for port in sorted(ports):
+        name = "%s:%d" % (node.name, port) if multi else node.name
+        result.append(RequiredInput(name, _port_dtype(node, port), _port_shape(node, port), True, None,
+                                    "pipeline", "read from the input pipeline (%s); feed it directly" % node.op))
+    return result

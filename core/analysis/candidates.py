@@ -4,8 +4,9 @@ import collections
 import re
 
 from core.formats import protos
-from core.analysis.roles import INPUT, LOSS
-from core.formats.saver_map import VARIABLE_OPS
+from core.analysis.copies import ancestry_facts, copy_groups
+from core.analysis.pool import Pool
+from core.analysis.roles import LOSS
 
 TAILS = frozenset(["BiasAdd", "Relu", "Sigmoid", "Softmax"])
 _TAIL_SCORES = {
@@ -14,10 +15,7 @@ _TAIL_SCORES = {
     "Elu": 1.5, "Selu": 1.5, "Softplus": 1.5, "TopKV2": 1.5, "Reshape": 0.5, "Squeeze": 0.5,
     "Mean": 0.0, "ConcatV2": 0.5, "Mul": 0.5,
 }
-_PASS = frozenset(["Identity", "Reshape", "Squeeze", "ExpandDims"])
-_DEAD_END = frozenset(["Shape", "ShapeN", "Rank", "Size", "Const", "NoOp", "Assert", "Fill", "ZerosLike",
-                       "OnesLike", "Range", "Placeholder", "PlaceholderWithDefault", "Print",
-                       "Switch", "Enter", "NextIteration", "LoopCond", "Exit", "StopGradient"])
+_PASS = frozenset(["Identity", "Reshape", "Squeeze", "ExpandDims", "Cast", "ToInt32", "ToInt64", "ToFloat"])
 _GOOD_NAME = re.compile(r"(^|[/_])(output|outputs|out|logits?|probs?|probabilities|predictions?|preds?|"
                         r"scores?|y|y_hat|yhat|class(es)?|labels_pred|embeddings?|heads?|result)(_\d+)?$",
                         re.IGNORECASE)
@@ -55,110 +53,166 @@ def _tail(model, i):
     return model.ops[i]
 
 
-_READS = frozenset(["Identity", "ReadVariableOp", "Snapshot"])
+def rank_candidates(model, roles, meta_graph=None):
+    """The likely outputs of the model, best first, each with the evidence behind it.
 
-
-def _reads_variable(model, i):
-    """Whether node ``i`` is a variable's own read (`w/read`, a ReadVariableOp of a handle)."""
-    return model.ops[i] in _READS and bool(model.data_in[i]) and model.ops[model.data_in[i][0][0]] in VARIABLE_OPS
-
-
-def rank_candidates(model, roles):
-    """The ends of the inference part, best first.
-
-    A node is a candidate when it belongs to the inference part and no other inference node
-    consumes it (what consumes it is loss, training, summaries or nothing).
+    Candidates come from the pool of nodes computed from an input's values (core.analysis.pool):
+    its ends, what a loss or a metric consumes, the softmax/argmax beside them, collection members and
+    SavedModel signature outputs; nodes that depend on no input, loop internals and cond plumbing never.
 
     Returns:
         list of Candidate.
     """
-    inference = roles.inference
-    ends = []
-    for i in inference:
-        if roles.role[i] == INPUT or model.ops[i] in _DEAD_END:
-            continue
-        if _reads_variable(model, i):
-            continue  # a variable's read
-        if any(d in inference for d in model.data_out[i]):
-            continue
-        ends.append(i)
-    if not ends:
+    pool = Pool(model, roles, meta_graph)
+    chosen = sorted(pool.candidate_set())
+    if not chosen:
         return []
-    max_depth = max([roles.depth.get(i, 0) for i in ends] + [1])
-    input_batch = set()
-    for i in roles.inputs:
-        shapes = output_shapes(model.graph_def.node[i])
-        if shapes and shapes[0]:
-            input_batch.add(shapes[0][0])
-    ancestors_count = _ancestor_counts(model, ends, inference)
-    max_ancestors = max(ancestors_count.values() or [1])
+    facts = ancestry_facts(model, chosen)
+    context = _Context(model, roles, pool, facts, chosen)
+    scored = dict((i, _score(context, i)) for i in chosen)
+    for best, members in copy_groups(model, roles, facts):
+        names = ", ".join(model.names[m] for m in members[:4]) + (" ..." if len(members) > 4 else "")
+        for m in members:
+            score, reasons = scored[m]
+            if m == best:
+                reasons.append("latest of %d copies of this computation (%s); the saver's" % (len(members), names))
+                scored[m] = (score + 0.5, reasons)
+            else:
+                reasons.append("an older copy (%d copies: %s)" % (len(members), names))
+                scored[m] = (score - 1.5, reasons)
     result = []
-    for i in ends:
+    for i in chosen:
         node = model.graph_def.node[i]
-        reasons = []
-        score = 0.0
-        op = model.ops[i]
-        tail = _tail(model, i)
-        tail_score = _TAIL_SCORES.get(tail, 0.0)
-        if tail != op and op in _PASS:
-            tail_score += 0.3
-        score += tail_score
-        if tail_score > 0:
-            reasons.append("ends in %s" % (tail if tail == op else "%s (via %s)" % (tail, op)))
-        short = node.name.rsplit("/", 1)[-1]
-        if _GOOD_NAME.search(node.name) or _GOOD_NAME.search(node.name.rsplit("/", 1)[0] if "/" in node.name else ""):
-            score += 1.5
-            reasons.append("named like an output")
-        if any(roles.role[d] == LOSS for d in model.data_out[i]):
-            score += 1.5
-            reasons.append("feeds the loss")
-        elif not model.data_out[i]:
-            reasons.append("nothing consumes it")
-        depth = roles.depth.get(i, 0)
-        score += 2.0 * depth / max_depth
-        reasons.append("depth %d from the inputs" % depth)
-        share = ancestors_count.get(i, 0) / float(max_ancestors)
-        score += 2.0 * share
-        if share >= 0.999:
-            reasons.append("uses the whole network")
-        if _AUX_NAME.search(node.name):
-            score -= 2.5
-            reasons.append("auxiliary head")
+        score, reasons = scored[i]
         shapes = output_shapes(node)
-        shape = shapes[0] if shapes else None
-        if shape is not None:
-            if len(shape) == 0:
-                score -= 3.0
-                reasons.append("scalar")
-            elif input_batch and shape[0] in input_batch:
-                score += 0.5
-                reasons.append("batch dimension like the inputs")
-        dtype = output_dtype(node)
-        if op.startswith("Assign") or short.startswith("Assign"):
-            score -= 5.0
-        result.append(Candidate(node.name, op, round(score, 3), reasons,
-                                tail if tail in TAILS else None, dtype, shape))
+        tail = _tail(model, i)
+        result.append(Candidate(node.name, model.ops[i], round(score, 3), reasons,
+                                tail if tail in TAILS else None, output_dtype(node), shapes[0] if shapes else None))
     result.sort(key=lambda c: (-c.score, model.position[c.name]))
     return result
 
 
-def _ancestor_counts(model, ends, inference):
-    """How many inference nodes each end depends on (bounded work: bit sets over inference)."""
-    order = sorted(inference)
-    local = dict((n, k) for k, n in enumerate(order))
-    counts = {}
-    if len(ends) * len(order) > 50000000:
-        return dict((i, 0) for i in ends)
-    for i in ends:
-        seen = set([i])
-        stack = [i]
-        while stack:
-            n = stack.pop()
-            for s, _ in model.data_in[n]:
-                if s in local and s not in seen:
-                    seen.add(s)
-                    stack.append(s)
-        counts[i] = len(seen)
-    return counts
+class _Context(object):
+    """What scoring needs about the whole candidate set."""
+
+    def __init__(self, model, roles, pool, facts, chosen):
+        self.model = model
+        self.roles = roles
+        self.pool = pool
+        self.facts = facts
+        self.siblings = pool.prediction_siblings()
+        self.ends = pool.ends()
+        depth = _depths(model, roles.inputs, pool.members)
+        self.depth = depth
+        self.max_depth = max([depth.get(i, 0) for i in chosen] + [1])
+        self.max_ancestors = max([f[0] for f in facts.values()] + [1])
+        self.input_batch = set()
+        for i in roles.inputs:
+            shapes = output_shapes(model.graph_def.node[i])
+            if shapes and shapes[0]:
+                self.input_batch.add(shapes[0][0])
+        self.logits_with_prediction = set(self.siblings.values())
 
 
+def _score(context, i):
+    """(score, reasons) of candidate ``i``."""
+    model, pool = context.model, context.pool
+    node = model.graph_def.node[i]
+    op = model.ops[i]
+    reasons = []
+    score = 0.0
+    if i in pool.signature:
+        score += 100.0
+        reasons.append("SavedModel signature '%s'" % pool.signature[i])
+    if i in pool.collections:
+        score += 3.0
+        reasons.append("in the collection%s %s" % ("s" if len(pool.collections[i]) > 1 else "",
+                                                   ", ".join("'%s'" % k for k in pool.collections[i])))
+    tail = _tail(model, i)
+    tail_score = _TAIL_SCORES.get(tail, 0.0)
+    if tail != op and op in _PASS:
+        tail_score += 0.3
+    score += tail_score
+    if tail_score > 0:
+        reasons.append("ends in %s" % (tail if tail == op else "%s (via %s)" % (tail, op)))
+    if _GOOD_NAME.search(node.name) or ("/" in node.name and _GOOD_NAME.search(node.name.rsplit("/", 1)[0])):
+        score += 1.5
+        reasons.append("named like an output")
+    score += _loss_evidence(context, i, reasons)
+    depth = context.depth.get(i, 0)
+    score += 2.0 * depth / context.max_depth
+    reasons.append("depth %d from the inputs" % depth)
+    if context.facts:
+        share = context.facts.get(i, (0, None))[0] / float(context.max_ancestors)
+        score += 2.0 * share
+        if share >= 0.999:
+            reasons.append("uses the whole network")
+    if _AUX_NAME.search(node.name):
+        score -= 2.5
+        reasons.append("auxiliary head")
+    score += _shape_evidence(context, node, reasons)
+    if op.startswith("Assign"):
+        score -= 5.0
+    if i in pool.weight_only:
+        score -= 2.0
+        reasons.append("depends on no input (computed from the weights alone)")
+    return score, reasons
+
+
+def _loss_evidence(context, i, reasons):
+    """Score from the loss and the metrics: what they consume, its predictions, what only the loss is."""
+    model, pool = context.model, context.pool
+    score = 0.0
+    kind = pool.consumed_by_loss.get(i)
+    if kind == "metric":
+        score += 2.0
+        reasons.append("a metric compares it with the labels")
+    elif kind == "loss":
+        score += 1.5
+        reasons.append("feeds the loss")
+    if i in context.siblings:
+        score += 1.5
+        reasons.append("the prediction from %s, which the loss consumes" % model.names[context.siblings[i]])
+    if i in context.logits_with_prediction and kind == "loss":
+        score -= 0.5
+        reasons.append("its softmax/argmax is the prediction")
+    if i in context.ends and not kind:
+        if model.data_out[i]:
+            reasons.append("only training consumes it")
+        else:
+            reasons.append("nothing consumes it")
+    elif i not in context.ends and i not in context.siblings and not kind:
+        score -= 0.5
+        reasons.append("other inference nodes consume it")
+    if context.roles.role[i] == LOSS:
+        score -= 1.5
+        reasons.append("part of the loss")
+    return score
+
+
+def _shape_evidence(context, node, reasons):
+    shapes = output_shapes(node)
+    shape = shapes[0] if shapes else None
+    if shape is None:
+        return 0.0
+    if len(shape) == 0:
+        reasons.append("scalar")
+        return -3.0
+    if context.input_batch and shape[0] in context.input_batch:
+        reasons.append("batch dimension like the inputs")
+        return 0.5
+    return 0.0
+
+
+def _depths(model, inputs, members):
+    """Data-edge distance from the inputs over the pool (through while loops: Exit leads on)."""
+    import collections as _collections
+    depth = dict((i, 0) for i in inputs)
+    queue = _collections.deque(inputs)
+    while queue:
+        i = queue.popleft()
+        for d in model.data_out[i]:
+            if d not in depth:
+                depth[d] = depth[i] + 1
+                queue.append(d)
+    return dict((i, d) for i, d in depth.items() if i in members)

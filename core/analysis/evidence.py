@@ -13,6 +13,8 @@ _STANDARD_COLLECTIONS = frozenset([
     "_SUMMARY_WRITER_V2", "eval_step",
 ])
 SHAPE_QUERIES = frozenset(["Shape", "ShapeN", "Size", "Rank", "TensorArraySizeV3", "TensorArraySizeV2"])
+PREDICTION_OPS = frozenset(["Softmax", "Sigmoid", "ArgMax", "TopKV2", "LogSoftmax", "CTCBeamSearchDecoder",
+                            "CTCGreedyDecoder", "ArgMin"])
 SOURCE_PORTS_OPS = frozenset(["IteratorGetNext", "QueueDequeueV2", "QueueDequeueManyV2", "QueueDequeueUpToV2",
                               "QueueDequeue", "QueueDequeueMany", "QueueDequeueUpTo", "ParseExample",
                               "ParseSingleExample"])
@@ -150,3 +152,44 @@ def used_ports(model, i):
             if s == i:
                 ports.add(p)
     return sorted(ports)
+
+
+# Ops that mix an input with the model's weights: values reaching one of them feed the model.
+WEIGHTED_OPS = frozenset(["MatMul", "BatchMatMul", "BatchMatMulV2", "Conv2D", "Conv3D", "DepthwiseConv2dNative",
+                          "Conv2DBackpropInput", "BiasAdd", "Conv1D", "SparseTensorDenseMatMul",
+                          "SparseSegmentSum", "SparseSegmentMean", "SparseSegmentSqrtN", "ResourceGather",
+                          "Gather", "GatherV2", "LookupTableFindV2", "LookupTableFind", "StringToHashBucketFast"])
+
+
+def _port_reach(model, source, port, blocked):
+    seen = set()
+    stack = [d for d in set(model.data_out[source]) if any(s == source and p == port for s, p in model.data_in[d])]
+    while stack:
+        i = stack.pop()
+        if i in seen or i in blocked:
+            continue
+        seen.add(i)
+        if model.ops[i] in SHAPE_QUERIES:
+            continue
+        stack.extend(d for d in model.data_out[i] if d not in seen)
+    return seen
+
+
+def pipeline_label_reach(model, sources, blocked):
+    """Nodes reached by the label ports of input-pipeline ops (an Estimator's IteratorGetNext or
+    DequeueMany yields features and labels together): a port whose values never meet a weighted op
+    is a label, unless every port would be."""
+    labelled = set()
+    for source in sources:
+        if model.ops[source] not in SOURCE_PORTS_OPS:
+            continue
+        ports = used_ports(model, source)
+        if len(ports) < 2:
+            continue
+        reach = dict((p, _port_reach(model, source, p, blocked)) for p in ports)
+        labels = [p for p in ports if not any(model.ops[i] in WEIGHTED_OPS for i in reach[p])]
+        if len(labels) == len(ports):
+            continue
+        for p in labels:
+            labelled |= reach[p]
+    return labelled

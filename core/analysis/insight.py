@@ -78,7 +78,7 @@ class GraphAnalysis(object):
         self.labels = [self.graph.names[i] for i in self._roles.labels]
         if progress is not None:
             progress("ranking outputs")
-        self.candidates = rank_candidates(self.graph, self._roles)
+        self.candidates = rank_candidates(self.graph, self._roles, meta_graph)
         self._tree = None
         self._search_index = None
         log.info("analysed %d nodes in %.2fs", len(self.graph), time.time() - started)

@@ -105,7 +105,7 @@ def _mark_exclusive(model, roots, new_role, role, protected):
                 stack.append(s)
 
 
-def _same_scope(name, other):
+def same_scope(name, other):
     """Whether two nodes were made in one non-root name scope (one nested in the other's)."""
     scope = name.rpartition("/")[0]
     if not scope:
@@ -246,7 +246,7 @@ def assign_roles(model, meta_graph=None, switch_names=()):
         role[i] = SUMMARY
     _absorb(model, summary_roots, SUMMARY, role, (SUMMARY, SAVER),
             lambda s, d: s not in forward and s not in variables and ops[s] not in PLACEHOLDERS
-            and (ops[s] == "Const" or _same_scope(names[s], names[d])))
+            and (ops[s] == "Const" or same_scope(names[s], names[d])))
     _mark_exclusive(model, init_roots, INITIALIZER, role, protected | loss_roots)
     # What only the saver reads (resource variables' Read/ReadVariableOp + Identity) is the saver's.
     _absorb(model, [i for i in range(count) if role[i] == SAVER], SAVER, role, (SAVER, INITIALIZER),
@@ -330,7 +330,7 @@ def assign_roles(model, meta_graph=None, switch_names=()):
     # the log, a metric's argmax) or cast for them, is theirs too.
     loss |= _absorb(model, loss, LOSS, role, (LOSS, TRAINING, SAVER, SUMMARY, INITIALIZER, UPDATE),
                     lambda s, d: role[s] in (OTHER, CONSTANT) and s not in variables
-                    and ops[s] not in PLACEHOLDERS and (ops[s] in _CASTS or _same_scope(names[s], names[d])))
+                    and ops[s] not in PLACEHOLDERS and (ops[s] in _CASTS or same_scope(names[s], names[d])))
 
     # The inference part: computed from the inputs (or the weights), none of the above.
     input_bits = 0

@@ -5,6 +5,7 @@ import re
 
 from core.formats import protos
 from core.analysis.copies import ancestry_facts, copy_groups
+from core.analysis.naming import authors_name
 from core.analysis.pool import Pool
 from core.analysis.roles import LOSS
 
@@ -15,7 +16,7 @@ _TAIL_SCORES = {
     "Elu": 1.5, "Selu": 1.5, "Softplus": 1.5, "TopKV2": 1.5, "Reshape": 0.5, "Squeeze": 0.5,
     "Mean": 0.0, "ConcatV2": 0.5, "Mul": 0.5,
 }
-_PASS = frozenset(["Identity", "Reshape", "Squeeze", "ExpandDims", "Cast", "ToInt32", "ToInt64", "ToFloat"])
+_PASS = frozenset(["Identity", "Reshape", "Squeeze", "ExpandDims", "Cast", "ToInt32", "ToInt64", "ToFloat", "OneHot"])
 _GOOD_NAME = re.compile(r"(^|[/_])(output|outputs|out|logits?|probs?|probabilities|predictions?|preds?|"
                         r"scores?|y|y_hat|yhat|class(es)?|labels_pred|embeddings?|heads?|result)(_\d+)?$",
                         re.IGNORECASE)
@@ -102,7 +103,7 @@ class _Context(object):
         self.facts = facts
         self.siblings = pool.prediction_siblings()
         self.ends = pool.ends()
-        depth = _depths(model, roles.inputs, pool.members)
+        depth = _depths(model, roles.inputs, pool)
         self.depth = depth
         self.max_depth = max([depth.get(i, 0) for i in chosen] + [1])
         self.max_ancestors = max([f[0] for f in facts.values()] + [1])
@@ -138,6 +139,9 @@ def _score(context, i):
     if _GOOD_NAME.search(node.name) or ("/" in node.name and _GOOD_NAME.search(node.name.rsplit("/", 1)[0])):
         score += 1.5
         reasons.append("named like an output")
+    if authors_name(node.name, op):
+        score += 1.0
+        reasons.append("named by its authors")
     score += _loss_evidence(context, i, reasons)
     depth = context.depth.get(i, 0)
     score += 2.0 * depth / context.max_depth
@@ -171,7 +175,7 @@ def _loss_evidence(context, i, reasons):
         score += 1.5
         reasons.append("feeds the loss")
     if i in context.siblings:
-        score += 1.5
+        score += 1.5 if not kind else 0.5
         reasons.append("the prediction from %s, which the loss consumes" % model.names[context.siblings[i]])
     if i in context.logits_with_prediction and kind == "loss":
         score -= 0.5
@@ -204,15 +208,30 @@ def _shape_evidence(context, node, reasons):
     return 0.0
 
 
-def _depths(model, inputs, members):
-    """Data-edge distance from the inputs over the pool (through while loops: Exit leads on)."""
+def _depths(model, inputs, pool):
+    """Longest data path from the inputs to each pool node, through while loops (their back edges
+    from NextIteration ignored): how many layers of the network lie before it."""
     import collections as _collections
-    depth = dict((i, 0) for i in inputs)
-    queue = _collections.deque(inputs)
+    reached = set(pool.value_masks) | set(inputs)
+    pending = {}
+    for i in reached:
+        pending[i] = sum(1 for s, _ in model.data_in[i] if s in reached and model.ops[s] != "NextIteration")
+    depth = dict((i, 0) for i in reached if pending[i] == 0)
+    queue = _collections.deque(sorted(depth))
     while queue:
         i = queue.popleft()
+        if model.ops[i] == "NextIteration":
+            continue
+        step = 0 if model.ops[i] in _NO_DEPTH else 1
         for d in model.data_out[i]:
-            if d not in depth:
-                depth[d] = depth[i] + 1
+            if d not in pending:
+                continue
+            depth[d] = max(depth.get(d, 0), depth[i] + step)
+            pending[d] -= 1
+            if pending[d] == 0:
                 queue.append(d)
-    return dict((i, d) for i, d in depth.items() if i in members)
+    return dict((i, d) for i, d in depth.items() if i in pool.members)
+
+
+_NO_DEPTH = frozenset(["Identity", "Reshape", "Squeeze", "ExpandDims", "Cast", "Enter", "Exit", "Merge", "Switch",
+                       "Transpose", "ConcatV2", "Pack", "StridedSlice", "Shape"])

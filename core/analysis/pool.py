@@ -20,6 +20,10 @@ PASS = frozenset(["Identity", "Reshape", "Squeeze", "ExpandDims", "Cast", "ToInt
 CLIPS = frozenset(["Minimum", "Maximum", "ClipByValue"])
 COMPARISONS = frozenset(["Equal", "NotEqual", "InTopK", "InTopKV2", "Less", "Greater", "LessEqual",
                          "GreaterEqual"])
+# What finishes a prediction without changing what it says (slim's Predictions/Reshape_1, a one_hot of
+# the argmax, the int cast an accuracy compares).
+_FOLLOW_ON = frozenset(["Reshape", "Identity", "Squeeze", "OneHot", "Cast", "ToInt32", "ToInt64"])
+_PICKS = frozenset(["ArgMax", "ArgMin", "TopKV2", "Cast", "ToInt32", "ToInt64", "OneHot"])
 _READS = frozenset(["Identity", "ReadVariableOp", "Snapshot"])
 
 
@@ -82,6 +86,8 @@ class Pool(object):
                     self.signature[index] = sig.name
             for _, tensor in sig.inputs:
                 self.signature_inputs.setdefault(tensor, sig.name)
+        self.plumbing = self._loss_plumbing()
+        self.members -= self.plumbing
         self.consumed_by_loss = self._loss_frontier()
 
     def _weight_only_ends(self, reached, plumbing):
@@ -94,7 +100,7 @@ class Pool(object):
                 regularizers.add(i)
         result = set()
         for i in sorted(self.roles.has_params | self.roles.inference):
-            if i in reached or model.data_out[i] or role[i] not in (INFERENCE, "other", "constant"):
+            if i in reached or i in self.roles.mask or model.data_out[i] or role[i] not in (INFERENCE, "other", "constant"):
                 continue
             if model.ops[i] in DEAD_END or reads_variable(model, i) or i in self.loops or i in plumbing:
                 continue
@@ -127,7 +133,29 @@ class Pool(object):
 
     def _is_loss_side(self, d):
         role = self.roles.role[d]
-        return role in (LOSS, UPDATE) or (d not in self.members and self._label_side(d))
+        return role in (LOSS, UPDATE) or d in self.plumbing or (d not in self.members and self._label_side(d))
+
+    def _loss_plumbing(self):
+        """Pool nodes made inside the name scope of the loss or metric that consumes them (the
+        logistic loss's `Select` of the logits, `xentropy/Reshape`): the loss's own computation."""
+        model = self.model
+        plumbing = set()
+        stack = [i for i in self.members]
+        while stack:
+            i = stack.pop()
+            if i in plumbing:
+                continue
+            scope = model.names[i].rpartition("/")[0]
+            if not scope:
+                continue
+            users = [d for d in set(model.data_out[i]) if d in plumbing or self.roles.role[d] in (LOSS, UPDATE)]
+            if not users or any(d in self.members and d not in plumbing for d in model.data_out[i]):
+                continue
+            if all(scope == model.names[d].rpartition("/")[0]
+                   or scope.startswith(model.names[d].rpartition("/")[0] + "/") for d in users):
+                plumbing.add(i)
+                stack.extend(s for s, _ in model.data_in[i] if s in self.members)
+        return plumbing
 
     def _loss_frontier(self):
         """Pool nodes a loss or a metric consumes, and the nodes before them through casts and clips."""
@@ -161,24 +189,53 @@ class Pool(object):
         index -> the logits' index."""
         model = self.model
         result = {}
+        roots = self._frontier_roots()
         for i in sorted(self.members):
             if model.ops[i] not in PREDICTION_OPS or not model.data_in[i]:
                 continue
-            j = model.data_in[i][0][0]
-            hops = 0
-            while j not in self.consumed_by_loss and model.ops[j] in PASS and model.data_in[j] and hops < 3:
-                j = model.data_in[j][0][0]
-                hops += 1
-            if j in self.consumed_by_loss and j != i:
+            j = self._loss_input_near(i, roots)
+            if j is not None:
                 result[self._through_reshapes(i)] = j
         return result
+
+    def _frontier_roots(self):
+        """Each node the loss consumes, and what it reshapes/casts (node -> the frontier node)."""
+        model = self.model
+        roots = {}
+        for f in self.consumed_by_loss:
+            j = f
+            roots.setdefault(j, f)
+            for _ in range(3):
+                if model.ops[j] not in PASS or not model.data_in[j]:
+                    break
+                j = model.data_in[j][0][0]
+                roots.setdefault(j, f)
+        return roots
+
+    def _loss_input_near(self, i, roots):
+        """The loss input the prediction op ``i`` is computed from within three steps (softmax(logits),
+        argmax(concat(zeros, logits))), or None."""
+        model = self.model
+        frontier = [(s, 1) for s, _ in model.data_in[i]]
+        seen = set()
+        while frontier:
+            j, depth = frontier.pop(0)
+            if j in seen:
+                continue
+            seen.add(j)
+            if j in roots and roots[j] != i:
+                return roots[j]
+            if depth < 3 and j in self.members:
+                frontier.extend((s, depth + 1) for s, _ in model.data_in[j])
+        return None
 
     def _through_reshapes(self, i):
         """The last of a chain of reshapes an end finishes (slim's Predictions/Softmax -> Reshape_1)."""
         model = self.model
         for _ in range(3):
             users = [d for d in set(model.data_out[i]) if d in self.members]
-            if len(users) != 1 or model.ops[users[0]] not in ("Reshape", "Identity", "Squeeze"):
+            if len(users) != 1 or model.ops[users[0]] not in _FOLLOW_ON \
+                    or self.roles.role[users[0]] in (LOSS, UPDATE):
                 break
             i = users[0]
         return i
@@ -192,6 +249,7 @@ class Pool(object):
         # A prediction op feeding only casts/argmaxes on their way to a chosen node (softmax -> argmax).
         model = self.model
         for i in sorted(self.members - chosen):
-            if model.ops[i] in PREDICTION_OPS and any(d in chosen for d in model.data_out[i]):
+            if model.ops[i] in PREDICTION_OPS and any(d in chosen and model.ops[d] in _PICKS
+                                                      for d in model.data_out[i]):
                 chosen.add(i)
         return chosen

@@ -6,6 +6,7 @@ import re
 from core.formats import protos
 from core.analysis.copies import ancestry_facts, copy_groups
 from core.analysis.naming import authors_name
+from core.analysis.evidence import PREDICTION_OPS
 from core.analysis.pool import Pool
 from core.analysis.roles import LOSS
 
@@ -71,15 +72,15 @@ def rank_candidates(model, roles, meta_graph=None):
     facts = ancestry_facts(model, chosen)
     context = _Context(model, roles, pool, facts, chosen)
     scored = dict((i, _score(context, i)) for i in chosen)
-    for best, members in copy_groups(model, roles, facts):
+    for best, members in copy_groups(model, roles, facts, set(pool.consumed_by_loss)):
         names = ", ".join(model.names[m] for m in members[:4]) + (" ..." if len(members) > 4 else "")
         for m in members:
             score, reasons = scored[m]
             if m == best:
-                reasons.append("latest of %d copies of this computation (%s); the saver's" % (len(members), names))
+                reasons.append("preferred of %d copies of this computation (%s)" % (len(members), names))
                 scored[m] = (score + 0.5, reasons)
             else:
-                reasons.append("an older copy (%d copies: %s)" % (len(members), names))
+                reasons.append("one of %d copies (%s); %s preferred" % (len(members), names, model.names[best]))
                 scored[m] = (score - 1.5, reasons)
     result = []
     for i in chosen:
@@ -188,7 +189,7 @@ def _loss_evidence(context, i, reasons):
     elif i not in context.ends and i not in context.siblings and not kind:
         score -= 0.5
         reasons.append("other inference nodes consume it")
-    if context.roles.role[i] == LOSS:
+    if context.roles.role[i] == LOSS and _tail(model, i) not in PREDICTION_OPS:
         score -= 1.5
         reasons.append("part of the loss")
     return score

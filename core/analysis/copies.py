@@ -55,10 +55,12 @@ def saved_variables(model, roles):
     return saved if any_saver else None
 
 
-def copy_groups(model, roles, facts):
+def copy_groups(model, roles, facts, trained=()):
     """Groups of candidates that are copies of one computation with their own weights.
 
-    Candidates with the same op and the same variable shapes but different variables are copies.
+    Candidates with the same op and the same variable shapes are copies: with other variables (a
+    re-run notebook cell, a target network) the saver's latest copy is preferred; sharing their
+    variables, the first copy no loss consumes (``trained``: indexes a loss consumes).
     Returns:
         list of (preferred index, sorted list of all indexes in the group).
     """
@@ -73,8 +75,14 @@ def copy_groups(model, roles, facts):
     for key in sorted(groups, key=lambda k: min(groups[k])):
         members = groups[key]
         distinct = set(facts[i][1] for i in members)
-        if len(members) < 2 or len(distinct) < 2:
-            continue  # one copy, or copies sharing their weights (the same function on other inputs)
+        if len(members) < 2:
+            continue
+        if len(distinct) < 2:
+            # Copies sharing their weights (training, test, validation towers on their own inputs):
+            # the training copy is the one a loss consumes; prefer the first of the others.
+            others = [i for i in members if i not in trained] or members
+            result.append((min(others), sorted(members)))
+            continue
 
         def preference(i):
             variables = facts[i][1]

@@ -4,6 +4,7 @@ from core.analysis.evidence import (PREDICTION_OPS, cond_plumbing, loop_members,
                                     signatures, tensor_collections, value_reach)
 from core.analysis.roles import (INFERENCE, INPUT, LOSS, UPDATE, TRAINING, SAVER, SUMMARY, INITIALIZER,
                                  PLACEHOLDERS, same_scope)
+from core.analysis.naming import authors_name
 from core.formats.saver_map import VARIABLE_OPS
 from core.names import node_name
 
@@ -133,7 +134,7 @@ class Pool(object):
 
     def _is_loss_side(self, d):
         role = self.roles.role[d]
-        return role in (LOSS, UPDATE) or d in self.plumbing or (d not in self.members and self._label_side(d))
+        return d in self.plumbing or (d not in self.members and (role in (LOSS, UPDATE) or self._label_side(d)))
 
     def _loss_plumbing(self):
         """Pool nodes made inside the name scope of the loss or metric that consumes them (the
@@ -233,9 +234,13 @@ class Pool(object):
         """The last of a chain of reshapes an end finishes (slim's Predictions/Softmax -> Reshape_1)."""
         model = self.model
         for _ in range(3):
+            if authors_name(model.names[i], model.ops[i]):
+                break  # the authors named this one: what follows is someone else's (a metric's cast)
             users = [d for d in set(model.data_out[i]) if d in self.members]
-            if len(users) != 1 or model.ops[users[0]] not in _FOLLOW_ON \
-                    or self.roles.role[users[0]] in (LOSS, UPDATE):
+            if len(users) != 1 or model.ops[users[0]] not in _FOLLOW_ON:
+                break
+            if self.roles.role[users[0]] in (LOSS, UPDATE) and \
+                    not any(model.ops[d] in COMPARISONS for d in model.data_out[users[0]]):
                 break
             i = users[0]
         return i

@@ -1,6 +1,7 @@
 """The inputs chosen outputs need: placeholders (or input-pipeline tensors) with dtype, shape and inference value."""
 
 import collections
+import re
 
 from core.formats import protos
 from core.names import node_name
@@ -180,11 +181,34 @@ def required_inputs(model, outputs, switch_names=()):
             kind, value, reason = _kind_and_value(model, i, node, dtype, shape)
             if node.name in switches and kind == "data":
                 kind = "switch"
+            entry = _named_entry(model, i) if kind == "data" else None
+            if entry is not None:
+                entry_node = model.graph_def.node[entry]
+                shapes = _port_shape(entry_node, 0)
+                result.append(RequiredInput(entry_node.name, dtype, shapes if shapes is not None else shape, True,
+                                            None, "data", "the authors' named input (a %s of %s): feed it"
+                                            % (entry_node.op, node.name)))
+                continue
             result.append(RequiredInput(node.name, dtype, shape, op != "PlaceholderWithDefault", value, kind,
                                         reason))
         elif op in SOURCE_PORTS_OPS:
             result.extend(_pipeline_ports(model, i, needed))
     return result
+
+
+_INPUT_NAME = re.compile(r"^(input|inputs|input_x|x|x_input|images?|features?|data)(_\d+)?$", re.IGNORECASE)
+
+
+def _named_entry(model, i):
+    """A plain placeholder whose only use is a reshape the authors named as the input (`input` =
+    tf.reshape(Placeholder, ...)): clients feed that tensor. Returns its index or None."""
+    users = sorted(set(model.data_out[i]))
+    if len(users) != 1 or model.ops[users[0]] not in ("Reshape", "Identity", "ExpandDims", "Cast"):
+        return None
+    name = model.names[users[0]]
+    if "/" in name or not _INPUT_NAME.match(name) or _INPUT_NAME.match(model.names[i]):
+        return None
+    return users[0]
 
 
 def _is_scalar_use(model, i):

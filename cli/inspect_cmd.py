@@ -53,7 +53,7 @@ def collect(model, outputs=None):
         summary["frozen_outputs"] = list(plan.outputs)
         summary["frozen_nodes"] = len(plan.nodes)
         summary["frozen_bytes"] = planned_size(plan)
-    return {
+    info = {
         "model": {"name": location.path, "kind": location.kind, "graph": location.model_file,
                   "checkpoint": location.prefix, "nodes": len(model.graph_def.node),
                   "notes": list(location.notes)},
@@ -63,6 +63,9 @@ def collect(model, outputs=None):
         "variables": _plain(variables),
         "summary": summary,
     }
+    if outputs:
+        info["required_inputs"] = _plain(analysis.required_inputs(outputs))
+    return info
 
 
 def _shape_text(shape):
@@ -92,6 +95,15 @@ def run(args):
         out.write("  %-40s %-8s %s\n" % (item["name"], item.get("dtype", ""), _shape_text(item.get("shape"))))
     if not info["inputs"]:
         out.write("  (none)\n")
+    if info.get("required_inputs") is not None:
+        out.write("\nInputs these outputs need:\n")
+        for item in info["required_inputs"]:
+            value = "" if item["value"] is None else "  inference value %r" % (item["value"],)
+            feed = "must feed" if item["must_feed"] else "has default"
+            out.write("  %-40s %-8s %-14s %-11s %s%s\n" % (item["name"], item["dtype"], _shape_text(item["shape"]),
+                                                          feed, item["reason"] or item["kind"], value))
+        if not info["required_inputs"]:
+            out.write("  (none)\n")
     if info["training_switches"]:
         out.write("\nTraining switches:\n")
         for item in info["training_switches"]:

@@ -1,9 +1,12 @@
 """Several copies of one model in a graph (notebook re-runs, evaluation and target networks)."""
 
+import re
+
 from core.analysis.roles import SAVER
 from core.formats.saver_map import VARIABLE_OPS
 
 _WORK_LIMIT = 20000000
+_SUFFIX = re.compile(r"_\d+$")
 
 
 def ancestry_facts(model, indexes):
@@ -58,7 +61,8 @@ def saved_variables(model, roles):
 def copy_groups(model, roles, facts, trained=()):
     """Groups of candidates that are copies of one computation with their own weights.
 
-    Candidates with the same op and the same variable shapes are copies: with other variables (a
+    Candidates the same code made (same op, same local name but for a `_N` suffix, same variable
+    shapes) are copies: with other variables (a
     re-run notebook cell, a target network) the saver's latest copy is preferred; sharing their
     variables, the first copy no loss consumes (``trained``: indexes a loss consumes).
     Returns:
@@ -68,7 +72,8 @@ def copy_groups(model, roles, facts, trained=()):
     for i, (_, variables) in facts.items():
         if not variables:
             continue
-        key = (model.ops[i], _variable_shapes(model, variables))
+        local = _SUFFIX.sub("", model.names[i].rsplit("/", 1)[-1])
+        key = (model.ops[i], local, _variable_shapes(model, variables))
         groups.setdefault(key, []).append(i)
     saved = saved_variables(model, roles)
     result = []

@@ -179,6 +179,8 @@ def required_inputs(model, outputs, switch_names=()):
             if shape is None or (shape == [] and _legacy_unknown(node) and not _is_scalar_use(model, i)):
                 shape = _consumer_shape(model, i) if shape is None else shape
             kind, value, reason = _kind_and_value(model, i, node, dtype, shape)
+            if kind in ("keep_prob", "dropout_rate") and not shape:
+                shape = []  # a dropout's keep_prob/rate is a scalar
             if node.name in switches and kind == "data":
                 kind = "switch"
             entry = _named_entry(model, i) if kind == "data" else None

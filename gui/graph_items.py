@@ -3,8 +3,8 @@
 import math
 
 from PyQt5.QtCore import QPointF, QRectF, Qt
-from PyQt5.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainterPath, QPalette, QPen, QPolygonF
-from PyQt5.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsScene, QGraphicsSimpleTextItem
+from PyQt5.QtGui import QBrush, QColor, QFont, QFontMetrics, QPalette, QPen, QPolygonF
+from PyQt5.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsSimpleTextItem
 
 from core.analysis.roles import INPUT, SWITCH, TRAINING_INPUT, TRAINING_ONLY, VARIABLE
 from core.analysis.subgraph import CENTER, CUT, FIXED, OUTPUT
@@ -63,35 +63,61 @@ class Colours(object):
         return ""
 
 
-class NodeItem(QGraphicsItem):
-    """A rounded box with the op type (bold) above the node name (elided in the middle)."""
+class Style(object):
+    """Colours and fonts (with their metrics) shared by every item of a scene."""
 
-    def __init__(self, node_id, rect, op, name, family, mark, colours, fonts, tooltip):
+    def __init__(self, colours, font):
+        self.colours = colours
+        self.plain = QFont(font)
+        self.bold = QFont(font)
+        self.bold.setBold(True)
+        self.small = QFont(font)
+        self.small.setPointSizeF(max(6.0, font.pointSizeF() * 0.85))
+        self.bold_metrics = QFontMetrics(self.bold)
+        self.plain_metrics = QFontMetrics(self.plain)
+
+
+class NodeItem(QGraphicsItem):
+    """A rounded box with the op type (bold) above the node name (elided in the middle when painted)."""
+
+    kind = NODE_KIND
+
+    def __init__(self, node_id, rect, op, name, family, mark, style, tooltip):
         super(NodeItem, self).__init__()
         self.node_id = node_id
-        self.kind = NODE_KIND
-        self._rect = rect
         self._family = family
         self._mark = mark
-        self._colours = colours
-        bold, plain = fonts
-        self._fonts = fonts
-        width = int(rect.width()) - 10
-        self._op = QFontMetrics(bold).elidedText(op, Qt.ElideRight, width)
-        self._name = QFontMetrics(plain).elidedText(name, Qt.ElideMiddle, width)
+        self._style = style
+        self._texts = (op, name)
+        self._elided = None
         self.setToolTip(tooltip)
         self.setFlag(QGraphicsItem.ItemIsSelectable)
         self.setPos(rect.topLeft())
         self._rect = QRectF(0, 0, rect.width(), rect.height())
-        self.setCursor(Qt.PointingHandCursor)
 
     def boundingRect(self):
-        return self._rect.adjusted(-3, -3, 3, 3)
+        return self._rect.adjusted(-3, -16, 3, 3)
+
+    def _lines(self):
+        if self._elided is None:
+            width = int(self._rect.width()) - 10
+            style = self._style
+            self._elided = (style.bold_metrics.elidedText(self._texts[0], Qt.ElideRight, width),
+                            style.plain_metrics.elidedText(self._texts[1], Qt.ElideMiddle, width))
+        return self._elided
+
+    def _draw_texts(self, painter, colour):
+        op, name = self._lines()
+        painter.setPen(colour)
+        half = self._rect.height() / 2
+        painter.setFont(self._style.bold)
+        painter.drawText(QRectF(5, 2, self._rect.width() - 10, half), Qt.AlignCenter, op)
+        painter.setFont(self._style.plain)
+        painter.drawText(QRectF(5, half - 2, self._rect.width() - 10, half), Qt.AlignCenter, name)
 
     def paint(self, painter, option, widget=None):
-        colours = self._colours
+        colours = self._style.colours
         fill = colours.fills.get(self._family, colours.fill)
-        text = colours.dim if self._family == "training" else colours.text
         pen = QPen(colours.accents.get(self._family, colours.border), 1.2)
         if self._mark in (CUT, FIXED):
             pen = QPen(colours.accents[self._mark], 2.2, Qt.DashLine)
@@ -102,112 +128,109 @@ class NodeItem(QGraphicsItem):
         painter.setPen(pen)
         painter.setBrush(QBrush(fill))
         painter.drawRoundedRect(self._rect, 6, 6)
-        painter.setPen(text)
-        half = self._rect.height() / 2
-        painter.setFont(self._fonts[0])
-        painter.drawText(QRectF(5, 2, self._rect.width() - 10, half), Qt.AlignCenter, self._op)
-        painter.setFont(self._fonts[1])
-        painter.drawText(QRectF(5, half - 2, self._rect.width() - 10, half), Qt.AlignCenter, self._name)
+        self._draw_texts(painter, colours.dim if self._family == "training" else colours.text)
         if self._mark in (CUT, FIXED):
             painter.setPen(colours.accents[self._mark])
-            painter.drawText(QRectF(0, -14, self._rect.width(), 13), Qt.AlignRight | Qt.AlignBottom,
-                             "cut: input" if self._mark == CUT else "fixed")
+            painter.setFont(self._style.small)
+            painter.drawText(QRectF(0, -15, self._rect.width(), 14), Qt.AlignRight | Qt.AlignBottom,
+                             "cut: becomes an input" if self._mark == CUT else "fixed to its value")
 
 
 class PlaceholderItem(NodeItem):
     """A dotted "+k more" box: clicking it shows the hidden neighbours."""
 
-    def __init__(self, node_id, rect, label, colours, fonts, tooltip):
-        super(PlaceholderItem, self).__init__(node_id, rect, label, "click to expand", "", None, colours,
-                                              fonts, tooltip)
-        self.kind = PLACEHOLDER_KIND
+    kind = PLACEHOLDER_KIND
+
+    def __init__(self, node_id, rect, label, style, tooltip):
+        super(PlaceholderItem, self).__init__(node_id, rect, label, "click to expand", "", None, style, tooltip)
+        self.setCursor(Qt.PointingHandCursor)
 
     def paint(self, painter, option, widget=None):
-        colours = self._colours
+        colours = self._style.colours
         painter.setPen(QPen(colours.border, 1.2, Qt.DotLine))
         painter.setBrush(QBrush(colours.base))
         painter.drawRoundedRect(self._rect, 6, 6)
-        painter.setPen(colours.dim)
-        half = self._rect.height() / 2
-        painter.setFont(self._fonts[0])
-        painter.drawText(QRectF(0, 2, self._rect.width(), half), Qt.AlignCenter, self._op)
-        painter.setFont(self._fonts[1])
-        painter.drawText(QRectF(0, half - 2, self._rect.width(), half), Qt.AlignCenter, self._name)
+        self._draw_texts(painter, colours.dim)
 
 
-class EdgeItem(QGraphicsPathItem):
-    """A polyline with a filled arrowhead at its target end (the line itself is never filled)."""
+class EdgeItem(QGraphicsItem):
+    """A polyline with a filled arrowhead at its target end (shapes built when first painted)."""
 
     def __init__(self, points, pen):
-        line = QPainterPath(QPointF(*points[0]))
-        for point in points[1:]:
-            line.lineTo(QPointF(*point))
-        tip, before = QPointF(*points[-1]), QPointF(*points[-2])
-        angle = math.atan2(tip.y() - before.y(), tip.x() - before.x())
-        size = 7.0
-        self._head = QPolygonF([tip, tip - QPointF(size * math.cos(angle - 0.4), size * math.sin(angle - 0.4)),
-                                tip - QPointF(size * math.cos(angle + 0.4), size * math.sin(angle + 0.4))])
-        self._line = line
-        bounds = QPainterPath(line)
-        bounds.addPolygon(self._head)
-        super(EdgeItem, self).__init__(bounds)
-        self.setPen(pen)
+        super(EdgeItem, self).__init__()
+        self._points = points
+        self._pen = pen
+        self._shapes = None
+        xs = [p[0] for p in points]
+        ys = [p[1] for p in points]
+        self._bounds = QRectF(min(xs) - 8, min(ys) - 8, max(xs) - min(xs) + 16, max(ys) - min(ys) + 16)
         self.setZValue(-1)
 
+    def boundingRect(self):
+        return self._bounds
+
+    def pen(self):
+        return self._pen
+
     def paint(self, painter, option, widget=None):
-        pen = self.pen()
-        painter.setPen(pen)
-        painter.setBrush(Qt.NoBrush)
-        painter.drawPath(self._line)
-        painter.setPen(QPen(pen.color(), pen.widthF()))
-        painter.setBrush(QBrush(pen.color()))
-        painter.drawPolygon(self._head)
+        if self._shapes is None:
+            line = QPolygonF([QPointF(x, y) for x, y in self._points])
+            tip, before = line[line.size() - 1], line[line.size() - 2]
+            angle = math.atan2(tip.y() - before.y(), tip.x() - before.x())
+            size = 7.0
+            head = QPolygonF([tip, tip - QPointF(size * math.cos(angle - 0.4), size * math.sin(angle - 0.4)),
+                              tip - QPointF(size * math.cos(angle + 0.4), size * math.sin(angle + 0.4))])
+            self._shapes = (line, head)
+        line, head = self._shapes
+        painter.setPen(self._pen)
+        painter.drawPolyline(line)
+        painter.setPen(QPen(self._pen.color(), self._pen.widthF()))
+        painter.setBrush(QBrush(self._pen.color()))
+        painter.drawPolygon(head)
 
 
 def build_scene(picture, analysis, colours, font):
     """A QGraphicsScene drawing ``picture`` (gui.graph_view.Picture); returns (scene, items by id)."""
     scene = QGraphicsScene()
-    scene.setItemIndexMethod(QGraphicsScene.BspTreeIndex)
-    bold = QFont(font)
-    bold.setBold(True)
-    small = QFont(font)
-    small.setPointSizeF(max(6.0, font.pointSizeF() * 0.85))
-    fonts = (bold, font)
-    sub, layout, model = picture.subgraph, picture.layout, analysis.graph
+    style = Style(colours, font)
+    sub, layout, model, roles = picture.subgraph, picture.layout, analysis.graph, analysis.roles
     candidates = picture.candidates
+    boxes = layout.boxes
     items = {}
+    add = scene.addItem
     for name in sub.nodes:
-        x, y, w, h = layout.boxes[name]
+        x, y, w, h = boxes[name]
         op = model.op(name)
-        role = analysis.roles.get(name)
+        role = roles.get(name)
         family = colours.kind_of(role, name in candidates)
         tip = "%s\n%s · %s%s" % (name, op, role or "?", " · candidate output" if name in candidates else "")
-        item = NodeItem(name, QRectF(x, y, w, h), op, name, family, sub.marks.get(name), colours, fonts, tip)
-        scene.addItem(item)
+        item = NodeItem(name, QRectF(x, y, w, h), op, name, family, sub.marks.get(name), style, tip)
+        add(item)
         items[name] = item
     for pid, group in sub.collapsed.items():
-        x, y, w, h = layout.boxes[pid]
+        x, y, w, h = boxes[pid]
         tip = "%d hidden %s of %s:\n%s" % (len(group.names), "inputs" if group.direction == "up" else "consumers",
                                            group.anchor, "\n".join(group.names[:20]))
-        item = PlaceholderItem(pid, QRectF(x, y, w, h), group.label, colours, fonts, tip)
-        scene.addItem(item)
+        item = PlaceholderItem(pid, QRectF(x, y, w, h), group.label, style, tip)
+        add(item)
         items[pid] = item
-    data_pen = QPen(colours.edge, 1.2)
-    control_pen = QPen(colours.control, 1.0, Qt.DashLine)
-    more_pen = QPen(colours.control, 1.0, Qt.DotLine)
+    pens = {"data": QPen(colours.edge, 1.2), "control": QPen(colours.control, 1.0, Qt.DashLine),
+            "more": QPen(colours.control, 1.0, Qt.DotLine)}
     labelled = set()
+    labels = picture.labels
+    dim = QBrush(colours.dim)
     for edge, points in zip(sub.edges, layout.paths):
         if len(points) < 2:
             continue
-        scene.addItem(EdgeItem(points, {"data": data_pen, "control": control_pen}.get(edge.kind, more_pen)))
+        add(EdgeItem(points, pens[edge.kind]))
         key = (edge.source, edge.port)
-        text = picture.labels.get(key)
-        if edge.kind == "data" and text and key not in labelled:
+        text = labels.get(key)
+        if text and edge.kind == "data" and key not in labelled:
             labelled.add(key)
             label = QGraphicsSimpleTextItem(text if not edge.port else ":%d %s" % (edge.port, text))
-            label.setFont(small)
-            label.setBrush(QBrush(colours.dim))
+            label.setFont(style.small)
+            label.setBrush(dim)
             label.setPos(points[0][0] + 4, points[0][1] + 1)
-            scene.addItem(label)
+            add(label)
     scene.setSceneRect(QRectF(-20, -24, layout.width + 40, layout.height + 44))
     return scene, items

@@ -18,6 +18,7 @@ from gui.worker import Worker
 log = logging.getLogger(__name__)
 NEIGHBOURHOOD, FREEZE = "neighbourhood", "freeze"
 MAX_PNG_SIDE = 12000
+FREEZE_DRAW_CAP = 3000  # nodes nearest the outputs drawn in freeze mode; the rest collapse
 READABLE_SCALE = 0.45  # a new picture is never shown smaller than this (Fit shows it all)
 
 
@@ -46,7 +47,7 @@ def compute_picture(analysis, request, char_width=7.0, progress=None, cancel=Non
         sub = neighbourhood(model, center, hops=hops, expanded=expanded)
     else:
         _, outputs, cuts, fixed = request
-        sub = freeze_subgraph(model, outputs, cuts, fixed)
+        sub = freeze_subgraph(model, outputs, cuts, fixed, max_nodes=FREEZE_DRAW_CAP)
     if progress is not None:
         progress("laying out %d nodes" % len(sub))
     layout = layout_subgraph(sub, model, char_width=char_width)
@@ -296,6 +297,10 @@ class GraphView(QWidget):
     def _clicked(self, item):
         if item.kind == PLACEHOLDER_KIND:
             group = self.picture.subgraph.collapsed[item.node_id]
+            if self.freeze_button.isChecked():  # continue from there in a neighbourhood
+                self._center = group.anchor
+                self._expanded = set()
+                self.neighbourhood_button.setChecked(True)
             self._expanded.add((group.anchor, group.direction))
             self.refresh()
             return

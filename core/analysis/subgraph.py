@@ -153,7 +153,7 @@ def neighbourhood(model, center, hops=2, max_nodes=DEFAULT_MAX_NODES, fanout=DEF
     return Subgraph([names[i] for i in sorted(chosen)], edges, collapsed, {center: CENTER}, truncated)
 
 
-def freeze_subgraph(model, outputs, cuts=(), fixed=()):
+def freeze_subgraph(model, outputs, cuts=(), fixed=(), max_nodes=None):
     """The nodes a freeze keeps for ``outputs``: breadth-first over data and control inputs.
 
     The search stops at input cuts (tensor names whose node becomes an input) and at fixed
@@ -164,6 +164,8 @@ def freeze_subgraph(model, outputs, cuts=(), fixed=()):
         outputs: output names ("name" or "name:0").
         cuts: tensor or node names cut into inputs.
         fixed: names of placeholders fixed to constants.
+        max_nodes: draw at most this many (the nearest to the outputs); the inputs of the
+            last ones become "+k more" placeholders. None: all.
     Returns:
         Subgraph with marks OUTPUT, CUT and FIXED.
     Raises:
@@ -177,22 +179,32 @@ def freeze_subgraph(model, outputs, cuts=(), fixed=()):
             if name not in position:
                 raise ModelError("%s '%s' is not in the graph" % ("output" if kind == OUTPUT else kind, raw))
             marks[name] = kind
-    stop = set(position[n] for n, kind in marks.items() if kind != OUTPUT)
-    stop.update(position[node_name(n)] for n in list(cuts) + list(fixed))
-    starts = [position[node_name(o)] for o in outputs]
+    stop = set(position[node_name(n)] for n in list(cuts) + list(fixed))
+    starts = _unique([position[node_name(o)] for o in outputs])
     chosen = set(starts)
     queue = collections.deque(starts)
     data_in, control_in = model.data_in, model.control_in
-    while queue:
+    cap = max_nodes if max_nodes is not None else len(model) + 1
+    while queue and len(chosen) < cap:
         i = queue.popleft()
         if i in stop:
             continue
         for s in [s for s, _ in data_in[i]] + control_in[i]:
-            if s not in chosen:
+            if s not in chosen and len(chosen) < cap:
                 chosen.add(s)
                 queue.append(s)
     names = model.names
-    return Subgraph([names[i] for i in sorted(chosen)], _induced_edges(model, chosen), {}, marks)
+    edges = _induced_edges(model, chosen)
+    collapsed = {}
+    for i in sorted(chosen) if len(chosen) >= cap else ():
+        if i in stop:
+            continue
+        rest = [names[s] for s in _unique([s for s, _ in data_in[i]] + control_in[i]) if s not in chosen]
+        if rest:
+            pid = collapsed_id(names[i], UP)
+            collapsed[pid] = Collapsed(pid, names[i], UP, rest)
+            edges.append(Edge(pid, names[i], "more", 0))
+    return Subgraph([names[i] for i in sorted(chosen)], edges, collapsed, marks, truncated=bool(collapsed))
 
 
 def port_shape(model, name, port):

@@ -152,3 +152,12 @@ def test_dot_round_trips_names_and_edges():
     text = to_dot(neighbourhood(model, "y", hops=2, fanout=3), model)
     assert quote('a"b\\c\nd') == '"a\\"b\\\\c\\nd"'
     assert 'style=dashed' in [l for l in text.splitlines() if '"guard" ->' in l][0]
+
+
+def test_freeze_subgraph_cap_keeps_the_nearest_and_collapses_the_rest():
+    model = chain(50)
+    sub = freeze_subgraph(model, ["n49"], max_nodes=10)
+    assert sub.nodes == ["n%d" % i for i in range(40, 50)] and sub.truncated
+    assert list(sub.collapsed) == [collapsed_id("n40", UP)] and sub.collapsed[collapsed_id("n40", UP)].names == ["n39"]
+    whole = freeze_subgraph(model, ["n49"], max_nodes=50)
+    assert len(whole.nodes) == 50 and not whole.collapsed and not whole.truncated

@@ -138,3 +138,19 @@ def test_colours_readable_on_light_and_dark(qtbot, base, text):
     assert _contrast(colours.fill, colours.dim) > 2.5
     assert _contrast(colours.base, colours.edge) > 2.5
     assert len(set(c.name() for c in colours.fills.values())) == 3
+
+
+def test_big_freeze_is_capped_and_a_placeholder_continues_as_neighbourhood(qtbot, view, monkeypatch):
+    import gui.graph_view
+    monkeypatch.setattr(gui.graph_view, "FREEZE_DRAW_CAP", 5)
+    graph_def = protos.GraphDef()
+    graph_def.node.add(name="n0", op="Placeholder").attr["dtype"].type = 1
+    for i in range(1, 20):
+        graph_def.node.add(name="n%d" % i, op="Relu").input.append("n%d" % (i - 1))
+    view.set_analysis(analyze(graph_def))
+    draw(qtbot, view, view.show_freeze, ["n19"])
+    more = collapsed_id("n15", UP)
+    assert sorted(view.items) == sorted(["n15", "n16", "n17", "n18", "n19", more])
+    draw(qtbot, view, click, qtbot, view, more)
+    assert view.neighbourhood_button.isChecked() and view.picture.request[1] == "n15"
+    assert {"n13", "n14", "n15", "n16", "n17"} == set(view.items)

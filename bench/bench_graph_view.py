@@ -31,7 +31,8 @@ def main():
     from core.analysis.subgraph import edge_labels, freeze_subgraph, neighbourhood
     from gui.app import create_application
     from gui.graph_items import Colours, build_scene
-    from gui.graph_view import FREEZE, FREEZE_DRAW_CAP, NEIGHBOURHOOD, READABLE_SCALE, Picture
+    from core.analysis.graph_picture import Picture
+    from gui.graph_view import FREEZE, FREEZE_DRAW_CAP, NEIGHBOURHOOD, READABLE_SCALE
     from tests.inception_graph import inception_like
     app = create_application()
     analysis = analyze(inception_like(args.nodes))

@@ -6,8 +6,7 @@ from PyQt5.QtCore import QPointF, QRectF, Qt
 from PyQt5.QtGui import QBrush, QColor, QFont, QFontMetrics, QPalette, QPen, QPolygonF
 from PyQt5.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsSimpleTextItem
 
-from core.analysis.roles import INPUT, SWITCH, TRAINING_INPUT, TRAINING_ONLY, VARIABLE
-from core.analysis.subgraph import CENTER, CUT, FIXED, OUTPUT
+from core.api import CENTER, CUT, FIXED, INPUT, OUTPUT, SWITCH, TRAINING_INPUT, TRAINING_ONLY, VARIABLE
 
 # Hues of the op tree's marks (gui/op_tree_model.py, gui/icons.py), mixed into the palette's base.
 CANDIDATE_HUE = QColor("#1e8e3e")
@@ -190,7 +189,7 @@ class EdgeItem(QGraphicsItem):
 
 
 def build_scene(picture, analysis, colours, font):
-    """A QGraphicsScene drawing ``picture`` (gui.graph_view.Picture); returns (scene, items by id)."""
+    """A QGraphicsScene drawing ``picture`` (api.graph_picture's result); returns (scene, items by id)."""
     scene = QGraphicsScene()
     style = Style(colours, font)
     sub, layout, model, roles = picture.subgraph, picture.layout, analysis.graph, analysis.roles

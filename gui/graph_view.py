@@ -9,50 +9,15 @@ from PyQt5.QtGui import QFont, QFontMetrics, QImage, QKeySequence, QPainter
 from PyQt5.QtWidgets import (QButtonGroup, QDockWidget, QFileDialog, QGraphicsView, QHBoxLayout, QLabel,
                              QRadioButton, QSpinBox, QToolButton, QVBoxLayout, QWidget, QMenu)
 
-from core.analysis.graph_dot import to_dot
-from core.analysis.graph_layout import layout_subgraph
-from core.analysis.subgraph import edge_labels, freeze_subgraph, neighbourhood
+from core import api
 from gui.graph_items import NODE_KIND, PLACEHOLDER_KIND, Colours, build_scene
 from gui.worker import Worker
 
 log = logging.getLogger(__name__)
-NEIGHBOURHOOD, FREEZE = "neighbourhood", "freeze"
+NEIGHBOURHOOD, FREEZE = "neighbourhood", "freeze"  # the request kinds of api.graph_picture
 MAX_PNG_SIDE = 12000
 FREEZE_DRAW_CAP = 3000  # nodes nearest the outputs drawn in freeze mode; the rest collapse
 READABLE_SCALE = 0.45  # a new picture is never shown smaller than this (Fit shows it all)
-
-
-class Picture(object):
-    """What a layout worker returns: the request, the subgraph, its layout and edge labels."""
-
-    def __init__(self, request, subgraph, layout, labels, candidates, seconds):
-        self.request = request
-        self.subgraph = subgraph
-        self.layout = layout
-        self.labels = labels
-        self.candidates = candidates
-        self.seconds = seconds
-
-
-def compute_picture(analysis, request, char_width=7.0, progress=None, cancel=None):
-    """Takes the subgraph of ``request`` and lays it out (runs in a worker thread).
-
-    request: (NEIGHBOURHOOD, center, hops, expanded pairs) or (FREEZE, outputs, cuts, fixed);
-    char_width: the width of an average character of the box font, in scene units.
-    """
-    started = time.time()
-    model = analysis.graph
-    if request[0] == NEIGHBOURHOOD:
-        _, center, hops, expanded = request
-        sub = neighbourhood(model, center, hops=hops, expanded=expanded)
-    else:
-        _, outputs, cuts, fixed = request
-        sub = freeze_subgraph(model, outputs, cuts, fixed, max_nodes=FREEZE_DRAW_CAP)
-    if progress is not None:
-        progress("laying out %d nodes" % len(sub))
-    layout = layout_subgraph(sub, model, char_width=char_width)
-    candidates = frozenset(c.name for c in analysis.candidates)
-    return Picture(request, sub, layout, edge_labels(model, sub), candidates, time.time() - started)
 
 
 class GraphCanvas(QGraphicsView):
@@ -236,7 +201,8 @@ class GraphView(QWidget):
             return
         if self.parentWidget() is not None and not self.isVisible():
             return  # a hidden dock: laid out when shown
-        worker = Worker(compute_picture, self.analysis, request, self._char_width())
+        cap = FREEZE_DRAW_CAP if request[0] == FREEZE else None
+        worker = Worker(api.graph_picture, self.analysis, request, char_width=self._char_width(), max_nodes=cap)
         self._latest = worker
         self._workers.add(worker)
         worker.finished.connect(lambda picture, w=worker: self._laid_out(w, picture))
@@ -336,7 +302,7 @@ class GraphView(QWidget):
         temporary = "%s.part%s" % (path, os.path.splitext(path)[1])
         if kind in ("dot", "gv"):
             with open(temporary, "w") as handle:
-                handle.write(to_dot(self.picture.subgraph, self.analysis.graph, self._title()))
+                handle.write(api.picture_dot(self.picture, self.analysis))
         elif kind == "svg":
             self._render_svg(temporary)
         elif kind == "png":
@@ -346,10 +312,6 @@ class GraphView(QWidget):
         os.replace(temporary, path)
         self.status.setText("Exported %s" % path)
 
-    def _title(self):
-        request = self.picture.request
-        return request[1] if request[0] == NEIGHBOURHOOD else "frozen " + ", ".join(request[1])
-
     def _render_svg(self, path):
         from PyQt5.QtSvg import QSvgGenerator
         scene = self.canvas.scene()
@@ -358,7 +320,7 @@ class GraphView(QWidget):
         generator.setFileName(path)
         generator.setSize(QSize(int(rect.width()), int(rect.height())))
         generator.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
-        generator.setTitle(self._title())
+        generator.setTitle(self.picture.title)
         painter = QPainter(generator)
         painter.fillRect(QRectF(0, 0, rect.width(), rect.height()), self.palette().base())
         scene.clearSelection()

@@ -34,12 +34,12 @@ def main():
     from PyQt5.QtCore import QEventLoop, QTimer
     from gui.app import create_application
     from gui.graph_view import GraphView
-    from core.formats.model import open_model
+    from core import api
     app = create_application()
     if args.dark:
         _dark(app)
-    model = open_model(args.model)
-    analysis = model.analysis()
+    model = api.load(args.model)
+    analysis = model.analysis
     view = GraphView()
     width, height = (int(v) for v in args.size.split("x"))
     view.resize(width, height)

@@ -124,3 +124,17 @@ def test_synthetic_graph_def_of_protos():
     graph = GraphModel(graph_def)
     sub = neighbourhood(graph, "n10", hops=5, fanout=3)
     check_layout(sub, graph, layout_subgraph(sub, graph))
+
+
+def test_api_graph_picture_both_modes():
+    from core import api
+    fixture = load_fixture("multi_head")
+    with api.load(fixture.meta) as loaded:
+        analysis = loaded.analysis
+        near = api.graph_picture(analysis, ("neighbourhood", fixture.outputs[0], 2, frozenset()))
+        kept = api.graph_picture(analysis, ("freeze", fixture.outputs, (), ()), max_nodes=10)
+    assert near.subgraph.marks == {fixture.outputs[0]: api.CENTER} and near.title == fixture.outputs[0]
+    assert set(near.layout.boxes) == set(near.subgraph.ids()) and near.labels
+    assert len(kept.subgraph.nodes) == 10 and kept.subgraph.collapsed and kept.title.startswith("frozen ")
+    dot = api.picture_dot(kept, analysis)
+    assert all('"%s" [label=' % o in dot for o in fixture.outputs)

@@ -10,18 +10,15 @@ from PyQt5.QtGui import QColor, QImage, QPalette  # noqa: E402
 from core.analysis.insight import analyze  # noqa: E402
 from core.analysis.subgraph import collapsed_id, freeze_subgraph, neighbourhood, UP  # noqa: E402
 from core.formats import protos  # noqa: E402
-from core.formats.model import open_model  # noqa: E402
+from core import api  # noqa: E402
 from tests.conftest import load_fixture  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def multi_head():
     fixture = load_fixture("multi_head")
-    model = open_model(fixture.meta)
-    try:
-        yield fixture, model.analysis()
-    finally:
-        model.close()
+    with api.load(fixture.meta) as loaded:
+        yield fixture, loaded.analysis
 
 
 @pytest.fixture

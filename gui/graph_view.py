@@ -5,8 +5,8 @@ import os
 import time
 
 from PyQt5.QtCore import QRectF, QSize, Qt, pyqtSignal
-from PyQt5.QtGui import QFont, QFontMetrics, QImage, QKeySequence, QPainter
-from PyQt5.QtWidgets import (QButtonGroup, QDockWidget, QFileDialog, QGraphicsView, QHBoxLayout, QLabel,
+from PyQt5.QtGui import QFont, QFontMetrics, QImage, QPainter
+from PyQt5.QtWidgets import (QButtonGroup, QFileDialog, QGraphicsView, QHBoxLayout, QLabel,
                              QRadioButton, QSpinBox, QToolButton, QVBoxLayout, QWidget, QMenu)
 
 from core import api
@@ -339,17 +339,3 @@ class GraphView(QWidget):
         painter.end()
         if not image.save(path, "PNG"):
             raise IOError("cannot write %s" % path)
-
-
-class GraphDock(QDockWidget):
-    """The graph view in a dock ("Graph", toggled with Ctrl+G from the View menu)."""
-
-    def __init__(self, parent=None):
-        super(GraphDock, self).__init__("Graph", parent)
-        self.setObjectName("graph")
-        self.view = GraphView()
-        self.setWidget(self.view)
-        action = self.toggleViewAction()
-        action.setText("&Graph")
-        action.setShortcut(QKeySequence("Ctrl+G"))
-        self.visibilityChanged.connect(lambda visible: visible and self.view.refresh())

@@ -132,13 +132,16 @@ class GraphView(QWidget):
         row.setContentsMargins(4, 2, 4, 2)
         for widget in (self.neighbourhood_button, self.freeze_button, self.hops, fit, self.export_button):
             row.addWidget(widget)
-        row.addWidget(self.status, 1)
+        row.addStretch(1)
+        self.status.setContentsMargins(6, 0, 6, 2)
         self.canvas = GraphCanvas()
         self.canvas.item_clicked.connect(self._clicked)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
         layout.addLayout(row)
         layout.addWidget(self.canvas, 1)
+        layout.addWidget(self.status)
         self._update_controls()
 
     # -- API for the window ---------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Renders the graph view of a model's node to a PNG offscreen, to look at it without a display.
 
-Usage: python tools/render_graph_view.py MODEL OUT.png [--node NAME] [--hops N] [--freeze] [--dark]
+Usage: python tools/render_graph_view.py MODEL OUT.png [--node NAME] [--hops N] [--freeze [--fixed NAME] [--cut TENSOR]] [--dark]
 """
 
 import argparse
@@ -28,6 +28,8 @@ def main():
     parser.add_argument("--node", help="the node to centre on (default: the best candidate output)")
     parser.add_argument("--hops", type=int, default=2)
     parser.add_argument("--freeze", action="store_true", help="draw what the freeze of the suggested outputs keeps")
+    parser.add_argument("--fixed", action="append", default=[], help="a placeholder fixed (freeze mode)")
+    parser.add_argument("--cut", action="append", default=[], help="a tensor cut into an input (freeze mode)")
     parser.add_argument("--dark", action="store_true")
     parser.add_argument("--size", default="1200x800")
     args = parser.parse_args()
@@ -50,7 +52,7 @@ def main():
     view.layout_ready.connect(loop.quit)
     QTimer.singleShot(60000, loop.quit)
     if args.freeze:
-        view.show_freeze([c.name for c in analysis.candidates[:3]])
+        view.show_freeze([c.name for c in analysis.candidates[:3]], args.cut, args.fixed)
     else:
         view.show_node(args.node or analysis.candidates[0].name)
     loop.exec_()

@@ -154,14 +154,13 @@ def _rank_row(row, analysis, spec):
 
 def check_model(folder, spec, workdir):
     """Runs inspect + freeze on one model; returns a row dict."""
-    from core.formats.model import open_model
-    from core.freeze.plan import freeze
+    from core import api
     row = {"model": os.path.basename(folder), "format": spec.get("format"), "k": len(spec["outputs"]),
            "outputs": spec["outputs"], "rank": None, "top": [], "inputs_exact": False, "inputs_note": "",
            "freeze": None, "frozen_path": None, "path": model_path(folder, spec), "error": None}
     started = time.time()
     try:
-        model = open_model(row["path"])
+        loaded = api.load(row["path"])
     except Exception as exc:  # the table shows every failure as one line
         row["error"] = row["freeze"] = _one_line(exc).replace(folder + os.sep, "")
         try:
@@ -173,14 +172,14 @@ def check_model(folder, spec, workdir):
             row["error"] = "%s (graph alone: %s)" % (row["error"], _one_line(inner))
         row["seconds"] = round(time.time() - started, 2)
         return row
-    with model:
+    with loaded:
         try:
-            _rank_row(row, model.analysis(), spec)
+            _rank_row(row, loaded.analysis, spec)
         except Exception as exc:
             row["error"] = _one_line(exc)
         destination = os.path.join(workdir, row["model"] + ".pb")
         try:
-            freeze(model, [_strip0(o) for o in spec["outputs"]], destination)
+            api.freeze(loaded, api.FreezeRequest([_strip0(o) for o in spec["outputs"]], destination=destination))
             row["freeze"] = "ok"
             row["frozen_path"] = destination
         except Exception as exc:

@@ -210,28 +210,49 @@ def _shape_evidence(context, node, reasons):
 
 
 def _depths(model, inputs, pool):
-    """Longest data path from the inputs to each pool node, through while loops (their back edges
-    from NextIteration ignored): how many layers of the network lie before it."""
-    import collections as _collections
+    """Longest data path from the inputs to each pool node: how many layers lie before it. A while
+    loop counts once: its body's depth carries on to what follows the loop (dynamic_rnn, seq2seq)."""
     reached = set(pool.value_masks) | set(inputs)
     pending = {}
     for i in reached:
         pending[i] = sum(1 for s, _ in model.data_in[i] if s in reached and model.ops[s] != "NextIteration")
     depth = dict((i, 0) for i in reached if pending[i] == 0)
-    queue = _collections.deque(sorted(depth))
+    queue = collections.deque(sorted(depth))
     while queue:
         i = queue.popleft()
-        if model.ops[i] == "NextIteration":
-            continue
-        step = 0 if model.ops[i] in _NO_DEPTH else 1
-        for d in model.data_out[i]:
-            if d not in pending:
-                continue
-            depth[d] = max(depth.get(d, 0), depth[i] + step)
+        for d in _forward(model, i, pending):
+            depth[d] = max(depth.get(d, 0), depth[i] + _step(model, i))
             pending[d] -= 1
             if pending[d] == 0:
                 queue.append(d)
+    # Carry each loop body's depth over its back edge once, then on to the loop's exits.
+    queue = collections.deque()
+    for i in reached:
+        if model.ops[i] == "NextIteration" and i in depth:
+            for d in model.data_out[i]:
+                if d in reached and depth[i] > depth.get(d, 0):
+                    depth[d] = depth[i]
+                    queue.append(d)
+    budget = 20 * len(reached)
+    while queue and budget > 0:
+        budget -= 1
+        i = queue.popleft()
+        for d in _forward(model, i, pending):
+            value = depth[i] + _step(model, i)
+            if value > depth.get(d, 0):
+                depth[d] = value
+                queue.append(d)
     return dict((i, d) for i, d in depth.items() if i in pool.members)
+
+
+def _forward(model, i, reached):
+    if model.ops[i] == "NextIteration":
+        return []
+    return [d for d in model.data_out[i] if d in reached]
+
+
+def _step(model, i):
+    return 0 if model.ops[i] in _NO_DEPTH else 1
 
 
 _NO_DEPTH = frozenset(["Identity", "Reshape", "Squeeze", "ExpandDims", "Cast", "Enter", "Exit", "Merge", "Switch",

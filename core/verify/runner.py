@@ -13,12 +13,11 @@ from core.formats import protos
 from core.errors import ModelError
 from core.names import node_name
 from core.analysis.graph_model import GraphModel
+from core.analysis.inputs import required_inputs
+from core.verify.feeds import build_feeds, feed_key, normalise_feeds, summarize_error
 
 log = logging.getLogger(__name__)
 
-_GATHERS = frozenset(["Gather", "GatherV2", "ResourceGather", "GatherNd"])
-_INDEX_PASS = frozenset(["Identity", "Reshape", "Cast", "ExpandDims", "Squeeze", "Unique", "StridedSlice",
-                         "DynamicPartition", "FloorMod", "FloorDiv", "Maximum", "Minimum", "Sub", "Add"])
 
 
 class VerifyUnavailable(ModelError):
@@ -71,98 +70,44 @@ def _strip_output_shapes(meta_graph):
     return copy.SerializeToString()
 
 
-def _placeholder_shape(node, batch_size):
-    dims = None
-    if "shape" in node.attr and not node.attr["shape"].shape.unknown_rank:
-        dims = [int(d.size) for d in node.attr["shape"].shape.dim]
-    if (dims is None or not dims) and "_output_shapes" in node.attr:
-        shapes = node.attr["_output_shapes"].list.shape
-        if shapes and not shapes[0].unknown_rank:
-            dims = [int(d.size) for d in shapes[0].dim]
-    if dims is None:
-        dims = [batch_size]
-    return [batch_size if d < 0 else d for d in dims]
-
-
-def _index_bound(graph, index, depth=0):
-    """The smallest table size the values of node ``index`` are used to index into, or None."""
-    bounds = []
-    for consumer in set(graph.data_out[index]):
-        op = graph.ops[consumer]
-        inputs = graph.data_in[consumer]
-        if op in _GATHERS and len(inputs) > 1 and inputs[1][0] == index:
-            size = _first_dim(graph, inputs[0][0])
-            if size:
-                bounds.append(size)
-        elif op in _INDEX_PASS and depth < 6:
-            inner = _index_bound(graph, consumer, depth + 1)
-            if inner:
-                bounds.append(inner)
-    return min(bounds) if bounds else None
-
-
-def _first_dim(graph, index, depth=0):
-    node = graph.graph_def.node[index]
-    if node.op == "Const":
-        dims = node.attr["value"].tensor.tensor_shape.dim
-        return int(dims[0].size) if dims else None
-    if node.op in ("VariableV2", "Variable", "VarHandleOp") and "shape" in node.attr:
-        dims = node.attr["shape"].shape.dim
-        return int(dims[0].size) if dims else None
-    if "_output_shapes" in node.attr:
-        shapes = node.attr["_output_shapes"].list.shape
-        if shapes and shapes[0].dim and shapes[0].dim[0].size > 0:
-            return int(shapes[0].dim[0].size)
-    if node.op in ("Identity", "ReadVariableOp", "Enter") and graph.data_in[index] and depth < 6:
-        return _first_dim(graph, graph.data_in[index][0][0], depth + 1)
-    return None
-
-
 def make_inputs(graph_def, names, batch_size=2, seed=0):
-    """Generates feeds for placeholders: floats from a seeded normal; integers that index an
-    embedding stay below its table size; bools False; strings b"a".
+    """Generates feeds for placeholders from what the graph says about them (core.analysis.inputs):
+    a keep_prob is 1.0, a switch its default, a length fits the data; other floats from a seeded
+    normal; integers that index an embedding stay below its table size; bools False; strings b"a".
 
     Returns:
         dict name -> numpy array.
     """
-    from core.formats.bundle import numpy_dtype
+    from core.verify.feeds import generate
     graph = GraphModel(graph_def)
+    wanted = set(names)
+    found = dict((item.name, item) for item in required_inputs(graph, sorted(wanted)))
     rng = np.random.RandomState(seed)
-    feeds = {}
-    for name in names:
-        index = graph.index(name)
-        node = graph_def.node[index]
-        dtype = node.attr["dtype"].type
-        shape = _placeholder_shape(node, batch_size)
-        if dtype == 7:
-            value = np.full(shape, b"a", dtype=object)
-        elif dtype == 10:
-            value = np.zeros(shape, dtype=bool)
-        else:
-            np_dtype = numpy_dtype(dtype)
-            if np_dtype.kind in "iu":
-                bound = _index_bound(graph, index) or 5
-                value = rng.randint(0, max(1, bound), size=shape).astype(np_dtype)
-            elif np_dtype.kind == "c":
-                value = (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(np_dtype)
-            else:
-                value = rng.standard_normal(shape).astype(np_dtype)
-        feeds[name] = value
-    return feeds
+    return dict((name, generate(graph, found[name], batch_size, rng)) for name in names if name in found)
 
 
-def _normalise_feeds(feeds):
-    result = {}
-    for key, value in (feeds or {}).items():
-        name = key[3:] if key.startswith("in:") else key
-        result[node_name(name)] = np.asarray(value)
-    return result
+def _guarded(call, what):
+    """Calls ``call()``; a TensorFlow failure becomes one ModelError line saying what was being done."""
+    try:
+        return call()
+    except Exception as exc:
+        if type(exc).__module__.startswith("tensorflow") or isinstance(exc, (ValueError, KeyError, TypeError)):
+            raise ModelError(summarize_error(exc, what))
+        raise
 
 
-def _run(tf1, graph, session, outputs, feeds):
-    fetches = [graph.get_tensor_by_name(o if ":" in o else o + ":0") for o in outputs]
-    feed_dict = dict((graph.get_tensor_by_name(k + ":0"), v) for k, v in feeds.items())
-    return session.run(fetches, feed_dict)
+def _run(tf1, graph, session, outputs, feeds, what):
+    """Runs the outputs; any TensorFlow failure becomes one ModelError line."""
+    try:
+        fetches = [graph.get_tensor_by_name(o if ":" in o else o + ":0") for o in outputs]
+        feed_dict = dict((graph.get_tensor_by_name(feed_key(k)), v) for k, v in sorted(feeds.items()))
+        return session.run(fetches, feed_dict)
+    except (KeyError, ValueError, TypeError) as exc:
+        raise ModelError(summarize_error(exc, what))
+    except Exception as exc:  # tf.errors.OpError and kin: summarised, never a traceback
+        if type(exc).__module__.startswith("tensorflow"):
+            raise ModelError(summarize_error(exc, what))
+        raise
 
 
 def compare(name, expected, actual, rtol, atol):
@@ -217,24 +162,28 @@ def verify(model, frozen_path, outputs, feeds=None, batch_size=2, rtol=1e-5, ato
     frozen = load_graph_def(frozen_path).graph_def
     outputs = resolve_outputs(frozen, outputs, frozen_path)
     frozen_nodes = dict((n.name, n) for n in frozen.node)
-    given = _normalise_feeds(feeds)
-    needed = [n.name for n in frozen.node if n.op in ("Placeholder", "PlaceholderV2")]
+    given = normalise_feeds(feeds)
     switch_values = dict(switch_values or {})
-    for name in list(given):
-        if name not in frozen_nodes and name not in switch_values:
-            raise ModelError("input '%s' is not in the frozen graph" % name, frozen_path)
-    generated = make_inputs(frozen, [n for n in needed if n not in given], batch_size)
-    inputs = dict(generated)
-    inputs.update(given)
+    reference_nodes = set(n.name for n in model.graph_def.node)
+    for name in sorted(given):
+        if node_name(name) not in frozen_nodes and node_name(name) not in reference_nodes:
+            raise ModelError("input '%s' is in neither graph" % name, frozen_path)
+    # The inputs the outputs need in the source graph (a keep_prob the freeze fixed is no longer in the
+    # frozen graph; it is fed to the checkpoint graph only).
+    inputs, _ = build_feeds(model.graph_def, outputs, given, batch_size)
+    frozen_placeholders = [n.name for n in frozen.node if n.op in ("Placeholder", "PlaceholderV2")]
+    extra, _ = build_feeds(frozen, [p for p in frozen_placeholders if p not in inputs], given, batch_size)
+    for name, value in extra.items():
+        inputs.setdefault(name, value)
     if progress is not None:
         progress("running the frozen graph")
     with tf1.Graph().as_default() as graph:
         graph_def = tf1.GraphDef()
         graph_def.ParseFromString(frozen.SerializeToString())
-        tf1.import_graph_def(graph_def, name="")
+        _guarded(lambda: tf1.import_graph_def(graph_def, name=""), "importing the frozen graph")
         with tf1.Session(graph=graph) as session:
-            frozen_values = _run(tf1, graph, session, outputs, dict((k, v) for k, v in inputs.items()
-                                                                    if k in frozen_nodes))
+            frozen_values = _run(tf1, graph, session, outputs, dict(
+                (k, v) for k, v in inputs.items() if node_name(k) in frozen_nodes), "running the frozen graph")
     if cancel is not None and cancel():
         from core.errors import Cancelled
         raise Cancelled()
@@ -248,16 +197,17 @@ def verify(model, frozen_path, outputs, feeds=None, batch_size=2, rtol=1e-5, ato
             if model.meta_graph is not None:
                 meta = tf1.MetaGraphDef()
                 meta.ParseFromString(_strip_output_shapes(model.meta_graph))
-                saver = tf1.train.import_meta_graph(meta, clear_devices=True)
+                saver = _guarded(lambda: tf1.train.import_meta_graph(meta, clear_devices=True),
+                                 "importing the checkpoint's graph")
                 if model.checkpoint is not None:
                     if saver is None:
                         saver = tf1.train.Saver()
-                    saver.restore(session, model.checkpoint.prefix)
+                    _guarded(lambda: saver.restore(session, model.checkpoint.prefix), "restoring the checkpoint")
             else:
                 graph_def = tf1.GraphDef()
                 graph_def.ParseFromString(model.graph_def.SerializeToString())
-                tf1.import_graph_def(graph_def, name="")
-            reference_values = _run(tf1, graph, session, outputs, reference_feeds)
+                _guarded(lambda: tf1.import_graph_def(graph_def, name=""), "importing the reference graph")
+            reference_values = _run(tf1, graph, session, outputs, reference_feeds, "running the checkpoint")
     checks = [compare(name, expected, actual, rtol, atol)
               for name, expected, actual in zip(outputs, reference_values, frozen_values)]
     used = dict((k, (str(v.dtype), list(v.shape))) for k, v in inputs.items())

@@ -13,6 +13,7 @@ import time
 
 from core.formats import protos
 from core.errors import ModelError
+from core.freeze.missing import check_all_present, suggest
 from core.freeze.graph_edits import GraphEdits
 from core.names import node_name, tensor_name
 from core.freeze.node_bytes import RawNode, filter_colocation
@@ -100,25 +101,12 @@ def resolve_outputs(graph_def, outputs, path=None):
             continue
         name = node_name(raw)
         if name not in known:
-            raise ModelError("output '%s' is not in the graph%s" % (raw, _suggest(name, names)), path)
+            raise ModelError("output '%s' is not in the graph%s" % (raw, suggest(name, names)), path)
         if name not in result:
             result.append(name)
     if not result:
         raise ModelError("no output names given", path)
     return result
-
-
-def _suggest(name, names):
-    import difflib  # only on an error: keeps a freeze's start-up short
-    lowered = name.lower()
-    close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
-    tail = lowered.rsplit("/", 1)[-1]
-    for candidate in names:
-        if len(close) >= 5:
-            break
-        if candidate not in close and tail and candidate.lower().endswith("/" + tail):
-            close.append(candidate)
-    return "; did you mean %s?" % ", ".join("'%s'" % c for c in close) if close else ""
 
 
 def _effective_inputs(node, edits):
@@ -254,16 +242,13 @@ def _variable_values(model, variable_nodes):
         raise ModelError("the outputs need %d variable(s) (%s) but there is no checkpoint to read "
                          "their values from" % (len(variable_nodes), names), model.location.model_file)
     sources = variable_sources(model.graph_def)
+    variable_nodes = sorted(variable_nodes, key=lambda n: n.name)
+    check_all_present(variable_nodes, sources, reader)
     result = {}
     for node in variable_nodes:
         source = sources.get(node.name)
         key = source.key if source else fallback_key(node)
         region = source.region if source else None
-        if key not in reader:
-            raise ModelError(
-                "variable '%s' is needed by the outputs but checkpoint %s has no tensor '%s'%s "
-                "(a checkpoint of another model?)" % (node.name, reader.prefix, key,
-                                                     _suggest(key, reader.names())), reader.index_path)
         entry = reader.entry(key)
         dtype = node.attr["dtype"].type
         if entry.dtype != dtype:

@@ -103,6 +103,8 @@ class _Context(object):
         self.pool = pool
         self.facts = facts
         self.siblings = pool.prediction_siblings()
+        self.judged = pool.judged_outputs()
+        self.judges = set(judge for _, judge in self.judged.values())
         self.ends = pool.ends()
         depth = _depths(model, roles.inputs, pool)
         self.depth = depth
@@ -175,6 +177,14 @@ def _loss_evidence(context, i, reasons):
     elif kind == "loss":
         score += 1.5
         reasons.append("feeds the loss")
+    if i in context.judged:
+        own, judge = context.judged[i]
+        score += 2.5
+        reasons.append("the output of '%s', which '%s' only judges for a loss" % (own, judge))
+    judge = model.names[i].split("/", 1)[0] if "/" in model.names[i] else ""
+    if judge in context.judges and kind:
+        score -= 2.5
+        reasons.append("the verdict of '%s', which judges another network's output" % judge)
     if i in context.siblings:
         score += 1.5 if not kind else 0.5
         reasons.append("the prediction from %s, which the loss consumes" % model.names[context.siblings[i]])
@@ -186,7 +196,7 @@ def _loss_evidence(context, i, reasons):
             reasons.append("only training consumes it")
         else:
             reasons.append("nothing consumes it")
-    elif i not in context.ends and i not in context.siblings and not kind:
+    elif i not in context.ends and i not in context.siblings and i not in context.judged and not kind:
         score -= 0.5
         reasons.append("other inference nodes consume it")
     if context.roles.role[i] == LOSS and _tail(model, i) not in PREDICTION_OPS:

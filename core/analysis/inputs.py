@@ -151,7 +151,7 @@ def _feeds_sequence_length(model, i):
         if op in ("Max", "Less", "GreaterEqual", "ReverseSequence", "CTCLoss", "CTCBeamSearchDecoder",
                   "CTCGreedyDecoder") or "SequenceMask" in name or "sequence_length" in name:
             return True
-        if depth < 2 and op in ("Identity", "Cast", "ToInt32"):
+        if depth < 3 and op in ("Identity", "Cast", "ToInt32", "Enter"):
             frontier.extend((e, depth + 1) for e in model.data_out[d])
     return False
 

@@ -3,7 +3,7 @@
 from core.analysis.evidence import (PREDICTION_OPS, cond_plumbing, loop_members, pipeline_label_reach,
                                     signatures, tensor_collections, value_reach)
 from core.analysis.roles import (INFERENCE, INPUT, LOSS, UPDATE, TRAINING, SAVER, SUMMARY, INITIALIZER,
-                                 PLACEHOLDERS, same_scope)
+                                 LAYER_OPS, PLACEHOLDERS, same_scope)
 from core.analysis.naming import authors_name
 from core.formats.saver_map import VARIABLE_OPS
 from core.names import node_name
@@ -19,8 +19,7 @@ DEAD_END = frozenset(["Shape", "ShapeN", "Rank", "Size", "Const", "NoOp", "Asser
 PASS = frozenset(["Identity", "Reshape", "Squeeze", "ExpandDims", "Cast", "ToInt32", "ToInt64", "ToFloat",
                   "Snapshot", "Transpose"])
 CLIPS = frozenset(["Minimum", "Maximum", "ClipByValue"])
-COMPARISONS = frozenset(["Equal", "NotEqual", "InTopK", "InTopKV2", "Less", "Greater", "LessEqual",
-                         "GreaterEqual"])
+COMPARISONS = frozenset(["Equal", "NotEqual", "InTopK", "InTopKV2"])
 # What finishes a prediction without changing what it says (slim's Predictions/Reshape_1, a one_hot of
 # the argmax, the int cast an accuracy compares).
 _FOLLOW_ON = frozenset(["Reshape", "Identity", "Squeeze", "OneHot", "Cast", "ToInt32", "ToInt64"])
@@ -110,6 +109,21 @@ class Pool(object):
             result.add(i)
         return result
 
+    def _loss_arithmetic(self, i):
+        """Only the loss uses it and it is no layer: no weight read, no layer op, no prediction behind
+        a cast (a GAN's sigmoid cross-entropy against ones_like, which no label placeholder marks)."""
+        model = self.model
+        if model.ops[i] in PASS:
+            return False  # a reshape of the model's result for the loss is still that result
+        if model.ops[i] in LAYER_OPS or any(reads_variable(model, s) for s, _ in model.data_in[i]):
+            return False
+        j = i
+        for _ in range(3):
+            if model.ops[j] not in PASS or not model.data_in[j]:
+                break
+            j = model.data_in[j][0][0]
+        return model.ops[j] not in PREDICTION_OPS and model.ops[j] not in LAYER_OPS
+
     def _label_side(self, i):
         return bool(self.roles.mask.get(i, 0) & self.label_bits) or i in self.pipeline_labels
 
@@ -147,13 +161,12 @@ class Pool(object):
             if i in plumbing:
                 continue
             scope = model.names[i].rpartition("/")[0]
-            if not scope:
-                continue
             users = [d for d in set(model.data_out[i]) if d in plumbing or self.roles.role[d] in (LOSS, UPDATE)]
             if not users or any(d in self.members and d not in plumbing for d in model.data_out[i]):
                 continue
-            if all(scope == model.names[d].rpartition("/")[0]
-                   or scope.startswith(model.names[d].rpartition("/")[0] + "/") for d in users):
+            if self._loss_arithmetic(i) or scope and all(
+                    scope == model.names[d].rpartition("/")[0]
+                    or scope.startswith(model.names[d].rpartition("/")[0] + "/") for d in users):
                 plumbing.add(i)
                 stack.extend(s for s, _ in model.data_in[i] if s in self.members)
         return plumbing
@@ -245,12 +258,50 @@ class Pool(object):
             i = users[0]
         return i
 
+    def judged_outputs(self):
+        """Outputs of one network that another network only judges (a GAN's generator feeding its
+        discriminator, whose every result goes to a loss): index -> (its scope, the judge's scope)."""
+        model = self.model
+        ends_by_scope = set(_top_scope(model.names[e]) for e in self.ends() if e not in self.consumed_by_loss)
+        with_variables = set(_top_scope(model.names[v]) for v in range(len(model)) if model.ops[v] in VARIABLE_OPS)
+        applied_twice = self._shared_weight_scopes()
+        result = {}
+        for i in sorted(self.members):
+            own = _top_scope(model.names[i])
+            if not own or own not in with_variables:
+                continue
+            users = [d for d in set(model.data_out[i]) if d in self.members]
+            if not users or any(_top_scope(model.names[d]) == own for d in users):
+                continue
+            judges = set(_top_scope(model.names[d]) for d in users)
+            if all(j and j in applied_twice and j not in ends_by_scope for j in judges) and own not in applied_twice:
+                result[i] = (own, sorted(judges)[0])
+        return result
+
+    def _shared_weight_scopes(self):
+        """Top scopes whose weights are applied more than once (a discriminator run on real and on
+        generated data)."""
+        model, role = self.model, self.roles.role
+        scopes = set()
+        for v, op in enumerate(model.ops):
+            if op not in VARIABLE_OPS:
+                continue
+            users = set()
+            for r in model.data_out[v]:
+                targets = model.data_out[r] if reads_variable(model, r) else [r]
+                users.update(d for d in targets if d in self.members or role[d] in (LOSS, UPDATE))
+            if len(users) >= 2:
+                scopes.add(_top_scope(model.names[v]))
+        scopes.discard("")
+        return scopes
+
     def candidate_set(self):
         """Indexes worth ranking: ends, what the loss/metrics consume, prediction siblings, collection
         members and signature outputs."""
         chosen = self.ends() | set(self.consumed_by_loss) | set(self.prediction_siblings())
         chosen |= set(i for i in self.collections if i in self.members or i in self.roles.inference)
         chosen |= set(self.signature)
+        chosen |= set(self.judged_outputs())
         # A prediction op feeding only casts/argmaxes on their way to a chosen node (softmax -> argmax).
         model = self.model
         for i in sorted(self.members - chosen):
@@ -258,3 +309,7 @@ class Pool(object):
                                                       for d in model.data_out[i]):
                 chosen.add(i)
         return chosen
+
+
+def _top_scope(name):
+    return name.split("/", 1)[0] if "/" in name else ""

@@ -46,7 +46,7 @@ _STRONG_LOSS_OPS = frozenset([
     "Mean", "Sum", "Prod", "Max", "Min", "L2Loss", "Square", "SquaredDifference", "Sub", "Abs", "Log", "Neg",
     "AddN", "Select", "RealDiv", "Div", "DivNoNan", "Log1p",
 ])
-_LAYER_OPS = frozenset(["MatMul", "BiasAdd", "Conv2D", "Conv3D", "DepthwiseConv2dNative", "Conv2DBackpropInput",
+LAYER_OPS = frozenset(["MatMul", "BiasAdd", "LeakyRelu", "Conv2D", "Conv3D", "DepthwiseConv2dNative", "Conv2DBackpropInput",
                         "Relu", "Relu6", "Elu", "Selu", "Sigmoid", "Softmax", "LogSoftmax", "Tanh",
                         "FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3", "BatchMatMul", "Softplus",
                         "MaxPool", "AvgPool", "ConcatV2", "Merge", "Exit", "TensorArrayGatherV3"])
@@ -399,11 +399,11 @@ def _loss_like(model, i, from_label, has_params):
     """Whether the walk back from the loss goes on through node ``i``."""
     op = model.ops[i]
     if from_label:
-        return op in _LOSS_OPS or op not in _LAYER_OPS
+        return op in _LOSS_OPS or op not in LAYER_OPS
     if i not in has_params:
         return op in _LOSS_OPS
     # Computed from the model's weights without a label: a layer, unless it is typical of a loss.
-    return op in _STRONG_LOSS_OPS or (op in _LOSS_OPS and op not in _LAYER_OPS and _is_scalar(model, i))
+    return op in _STRONG_LOSS_OPS or (op in _LOSS_OPS and op not in LAYER_OPS and _is_scalar(model, i))
 
 
 def _reach_masks(model, sources, blocked):

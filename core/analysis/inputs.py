@@ -40,21 +40,28 @@ def _ancestry(model, starts):
 
 
 def _declared_shape(node):
-    if "shape" in node.attr and node.attr["shape"].WhichOneof("value") == "shape":
-        shape = node.attr["shape"].shape
-        if not shape.unknown_rank and (shape.dim or not _legacy_unknown(node)):
-            return [int(d.size) for d in shape.dim]
+    """The placeholder's shape: its `shape` attr, or the `_output_shapes` TF recorded when those say more
+    (before TF 1.2 an unknown shape was written `shape {}`, like a scalar's)."""
+    recorded = None
     if "_output_shapes" in node.attr:
         shapes = node.attr["_output_shapes"].list.shape
         if shapes and not shapes[0].unknown_rank:
-            return [int(d.size) for d in shapes[0].dim]
-    return None
+            recorded = [int(d.size) for d in shapes[0].dim]
+    if "shape" in node.attr and node.attr["shape"].WhichOneof("value") == "shape":
+        shape = node.attr["shape"].shape
+        if not shape.unknown_rank and (shape.dim or not recorded):
+            return [int(d.size) for d in shape.dim]
+    return recorded
 
 
 def _legacy_unknown(node):
-    """Placeholders written before TF 1.2 carry `shape {}` for "unknown"."""
-    return "_output_shapes" not in node.attr or not node.attr["_output_shapes"].list.shape or \
-        node.attr["_output_shapes"].list.shape[0].unknown_rank
+    """`shape {}` with nothing recorded beside it: a scalar, or an unknown shape from before TF 1.2."""
+    if "shape" not in node.attr:
+        return True
+    shape = node.attr["shape"].shape
+    return not shape.dim and ("_output_shapes" not in node.attr or not node.attr["_output_shapes"].list.shape
+                              or node.attr["_output_shapes"].list.shape[0].unknown_rank
+                              or not node.attr["_output_shapes"].list.shape[0].dim)
 
 
 def _port_shape(node, port):
@@ -78,22 +85,65 @@ def _port_dtype(node, port):
     return "?"
 
 
-def _consumer_shape(model, i):
-    """A shape for a placeholder that declares none, read from what consumes it."""
+def _consumer_shape(model, i, needed):
+    """A shape for a placeholder that declares none, read from what the outputs compute from it."""
     for d in sorted(set(model.data_out[i])):
+        if d not in needed:
+            continue  # the gradients' use of an input says nothing
         op = model.ops[d]
         node = model.graph_def.node[d]
+        if op == "Reshape" and model.data_in[d][0][0] == i:
+            shape = _reshape_input(model, d)
+            if shape:
+                return shape
         if op in ("Reshape", "Identity", "Cast", "ExpandDims") or not model.data_in[d]:
             continue
-        if op in ("MatMul",) and "_output_shapes" in node.attr:
-            other = [s for s, _ in model.data_in[d] if s != i]
-            if other:
-                inner = _first_dim_of(model, other[0])
-                if inner:
-                    return [-1, inner]
+        if op == "MatMul" and len(model.data_in[d]) == 2 and model.data_in[d][0][0] == i \
+                and not node.attr["transpose_a"].b:
+            dims = _dims_of(model, model.data_in[d][1][0])
+            inner = dims[1 if node.attr["transpose_b"].b else 0] if dims and len(dims) == 2 else None
+            if inner and inner > 0:
+                return [-1, inner]
         if op in ("Conv2D", "DepthwiseConv2dNative", "MaxPool", "AvgPool"):
             return [-1, -1, -1, -1] if op != "Conv2D" else _conv_input(model, d)
     return None
+
+
+_RANKED_USERS = frozenset(["MatMul", "Conv2D", "Conv3D", "BiasAdd", "Reshape", "DepthwiseConv2dNative", "MaxPool",
+                           "AvgPool", "GatherV2", "Gather", "Transpose", "ConcatV2"])
+
+
+def _needs_rank(model, i):
+    """Whether a consumer needs placeholder ``i`` to be more than a scalar."""
+    return is_dropout_rate(model, i) is None and any(model.ops[d] in _RANKED_USERS for d in model.data_out[i])
+
+
+def _int_values(node):
+    """The integers of a small int Const (a reshape's target shape), or None."""
+    if node.op != "Const" or "value" not in node.attr:
+        return None
+    tensor = node.attr["value"].tensor
+    if tensor.int_val:
+        return list(tensor.int_val)
+    if tensor.int64_val:
+        return list(tensor.int64_val)
+    if tensor.tensor_content:
+        import numpy as np
+        return np.frombuffer(tensor.tensor_content, dtype=np.int64 if tensor.dtype == 9 else np.int32).tolist()
+    return None
+
+
+def _reshape_input(model, reshape):
+    """[-1, n] for data reshaped to [-1, a, b, ...] (n = a*b*...)."""
+    if len(model.data_in[reshape]) < 2:
+        return None
+    target = _int_values(model.graph_def.node[model.data_in[reshape][1][0]])
+    if not target or target[0] != -1 or any(t <= 0 for t in target[1:]):
+        return None
+    count = 1
+    for t in target[1:]:
+        count *= t
+    return [-1, count]
 
 
 def _conv_input(model, conv):
@@ -112,11 +162,6 @@ def _dims_of(model, i, depth=0):
         return _dims_of(model, model.data_in[i][0][0], depth + 1)
     shapes = _port_shape(node, 0)
     return shapes
-
-
-def _first_dim_of(model, i):
-    dims = _dims_of(model, i)
-    return dims[0] if dims else None
 
 
 def _kind_and_value(model, i, node, dtype, shape):
@@ -176,8 +221,10 @@ def required_inputs(model, outputs, switch_names=()):
         if op in PLACEHOLDER_OPS:
             dtype = protos.dtype_name(node.attr["dtype"].type) if "dtype" in node.attr else "?"
             shape = _declared_shape(node)
-            if shape is None or (shape == [] and _legacy_unknown(node) and not _is_scalar_use(model, i)):
-                shape = _consumer_shape(model, i) if shape is None else shape
+            if shape == [] and _legacy_unknown(node) and _needs_rank(model, i):
+                shape = None  # `shape {}` from before TF 1.2 means unknown: a MatMul or reshape says so
+            if shape is None:
+                shape = _consumer_shape(model, i, needed)
             kind, value, reason = _kind_and_value(model, i, node, dtype, shape)
             if kind in ("keep_prob", "dropout_rate") and not shape:
                 shape = []  # a dropout's keep_prob/rate is a scalar
@@ -211,10 +258,6 @@ def _named_entry(model, i):
     if "/" in name or not _INPUT_NAME.match(name) or _INPUT_NAME.match(model.names[i]):
         return None
     return users[0]
-
-
-def _is_scalar_use(model, i):
-    return is_dropout_rate(model, i) is not None
 
 
 def _pipeline_ports(model, i, needed):

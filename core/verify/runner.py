@@ -140,6 +140,35 @@ def compare(name, expected, actual, rtol, atol):
                        "" if passed else "%d of %d values differ" % (mismatched, equal.size))
 
 
+def _run_frozen(tf1, frozen, outputs, feeds):
+    with tf1.Graph().as_default() as graph:
+        graph_def = tf1.GraphDef()
+        graph_def.ParseFromString(frozen.SerializeToString())
+        _guarded(lambda: tf1.import_graph_def(graph_def, name=""), "importing the frozen graph")
+        with tf1.Session(graph=graph) as session:
+            return _run(tf1, graph, session, outputs, feeds, "running the frozen graph")
+
+
+def _run_reference(tf1, model, outputs, feeds):
+    """Runs the outputs in the checkpoint-restored graph (or the source GraphDef)."""
+    with tf1.Graph().as_default() as graph:
+        with tf1.Session(graph=graph) as session:
+            if model.meta_graph is not None:
+                meta = tf1.MetaGraphDef()
+                meta.ParseFromString(_strip_output_shapes(model.meta_graph))
+                saver = _guarded(lambda: tf1.train.import_meta_graph(meta, clear_devices=True),
+                                 "importing the checkpoint's graph")
+                if model.checkpoint is not None:
+                    if saver is None:
+                        saver = tf1.train.Saver()
+                    _guarded(lambda: saver.restore(session, model.checkpoint.prefix), "restoring the checkpoint")
+            else:
+                graph_def = tf1.GraphDef()
+                graph_def.ParseFromString(model.graph_def.SerializeToString())
+                _guarded(lambda: tf1.import_graph_def(graph_def, name=""), "importing the reference graph")
+            return _run(tf1, graph, session, outputs, feeds, "running the checkpoint")
+
+
 def verify(model, frozen_path, outputs, feeds=None, batch_size=2, rtol=1e-5, atol=1e-6, switch_values=None,
            progress=None, cancel=None):
     """Runs ``outputs`` in the checkpoint-restored graph and in the frozen graph and compares them.
@@ -177,13 +206,8 @@ def verify(model, frozen_path, outputs, feeds=None, batch_size=2, rtol=1e-5, ato
         inputs.setdefault(name, value)
     if progress is not None:
         progress("running the frozen graph")
-    with tf1.Graph().as_default() as graph:
-        graph_def = tf1.GraphDef()
-        graph_def.ParseFromString(frozen.SerializeToString())
-        _guarded(lambda: tf1.import_graph_def(graph_def, name=""), "importing the frozen graph")
-        with tf1.Session(graph=graph) as session:
-            frozen_values = _run(tf1, graph, session, outputs, dict(
-                (k, v) for k, v in inputs.items() if node_name(k) in frozen_nodes), "running the frozen graph")
+    frozen_values = _run_frozen(tf1, frozen, outputs, dict(
+        (k, v) for k, v in inputs.items() if node_name(k) in frozen_nodes))
     if cancel is not None and cancel():
         from core.errors import Cancelled
         raise Cancelled()
@@ -192,22 +216,7 @@ def verify(model, frozen_path, outputs, feeds=None, batch_size=2, rtol=1e-5, ato
     reference_feeds = dict(inputs)
     for name, value in switch_values.items():
         reference_feeds[name] = np.asarray(value, dtype=bool if isinstance(value, bool) else None)
-    with tf1.Graph().as_default() as graph:
-        with tf1.Session(graph=graph) as session:
-            if model.meta_graph is not None:
-                meta = tf1.MetaGraphDef()
-                meta.ParseFromString(_strip_output_shapes(model.meta_graph))
-                saver = _guarded(lambda: tf1.train.import_meta_graph(meta, clear_devices=True),
-                                 "importing the checkpoint's graph")
-                if model.checkpoint is not None:
-                    if saver is None:
-                        saver = tf1.train.Saver()
-                    _guarded(lambda: saver.restore(session, model.checkpoint.prefix), "restoring the checkpoint")
-            else:
-                graph_def = tf1.GraphDef()
-                graph_def.ParseFromString(model.graph_def.SerializeToString())
-                _guarded(lambda: tf1.import_graph_def(graph_def, name=""), "importing the reference graph")
-            reference_values = _run(tf1, graph, session, outputs, reference_feeds, "running the checkpoint")
+    reference_values = _run_reference(tf1, model, outputs, reference_feeds)
     checks = [compare(name, expected, actual, rtol, atol)
               for name, expected, actual in zip(outputs, reference_values, frozen_values)]
     used = dict((k, (str(v.dtype), list(v.shape))) for k, v in inputs.items())

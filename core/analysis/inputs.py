@@ -274,3 +274,30 @@ def _pipeline_ports(model, i, needed):
         result.append(RequiredInput(name, _port_dtype(node, port), _port_shape(node, port), True, None,
                                     "pipeline", "read from the input pipeline (%s); feed it directly" % node.op))
     return result
+
+
+def signature_inputs(model, signatures, outputs):
+    """The inputs of the SavedModel signature whose outputs cover ``outputs`` (those are what a server
+    feeds), or None when no signature does.
+
+    Args:
+        model: core.analysis.graph_model.GraphModel.
+        signatures: list of core.analysis.evidence.Signature (sorted by name).
+    """
+    wanted = set(node_name(o) for o in outputs)
+    for signature in signatures:
+        if not wanted or not wanted <= set(node_name(t) for _, t in signature.outputs):
+            continue
+        result = []
+        for _, tensor in signature.inputs:
+            name = tensor[:-2] if tensor.endswith(":0") else tensor
+            index = model.position.get(node_name(tensor))
+            node = model.graph_def.node[index] if index is not None else None
+            port = int(tensor.rsplit(":", 1)[1]) if ":" in tensor else 0
+            dtype = _port_dtype(node, port) if node is not None else "?"
+            shape = (_declared_shape(node) if node is not None and node.op in PLACEHOLDER_OPS
+                     else _port_shape(node, port) if node is not None else None)
+            result.append(RequiredInput(name, dtype, shape, node is None or node.op != "PlaceholderWithDefault",
+                                        None, "data", "SavedModel signature '%s'" % signature.name))
+        return result
+    return None

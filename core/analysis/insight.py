@@ -79,6 +79,8 @@ class GraphAnalysis(object):
         if progress is not None:
             progress("ranking outputs")
         self.candidates = rank_candidates(self.graph, self._roles, meta_graph)
+        from core.analysis.evidence import signatures
+        self.signatures = signatures(meta_graph)
         self._tree = None
         self._search_index = None
         log.info("analysed %d nodes in %.2fs", len(self.graph), time.time() - started)
@@ -139,7 +141,10 @@ class GraphAnalysis(object):
     def required_inputs(self, outputs):
         """The inputs ``outputs`` need (core.analysis.inputs.RequiredInput list, graph order): dtype,
         shape, must-feed or has-default, and the likely inference value (keep_prob 1.0, switches)."""
-        from core.analysis.inputs import required_inputs
+        from core.analysis.inputs import required_inputs, signature_inputs
+        found = signature_inputs(self.graph, self.signatures, outputs)
+        if found is not None:
+            return found
         return required_inputs(self.graph, outputs, [s.name for s in self.training_switches])
 
     def role_of(self, name):

@@ -152,3 +152,22 @@ def test_partly_matching_checkpoint_says_how_many(tmp_path):
     assert "has 1 of the 2 variables these outputs need; missing: b" in message, message
     assert "another model" not in message
     assert GraphModel  # the graph module stays importable without TensorFlow
+
+
+def test_signature_def_decides_outputs_and_inputs(patterns):
+    """A MetaGraphDef with signature_def entries (a SavedModel's): its outputs rank first, its inputs are the inputs."""
+    from core.analysis.insight import analyze
+    from core.formats import protos
+    folder, _ = patterns["accuracy_argmax"]
+    meta = protos.MetaGraphDef()
+    with open(os.path.join(folder, "model.ckpt.meta"), "rb") as handle:
+        meta.ParseFromString(handle.read())
+    signature = meta.signature_def["serving_default"]
+    signature.inputs["features"].name = "x:0"
+    signature.outputs["hidden"].name = "hidden/Relu:0"
+    analysis = analyze(meta.graph_def, meta)
+    top = analysis.candidates[0]
+    assert top.name == "hidden/Relu" and "SavedModel signature 'serving_default'" in top.reasons
+    found = analysis.required_inputs(["hidden/Relu"])
+    assert [(i.name, i.dtype, i.shape, i.reason) for i in found] == [
+        ("x", "float32", [-1, 6], "SavedModel signature 'serving_default'")]

@@ -142,7 +142,7 @@ def _score(context, i):
     if _GOOD_NAME.search(node.name) or ("/" in node.name and _GOOD_NAME.search(node.name.rsplit("/", 1)[0])):
         score += 1.5
         reasons.append("named like an output")
-    if authors_name(node.name, op):
+    elif authors_name(node.name, op):
         score += 1.0
         reasons.append("named by its authors")
     score += _loss_evidence(context, i, reasons)

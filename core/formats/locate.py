@@ -8,6 +8,7 @@ from google.protobuf import text_format
 
 from core.formats import protos
 from core.errors import ModelError
+from core.formats.v1_checkpoint import is_v1_checkpoint, strip_shard_suffix
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +56,9 @@ class ModelLocation(object):
 
 
 def has_checkpoint(prefix):
-    """True when ``prefix`` names a V2 (`.index`) or V1 (single file) checkpoint."""
+    """True when ``prefix`` names a V2 (`.index`) or V1 (single table file or shards) checkpoint."""
     return os.path.isfile(prefix + ".index") or (
-        os.path.isfile(prefix) and not prefix.endswith((".meta",) + GRAPH_EXTENSIONS))
+        not prefix.endswith((".meta",) + GRAPH_EXTENSIONS) and (os.path.isfile(prefix) or is_v1_checkpoint(prefix)))
 
 
 def locate(path):
@@ -94,6 +95,8 @@ def locate(path):
         return ModelLocation(GRAPH, path, graph_path=path)
     if os.path.isfile(path + ".meta") or os.path.isfile(path + ".index"):
         return _from_prefix(path, path)
+    if strip_shard_suffix(path) != path:
+        return _from_prefix(strip_shard_suffix(path), path)
     raise ModelError("not a TensorFlow model file (expected %s)" % SUPPORTED, path)
 
 
@@ -161,7 +164,7 @@ def _state_candidates(state_path):
         named.append(state.model_checkpoint_path)
     result = []
     for recorded in reversed(named):
-        base = re.split(r"[\\/]", recorded)[-1]
+        base = strip_shard_suffix(re.split(r"[\\/]", recorded)[-1])
         prefix = os.path.join(folder, base)
         if prefix not in result:
             result.append(prefix)

@@ -115,8 +115,8 @@ def build_estimator_dir(folder, steps=(1, 5, 9), write_meta=False):
         tf1.nn.softmax(logits, name="probabilities")
         loss = tf1.reduce_mean(tf1.nn.sparse_softmax_cross_entropy_with_logits(labels=label, logits=logits))
         train = tf1.train.GradientDescentOptimizer(0.1).minimize(loss, global_step=global_step)
-        tf1.train.write_graph(tf1.get_default_graph().as_graph_def(add_shapes=True), folder, "graph.pbtxt")
         saver = tf1.train.Saver(max_to_keep=10)
+        tf1.train.write_graph(tf1.get_default_graph().as_graph_def(add_shapes=True), folder, "graph.pbtxt")
         cut = features["x"].name
         with tf1.Session() as session:
             session.run(tf1.global_variables_initializer())

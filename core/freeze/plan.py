@@ -15,6 +15,7 @@ import time
 from core.formats import protos
 from core.errors import ModelError
 from core.freeze.graph_edits import GraphEdits
+from core.freeze.init_guards import CHECK_OPS, initialized_checks
 from core.names import node_name, tensor_name
 from core.freeze.node_bytes import RawNode, filter_colocation
 from core.formats.saver_map import VARIABLE_OPS, fallback_key, variable_sources
@@ -162,7 +163,7 @@ def plan_freeze(model, outputs, keep_devices=False, edits=None, cancel=None):
         ModelError: unknown outputs, missing or mismatched variables, ops that can't be frozen.
     """
     graph_def = model.graph_def
-    edits = gather_axis_nodes(graph_def).merge(edits or GraphEdits())
+    edits = gather_axis_nodes(graph_def).merge(initialized_checks(graph_def)).merge(edits or GraphEdits())
     path = model.location.model_file
     outputs = resolve_outputs(graph_def, outputs, path)
     index = dict((n.name, i) for i, n in enumerate(graph_def.node))
@@ -199,6 +200,9 @@ def plan_freeze(model, outputs, keep_devices=False, edits=None, cancel=None):
             plans.append(NodePlan(extra.name, "new", _finish_new(extra, keep, keep_devices), reason="added"))
     tail = model.graph.tail_fields()
     notes = list(edits.notes)
+    guards = [n for n in keep if n in index and graph_def.node[index[n]].op in CHECK_OPS]
+    if guards:
+        notes.append("%d initialised-check(s) of frozen variables made true (%s)" % (len(guards), ", ".join(sorted(guards)[:3])))
     return FreezePlan(model, outputs, plans, tail, len(graph_def.node), notes)
 
 

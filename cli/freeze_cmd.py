@@ -11,8 +11,13 @@ def add_parser(subparsers):
         "freeze", help="freeze a checkpoint into a .pb",
         description="Turn variables into constants and prune the graph to the outputs.")
     parser.add_argument("path", metavar="PATH", help="checkpoint file, folder, .meta or .pb")
-    parser.add_argument("--outputs", "--output_node_names", dest="outputs", required=True,
+    parser.add_argument("--outputs", "--output_node_names", dest="outputs",
                         metavar="NAME[,NAME...]", help="output node names (name or name:0)")
+    parser.add_argument("--signature", metavar="NAME",
+                        help="freeze the outputs of this SavedModel signature (and cut at its inputs)")
+    add_format_arguments(parser)
+    parser.add_argument("--inputs", metavar="TENSOR[,TENSOR...]",
+                        help="cut the graph here: each tensor becomes a Placeholder, what fed it is pruned")
     parser.add_argument("-o", "--output", dest="destination", metavar="OUT.pb",
                         help="where to write (default: frozen_model.pb beside the checkpoint)")
     parser.add_argument("--keep-devices", action="store_true",
@@ -27,6 +32,33 @@ def add_parser(subparsers):
     parser.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
     parser.set_defaults(run=run)
     return parser
+
+
+def add_format_arguments(parser):
+    """--tag and --checkpoint, shared by inspect and freeze."""
+    parser.add_argument("--tag", dest="tags", metavar="TAG[,TAG...]",
+                        help="the SavedModel meta graph to use (default: serve)")
+    parser.add_argument("--checkpoint", metavar="PREFIX",
+                        help="pair the graph with this checkpoint instead of the one beside it")
+
+
+def open_from_args(args):
+    from core.formats.model import open_model
+    return open_model(args.path, checkpoint=args.checkpoint, tags=args.tags)
+
+
+def _targets(model, args):
+    """Outputs and input cuts from --outputs, --signature and --inputs."""
+    outputs = [o for o in (args.outputs or "").split(",") if o.strip()]
+    inputs = [i for i in (args.inputs or "").split(",") if i.strip()]
+    if args.signature:
+        from core.freeze.input_cuts import signature_cuts
+        signature = model.signature(args.signature)
+        outputs = outputs or signature.output_nodes
+        inputs = inputs or signature_cuts(model.graph_def, signature)
+    if not outputs:
+        raise ModelError("give the outputs (--outputs NAME[,NAME...]) or a signature (--signature NAME)")
+    return outputs, inputs
 
 
 def _switch_edits(model, args):
@@ -73,11 +105,14 @@ def _terminal_progress():
 
 def run(args):
     from core.freeze.plan import freeze
-    from core.formats.model import open_model
-    outputs = [o for o in args.outputs.split(",") if o.strip()]
-    with open_model(args.path) as model:
+    with open_from_args(args) as model:
+        outputs, inputs = _targets(model, args)
         destination = args.destination or model.default_output_path()
         edits, values = _switch_edits(model, args)
+        if inputs:
+            from core.freeze.input_cuts import cut_inputs
+            cuts = cut_inputs(model.graph_def, inputs, model.meta_graph, outputs, model.location.model_file)
+            edits = cuts.merge(edits) if edits is not None else cuts
         progress = _terminal_progress() if sys.stderr.isatty() and not args.quiet else None
         report = freeze(model, outputs, destination, keep_devices=args.keep_devices, edits=edits,
                         progress=progress)

@@ -150,6 +150,7 @@ def pair_checkpoint(location, checkpoint):
         location.notes.append("pairing the GraphDef %s with checkpoint %s (restore ops found by the "
                               "saver's naming)" % (os.path.basename(location.graph_path), os.path.basename(prefix)))
     else:
+        location.notes = [n for n in location.notes if not n.startswith("no checkpoint beside")]
         location.notes.append("using checkpoint %s" % os.path.basename(prefix))
     location.kind = CHECKPOINT
     location.prefix = prefix

@@ -139,3 +139,14 @@ def _check_other_ports(graph_def, edits, outputs, path):
             if source in nodes and source not in seen:
                 seen.add(source)
                 queue.append(source)
+
+
+def signature_cuts(graph_def, signature):
+    """A signature's inputs that are not placeholders (e.g. a Reshape a client feeds): cuts to make."""
+    nodes = dict((n.name, n) for n in graph_def.node)
+    result = []
+    for spec in signature.inputs:
+        node = nodes.get(node_name(spec.tensor))
+        if node is not None and not node.op.startswith("Placeholder"):
+            result.append(spec.tensor)
+    return result

@@ -2,8 +2,8 @@
 
 import sys
 
-from core.errors import ModelError
-from core.freeze.writer import human_size
+from core import api
+from core.api import FreezeRequest, ModelError
 
 
 def add_parser(subparsers):
@@ -43,8 +43,7 @@ def add_format_arguments(parser):
 
 
 def open_from_args(args):
-    from core.formats.model import open_model
-    return open_model(args.path, checkpoint=args.checkpoint, tags=args.tags)
+    return api.open_model(args.path, checkpoint=args.checkpoint, tags=args.tags)
 
 
 def _targets(model, args):
@@ -52,38 +51,29 @@ def _targets(model, args):
     outputs = [o for o in (args.outputs or "").split(",") if o.strip()]
     inputs = [i for i in (args.inputs or "").split(",") if i.strip()]
     if args.signature:
-        from core.freeze.input_cuts import signature_cuts
         signature = model.signature(args.signature)
         outputs = outputs or signature.output_nodes
-        inputs = inputs or signature_cuts(model.graph_def, signature)
+        inputs = inputs or api.signature_cuts(model, signature)
     if not outputs:
         raise ModelError("give the outputs (--outputs NAME[,NAME...]) or a signature (--signature NAME)")
     return outputs, inputs
 
 
-def _switch_edits(model, args):
-    if not (args.inference or args.switches):
-        return None, {}
-    from core.analysis.training_switches import find_training_switches, parse_switch_value
-    from core.freeze.switch_folding import fold_training_switches
-    switches = dict((s.name, s) for s in find_training_switches(model.graph_def))
+def set_values(items):
+    """`--set NAME=VALUE` items -> {name: text}; the pipeline parses each by its placeholder's dtype."""
     values = {}
-    if args.inference:
-        for name, switch in switches.items():
-            if switch.default is not None:
-                values[name] = switch.default
-    nodes = dict((n.name, n) for n in model.graph_def.node)
-    for item in args.switches:
+    for item in items:
         name, sep, text = item.partition("=")
         if not sep or not name:
             raise ModelError("--set needs NAME=VALUE, got '%s'" % item)
-        node = nodes.get(name.split(":")[0])
-        if node is None or node.op not in ("PlaceholderWithDefault", "Placeholder"):
-            raise ModelError("--set %s: no placeholder named '%s' in the graph" % (item, name),
-                             model.location.model_file)
-        from core.formats import protos
-        values[node.name] = parse_switch_value(text, protos.dtype_name(node.attr["dtype"].type))
-    return fold_training_switches(model.graph_def, values), values
+        values[name] = text
+    return values
+
+
+def request_from(args, outputs, input_cuts=()):
+    """The FreezeRequest the arguments describe."""
+    return FreezeRequest(outputs, destination=args.destination, values=set_values(args.switches),
+                         inference=args.inference, keep_devices=args.keep_devices, input_cuts=input_cuts)
 
 
 def _terminal_progress():
@@ -104,30 +94,30 @@ def _terminal_progress():
 
 
 def run(args):
-    from core.freeze.plan import freeze
+    if not (args.outputs or args.signature):
+        sys.stderr.write("error: the following arguments are required: --outputs (or --signature NAME)\n")
+        return 2
     with open_from_args(args) as model:
         outputs, inputs = _targets(model, args)
-        destination = args.destination or model.default_output_path()
-        edits, values = _switch_edits(model, args)
-        if inputs:
-            from core.freeze.input_cuts import cut_inputs
-            cuts = cut_inputs(model.graph_def, inputs, model.meta_graph, outputs, model.location.model_file)
-            edits = cuts.merge(edits) if edits is not None else cuts
+        request = request_from(args, outputs, inputs)
         progress = _terminal_progress() if sys.stderr.isatty() and not args.quiet else None
-        report = freeze(model, outputs, destination, keep_devices=args.keep_devices, edits=edits,
-                        progress=progress)
+        report = api.freeze(model, request, progress=progress)
         if not args.quiet:
-            out = sys.stdout
-            out.write("froze %s -> %s\n" % (model.location.model_file, report.destination))
-            out.write("  outputs: %s\n" % ", ".join(report.outputs))
-            out.write("  nodes: %d -> %d, variables converted: %d, size: %s, time: %.2f s\n"
-                      % (report.nodes_before, report.nodes_after, report.variables_converted,
-                         human_size(report.bytes_written), report.seconds))
-            for name, value in sorted(values.items()):
-                out.write("  fixed %s = %r\n" % (name, value))
-            for note in model.location.notes + report.notes:
-                out.write("  note: %s\n" % note)
+            _print_report(model, report)
         if args.verify:
             from cli.verify_cmd import report_verification
-            return report_verification(model, report.destination, report.outputs, switch_values=values)
+            return report_verification(model, report.destination, report.outputs, switch_values=report.fixed)
     return 0
+
+
+def _print_report(model, report):
+    out = sys.stdout
+    out.write("froze %s -> %s\n" % (model.location.model_file, report.destination))
+    out.write("  outputs: %s\n" % ", ".join(report.outputs))
+    out.write("  nodes: %d -> %d, variables converted: %d, size: %s, time: %.2f s\n"
+              % (report.nodes_before, report.nodes_after, report.variables_converted,
+                 api.human_size(report.bytes_written), report.seconds))
+    for name, value in sorted(report.fixed.items()):
+        out.write("  fixed %s = %r\n" % (name, value))
+    for note in model.location.notes + report.notes:
+        out.write("  note: %s\n" % note)

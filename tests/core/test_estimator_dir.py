@@ -108,3 +108,13 @@ def test_pairing_a_bare_graph_with_a_checkpoint_by_hand(model_dir, tmp_path):
                                    checkpoint=os.path.join(folder, "model.ckpt-9.index"))
     for output in model_dir.outputs:
         assert_close(values[output], model_dir.expected[output])
+
+
+def test_verify_restores_a_graph_pbtxt_through_its_saver_ops(model_dir, tmp_path):
+    from core.verify.runner import verify
+    destination = str(tmp_path / "frozen.pb")
+    with open_model(model_dir.folder) as model:
+        edits = cut_inputs(model.graph_def, list(model_dir.feeds), model.meta_graph, model_dir.outputs)
+        freeze(model, model_dir.outputs, destination, edits=edits)
+        report = verify(model, destination, model_dir.outputs, feeds=_feeds(model_dir))
+    assert report.passed and len(report.outputs) == 2

@@ -136,3 +136,42 @@ def _make_iterator(tf1, dataset):
     if hasattr(tf1.data, "make_one_shot_iterator"):
         return tf1.data.make_one_shot_iterator(dataset)
     return dataset.make_one_shot_iterator()
+
+
+def _text_file_table(tf1, filename):
+    """A static hash table word -> line number read from ``filename`` (TF 2.x compat.v1 or TF 1.4 contrib)."""
+    lookup = getattr(tf1, "lookup", None)
+    if lookup is not None and hasattr(lookup, "StaticHashTable"):
+        initializer = lookup.TextFileInitializer(filename, tf1.string, -2, tf1.int64, -1)
+        return lookup.StaticHashTable(initializer, default_value=-1)
+    import tensorflow as tf
+    initializer = tf.contrib.lookup.TextFileInitializer(filename, tf1.string, -2, tf1.int64, -1)
+    return tf.contrib.lookup.HashTable(initializer, default_value=-1)
+
+
+def build_saved_model_with_vocab(folder):
+    """A SavedModel whose lookup table reads a vocabulary asset; the original vocabulary file is removed."""
+    tf1 = _tf()
+    vocab = os.path.join(folder, "vocab.txt")
+    with open(vocab, "w") as handle:
+        handle.write("apple\nbanana\ncherry\n")
+    export = os.path.join(folder, "export")
+    with tf1.Graph().as_default():
+        words = tf1.placeholder(tf1.string, [None], name="words")
+        table = _text_file_table(tf1, tf1.constant(vocab, name="vocab_path"))
+        tf1.add_to_collection(tf1.GraphKeys.ASSET_FILEPATHS, tf1.get_default_graph().get_tensor_by_name("vocab_path:0"))
+        scale = tf1.get_variable("scale", initializer=np.array(10, dtype=np.int64))
+        tf1.identity(table.lookup(words) * scale, name="ids")
+        init = tf1.tables_initializer(name="init_all_tables")
+        builder = tf1.saved_model.builder.SavedModelBuilder(export)
+        feeds = {"words": np.array([b"cherry", b"apple", b"kiwi"], dtype=object)}
+        with tf1.Session() as session:
+            session.run([tf1.global_variables_initializer(), init])
+            builder.add_meta_graph_and_variables(
+                session, ["serve"], assets_collection=tf1.get_collection(tf1.GraphKeys.ASSET_FILEPATHS),
+                legacy_init_op=init)
+            expected = _session_values(tf1, session, ["ids"], feeds)
+        builder.save()
+    os.remove(vocab)
+    return ModelSpec("saved_model_vocab", export, os.path.join(export, "variables", "variables"),
+                     ["ids"], feeds, expected, {})

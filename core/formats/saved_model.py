@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 SAVED_MODEL_FILES = ("saved_model.pb", "saved_model.pbtxt")
 DEFAULT_TAGS = ("serve",)
-INIT_OP_COLLECTIONS = ("saved_model_main_op", "main_op", "legacy_init_op", "table_initializer")
+INIT_OP_COLLECTIONS = ("saved_model_main_op", "main_op", "legacy_init_op")
 _INIT_SIGNATURE = "__saved_model_init_op"
 
 
@@ -176,6 +176,7 @@ def assets(meta_graph, folder):
         for tensor in collection.node_list.value:
             if tensor in seen:
                 continue
+            seen.add(tensor)
             node = nodes.get(node_name(tensor))
             values = list(node.attr["value"].tensor.string_val) if node is not None else []
             filename = os.path.basename(values[0].decode("utf-8", "replace")) if values else ""
@@ -191,7 +192,7 @@ def _asset_path(folder, filename):
 
 
 def init_ops(meta_graph):
-    """Names of the ops a loader runs after restoring (main_op, legacy_init_op, table initializers)."""
+    """Names of the ops a loader runs after restoring: main_op / legacy_init_op, else the table initializers."""
     if meta_graph is None:
         return []
     result = []
@@ -206,6 +207,9 @@ def init_ops(meta_graph):
         for info in init.outputs.values():
             if node_name(info.name) not in result:
                 result.append(node_name(info.name))
+    collection = meta_graph.collection_def.get("table_initializer")
+    if not result and collection is not None and collection.WhichOneof("kind") == "node_list":
+        result = [node_name(name) for name in collection.node_list.value]
     return result
 
 
@@ -219,6 +223,6 @@ def asset_notes(meta_graph, folder):
     ops = init_ops(meta_graph)
     if ops:
         notes.append("lookup tables are initialised from these assets: freeze with %s among the outputs "
-                     "and run it once before the model (the file path is the asset tensor's value)"
+                     "and run it once before the model (vocabularies found in assets/ are embedded)"
                      % ", ".join(ops))
     return notes

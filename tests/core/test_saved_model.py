@@ -12,7 +12,7 @@ from core.formats import protos
 from core.freeze.input_cuts import cut_inputs, signature_cuts
 from core.freeze.plan import freeze
 from tests import format_models
-from tests.tf_runtime import assert_close, run_frozen
+from tests.tf_runtime import assert_close, run_frozen, tf1
 
 
 @pytest.fixture(scope="module")
@@ -122,3 +122,25 @@ def test_a_damaged_saved_model_is_named(tmp_path):
     with pytest.raises(ModelError) as info:
         open_model(str(folder))
     assert "saved_model.pb" in str(info.value) and "SavedModel" in str(info.value)
+
+
+def test_vocabulary_assets_are_embedded_and_the_init_op_named(tmp_path):
+    spec = format_models.build_saved_model_with_vocab(str(tmp_path))
+    with open_model(spec.folder) as model:
+        assert [a.filename for a in model.assets] == ["vocab.txt"]
+        assert any("init_all_tables" in note for note in model.location.notes)
+        alone = freeze(model, ["ids"], str(tmp_path / "alone.pb"))
+        assert any("add init_all_tables to the outputs" in note for note in alone.notes)
+        report = freeze(model, ["ids", "init_all_tables"], str(tmp_path / "frozen.pb"))
+    assert any("vocab.txt (3 entries) embedded" in note for note in report.notes)
+    tf = tf1()
+    graph_def = tf.GraphDef()
+    with open(str(tmp_path / "frozen.pb"), "rb") as handle:
+        graph_def.ParseFromString(handle.read())
+    assert not [n for n in graph_def.node if "TextFile" in n.op]
+    with tf.Graph().as_default() as graph:
+        tf.import_graph_def(graph_def, name="")
+        with tf.Session(graph=graph) as session:
+            session.run(graph.get_operation_by_name("init_all_tables"))
+            ids = session.run("ids:0", {"words:0": spec.feeds["words"]})
+    assert_close(ids, spec.expected["ids"])

@@ -175,3 +175,39 @@ def build_saved_model_with_vocab(folder):
     os.remove(vocab)
     return ModelSpec("saved_model_vocab", export, os.path.join(export, "variables", "variables"),
                      ["ids"], feeds, expected, {})
+
+
+def _restore_slice(tf1, prefix, name, spec, dtype):
+    raw = getattr(getattr(__import__("tensorflow"), "raw_ops", None), "RestoreSlice", None)
+    if raw is not None:
+        return raw(file_pattern=prefix, tensor_name=name, shape_and_slice=spec, dt=dtype)
+    from tensorflow.python.ops import gen_io_ops
+    return gen_io_ops._restore_slice(prefix, name, spec, dtype)
+
+
+def build_v1_restore_slice(folder):
+    """A pre-1.0 style saver graph: each variable restored by its own RestoreSlice, under other keys."""
+    tf1 = _tf()
+    prefix = os.path.join(folder, "model.ckpt")
+    weights = np.arange(6, dtype=np.float32).reshape(3, 2) / 7.0
+    with tf1.Graph().as_default():
+        w = tf1.get_variable("old_w", initializer=weights)
+        b = tf1.get_variable("old_b", initializer=np.array([0.5, -1.0], dtype=np.float32))
+        saver = tf1.train.Saver({"layer/weights": w, "layer/bias": b}, write_version=tf1.train.SaverDef.V1)
+        with tf1.Session() as session:
+            session.run(tf1.global_variables_initializer())
+            saver.save(session, prefix, write_meta_graph=False)
+    with tf1.Graph().as_default():
+        x = tf1.placeholder(tf1.float32, [None, 3], name="x")
+        w = tf1.get_variable("w", [3, 2])
+        b = tf1.get_variable("b", [2])
+        tf1.identity(tf1.matmul(x, w) + b, name="y")
+        with tf1.name_scope("save"):
+            filename = tf1.constant(prefix, name="Const")
+            restores = [tf1.assign(var, _restore_slice(tf1, filename, key, "", tf1.float32))
+                        for var, key in ((w, "layer/weights"), (b, "layer/bias"))]
+            tf1.group(*restores, name="restore_all")
+        tf1.train.export_meta_graph(prefix + ".meta")
+    feeds = {"x": np.array([[1.0, 2.0, 3.0]], dtype=np.float32)}
+    expected = {"y": feeds["x"].dot(weights) + np.array([0.5, -1.0], dtype=np.float32)}
+    return ModelSpec("v1_restore_slice", folder, prefix, ["y"], feeds, expected, {})

@@ -89,3 +89,16 @@ def test_a_missing_slice_is_named(v1_models, tmp_path):
     with pytest.raises(ModelError) as info:
         reader.read("embedding")
     assert "listed but not stored" in str(info.value)
+
+
+def test_restore_slice_savers_map_variables_to_other_keys(tmp_path):
+    spec = format_models.build_v1_restore_slice(str(tmp_path))
+    destination = str(tmp_path / "frozen.pb")
+    with open_model(spec.folder) as model:
+        assert sorted(model.checkpoint.names()) == ["layer/bias", "layer/weights"]
+        assert "RestoreSlice" in [n.op for n in model.graph_def.node]
+        report = freeze(model, spec.outputs, destination)
+    assert report.variables_converted == 2
+    with open(destination, "rb") as handle:
+        values = run_frozen(handle.read(), spec.feeds, spec.outputs)
+    assert_close(values["y"], spec.expected["y"])

@@ -5,6 +5,7 @@ TensorFlow is imported lazily, only here: 2.x through tf.compat.v1, or 1.4 on th
 
 import collections
 import logging
+import re
 import sys
 
 import numpy as np
@@ -140,6 +141,27 @@ def compare(name, expected, actual, rtol, atol):
                        "" if passed else "%d of %d values differ" % (mismatched, equal.size))
 
 
+def _reference_name(name, graph_nodes):
+    """A cut's placeholder NODE_portK feeds NODE:K in the source graph (core.freeze.input_cuts naming)."""
+    if name in graph_nodes:
+        return name
+    match = re.match(r"^(.*)_port(\d+)(?:_cut)*$", name)
+    if match and match.group(1) in graph_nodes:
+        return "%s:%s" % (match.group(1), match.group(2))
+    return name
+
+
+def _restore_by_convention(tf1, graph, session, prefix):
+    """A GraphDef without a meta graph (an Estimator graph.pbtxt) restores through its saver's ops."""
+    names = set(op.name for op in graph.get_operations())
+    for scope in ("save", "save_1"):
+        if scope + "/restore_all" in names and scope + "/Const" in names:
+            session.run(graph.get_operation_by_name(scope + "/restore_all"),
+                        {graph.get_tensor_by_name(scope + "/Const:0"): prefix})
+            return
+    raise ModelError("the graph has no save/restore_all op to restore the checkpoint with", prefix)
+
+
 def _run_frozen(tf1, frozen, outputs, feeds):
     with tf1.Graph().as_default() as graph:
         graph_def = tf1.GraphDef()
@@ -166,6 +188,9 @@ def _run_reference(tf1, model, outputs, feeds):
                 graph_def = tf1.GraphDef()
                 graph_def.ParseFromString(model.graph_def.SerializeToString())
                 _guarded(lambda: tf1.import_graph_def(graph_def, name=""), "importing the reference graph")
+                if model.checkpoint is not None:
+                    _guarded(lambda: _restore_by_convention(tf1, graph, session, model.checkpoint.prefix),
+                             "restoring the checkpoint")
             return _run(tf1, graph, session, outputs, feeds, "running the checkpoint")
 
 
@@ -213,7 +238,8 @@ def verify(model, frozen_path, outputs, feeds=None, batch_size=2, rtol=1e-5, ato
         raise Cancelled()
     if progress is not None:
         progress("running the checkpoint")
-    reference_feeds = dict(inputs)
+    graph_nodes = set(n.name for n in model.graph_def.node)
+    reference_feeds = dict((_reference_name(k, graph_nodes), v) for k, v in inputs.items())
     for name, value in switch_values.items():
         reference_feeds[name] = np.asarray(value, dtype=bool if isinstance(value, bool) else None)
     reference_values = _run_reference(tf1, model, outputs, reference_feeds)

@@ -3,8 +3,6 @@
 import json
 import sys
 
-import numpy as np
-
 from core import api
 from core.api import ModelError
 
@@ -31,6 +29,7 @@ def add_parser(subparsers):
 
 
 def _load_feeds(path):
+    import numpy as np
     try:
         with np.load(path, allow_pickle=False) as data:
             return dict((key, data[key]) for key in data.files)

@@ -4,7 +4,7 @@ import logging
 import os
 
 from PyQt5.QtCore import QEvent, QObject, pyqtSignal
-from PyQt5.QtWidgets import QFileDialog, QWidget
+from PyQt5.QtWidgets import QDialog, QFileDialog, QWidget
 
 from core import api
 from core.api import ModelError
@@ -35,6 +35,31 @@ def refusal(path, why):
     return text
 
 
+class ModelFileDialog(QFileDialog):
+    """The Open dialog: files as usual, and Open on a selected model folder opens the folder
+    (Qt's dialog would only enter it)."""
+
+    def __init__(self, parent, folder):
+        super(ModelFileDialog, self).__init__(parent, "Open a TensorFlow model (a file or its folder)", folder,
+                                              FILE_FILTER)
+        self.setFileMode(QFileDialog.ExistingFile)
+        self.setOption(QFileDialog.DontUseNativeDialog, True)
+        self.chosen = None
+
+    def accept(self):
+        files = self.selectedFiles()
+        path = files[0] if files else ""
+        if os.path.isdir(path):
+            try:
+                api.locate(path)
+            except ModelError:
+                return super(ModelFileDialog, self).accept()  # not a model folder: go into it
+            self.chosen = path
+            return QDialog.accept(self)
+        self.chosen = path or None
+        return super(ModelFileDialog, self).accept()
+
+
 class OpenFlow(QObject):
     """Turns a path (from the dialogs, a drop, Open Recent or the command line) into a loaded model.
 
@@ -61,20 +86,18 @@ class OpenFlow(QObject):
         return self.settings.value("last_folder", os.path.expanduser("~"))
 
     def open_dialog(self):
-        """Picks a model file; a folder can be chosen too (select it and press Open)."""
-        dialog = QFileDialog(self.window, "Open a TensorFlow model (a file or its folder)", self._start_folder(),
-                             FILE_FILTER)
-        dialog.setFileMode(QFileDialog.ExistingFile)
-        dialog.setOption(QFileDialog.DontUseNativeDialog, True)  # the native one refuses folders
-        dialog.currentChanged.connect(lambda path: dialog.setFileMode(
-            QFileDialog.Directory if os.path.isdir(path) else QFileDialog.ExistingFile))
-        if dialog.exec_() and dialog.selectedFiles():
-            self.open_path(dialog.selectedFiles()[0])
+        """Picks a model file; a model folder can be chosen too (select it and press Open)."""
+        dialog = ModelFileDialog(self.window, self._start_folder())
+        if dialog.exec_() and dialog.chosen:
+            self.open_path(dialog.chosen)
 
     def open_folder_dialog(self):
-        path = QFileDialog.getExistingDirectory(self.window, "Open a model folder", self._start_folder())
-        if path:
-            self.open_path(path)
+        dialog = QFileDialog(self.window, "Open a model folder", self._start_folder())
+        dialog.setFileMode(QFileDialog.Directory)
+        dialog.setOption(QFileDialog.ShowDirsOnly, True)
+        dialog.setOption(QFileDialog.DontUseNativeDialog, True)
+        if dialog.exec_() and dialog.selectedFiles():
+            self.open_path(dialog.selectedFiles()[0])
 
     # -- loading --------------------------------------------------------------------------
     def open_path(self, path):

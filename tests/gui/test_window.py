@@ -270,24 +270,6 @@ def test_opening_while_a_load_runs_supersedes_it(qtbot, window, tmp_path):
     gc.collect()
 
 
-def test_verify_after_freeze_shows_a_green_table(qtbot, window, tmp_path):
-    fixture = copy_fixture("dtypes", tmp_path)
-    open_and_wait(qtbot, window, fixture.folder)
-    for name in fixture.outputs:
-        window.tree_model.set_checked(name, True)
-    with qtbot.waitSignal(window.freeze_finished, timeout=60000):
-        window.start_freeze(str(tmp_path / "frozen.pb"))
-    window.freezer.box.close()
-    assert window.outputs.verify_button.isEnabled()
-    with qtbot.waitSignal(window.verify_finished, timeout=120000) as blocker:
-        window.outputs.verify_button.click()
-    report = blocker.args[0]
-    assert report.passed and [c.name for c in report.outputs] == fixture.outputs
-    table = window.freezer.verify_dialog.table
-    assert table.rowCount() == 4 and table.item(0, 5).text() == "ok"
-    window.freezer.verify_dialog.close()
-
-
 def test_space_toggles_the_tick_of_the_current_op(qtbot, window):
     open_and_wait(qtbot, window, load_fixture("mlp").folder)
     window.navigate("dense/Relu")

@@ -8,9 +8,11 @@ from PyQt5.QtGui import QKeySequence
 from PyQt5.QtWidgets import (QAbstractItemView, QAction, QApplication, QDockWidget, QLabel, QMainWindow,
                              QMessageBox, QSplitter, QTreeView, QVBoxLayout, QWidget)
 
+from core import api
 from core.api import QueryError
 from gui.details_panel import DetailsPanel
 from gui.freeze_flow import FreezeFlow, plural
+from gui.graph_dock import attach_graph_dock
 from gui.history import History
 from gui.legend import Legend
 from gui.log_panel import LogPanel
@@ -64,6 +66,7 @@ class MainWindow(QMainWindow):
         self._build_widgets()
         self._build_actions()
         self._connect()
+        self.graph_dock = attach_graph_dock(self)  # View › Graph (Ctrl+G)
         self._update_actions()
 
     # -- construction ---------------------------------------------------------------------
@@ -400,6 +403,12 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Copied %s: %s" % (plural(len(names), "output name"), ",".join(names)), 5000)
 
     # -- freezing and verifying (gui.freeze_flow) -----------------------------------------
+    def switch_values(self):
+        """The placeholder values the freeze options fix (inference mode): {name: value}, from the core."""
+        if self.loaded is None:
+            return {}
+        return api.fixed_values(self.loaded.model, self.freezer.request(None))
+
     def freeze(self):
         self.freezer.freeze()
 

@@ -1,41 +1,29 @@
-"""The legend under the tree: what each star colour and mark means."""
+"""The legend under the tree: what each star colour and mark means (wraps when the panel is narrow)."""
 
-from PyQt5.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
+from PyQt5.QtWidgets import QLabel
 
-from gui import icons
 from gui.colours import Colours
+from gui.icons import TAIL_COLOURS
 
-ENTRIES = [
-    ("tail-Softmax", "Softmax"), ("tail-Sigmoid", "Sigmoid"), ("tail-BiasAdd", "BiasAdd"),
-    ("tail-Relu", "Relu"), ("tail-other", "other"), ("input", "input"), ("variable", "variable"),
-]
+ENTRIES = [("Softmax", "Softmax"), ("Sigmoid", "Sigmoid"), ("BiasAdd", "BiasAdd (logits)"), ("Relu", "Relu"),
+           ("other", "other")]
 
 
-class Legend(QWidget):
-    """A row of icons with words: the stars are candidate outputs, coloured by the op they end in."""
+def legend_html(colours):
+    stars = " &nbsp;".join("<span style='color:%s'>★</span>&nbsp;%s" % (TAIL_COLOURS[key], text)
+                           for key, text in ENTRIES)
+    return ("<b>★</b> candidate output, by its last op: %s &nbsp;·&nbsp; <span style='color:%s'>▶</span>&nbsp;input"
+            " &nbsp;·&nbsp; <span style='color:%s'>training-only (dimmed)</span>"
+            % (stars, colours.input.name(), colours.dim.name()))
+
+
+class Legend(QLabel):
+    """One wrapped line of coloured stars and words, colours from the palette and gui.icons."""
 
     def __init__(self, parent=None):
         super(Legend, self).__init__(parent)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(2, 0, 2, 0)
-        layout.setSpacing(4)
-        title = QLabel("Outputs ending in")
-        layout.addWidget(title)
-        self.labels = {}
-        for kind, text in ENTRIES:
-            if kind == "input":
-                layout.addSpacing(10)
-            icon = QLabel()
-            icon.setPixmap(icons.icon(kind).pixmap(14, 14))
-            layout.addWidget(icon)
-            label = QLabel(text)
-            layout.addWidget(label)
-            self.labels[kind] = label
-        dim = QLabel("training (dim)")
-        dim.setStyleSheet("color:%s" % Colours(self.palette()).dim.name())
-        layout.addSpacing(10)
-        layout.addWidget(dim)
-        layout.addStretch(1)
-        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
-        self.setToolTip("Stars mark the ranked candidate outputs; the top three have a stronger green row. "
+        self.setObjectName("legend")
+        self.setWordWrap(True)
+        self.setText(legend_html(Colours(self.palette())))
+        self.setToolTip("Stars mark the ranked candidate outputs; the top three rows are a stronger green. "
                         "Hover a node for the reasons.")

@@ -268,7 +268,10 @@ class MainWindow(QMainWindow):
         summary = loaded.analysis.summary()
         self.status_counts.setText("%d nodes · %d variables · %s parameters" % (
             summary.nodes, summary.variables, "{:,}".format(summary.parameters)))
-        notes = list(location.notes)
+        for note in location.notes:
+            log.info("%s", note)
+        # A state file's path from the training machine, resolved beside it, is routine: log only.
+        notes = [n for n in location.notes if not n.startswith("the checkpoint state file names")]
         if not loaded.model.can_freeze and not any("checkpoint" in note for note in notes):
             notes.append("No checkpoint: this graph can be inspected but not frozen.")
         if notes:

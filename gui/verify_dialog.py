@@ -33,6 +33,7 @@ class VerifyDialog(QDialog):
                 item.setBackground(QBrush(colours.good if check.passed else colours.bad))
                 self.table.setItem(row, column, item)
         self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().setStretchLastSection(True)
         layout.addWidget(self.table)
         buttons = QDialogButtonBox(QDialogButtonBox.Close)
         buttons.rejected.connect(self.close)

@@ -36,32 +36,44 @@ class FreezeFlow(QObject):
         last: the last FreezeReport (None before a freeze); box: the result dialog; verify_dialog.
         open_url: how a folder is shown (QDesktopServices.openUrl; returns False when nothing opened it).
     Signals:
-        finished(object FreezeReport), failed(str), cancelled(), verified(object VerifyResult)
+        finished(object FreezeReport), failed(str), cancelled(), verified(object VerifyResult), cuts_changed()
     """
 
     finished = pyqtSignal(object)
     failed = pyqtSignal(str)
     cancelled = pyqtSignal()
     verified = pyqtSignal(object)
+    cuts_changed = pyqtSignal()
 
     def __init__(self, window, tasks):
         super(FreezeFlow, self).__init__(window)
         self.window = window
         self.tasks = tasks
         self.last = None
+        self.cuts = []
         self.box = None
         self.verify_dialog = None
         self.open_url = QDesktopServices.openUrl
 
     def reset(self):
         self.last = None
+        self.cuts = []
+        self.cuts_changed.emit()
+
+    def set_cut(self, tensor, cut):
+        """Adds or removes an input cut ("node:port"): the freeze replaces the tensor by a Placeholder."""
+        if cut and tensor not in self.cuts:
+            self.cuts.append(tensor)
+        elif not cut and tensor in self.cuts:
+            self.cuts.remove(tensor)
+        self.cuts_changed.emit()
 
     def request(self, destination):
         """The api.FreezeRequest the widgets describe."""
         window = self.window
         return api.FreezeRequest(window.tree_model.checked, destination=destination,
                                  inference=window.outputs.inference_mode.isChecked(),
-                                 keep_devices=window.outputs.keep_devices.isChecked())
+                                 keep_devices=window.outputs.keep_devices.isChecked(), input_cuts=self.cuts)
 
     def freeze(self):
         """Asks where to save, then freezes."""

@@ -22,6 +22,7 @@ from gui.open_flow import OpenFlow
 from gui.outputs_panel import OutputsPanel
 from gui.search_bar import SearchBar
 from gui.tasks import TaskRunner
+from gui import tree_menu
 from gui.tree_view import fit_columns, keep_view
 
 log = logging.getLogger(__name__)
@@ -202,6 +203,8 @@ class MainWindow(QMainWindow):
         self.freezer.failed.connect(self.freeze_failed)
         self.freezer.cancelled.connect(self.freeze_cancelled)
         self.freezer.verified.connect(self.verify_finished)
+        self.freezer.cuts_changed.connect(lambda: self.outputs.set_cuts(self.freezer.cuts))
+        tree_menu.install(self)
         self.opener.watch_drops([self, self.search, self.details.viewport(), self.tree.viewport(),
                                  self.outputs.list.viewport()])
 

@@ -6,7 +6,7 @@ import sys
 
 from PyQt5.QtCore import QMimeData, QPoint, Qt, QTimer, QUrl
 from PyQt5.QtGui import QColor, QDragEnterEvent, QDropEvent, QPalette
-from PyQt5.QtWidgets import QApplication, QFileDialog, QLineEdit
+from PyQt5.QtWidgets import QAction, QApplication, QFileDialog, QLineEdit
 
 from gui.colours import Colours, contrast
 from gui.op_tree_model import OP, SHAPE, OpTreeModel
@@ -266,3 +266,21 @@ def test_verify_child_crash_missing_tensorflow_and_cancel_are_one_readable_line(
         slow.process.waitForStarted(5000)
         slow.cancel()
     assert failure_text(3, False, ["noise", "last words"]).endswith("exit code 3: last words")
+
+
+def test_cut_here_as_an_input_from_the_tree_menu(qtbot, window, tmp_path):
+    from gui.tree_menu import menu_for
+    from core.formats import protos
+    fixture = copy_fixture("mlp", tmp_path)
+    open_and_wait(qtbot, window, fixture.folder)
+    menu_for(window, "output/BiasAdd").findChild(QAction, "tick").trigger()
+    menu_for(window, "dense/Relu").findChild(QAction, "cut").trigger()
+    assert window.freezer.cuts == ["dense/Relu:0"]
+    assert window.outputs.cuts_label.isVisibleTo(window) and "dense/Relu:0" in window.outputs.cuts_label.text()
+    destination = tmp_path / "cut.pb"
+    with qtbot.waitSignal(window.freeze_finished, timeout=60000):
+        window.start_freeze(str(destination))
+    window.freezer.box.close()
+    nodes = dict((n.name, n.op) for n in protos.GraphDef.FromString(destination.read_bytes()).node)
+    assert nodes["dense/Relu"] == "Placeholder" and "dense/MatMul" not in nodes and "output/BiasAdd" in nodes
+    assert menu_for(window, "dense/Relu").findChild(QAction, "cut").text() == "Remove the input cut here"

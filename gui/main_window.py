@@ -5,7 +5,7 @@ import os
 
 from PyQt5.QtCore import QSettings, Qt, pyqtSignal
 from PyQt5.QtGui import QKeySequence
-from PyQt5.QtWidgets import (QAbstractItemView, QAction, QApplication, QDockWidget, QLabel, QMainWindow,
+from PyQt5.QtWidgets import (QAbstractItemView, QApplication, QDockWidget, QLabel, QMainWindow,
                              QMessageBox, QSplitter, QTreeView, QVBoxLayout, QWidget)
 
 from core import api
@@ -22,7 +22,7 @@ from gui.open_flow import OpenFlow
 from gui.outputs_panel import OutputsPanel
 from gui.search_bar import SearchBar
 from gui.tasks import TaskRunner
-from gui import tree_menu
+from gui import menus, tree_menu
 from gui.tree_view import fit_columns, keep_view
 
 log = logging.getLogger(__name__)
@@ -121,58 +121,8 @@ class MainWindow(QMainWindow):
         for widget in self.tasks.widgets():
             status.addPermanentWidget(widget)
 
-    def _action(self, text, slot, shortcut=None, checkable=False, tip=None):
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        action.setCheckable(checkable)
-        if tip:
-            action.setStatusTip(tip)
-        action.triggered.connect(slot)
-        return action
-
     def _build_actions(self):
-        self.open_action = self._action("&Open…", self.opener.open_dialog, QKeySequence.Open,
-                                        tip="Open a checkpoint file, a frozen graph, or a folder")
-        self.open_folder_action = self._action("Open &Folder…", self.opener.open_folder_dialog, "Ctrl+Shift+O",
-                                               tip="Open the folder a checkpoint is in")
-        self.freeze_action = self._action("&Freeze…", self.freeze, QKeySequence.Save,
-                                          tip="Freeze the ticked outputs into a .pb")
-        self.quit_action = self._action("&Quit", self.close, QKeySequence.Quit)
-        self.find_action = self._action("&Find", self.focus_search, QKeySequence.Find)
-        self.copy_outputs_action = self._action("Copy &outputs", self.copy_outputs, "Ctrl+Shift+C",
-                                                tip="Copy the ticked outputs as a comma-separated list")
-        self.suggest_action = self._action("Use &suggested outputs", self.use_suggested_outputs, "Ctrl+Shift+S")
-        self.training_action = self._action("Show &training ops", self._refilter, checkable=True)
-        self.training_action.setChecked(True)
-        self.log_action = self.log_dock.toggleViewAction()
-        self.log_action.setText("&Log panel")
-        self.log_action.setShortcut(QKeySequence("Ctrl+L"))
-        self.back_action = self._action("&Back", self.back, "Alt+Left")
-        self.forward_action = self._action("&Forward", self.forward, "Alt+Right")
-        self.about_action = self._action("&About", self._about)
-        menu = self.menuBar()
-        file_menu = menu.addMenu("&File")
-        file_menu.addAction(self.open_action)
-        file_menu.addAction(self.open_folder_action)
-        self.recent_menu = file_menu.addMenu("Open &Recent")
-        file_menu.addAction(self.freeze_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
-        edit_menu = menu.addMenu("&Edit")
-        for action in (self.find_action, self.copy_outputs_action, self.suggest_action):
-            edit_menu.addAction(action)
-        self.view_menu = menu.addMenu("&View")
-        self.view_menu.addAction(self.training_action)
-        self.view_menu.addAction(self.log_action)
-        go_menu = menu.addMenu("&Go")
-        go_menu.addAction(self.back_action)
-        go_menu.addAction(self.forward_action)
-        menu.addMenu("&Help").addAction(self.about_action)
-        toolbar = self.addToolBar("Main")
-        toolbar.setObjectName("main")
-        for action in (self.open_action, self.freeze_action, self.back_action, self.forward_action):
-            toolbar.addAction(action)
+        menus.build(self)
         self.opener.fill_recent_menu(self.recent_menu)
 
     def add_view_dock(self, dock, area=Qt.RightDockWidgetArea, shortcut=None):
@@ -322,7 +272,7 @@ class MainWindow(QMainWindow):
                 self.tree.setCurrentIndex(index)
                 self.tree.scrollTo(index)
 
-    def _refilter(self, _checked=None):
+    def refilter(self, _checked=None):
         if self.tree_model is not None:
             self.apply_search()
 

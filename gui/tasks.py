@@ -61,6 +61,7 @@ class TaskRunner(QObject):
 
     def _deliver(self, task, slot, superseded, *args):
         if task is self.current:
+            self._done(task)  # the task has ended: its result meets an idle window
             slot(*args)
         elif superseded is not None:
             superseded(*args)

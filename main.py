@@ -16,6 +16,11 @@ def main(argv=None):
         sys.stderr.write("usage: main.py [PATH] | main.py {inspect,freeze,verify} ...\n"
                          "error: the window takes at most one PATH\n")
         return 2
+    from gui.platform_check import xcb_problem
+    problem = xcb_problem()
+    if problem:
+        sys.stderr.write(problem + "\n")
+        return 1
     try:
         from gui.app import run_window
     except ImportError as exc:

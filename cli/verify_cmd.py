@@ -22,7 +22,8 @@ def add_parser(subparsers):
     parser.add_argument("--atol", type=float, default=1e-6, help="absolute tolerance for floats")
     parser.add_argument("--set", dest="switches", action="append", default=[], metavar="NAME=VALUE",
                         help="value fed to a training switch in the checkpoint graph")
-    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument("--json", action="store_true",
+                        help="print JSON; progress goes to stderr as 'progress: PERCENT MESSAGE' lines")
     parser.set_defaults(run=run)
     return parser
 
@@ -36,11 +37,22 @@ def _load_feeds(path):
         raise ModelError("cannot read input arrays (%s)" % exc, path)
 
 
+def progress_line(done=0, total=0, message=""):
+    """Writes one machine-readable progress line to stderr: 'progress: PERCENT MESSAGE' (PERCENT -1: unknown)."""
+    if isinstance(done, str):
+        done, total, message = 0, 0, done
+    percent = int(100 * done / total) if total else -1
+    sys.stderr.write("progress: %d %s\n" % (percent, message))
+    sys.stderr.flush()
+
+
 def report_verification(model, frozen, outputs, feeds=None, batch_size=2, rtol=1e-5, atol=1e-6,
                         switch_values=None, as_json=False):
     """Runs core.verify.runner and prints the result; returns the exit code (0 all equal, 1 otherwise)."""
+    if as_json:
+        progress_line("loading TensorFlow")
     report = api.verify(model, frozen, outputs, feeds=feeds, batch_size=batch_size, rtol=rtol, atol=atol,
-                    switch_values=switch_values)
+                        switch_values=switch_values, progress=progress_line if as_json else None)
     if as_json:
         json.dump({"passed": report.passed, "tensorflow": report.tensorflow_version,
                    "inputs": [{"name": k, "dtype": v[0], "shape": v[1]} for k, v in sorted(report.inputs_used.items())],
@@ -66,6 +78,8 @@ def run(args):
     feeds = _load_feeds(args.inputs) if args.inputs else None
     outputs = [o for o in (args.outputs or "").split(",") if o.strip()] or api.graph_ends(args.frozen)
     from cli.freeze_cmd import set_values
+    if args.json:
+        progress_line("opening %s" % args.path)
     with api.open_model(args.path) as model:
         values = api.fixed_values(model, api.FreezeRequest([], values=set_values(args.switches)))
         return report_verification(model, args.frozen, outputs, feeds, args.batch_size, args.rtol, args.atol,

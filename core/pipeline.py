@@ -74,10 +74,13 @@ def load(path, progress=None, cancel=None, checkpoint=None, tags=None):
     from core.formats.model import open_model
     with _paused_gc():
         _stage(progress, cancel, 0, "reading the model")
-        model = open_model(path, checkpoint=checkpoint, tags=tags)
+        model = open_model(path, checkpoint=checkpoint, tags=tags, progress=lambda message: _stage(
+            progress, cancel, 20 if message.startswith("reading checkpoint") else 5, message))
         try:
-            _stage(progress, cancel, 35, "analysing %d nodes" % len(model.graph_def.node))
-            analysis = analyze(model.graph_def, model.meta_graph)
+            _stage(progress, cancel, 30, "indexing %d nodes" % len(model.graph_def.node))
+            steps = {"finding roles": 45, "ranking outputs": 62}
+            analysis = analyze(model.graph_def, model.meta_graph,
+                               progress=lambda message: _stage(progress, cancel, steps.get(message, 50), message))
             _stage(progress, cancel, 75, "listing variables")
             variables = list_variables(model.graph_def, model.meta_graph, model.checkpoint)
             _stage(progress, cancel, 85, "building the scope tree")

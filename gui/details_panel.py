@@ -6,6 +6,7 @@ from PyQt5.QtCore import pyqtSignal
 from PyQt5.QtWidgets import QTextBrowser
 
 from core.api import dtype_name, human_size, shape_text
+from gui.colours import GREEN, RED, is_dark
 
 
 def _link(name):
@@ -40,8 +41,8 @@ class DetailsPanel(QTextBrowser):
                      " &middot; device %s" % html.escape(details.device) if details.device else "")]
         if candidate is not None:
             rank = analysis.candidates.index(candidate) + 1
-            parts.append("<p style='color:#1e8e3e'><b>Candidate output #%d</b>%s<br>%s</p>" % (
-                rank, " (%s tail)" % candidate.tail if candidate.tail else "",
+            parts.append("<p style='color:%s'><b>Candidate output #%d</b>%s<br>%s</p>" % (
+                self._hue(GREEN), rank, " (%s tail)" % candidate.tail if candidate.tail else "",
                 "<br>".join("&bull; " + html.escape(r) for r in candidate.reasons)))
         parts.append(self._section("Outputs", ["%s &nbsp; %s %s" % (html.escape(t), dtype, shape)
                                                for t, dtype, shape in details.outputs]))
@@ -73,8 +74,12 @@ class DetailsPanel(QTextBrowser):
             except Exception as exc:  # a damaged checkpoint must not break the panel
                 rows.append("cannot read values: %s" % html.escape(str(exc)))
         else:
-            rows.append("<span style='color:#c5221f'>not in the checkpoint</span>")
+            rows.append("<span style='color:%s'>not in the checkpoint</span>" % self._hue(RED))
         return self._section("Checkpoint entry", rows)
+
+    def _hue(self, colour):
+        """A meaning colour readable on this palette's base (lighter on dark themes)."""
+        return (colour.lighter(170) if is_dark(self.palette()) else colour).name()
 
     @staticmethod
     def _section(title, rows):

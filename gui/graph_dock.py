@@ -59,7 +59,8 @@ def attach_graph_dock(window):
 
     def freeze_changed(*_):
         if window.tree_model is not None:
-            view.show_freeze(window.tree_model.checked, (), sorted(window.switch_values()), activate=False)
+            view.show_freeze(window.tree_model.checked, list(window.freezer.cuts), sorted(window.switch_values()),
+                             activate=False)
 
     def current_changed(current, _previous=None):
         name = current.internalPointer().op_name if current.isValid() else None
@@ -75,4 +76,5 @@ def attach_graph_dock(window):
 
     window.model_loaded.connect(loaded)
     window.outputs.inference_mode.toggled.connect(freeze_changed)
+    window.freezer.cuts_changed.connect(freeze_changed)
     return dock

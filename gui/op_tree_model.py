@@ -1,19 +1,15 @@
 """The op tree: a lazy QAbstractItemModel over core's ScopeTree, with ticks, highlights and a filter."""
 
 from PyQt5.QtCore import QAbstractItemModel, QModelIndex, Qt, pyqtSignal
-from PyQt5.QtGui import QBrush, QColor, QFont
+from PyQt5.QtGui import QBrush, QFont
 
 from core.api import INPUT, SWITCH, TRAINING_INPUT, TRAINING_ONLY, VARIABLE, output_shapes, shape_text
 from gui import icons
+from gui.colours import Colours
 
 NAME, OP, SHAPE = 0, 1, 2
 BROAD_MATCH = 0.5  # share of the graph above which a search highlights instead of filtering
 HEADERS = ("Name", "Op", "Shape")
-CANDIDATE_BACKGROUND = QColor("#e6f4ea")
-TOP_CANDIDATE_BACKGROUND = QColor("#c8ecd3")
-MATCH_BACKGROUND = QColor("#fff3c4")
-INPUT_FOREGROUND = QColor("#1a56b0")
-DIM_FOREGROUND = QColor("#9aa0a6")
 
 
 class OpTreeModel(QAbstractItemModel):
@@ -43,6 +39,13 @@ class OpTreeModel(QAbstractItemModel):
         self._shapes = {}
         self._bold = QFont()
         self._bold.setBold(True)
+        self.set_colours(Colours())
+
+    def set_colours(self, colours):
+        """Role colours (gui.colours.Colours) derived from the palette in use."""
+        self.colours = colours
+        self._brushes = dict((key, QBrush(getattr(colours, key)))
+                             for key in ("match", "candidate", "top_candidate", "input", "dim"))
 
     # -- filter ---------------------------------------------------------------------------
     def set_filter(self, matches=None, hide_training=None):
@@ -192,15 +195,15 @@ class OpTreeModel(QAbstractItemModel):
             return self._tooltip(name, role_name, candidate)
         if role == Qt.BackgroundRole:
             if self._matches is not None and name in self._matches:
-                return QBrush(MATCH_BACKGROUND)
+                return self._brushes["match"]
             if candidate is not None:
-                return QBrush(TOP_CANDIDATE_BACKGROUND if candidate[0] < 3 else CANDIDATE_BACKGROUND)
+                return self._brushes["top_candidate" if candidate[0] < 3 else "candidate"]
             return None
         if role == Qt.ForegroundRole:
             if role_name in (INPUT, SWITCH):
-                return QBrush(INPUT_FOREGROUND)
+                return self._brushes["input"]
             if role_name in TRAINING_ONLY or role_name == TRAINING_INPUT:
-                return QBrush(DIM_FOREGROUND)
+                return self._brushes["dim"]
             return None
         if role == Qt.FontRole and (candidate is not None or role_name == INPUT):
             return self._bold

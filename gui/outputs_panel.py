@@ -35,6 +35,10 @@ class OutputsPanel(QWidget):
         buttons.addWidget(self.suggest_button)
         buttons.addWidget(self.remove_button)
         buttons.addWidget(self.copy_button)
+        self.cuts_label = QLabel("")
+        self.cuts_label.setWordWrap(True)
+        self.cuts_label.setToolTip("Right-click an op in the tree: Cut here as an input")
+        self.cuts_label.hide()
         self.inference_mode = QCheckBox("Inference mode (fix training switches to their defaults)")
         self.inference_mode.setChecked(True)
         self.keep_devices = QCheckBox("Keep device placements")
@@ -49,6 +53,7 @@ class OutputsPanel(QWidget):
         for widget in (self.title, self.list):
             layout.addWidget(widget)
         layout.addLayout(buttons)
+        layout.addWidget(self.cuts_label)
         layout.addWidget(self.inference_mode)
         layout.addWidget(self.keep_devices)
         layout.addLayout(actions)
@@ -66,6 +71,11 @@ class OutputsPanel(QWidget):
         self.remove_button.setEnabled(bool(names))
         self.copy_button.setEnabled(bool(names))
         self.freeze_button.setEnabled(bool(names))
+
+    def set_cuts(self, tensors):
+        """Shows the input cuts (tensor names) the freeze will make."""
+        self.cuts_label.setText("<b>Input cuts</b> (become placeholders): %s" % ", ".join(tensors))
+        self.cuts_label.setVisible(bool(tensors))
 
     def outputs(self):
         return [self.list.item(i).text() for i in range(self.list.count())]

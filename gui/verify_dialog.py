@@ -1,38 +1,10 @@
-"""The verification results: a table per output (green/red) run from the window in a worker."""
+"""The verification results: a table per output, coloured pass/fail from the palette."""
 
 from PyQt5.QtCore import Qt
-from PyQt5.QtGui import QBrush, QColor
+from PyQt5.QtGui import QBrush
 from PyQt5.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout
 
-from core import api
-from gui.worker import Worker
-
-PASS = QColor("#e6f4ea")
-FAIL = QColor("#fce8e6")
-
-
-def _verify(model, frozen, outputs, switch_values, progress=None, cancel=None):
-    return api.verify(model, frozen, outputs, switch_values=switch_values, progress=progress, cancel=cancel)
-
-
-def run_verification(window):
-    """Verifies the window's last frozen graph against its checkpoint in a worker thread."""
-    if not api.tensorflow_available():
-        window.show_error("Verification needs TensorFlow, which is not installed here. Install it with "
-                          "'%s'; everything else works without it." % api.install_hint())
-        return
-    report = window.last_freeze
-    worker = Worker(_verify, window.loaded.model, report.destination, report.outputs, report.fixed)
-    window.status_model.setText("Verifying %s …" % report.destination)
-
-    def finished(result):
-        window.status_model.setText("Verification %s" % ("passed" if result.passed else "FAILED"))
-        dialog = VerifyDialog(result, window)
-        dialog.show()
-        window.verify_dialog = dialog
-        window.verify_finished.emit(result)
-
-    window._start(worker, "verify", finished, lambda message: window.show_error("Verification failed: %s" % message))
+from gui.colours import Colours
 
 
 class VerifyDialog(QDialog):
@@ -49,6 +21,7 @@ class VerifyDialog(QDialog):
             ", ".join("%s %s%s" % (k, v[0], v[1]) for k, v in sorted(report.inputs_used.items()))))
         label.setWordWrap(True)
         layout.addWidget(label)
+        colours = Colours(self.palette())
         self.table = QTableWidget(len(report.outputs), 6)
         self.table.setHorizontalHeaderLabels(["Output", "dtype", "shape", "max abs diff", "max rel diff", "result"])
         for row, check in enumerate(report.outputs):
@@ -57,9 +30,10 @@ class VerifyDialog(QDialog):
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setFlags(Qt.ItemIsEnabled | Qt.ItemIsSelectable)
-                item.setBackground(QBrush(PASS if check.passed else FAIL))
+                item.setBackground(QBrush(colours.good if check.passed else colours.bad))
                 self.table.setItem(row, column, item)
         self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().setStretchLastSection(True)
         layout.addWidget(self.table)
         buttons = QDialogButtonBox(QDialogButtonBox.Close)
         buttons.rejected.connect(self.close)

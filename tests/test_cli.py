@@ -244,6 +244,8 @@ def test_verify_command_passes_and_fails(tmp_path):
     assert code == 0, err
     report = json.loads(out)
     assert report["passed"] and sorted(o["name"] for o in report["outputs"]) == sorted(fixture.outputs)
+    progress = [line for line in err.splitlines() if line.startswith("progress: ")]  # what the window streams
+    assert "progress: -1 loading TensorFlow" in progress and "progress: -1 running the checkpoint" in progress
     graph = protos.GraphDef.FromString(frozen.read_bytes())
     for node in graph.node:
         if node.name == "logits/bias":

@@ -1,6 +1,7 @@
 """Readable details of one node: op, device, inputs, consumers, attrs, outputs."""
 
 import collections
+import struct
 
 from core.formats import protos
 from core.analysis.candidates import output_dtype, output_shapes
@@ -38,10 +39,23 @@ def _tensor_text(tensor):
             break
     if not values:
         return "%s%s" % (dtype, shape_text(dims))
-    shown = ", ".join(repr(v.decode("utf-8", "replace")) if isinstance(v, bytes) else repr(v) for v in values)
+    as_text = float32_text if field == "float_val" else repr
+    shown = ", ".join(repr(v.decode("utf-8", "replace")) if isinstance(v, bytes) else as_text(v) for v in values)
     if dims:
         return "%s%s = [%s]" % (dtype, shape_text(dims), shown)
     return "%s = %s" % (dtype, shown)
+
+
+def float32_text(value):
+    """The shortest text that reads back as the same float32: 0.001, not 0.0010000000474974513."""
+    if value != value or value in (float("inf"), float("-inf")):
+        return repr(value)
+    packed = struct.pack("<f", value)
+    for digits in range(1, 10):
+        text = "%.*g" % (digits, value)
+        if struct.pack("<f", float(text)) == packed:
+            return text
+    return repr(value)
 
 
 def attr_text(value):
@@ -49,7 +63,9 @@ def attr_text(value):
     kind = value.WhichOneof("value")
     if kind == "s":
         return repr(value.s.decode("utf-8", "replace"))
-    if kind in ("i", "f", "b"):
+    if kind == "f":
+        return float32_text(value.f)
+    if kind in ("i", "b"):
         return str(getattr(value, kind))
     if kind == "type":
         return protos.dtype_name(value.type)
@@ -67,7 +83,7 @@ def attr_text(value):
         items = []
         lst = value.list
         items += [repr(s.decode("utf-8", "replace")) for s in lst.s]
-        items += [str(i) for i in lst.i] + [str(f) for f in lst.f] + [str(b) for b in lst.b]
+        items += [str(i) for i in lst.i] + [float32_text(f) for f in lst.f] + [str(b) for b in lst.b]
         items += [protos.dtype_name(t) for t in lst.type]
         items += ["unknown rank" if s.unknown_rank else shape_text([d.size for d in s.dim]) for s in lst.shape]
         items += [_tensor_text(t) for t in lst.tensor]

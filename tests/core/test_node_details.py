@@ -107,3 +107,13 @@ def test_graph_model_edges_and_ports():
     assert graph.number_of_nodes() == len(meta.graph_def.node)
     kinds = set(d["kind"] for _, _, d in graph.edges(data=True))
     assert kinds == {"data", "control"}
+
+
+def test_float_attrs_print_as_the_shortest_float32_text():
+    from core.analysis.node_details import attr_text
+    value = protos.AttrValue()
+    value.f = 0.001  # stored as float32: 0.0010000000474974513 as a double
+    assert attr_text(value) == "0.001"
+    value = protos.AttrValue()
+    value.list.f.extend([0.1, 1e-5, 3.0])
+    assert attr_text(value) == "[0.1, 1e-05, 3]"

@@ -24,6 +24,9 @@ def add_parser(subparsers):
                         help="fix a training switch to VALUE (implies inference mode for it)")
     parser.add_argument("--verify", action="store_true",
                         help="run checkpoint and frozen graph in TensorFlow and compare; exit 1 on a difference")
+    parser.add_argument("--target-tf", default="1.4", metavar="VERSION",
+                        help="TensorFlow release the .pb must load in (default 1.4): attrs it lacks that "
+                             "hold their default are dropped, anything else it cannot load is refused")
     parser.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
     parser.set_defaults(run=run)
     return parser
@@ -80,7 +83,7 @@ def run(args):
         edits, values = _switch_edits(model, args)
         progress = _terminal_progress() if sys.stderr.isatty() and not args.quiet else None
         report = freeze(model, outputs, destination, keep_devices=args.keep_devices, edits=edits,
-                        progress=progress)
+                        progress=progress, target_tf=args.target_tf)
         if not args.quiet:
             out = sys.stdout
             out.write("froze %s -> %s\n" % (model.location.model_file, report.destination))
@@ -88,6 +91,8 @@ def run(args):
             out.write("  nodes: %d -> %d, variables converted: %d, size: %s, time: %.2f s\n"
                       % (report.nodes_before, report.nodes_after, report.variables_converted,
                          human_size(report.bytes_written), report.seconds))
+            for line in (report.runtime.lines() if report.runtime is not None else []):
+                out.write("  %s\n" % line)
             for name, value in sorted(values.items()):
                 out.write("  fixed %s = %r\n" % (name, value))
             for note in model.location.notes + report.notes:

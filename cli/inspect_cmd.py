@@ -46,6 +46,8 @@ def collect(model, outputs=None):
     variable_bytes = dict((v.name, v.nbytes) for v in variables if v.nbytes is not None)
     location = model.location
     summary = _plain(analysis.summary(variable_bytes=variable_bytes, outputs=outputs))
+    from core.analysis.runtime_floor import graph_floor
+    runtime = graph_floor(model.graph_def, model.meta_graph).to_json()
     if outputs:
         from core.freeze.plan import plan_freeze
         from core.freeze.writer import planned_size
@@ -53,6 +55,8 @@ def collect(model, outputs=None):
         summary["frozen_outputs"] = list(plan.outputs)
         summary["frozen_nodes"] = len(plan.nodes)
         summary["frozen_bytes"] = planned_size(plan)
+        from core.freeze.runtime_target import fit_plan
+        runtime["frozen"] = fit_plan(plan.nodes, None, model.meta_graph).floor.to_json()
     return {
         "model": {"name": location.path, "kind": location.kind, "graph": location.model_file,
                   "checkpoint": location.prefix, "nodes": len(model.graph_def.node),
@@ -62,6 +66,7 @@ def collect(model, outputs=None):
         "candidates": _plain(analysis.candidates),
         "variables": _plain(variables),
         "summary": summary,
+        "runtime": runtime,
     }
 
 
@@ -69,6 +74,26 @@ def _shape_text(shape):
     if shape is None:
         return "?"
     return "[%s]" % ",".join("?" if d is None or d < 0 else str(d) for d in shape)
+
+
+def _write_runtime(out, runtime):
+    """The version floor: one line, then the reasons that set it (and the frozen result's floor)."""
+    out.write("\nRuns on: %s\n" % _floor_text(runtime))
+    for reason in runtime["reasons"][:5]:
+        out.write("  %s\n" % reason["text"])
+    if len(runtime["reasons"]) > 5:
+        out.write("  ... %d more (--json)\n" % (len(runtime["reasons"]) - 5))
+    if "frozen" in runtime:
+        out.write("Frozen result runs on: %s\n" % _floor_text(runtime["frozen"]))
+
+
+def _floor_text(runtime):
+    if runtime["floor"] is None:
+        return "no known TensorFlow release"
+    text = "TensorFlow >= %s" % runtime["floor"]
+    if runtime["strict_floor"] != runtime["floor"]:
+        text += " (>= %s as written; freeze drops the default-valued new attrs)" % (runtime["strict_floor"] or "none")
+    return text
 
 
 def run(args):
@@ -110,6 +135,7 @@ def run(args):
                                                  size, key))
     if not info["variables"]:
         out.write("  (none)\n")
+    _write_runtime(out, info["runtime"])
     summary = info["summary"]
     if isinstance(summary, dict):
         out.write("\nSummary:\n")

@@ -12,8 +12,6 @@ from core.freeze.node_bytes import RawNode
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TARGET = "1.4"
-
 
 class RuntimeFit(object):
     """What fitting a plan to its target did.

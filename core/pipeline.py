@@ -166,4 +166,6 @@ def plan_floor(freeze_plan):
     if freeze_plan.runtime is not None:
         return freeze_plan.runtime.floor
     from core.freeze.runtime_target import fit_plan
-    return fit_plan(freeze_plan.nodes, None, freeze_plan.model.meta_graph).floor
+    model = freeze_plan.model
+    source = dict((node.name, node) for node in model.graph_def.node)
+    return fit_plan(freeze_plan.nodes, None, model.meta_graph, source_nodes=source).floor

@@ -63,7 +63,7 @@ def install(label):
     with open(log, "w") as fh:
         cmds = [[base, "-m", "venv", "--clear", venv_dir(label)],
                 [venv_python(label), "-m", "pip", "install", "-q", "pip<22" if pyver.startswith("3.6") else "pip"],
-                [venv_python(label), "-m", "pip", "install", "-q", req] + pins]
+                [venv_python(label), "-m", "pip", "install", "-q", "--prefer-binary", req] + pins]
         for cmd in cmds:
             rc = subprocess.call(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env)
             if rc:
@@ -79,26 +79,35 @@ DUMP_SCRIPT = r'''
 import json, sys
 import tensorflow as tf
 from tensorflow.core.framework import op_def_pb2
+from tensorflow.python.framework import versions
 from google.protobuf import json_format
-data = None
-try:
-    from tensorflow.python import pywrap_tensorflow as pw
-    buf = pw.TF_GetAllOpList()
-    data = pw.TF_GetBuffer(buf)
-except Exception as exc:
-    sys.stderr.write("TF_GetAllOpList failed: %r\n" % (exc,))
+source = "TF_GetAllOpList"
+try:  # TF 1.2 and later 1.x
+    from tensorflow.python import pywrap_tensorflow as c_api
+    c_api.TF_GetAllOpList
+except (ImportError, AttributeError):
+    try:  # TF 2.x
+        from tensorflow.python.client import pywrap_tf_session as c_api
+    except ImportError:  # TF 1.0, 1.1: no C API call; every gen_*_ops module registers its ops
+        c_api = None
 ops = op_def_pb2.OpList()
-if data is not None:
-    ops.ParseFromString(bytes(data))
+if c_api is not None:
+    ops.ParseFromString(bytes(c_api.TF_GetBuffer(c_api.TF_GetAllOpList())))
 else:
+    import importlib, pkgutil
+    ops_package = importlib.import_module("tensorflow.python.ops")
     from tensorflow.python.framework import op_def_registry
-    for op in op_def_registry.get_registered_ops().values():
+    for info in pkgutil.iter_modules(ops_package.__path__):
+        if info[1].startswith("gen_"):
+            importlib.import_module("tensorflow.python.ops." + info[1])
+    for name, op in sorted(op_def_registry.get_registered_ops().items()):
         ops.op.add().CopyFrom(op)
+    source = "op_def_registry"
 sys.stdout.write(json.dumps({
-    "version": tf.__version__, "graph_def_version": tf.GRAPH_DEF_VERSION,
-    "min_consumer": tf.GRAPH_DEF_VERSION_MIN_CONSUMER, "min_producer": tf.GRAPH_DEF_VERSION_MIN_PRODUCER,
-    "ops": [
-    json_format.MessageToDict(o, preserving_proto_field_name=True) for o in ops.op]}))
+    "version": versions.__version__, "source": source, "graph_def_version": versions.GRAPH_DEF_VERSION,
+    "min_consumer": versions.GRAPH_DEF_VERSION_MIN_CONSUMER,
+    "min_producer": versions.GRAPH_DEF_VERSION_MIN_PRODUCER,
+    "ops": [json_format.MessageToDict(o, preserving_proto_field_name=True) for o in ops.op]}))
 '''
 
 
@@ -113,7 +122,7 @@ def dump(label):
     with open(out, "wb") as fh:
         fh.write(proc.stdout)
     doc = json.loads(proc.stdout.decode())
-    return label, True, "%s: %d ops" % (doc["version"], len(doc["ops"]))
+    return label, True, "%s: %d ops (%s)" % (doc["version"], len(doc["ops"]), doc["source"])
 
 
 def _arg(arg):

@@ -189,6 +189,13 @@ class FloorCollector(object):
         return [p and (s is None or s.allowed_types is None or req.number in s.allowed_types)
                 for p, s in zip(history.present, specs)]
 
+    def _limits(self, req):
+        """Does some release fail ``req`` for a reason of its own (not just for lacking the op)?"""
+        if req.kind in ("op", "graph_version"):
+            return not all(req.strict_ok)
+        history = self.registry.history(req.op)
+        return any(present and not good for present, good in zip(history.present, req.strict_ok))
+
     def floor(self):
         """The Floor of everything added."""
         releases = self.registry.releases
@@ -200,7 +207,7 @@ class FloorCollector(object):
             req.strict_ok = self._resolve(req, strict=True)
             loose = [a and b for a, b in zip(loose, req.ok)]
             strict = [a and b for a, b in zip(strict, req.strict_ok)]
-            if not all(req.strict_ok):
+            if self._limits(req):
                 limiting.append(req)
         order = dict((r.label, r.index) for r in releases)
         limiting.sort(key=lambda r: (-order.get(r.needs(releases, loose=True), len(releases)),
@@ -209,10 +216,17 @@ class FloorCollector(object):
 
 
 def _first(releases, flags):
-    for release, good in zip(releases, flags):
-        if good:
-            return release.label
-    return None
+    """The first release of the last unbroken run of releases that satisfy ``flags`` (None if none does).
+
+    E.g. Conv2D on float64 loads in 1.0-1.1 and again from 1.5 on: its floor is 1.5, not 1.0.
+    """
+    last = None
+    for index in range(len(flags) - 1, -1, -1):
+        if flags[index]:
+            last = index
+        elif last is not None:
+            break
+    return None if last is None else releases[last].label
 
 
 def graph_floor(graph_def, meta_graph=None, names=None):

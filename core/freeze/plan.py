@@ -206,7 +206,7 @@ def plan_freeze(model, outputs, keep_devices=False, edits=None, cancel=None, tar
     runtime = None
     if target_tf is not None:
         from core.freeze.runtime_target import fit_plan
-        runtime = fit_plan(plans, target_tf, model.meta_graph, path)
+        runtime = fit_plan(plans, target_tf, model.meta_graph, path, nodes)
     return FreezePlan(model, outputs, plans, tail, len(graph_def.node), notes, runtime)
 
 

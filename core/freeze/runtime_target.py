@@ -52,13 +52,13 @@ def node_op(data):
     return ""
 
 
-def _attr_values(raw):
+def _attr_values(data):
     def pairs():
-        return [(key, protos.AttrValue.FromString(value)) for key, value in raw.attr_entries()]
+        return [(key, protos.AttrValue.FromString(value)) for key, value in RawNode(data).attr_entries()]
     return pairs
 
 
-def fit_plan(plan_nodes, target, meta_graph=None, path=None):
+def fit_plan(plan_nodes, target, meta_graph=None, path=None, source_nodes=None):
     """Drops from ``plan_nodes`` the attrs ``target`` lacks that hold their default; refuses the rest.
 
     Args:
@@ -66,6 +66,7 @@ def fit_plan(plan_nodes, target, meta_graph=None, path=None):
         target: a release label or version string ("1.4"); None only measures the floor.
         meta_graph: the source meta graph, whose stripped_op_list gives the producer's defaults.
         path: the model file, for the error message.
+        source_nodes: optional {name: NodeDef} of the source, to read a copied node's op without parsing.
     Returns:
         RuntimeFit.
     Raises:
@@ -80,11 +81,12 @@ def fit_plan(plan_nodes, target, meta_graph=None, path=None):
         if plan.kind == "const":
             collector.add(plan.name, "Const", lambda: ())
             continue
-        op = node_op(plan.data)
+        source = source_nodes.get(plan.name) if source_nodes is not None and plan.kind == "copy" else None
+        op = source.op if source is not None else node_op(plan.data)
         history = registry.history(op)
         if release is not None and history is not None and history.present[release.index] and history.varying():
             _drop_defaults(plan, op, history, release, registry, defaults, dropped)
-        collector.add(plan.name, op, _attr_values(RawNode(plan.data)))
+        collector.add(plan.name, op, _attr_values(plan.data))
     floor = collector.floor()
     fit = RuntimeFit(release.label if release else None, dict(dropped), floor)
     if release is not None:

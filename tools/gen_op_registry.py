@@ -142,13 +142,30 @@ def compact(op):
             "o": [_arg(a) for a in op.get("output_arg", [])], "a": attrs}
 
 
+def _varying(name, per_release):
+    """Attrs of op ``name`` whose presence or allowed dtypes differ between the releases that have it."""
+    defs = [ops[name] for ops in per_release if name in ops]
+    names = set(a[0] for d in defs for a in d["a"])
+    result = set()
+    for attr in names:
+        seen = set()
+        for op_def in defs:
+            entry = [a for a in op_def["a"] if a[0] == attr]
+            seen.add(json.dumps(entry[0][3], sort_keys=True) if entry else None)
+        if len(seen) > 1:
+            result.add(attr)
+    return result
+
+
 def build():
     """Writes resources/op_registry/registry.txt.gz.
 
     Line 1: JSON list of the releases (label, version, GraphDef versions). Every other line:
-    ``OpName<TAB>[[first release index, compact OpDef or null], ...]``, the op's definition from
-    each release on where it changed (null: the release lacks the op). A reader decodes only the ops
-    a graph uses.
+    ``OpName<TAB>presence<TAB>varying<TAB>[[first release index, compact OpDef or null], ...]``:
+    presence has one 0/1 per release, varying lists the attrs whose presence or allowed dtypes differ
+    between the releases that have the op, and the list gives the op's definition from each release
+    on where it changed (null: the release lacks the op). A reader decodes only the ops a graph uses,
+    and the definitions only of ops with varying attrs.
     """
     releases, per_release = [], []
     for label, _, _, _ in RELEASES:
@@ -172,7 +189,9 @@ def build():
                 history.append([index, op_def])
                 changes[index] += 1
                 last = op_def
-        lines.append(name + "\t" + json.dumps(history, sort_keys=True, separators=(",", ":")))
+        present = "".join("1" if name in ops else "0" for ops in per_release)
+        lines.append("\t".join([name, present, ",".join(sorted(_varying(name, per_release))),
+                                json.dumps(history, sort_keys=True, separators=(",", ":"))]))
     text = "\n".join(lines) + "\n"
     os.makedirs(OUT_DIR, exist_ok=True)
     out = os.path.join(OUT_DIR, "registry.txt.gz")

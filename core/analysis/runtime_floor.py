@@ -131,7 +131,7 @@ class FloorCollector(object):
         self.registry = registry or load_registry()
         self.defaults = defaults or {}
         self._reqs = collections.OrderedDict()
-        self._varying = {}
+        self._ops = {}
 
     def _req(self, key, *args):
         req = self._reqs.get(key)
@@ -139,35 +139,48 @@ class FloorCollector(object):
             req = self._reqs[key] = Requirement(*args)
         return req
 
+    def _op_entry(self, op):
+        """(op Requirement, varying attr names, every attr name, OpHistory or None) of an op, made once."""
+        entry = self._ops.get(op)
+        if entry is None:
+            history = self.registry.history(op)
+            varying, known = (history.varying(), set(history.attrs())) if history is not None else (set(), set())
+            entry = self._ops[op] = (self._req(("op", op), "op", op), varying, known, history)
+        return entry
+
     def add(self, name, op, attrs):
         """Adds one node: ``attrs`` is a callable returning (key, AttrValue) pairs (called only if needed)."""
-        history = self.registry.history(op)
-        self._req(("op", op), "op", op).nodes.append(name)
-        if history is None:
-            return
-        varying = self._varying.get(op)
-        if varying is None:
-            varying = self._varying[op] = (history.varying(), set(history.attrs()))
-        if not varying[0]:
-            return
-        for key, value in attrs():
-            if key.startswith("_") or (key not in varying[0] and key in varying[1]):
+        entry = self._ops.get(op) or self._op_entry(op)
+        entry[0].nodes.append(name)
+        if entry[1]:
+            self._add_attrs(name, op, entry, attrs())
+
+    def _add_attrs(self, name, op, entry, pairs):
+        _, varying, known, history = entry
+        for key, value in pairs:
+            if key.startswith("_") or (key not in varying and key in known):
                 continue
             req = self._req(("attr", op, key), "attr", op, key)
             req.nodes.append(name)
             if req.droppable and not is_default(self.registry, op, key, value, self.defaults):
                 req.droppable = False
-            specs = history.attrs().get(key)
-            if specs and value.WhichOneof("value") in ("type", "list"):
-                for dtype in ([value.type] if value.WhichOneof("value") == "type" else value.list.type):
+            kind = value.WhichOneof("value")
+            if key in known and kind in ("type", "list"):
+                for dtype in ([value.type] if kind == "type" else value.list.type):
                     dtype_req = self._req(("dtype", op, key, dtype), "dtype", op, key, protos.dtype_name(dtype))
                     dtype_req.number = dtype
                     dtype_req.nodes.append(name)
 
     def add_graph_def(self, graph_def, names=None):
+        """Adds every node of ``graph_def`` (only those in ``names`` when given) and its GraphDef versions."""
         for node in graph_def.node:
-            if names is None or node.name in names:
-                self.add(node.name, node.op, node.attr.items)
+            if names is not None and node.name not in names:
+                continue
+            op = node.op
+            entry = self._ops.get(op) or self._op_entry(op)
+            entry[0].nodes.append(node.name)
+            if entry[1]:
+                self._add_attrs(node.name, op, entry, node.attr.items())
         versions = graph_def.versions
         if versions.min_consumer or versions.bad_consumers:
             req = self._req(("graph_version",), "graph_version", "", "",

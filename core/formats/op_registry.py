@@ -58,18 +58,31 @@ class AttrSpec(object):
 
 
 class OpHistory(object):
-    """One op across the releases: its compact OpDef per release (None where the release lacks it)."""
+    """One op across the releases: which releases have it, and its compact OpDef per release (decoded lazily)."""
 
-    def __init__(self, name, changes, count):
+    def __init__(self, name, present, varying, raw_changes, count):
         self.name = name
-        self.defs = [None] * count
-        self._changes = changes
-        for at, (start, op_def) in enumerate(changes):
-            end = changes[at + 1][0] if at + 1 < len(changes) else count
-            self.defs[start:end] = [op_def] * (end - start)
-        self.present = [d is not None for d in self.defs]
+        self.present = [flag == "1" for flag in present]
+        self._varying = set(v for v in varying.split(",") if v)
+        self._raw = raw_changes
+        self._count = count
+        self._changes = None
         self._attrs = None
-        self._varying = None
+
+    @property
+    def defs(self):
+        """The compact OpDef per release (None where the release lacks the op)."""
+        defs = [None] * self._count
+        changes = self._decoded()
+        for at, (start, op_def) in enumerate(changes):
+            end = changes[at + 1][0] if at + 1 < len(changes) else self._count
+            defs[start:end] = [op_def] * (end - start)
+        return defs
+
+    def _decoded(self):
+        if self._changes is None:
+            self._changes = json.loads(self._raw)
+        return self._changes
 
     def first(self):
         """Index of the oldest release that has the op."""
@@ -79,9 +92,10 @@ class OpHistory(object):
         """{attr name: [AttrSpec or None per release]}."""
         if self._attrs is None:
             table = {}
-            count = len(self.defs)
-            for at, (start, op_def) in enumerate(self._changes):
-                end = self._changes[at + 1][0] if at + 1 < len(self._changes) else count
+            count = self._count
+            changes = self._decoded()
+            for at, (start, op_def) in enumerate(changes):
+                end = changes[at + 1][0] if at + 1 < len(changes) else count
                 for entry in (op_def or {}).get("a", []):
                     spec = AttrSpec(entry)
                     table.setdefault(entry[0], [None] * count)[start:end] = [spec] * (end - start)
@@ -90,13 +104,6 @@ class OpHistory(object):
 
     def varying(self):
         """Attr names whose presence or allowed dtypes differ between releases that have the op."""
-        if self._varying is None:
-            result = set()
-            for name, specs in self.attrs().items():
-                present = [spec for has_op, spec in zip(self.present, specs) if has_op]
-                if any(spec is None for spec in present) or len(set(s.allowed_types for s in present)) > 1:
-                    result.add(name)
-            self._varying = result
         return self._varying
 
     def newest_default(self, attr):
@@ -125,7 +132,8 @@ class OpRegistry(object):
             raw = self._raw.get(op)
             if raw is None:
                 return None
-            history = self._histories[op] = OpHistory(op, json.loads(raw), len(self.releases))
+            present, varying, changes = raw.split("\t")
+            history = self._histories[op] = OpHistory(op, present, varying, changes, len(self.releases))
         return history
 
     def op_names(self):

@@ -12,6 +12,7 @@ from PyQt5.QtWidgets import (QAbstractItemView, QAction, QDockWidget, QFileDialo
 from core import api
 from core.api import ModelError, QueryError
 from gui.details_panel import DetailsPanel
+from gui.graph_dock import attach_graph_dock
 from gui.log_panel import LogPanel
 from gui.op_tree_model import NAME, OpTreeModel
 from gui.outputs_panel import OutputsPanel
@@ -52,6 +53,7 @@ class MainWindow(QMainWindow):
         self.resize(1280, 800)
         self._build_widgets()
         self._build_actions()
+        self.graph_dock = attach_graph_dock(self)  # View › Graph (Ctrl+G)
         self._update_actions()
 
     # -- construction ---------------------------------------------------------------------

@@ -48,8 +48,10 @@ def check_one(folder, target, run_verify):
             except ModelError as exc:
                 verdict = "refused" if "cannot freeze for TensorFlow" in str(exc) else "freeze failed"
                 return runs_14, verdict, "floor %s: %s" % (floor.floor, str(exc)[-200:]), floor_seconds
-            if not run_verify:
-                return runs_14, "frozen", report.runtime.floor.summary()[:150], floor_seconds
+            names = [item["name"] if isinstance(item, dict) else item for item in spec.get("inputs", [])]
+            if not run_verify or any(":" in name for name in names):
+                why = "" if not run_verify else "not verified: inputs are pipeline tensors %s; " % names
+                return runs_14, "frozen", why + report.runtime.floor.summary()[:150], floor_seconds
             from core.verify.runner import verify
             feeds = dict((k, v) for k, v in _feeds(spec).items())
             try:

@@ -150,7 +150,7 @@ def _parse_binary(data, message, path, what):
 
 def _parse_text(data, message, path, what):
     try:
-        text_format.Parse(data.decode("utf-8"), message)
+        text_format.Parse(data.decode("utf-8"), message, allow_unknown_field=True)
     except (UnicodeDecodeError, text_format.ParseError) as exc:
         raise ModelError("not a valid text %s (%s)" % (what, exc), path)
 

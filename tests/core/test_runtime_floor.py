@@ -1,5 +1,6 @@
 """The TensorFlow version floor: registry facts, fixtures' floors, freezing for a target release."""
 
+import json
 import os
 
 import numpy as np
@@ -241,3 +242,27 @@ def test_op_the_target_lacks_is_refused(tf, tmp_path):
             freeze(model, ["act"], str(tmp_path / "frozen.pb"), target_tf="1.4")
         with pytest.raises(ModelError, match="unknown TensorFlow version '1.99'"):
             freeze(model, ["act"], str(tmp_path / "frozen.pb"), target_tf="1.99")
+
+
+def test_cli_freeze_target_and_inspect_runtime(new_attr_checkpoint, tmp_path):
+    from tests.test_cli import run_main
+    folder, _, _ = new_attr_checkpoint
+    meta_path = os.path.join(folder, "model.ckpt.meta")
+    _set_attrs(meta_path, 1)  # every new attr at a non-default value
+    destination = tmp_path / "frozen.pb"
+    code, out, err = run_main("freeze", folder, "--outputs", "out", "-o", destination)
+    assert code == 1 and not destination.exists()
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert "needs TensorFlow 1.11" in err and "--target-tf 1.11" in err and "Cast `Truncate` needs 1.11" in err
+    code, out, err = run_main("freeze", folder, "--outputs", "out", "-o", destination, "--target-tf", "1.11")
+    assert code == 0, err
+    assert "runs on: TensorFlow >= 1.11" in out
+    code, out, err = run_main("inspect", folder, "--json", "--outputs", "out")
+    assert code == 0, err
+    runtime = json.loads(out)["runtime"]
+    assert runtime["frozen"]["floor"] == "1.11"  # strict: 1.14 for the explicit_paddings TF 2.x writes
+    needs = dict(((r["op"], r["attr"]), r["needs"]) for r in runtime["frozen"]["reasons"] if r["kind"] == "attr")
+    assert needs[("Conv2D", "dilations")] == "1.5" and needs[("Cast", "Truncate")] == "1.11"
+    assert needs[("TensorArrayV3", "identical_element_shapes")] == "1.5"
+    code, out, err = run_main("inspect", folder)
+    assert code == 0 and "Runs on: TensorFlow >= " in out and "Frozen result" not in out

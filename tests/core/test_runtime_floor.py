@@ -266,3 +266,39 @@ def test_cli_freeze_target_and_inspect_runtime(new_attr_checkpoint, tmp_path):
     assert needs[("TensorArrayV3", "identical_element_shapes")] == "1.5"
     code, out, err = run_main("inspect", folder)
     assert code == 0 and "Runs on: TensorFlow >= " in out and "Frozen result" not in out
+
+
+def test_verify_names_its_tensorflow_and_gives_the_floor_it_cannot_load(tf, tmp_path):
+    from core.verify.runner import verify
+    import tensorflow
+    rng = np.random.RandomState(2)
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [None, 3], name="x")
+        w = tf.Variable(rng.standard_normal((3, 2)).astype(np.float32), name="w")
+        tf.maximum(tf.matmul(x, w) * 0.2, tf.matmul(x, w), name="act")
+        saver = tf.train.Saver()
+        with tf.Session() as session:
+            session.run(tf.global_variables_initializer())
+            saver.save(session, str(tmp_path / "model.ckpt"))
+    meta_path = str(tmp_path / "model.ckpt.meta")
+    meta = protos.MetaGraphDef()
+    with open(meta_path, "rb") as handle:
+        meta.ParseFromString(handle.read())
+    for node in meta.graph_def.node:
+        if node.name == "act":  # what tf.nn.leaky_relu writes since TF 1.13
+            node.op = "LeakyRelu"
+            node.ClearField("input")
+            node.input.append("MatMul")
+            node.attr["alpha"].f = 0.2
+    with open(meta_path, "wb") as handle:
+        handle.write(meta.SerializeToString())
+    destination = str(tmp_path / "frozen.pb")
+    with open_model(str(tmp_path)) as model:
+        freeze(model, ["act"], destination, target_tf="1.13")
+        if tensorflow.__version__.startswith("1.4"):
+            with pytest.raises(ModelError, match=r"TensorFlow 1\.4\.0 here cannot load the frozen graph: it needs "
+                                                 r"TensorFlow >= 1\.13 \(op LeakyRelu needs 1\.13"):
+                verify(model, destination, ["act"])
+        else:
+            report = verify(model, destination, ["act"])
+            assert report.passed and report.tensorflow_version == tensorflow.__version__

@@ -29,6 +29,9 @@ def add_parser(subparsers):
                         help="fix a training switch to VALUE (implies inference mode for it)")
     parser.add_argument("--verify", action="store_true",
                         help="run checkpoint and frozen graph in TensorFlow and compare; exit 1 on a difference")
+    parser.add_argument("--target-tf", default=api.DEFAULT_TARGET_TF, metavar="VERSION",
+                        help="TensorFlow release the .pb must load in (default 1.4): attrs it lacks that "
+                             "hold their default are dropped, anything else it cannot load is refused")
     parser.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
     parser.set_defaults(run=run)
     return parser
@@ -73,7 +76,8 @@ def set_values(items):
 def request_from(args, outputs, input_cuts=()):
     """The FreezeRequest the arguments describe."""
     return FreezeRequest(outputs, destination=args.destination, values=set_values(args.switches),
-                         inference=args.inference, keep_devices=args.keep_devices, input_cuts=input_cuts)
+                         inference=args.inference, keep_devices=args.keep_devices, input_cuts=input_cuts,
+                         target_tf=args.target_tf)
 
 
 def _terminal_progress():
@@ -117,6 +121,8 @@ def _print_report(model, report):
     out.write("  nodes: %d -> %d, variables converted: %d, size: %s, time: %.2f s\n"
               % (report.nodes_before, report.nodes_after, report.variables_converted,
                  api.human_size(report.bytes_written), report.seconds))
+    for line in (report.runtime.lines() if report.runtime is not None else []):
+        out.write("  %s\n" % line)
     for name, value in sorted(report.fixed.items()):
         out.write("  fixed %s = %r\n" % (name, value))
     for note in model.location.notes + report.notes:

@@ -50,11 +50,13 @@ def collect(loaded, outputs=None):
     variables = sorted(loaded.variables.values(), key=lambda v: v.name)
     location = model.location
     summary = _plain(analysis.summary(variable_bytes=loaded.variable_bytes(), outputs=outputs))
+    runtime = api.runtime_floor(model).to_json()
     if outputs:
         plan = api.plan(model, api.FreezeRequest(outputs))
         summary["frozen_outputs"] = list(plan.outputs)
         summary["frozen_nodes"] = len(plan.nodes)
         summary["frozen_bytes"] = api.planned_size(plan)
+        runtime["frozen"] = api.plan_floor(plan).to_json()
     info = {
         "model": {"name": location.path, "kind": location.kind, "graph": location.model_file,
                   "tags": list(model.tags) if model.tags is not None else None,
@@ -68,6 +70,7 @@ def collect(loaded, outputs=None):
         "signatures": _plain(list(model.signatures.values())),
         "suggested_cuts": _plain(api.suggest_cuts(model)),
         "assets": _plain(model.assets),
+        "runtime": runtime,
     }
     if outputs:
         info["required_inputs"] = _plain(analysis.required_inputs(outputs))
@@ -101,6 +104,24 @@ def _write_formats(out, info):
         for asset in info["assets"]:
             out.write("  %-30s via %s%s\n" % (asset["filename"], asset["tensor"],
                                               "" if asset["path"] else " (file missing)"))
+def _write_runtime(out, runtime):
+    """The version floor: one line, then the reasons that set it (and the frozen result's floor)."""
+    out.write("\nRuns on: %s\n" % _floor_text(runtime))
+    for reason in runtime["reasons"][:5]:
+        out.write("  %s\n" % reason["text"])
+    if len(runtime["reasons"]) > 5:
+        out.write("  ... %d more (--json)\n" % (len(runtime["reasons"]) - 5))
+    if "frozen" in runtime:
+        out.write("Frozen result runs on: %s\n" % _floor_text(runtime["frozen"]))
+
+
+def _floor_text(runtime):
+    if runtime["floor"] is None:
+        return "no known TensorFlow release"
+    text = "TensorFlow >= %s" % runtime["floor"]
+    if runtime["strict_floor"] != runtime["floor"]:
+        text += " (>= %s as written; freeze drops the default-valued new attrs)" % (runtime["strict_floor"] or "none")
+    return text
 
 
 def run(args):
@@ -153,6 +174,7 @@ def run(args):
                                                  size, key))
     if not info["variables"]:
         out.write("  (none)\n")
+    _write_runtime(out, info["runtime"])
     summary = info["summary"]
     if isinstance(summary, dict):
         out.write("\nSummary:\n")

@@ -18,6 +18,7 @@ __all__ = [
     "planned_size", "human_size", "locate", "supported_files", "parse_value", "dtype_name", "shape_text",
     "output_shapes", "verify", "tensorflow_available", "install_hint", "graph_ends", "QueryError",
     "graph_picture", "picture_dot", "suggest_cuts", "signature_cuts",
+    "runtime_floor", "plan_floor", "DEFAULT_TARGET_TF",
 ]
 
 
@@ -65,6 +66,21 @@ def fixed_values(model, request):
     """dict placeholder -> value that a request fixes (see core.pipeline.fixed_values)."""
     from core import pipeline
     return pipeline.fixed_values(getattr(model, "model", model), request)
+
+
+DEFAULT_TARGET_TF = "1.4"
+
+
+def runtime_floor(model):
+    """The TensorFlow version floor of a model's graph (see core.pipeline.runtime_floor)."""
+    from core import pipeline
+    return pipeline.runtime_floor(model)
+
+
+def plan_floor(freeze_plan):
+    """The TensorFlow version floor of what a plan writes (see core.pipeline.plan_floor)."""
+    from core import pipeline
+    return pipeline.plan_floor(freeze_plan)
 
 
 def planned_size(freeze_plan):

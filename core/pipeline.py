@@ -139,7 +139,7 @@ def plan(model, request, cancel=None):
     """The core.freeze.plan.FreezePlan of a request, without writing anything."""
     from core.freeze.plan import plan_freeze
     return plan_freeze(model, request.outputs, keep_devices=request.keep_devices,
-                       edits=graph_edits(model, request), cancel=cancel)
+                       edits=graph_edits(model, request), cancel=cancel, target_tf=request.target_tf)
 
 
 def freeze(model, request, progress=None, cancel=None):
@@ -158,5 +158,23 @@ def freeze(model, request, progress=None, cancel=None):
     values = fixed_values(model, request)
     destination = request.destination or model.default_output_path()
     report = freeze_plan(model, request.outputs, destination, keep_devices=request.keep_devices,
-                         edits=graph_edits(model, request, values), progress=progress, cancel=cancel)
+                         edits=graph_edits(model, request, values), progress=progress, cancel=cancel,
+                         target_tf=request.target_tf)
     return report._replace(fixed=values)
+
+
+def runtime_floor(model):
+    """core.analysis.runtime_floor.Floor of a model's whole graph (producer defaults from its meta graph)."""
+    from core.analysis.runtime_floor import graph_floor
+    model = getattr(model, "model", model)
+    return graph_floor(model.graph_def, model.meta_graph)
+
+
+def plan_floor(freeze_plan):
+    """The Floor of what a FreezePlan writes (its target's, when it was fitted to one)."""
+    if freeze_plan.runtime is not None:
+        return freeze_plan.runtime.floor
+    from core.freeze.runtime_target import fit_plan
+    model = freeze_plan.model
+    source = dict((node.name, node) for node in model.graph_def.node)
+    return fit_plan(freeze_plan.nodes, None, model.meta_graph, source_nodes=source).floor

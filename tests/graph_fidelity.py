@@ -1,8 +1,9 @@
 """Test helper: every kept NodeDef must be byte-identical to its source apart from documented rewrites.
 
 Implemented independently of the freezer: it splits raw NodeDefs into their top-level
-fields and compares them, allowing only a cleared device, dropped colocation entries
-and the op rewrites freezing requires.
+fields and compares them, allowing only a cleared device, dropped colocation entries,
+the op rewrites freezing requires, and (for a target runtime) attrs the target lacks
+that were dropped because they held their default.
 """
 
 from core.formats import protos
@@ -64,7 +65,16 @@ def _attr_key(payload):
     return ""
 
 
-def check_faithful(frozen_bytes, source_graph, keep_devices=False, allowed_changed=()):
+def _dropped_default(field, source, present, dropped_defaults):
+    """Is ``field`` an attr entry absent from the frozen node that held an allowed default?"""
+    if field[0] != 5:
+        return False
+    key = _attr_key(field[2])
+    default = dropped_defaults.get((source.op, key))
+    return key not in present and default is not None and source.attr[key] == default
+
+
+def check_faithful(frozen_bytes, source_graph, keep_devices=False, allowed_changed=(), dropped_defaults=None):
     """Returns a list of problems (empty when the frozen graph is faithful to its source).
 
     Args:
@@ -72,7 +82,10 @@ def check_faithful(frozen_bytes, source_graph, keep_devices=False, allowed_chang
         source_graph: core.formats.graph_io.LoadedGraph the freeze read.
         keep_devices: whether devices were kept.
         allowed_changed: node names that may differ (e.g. inference-mode edits).
+        dropped_defaults: {(op, attr): AttrValue} attrs that may be missing from a frozen node of that op,
+            when the source node held exactly that (default) value.
     """
+    dropped_defaults = dropped_defaults or {}
     source_raw = dict()
     for node, raw in zip(source_graph.graph_def.node, source_graph.node_bytes()):
         source_raw[node.name] = (node, bytes(raw))
@@ -96,8 +109,10 @@ def check_faithful(frozen_bytes, source_graph, keep_devices=False, allowed_chang
             if node.op != REWRITTEN_OPS[source.op]:
                 problems.append("%s: %s became %s" % (node.name, source.op, node.op))
             continue
-        expected = [f for f in split_fields(source_bytes) if keep_devices or f[0] != 4]
         actual = split_fields(raw)
+        present = set(_attr_key(f[2]) for f in actual if f[0] == 5)
+        expected = [f for f in split_fields(source_bytes) if (keep_devices or f[0] != 4)
+                    and not _dropped_default(f, source, present, dropped_defaults)]
         if [f[1] for f in expected] == [f[1] for f in actual]:
             continue
         # Only a `_class` attr may differ, and only by dropping entries of pruned nodes.

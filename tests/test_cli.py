@@ -295,7 +295,9 @@ def test_freeze_a_v1_checkpoint_folder(tmp_path):
     from tests import format_models
     spec = format_models.build_v1(str(tmp_path))
     before = digest_tree(tmp_path)
-    code, out, err = run_main("freeze", spec.folder, "--outputs", ",".join(spec.outputs), "-o", tmp_path / "v1.pb")
+    from tests.tf_runtime import installed_version  # TF 2.x writes AddV2, which TF 1.4 lacks
+    code, out, err = run_main("freeze", spec.folder, "--outputs", ",".join(spec.outputs), "-o", tmp_path / "v1.pb",
+                              "--target-tf", installed_version())
     assert code == 0, err
     values = _frozen_values(tmp_path / "v1.pb", spec.feeds, spec.outputs)
     for output in spec.outputs:

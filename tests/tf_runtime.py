@@ -11,6 +11,12 @@ def tf1():
     return tf
 
 
+def installed_version():
+    """The installed TensorFlow's version, for `--target-tf` when a test graph was written by it."""
+    import tensorflow as tf
+    return tf.__version__
+
+
 def run_frozen(pb_bytes, feeds, outputs):
     """Imports a frozen GraphDef into a fresh graph and runs ``outputs``.
 

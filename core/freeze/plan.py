@@ -75,8 +75,9 @@ class NodePlan(object):
 class FreezePlan(object):
     """What a freeze will write: nodes in order plus the GraphDef's library and versions."""
 
-    def __init__(self, model, outputs, nodes, tail_fields, nodes_before, notes):
+    def __init__(self, model, outputs, nodes, tail_fields, nodes_before, notes, runtime=None):
         self.model = model
+        self.runtime = runtime
         self.outputs = outputs
         self.nodes = nodes
         self.tail_fields = tail_fields
@@ -167,7 +168,7 @@ def _notes(graph_def, edits, vocabularies, keep, index):
     return notes
 
 
-def plan_freeze(model, outputs, keep_devices=False, edits=None, cancel=None):
+def plan_freeze(model, outputs, keep_devices=False, edits=None, cancel=None, target_tf=None):
     """Decides every node of the frozen graph without reading any weight.
 
     Args:
@@ -176,10 +177,13 @@ def plan_freeze(model, outputs, keep_devices=False, edits=None, cancel=None):
         keep_devices: keep `device` fields (cleared by default, as freeze_graph does).
         edits: optional GraphEdits (inference mode) applied on top of the source.
         cancel: optional callable returning True to stop.
+        target_tf: TensorFlow release the result must load in ("1.4"): attrs it lacks that hold their
+            default are dropped, anything else it cannot load is refused. None: no check.
     Returns:
-        FreezePlan.
+        FreezePlan (its ``runtime`` is a core.freeze.runtime_target.RuntimeFit when target_tf is given).
     Raises:
-        ModelError: unknown outputs, missing or mismatched variables, ops that can't be frozen.
+        ModelError: unknown outputs, missing or mismatched variables, ops that can't be frozen,
+            a result the target release cannot load.
     """
     graph_def = model.graph_def
     edits, vocabularies = _source_edits(model, edits)
@@ -219,7 +223,11 @@ def plan_freeze(model, outputs, keep_devices=False, edits=None, cancel=None):
             plans.append(NodePlan(extra.name, "new", _finish_new(extra, keep, keep_devices), reason="added"))
     tail = model.graph.tail_fields()
     notes = _notes(graph_def, edits, vocabularies, keep, index)
-    return FreezePlan(model, outputs, plans, tail, len(graph_def.node), notes)
+    runtime = None
+    if target_tf is not None:
+        from core.freeze.runtime_target import fit_plan
+        runtime = fit_plan(plans, target_tf, model.meta_graph, path, nodes)
+    return FreezePlan(model, outputs, plans, tail, len(graph_def.node), notes, runtime)
 
 
 def _reachable(outputs, nodes, edits, path):
@@ -457,7 +465,8 @@ def gather_axis_nodes(graph_def):
 
 
 
-def freeze(model, outputs, destination, keep_devices=False, edits=None, progress=None, cancel=None):
+def freeze(model, outputs, destination, keep_devices=False, edits=None, progress=None, cancel=None,
+           target_tf=None):
     """Freezes ``model`` on ``outputs`` into ``destination`` (a `.pb`).
 
     Args:
@@ -468,6 +477,7 @@ def freeze(model, outputs, destination, keep_devices=False, edits=None, progress
         edits: optional GraphEdits applied on top of the source (inference mode).
         progress: optional callable(done_bytes, total_bytes, message).
         cancel: optional callable returning True to stop; nothing is left behind.
+        target_tf: TensorFlow release the result must load in (see plan_freeze); None: no check.
     Returns:
         core.freeze.writer.FreezeReport.
     Raises:
@@ -476,5 +486,5 @@ def freeze(model, outputs, destination, keep_devices=False, edits=None, progress
     """
     from core.freeze.writer import write_plan
     started = time.time()
-    plan = plan_freeze(model, outputs, keep_devices=keep_devices, edits=edits, cancel=cancel)
+    plan = plan_freeze(model, outputs, keep_devices=keep_devices, edits=edits, cancel=cancel, target_tf=target_tf)
     return write_plan(plan, destination, progress=progress, cancel=cancel, started=started)

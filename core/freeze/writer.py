@@ -20,12 +20,13 @@ DT_STRING = 7
 
 class FreezeReport(collections.namedtuple(
         "FreezeReport", "destination outputs nodes_before nodes_after variables_converted "
-                        "bytes_written seconds notes rewrites fixed")):
+                        "bytes_written seconds notes rewrites fixed runtime")):
     """What a freeze did. rewrites: list of (node, reason) for nodes that differ from the source;
-    fixed: dict placeholder name -> the value it was fixed to (filled by core.pipeline)."""
+    fixed: dict placeholder name -> the value it was fixed to (filled by core.pipeline);
+    runtime: core.freeze.runtime_target.RuntimeFit when a target TensorFlow was given, else None."""
 
 
-FreezeReport.__new__.__defaults__ = ({},)
+FreezeReport.__new__.__defaults__ = ({}, None)
 
 
 def _shape_message(shape):
@@ -201,7 +202,7 @@ def write_plan(plan, destination, progress=None, cancel=None, started=None):
     rewrites = [(n.name, n.reason) for n in plan.nodes if n.kind != "copy"]
     report = FreezeReport(destination, list(plan.outputs), plan.nodes_before, len(plan.nodes),
                           len(plan.variables), written, time.time() - started, list(plan.notes),
-                          rewrites)
+                          rewrites, runtime=plan.runtime)
     log.info("froze %d -> %d nodes, %d variables, %d bytes in %.2fs to %s", report.nodes_before,
              report.nodes_after, report.variables_converted, written, report.seconds, destination)
     return report

@@ -194,6 +194,31 @@ def _run_reference(tf1, model, outputs, feeds):
             return _run(tf1, graph, session, outputs, feeds, "running the checkpoint")
 
 
+def _check_loadable(tf_version, graph_def, meta_graph, what, path):
+    """Refuses, with the graph's version floor, a graph the running TensorFlow cannot load.
+
+    A bare GraphDef loads through import_graph_def, which keeps every attr (the strict floor); a meta
+    graph's importer drops new attrs at their default (the floor).
+    """
+    from core.analysis.runtime_floor import graph_floor
+    from core.formats.op_registry import load_registry
+    registry = load_registry()
+    try:
+        running = registry.release(tf_version)
+    except ValueError:
+        return
+    floor = graph_floor(graph_def, meta_graph)
+    needed = floor.floor if meta_graph is not None else floor.strict_floor
+    index = dict((r.label, r.index) for r in registry.releases)
+    if needed is not None and index[needed] <= running.index:
+        return
+    blocking = [r.text(registry.releases) for r in floor.requirements
+                if not (r.ok if meta_graph is not None else r.strict_ok)[running.index]]
+    raise ModelError("TensorFlow %s here cannot load the %s: it needs %s (%s); verify with that TensorFlow"
+                     % (tf_version, what, "TensorFlow >= %s" % needed if needed else "an op no release has",
+                        "; ".join(blocking[:2])), path)
+
+
 def verify(model, frozen_path, outputs, feeds=None, batch_size=2, rtol=1e-5, atol=1e-6, switch_values=None,
            progress=None, cancel=None):
     """Runs ``outputs`` in the checkpoint-restored graph and in the frozen graph and compares them.
@@ -215,6 +240,9 @@ def verify(model, frozen_path, outputs, feeds=None, batch_size=2, rtol=1e-5, ato
     tf, tf1 = _tf1()
     frozen = load_graph_def(frozen_path).graph_def
     outputs = resolve_outputs(frozen, outputs, frozen_path)
+    _check_loadable(tf.__version__, frozen, None, "frozen graph", frozen_path)
+    _check_loadable(tf.__version__, model.graph_def, model.meta_graph, "checkpoint's graph",
+                    model.location.model_file)
     frozen_nodes = dict((n.name, n) for n in frozen.node)
     given = normalise_feeds(feeds)
     switch_values = dict(switch_values or {})

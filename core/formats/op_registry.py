@@ -1,0 +1,173 @@
+"""The op registries of real TensorFlow releases (resources/op_registry), loaded once and indexed by op."""
+
+import gzip
+import json
+import logging
+import os
+import re
+import threading
+
+from google.protobuf import json_format
+
+from core.formats import protos
+
+log = logging.getLogger(__name__)
+
+REGISTRY_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                             "resources", "op_registry", "registry.txt.gz")
+_LOCK = threading.Lock()
+_CACHE = {}
+_DTYPES = dict(protos.DATA_TYPES)
+
+
+class Release(object):
+    """One TensorFlow release of the registry: label ("1.4", "2"), exact version, GraphDef version range."""
+
+    def __init__(self, index, label, version, graph_def_version, min_consumer, min_producer):
+        self.index = index
+        self.label = label
+        self.version = version
+        self.graph_def_version = graph_def_version
+        self.min_consumer = min_consumer
+        self.min_producer = min_producer
+
+    def __repr__(self):
+        return "Release(%s)" % self.label
+
+
+class AttrSpec(object):
+    """An attr of one release's OpDef: type, default AttrValue (or None), allowed dtypes (or None)."""
+
+    def __init__(self, entry):
+        self.name, self.type, self._default_json, allowed = entry
+        self.allowed_types = None
+        if allowed is not None and "type" in allowed and self.type in ("type", "list(type)"):
+            self.allowed_types = frozenset(_DTYPES[t] for t in allowed["type"] if t in _DTYPES)
+        self._default = None
+
+    @property
+    def default(self):
+        """The default as an AttrValue (parsed on first use), or None."""
+        if self._default is None and self._default_json is not None:
+            try:
+                self._default = json_format.ParseDict(self._default_json, protos.AttrValue())
+            except json_format.ParseError as exc:  # a field or dtype our schema lacks
+                log.debug("default of %s not understood: %s", self.name, exc)
+                self._default_json = None
+        return self._default
+
+
+class OpHistory(object):
+    """One op across the releases: which releases have it, and its compact OpDef per release (decoded lazily)."""
+
+    def __init__(self, name, present, varying, raw_changes, count):
+        self.name = name
+        self.present = [flag == "1" for flag in present]
+        self._varying = set(v for v in varying.split(",") if v)
+        self._raw = raw_changes
+        self._count = count
+        self._changes = None
+        self._attrs = None
+
+    @property
+    def defs(self):
+        """The compact OpDef per release (None where the release lacks the op)."""
+        defs = [None] * self._count
+        changes = self._decoded()
+        for at, (start, op_def) in enumerate(changes):
+            end = changes[at + 1][0] if at + 1 < len(changes) else self._count
+            defs[start:end] = [op_def] * (end - start)
+        return defs
+
+    def _decoded(self):
+        if self._changes is None:
+            self._changes = json.loads(self._raw)
+        return self._changes
+
+    def first(self):
+        """Index of the oldest release that has the op."""
+        return self.present.index(True)
+
+    def attrs(self):
+        """{attr name: [AttrSpec or None per release]}."""
+        if self._attrs is None:
+            table = {}
+            count = self._count
+            changes = self._decoded()
+            for at, (start, op_def) in enumerate(changes):
+                end = changes[at + 1][0] if at + 1 < len(changes) else count
+                for entry in (op_def or {}).get("a", []):
+                    spec = AttrSpec(entry)
+                    table.setdefault(entry[0], [None] * count)[start:end] = [spec] * (end - start)
+            self._attrs = table
+        return self._attrs
+
+    def varying(self):
+        """Attr names whose presence or allowed dtypes differ between releases that have the op."""
+        return self._varying
+
+    def newest_default(self, attr):
+        """The default of ``attr`` in the newest release whose OpDef has it, or None."""
+        for spec in reversed(self.attrs().get(attr, [])):
+            if spec is not None:
+                return spec.default
+        return None
+
+
+class OpRegistry(object):
+    """Every release's ops. ``releases`` oldest first; ``history(op)`` gives an OpHistory or None."""
+
+    def __init__(self, text):
+        lines = text.split("\n")
+        self.releases = [Release(i, r["label"], r["version"], r["graph_def_version"], r["min_consumer"],
+                                 r["min_producer"]) for i, r in enumerate(json.loads(lines[0]))]
+        self._raw = dict(line.split("\t", 1) for line in lines[1:] if line)
+        self._histories = {}
+        self._by_label = dict((r.label, r) for r in self.releases)
+
+    def history(self, op):
+        """The OpHistory of ``op`` (decoded on first use), or None when no release has it."""
+        history = self._histories.get(op)
+        if history is None:
+            raw = self._raw.get(op)
+            if raw is None:
+                return None
+            present, varying, changes = raw.split("\t")
+            history = self._histories[op] = OpHistory(op, present, varying, changes, len(self.releases))
+        return history
+
+    def op_names(self):
+        return sorted(self._raw)
+
+    @property
+    def newest(self):
+        return self.releases[-1]
+
+    def labels(self):
+        return [r.label for r in self.releases]
+
+    def release(self, text):
+        """The release a user's version string names: "1.4", "1.4.0", "v1.15.5", "2", "2.16".
+
+        Raises:
+            ValueError: a version the registry does not cover (the message lists those it does).
+        """
+        match = re.match(r"^v?(\d+)(?:\.(\d+))?(?:\.\d+)?(?:[-.]?\w+)?$", str(text).strip())
+        label = None
+        if match:
+            major, minor = match.group(1), match.group(2)
+            label = major if major != "1" else (None if minor is None else "%s.%d" % (major, int(minor)))
+        if label not in self._by_label:
+            raise ValueError("unknown TensorFlow version '%s' (known: %s)" % (text, ", ".join(self.labels())))
+        return self._by_label[label]
+
+
+def load_registry(path=None):
+    """The registry, read once per process (a few ms: ops are decoded when first asked for) and shared."""
+    path = path or REGISTRY_PATH
+    with _LOCK:
+        registry = _CACHE.get(path)
+        if registry is None:
+            with gzip.open(path, "rb") as fh:
+                registry = _CACHE[path] = OpRegistry(fh.read().decode("utf-8"))
+        return registry

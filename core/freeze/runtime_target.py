@@ -1,0 +1,129 @@
+"""Fitting a freeze plan to a target TensorFlow release: drop new default-valued attrs, refuse the rest."""
+
+import collections
+import logging
+
+from core.analysis.runtime_floor import FloorCollector, is_default, producer_defaults
+from core.errors import ModelError
+from core.formats import protos
+from core.formats.op_registry import load_registry
+from core.formats.wire import iter_fields
+from core.freeze.node_bytes import RawNode
+
+log = logging.getLogger(__name__)
+
+
+class RuntimeFit(object):
+    """What fitting a plan to its target did.
+
+    Attributes:
+        target: the target release's label ("1.4"), or None when no target was asked for.
+        dropped: {(op, attr): node count} of default-valued attrs removed.
+        floor: core.analysis.runtime_floor.Floor of the result.
+    """
+
+    def __init__(self, target, dropped, floor):
+        self.target = target
+        self.dropped = dropped
+        self.floor = floor
+
+    def lines(self):
+        """Report lines: the result's floor and each kind of dropped attr."""
+        result = ["runs on: %s" % self.floor.summary()]
+        for (op, attr), count in sorted(self.dropped.items()):
+            result.append("dropped %s `%s` at its default on %d node%s (TensorFlow %s lacks it)"
+                          % (op, attr, count, "" if count == 1 else "s", self.target))
+        return result
+
+
+def target_release(text):
+    """The registry release of a --target-tf value; ModelError for an unknown one."""
+    try:
+        return load_registry().release(text)
+    except ValueError as exc:
+        raise ModelError(str(exc))
+
+
+def node_op(data):
+    """The op of a serialized NodeDef (field 2), read without parsing the rest."""
+    for number, _, _, start, end in iter_fields(data):
+        if number == 2:
+            return bytes(data[start:end]).decode("utf-8")
+    return ""
+
+
+def _attr_values(data):
+    def pairs():
+        return [(key, protos.AttrValue.FromString(value)) for key, value in RawNode(data).attr_entries()]
+    return pairs
+
+
+def fit_plan(plan_nodes, target, meta_graph=None, path=None, source_nodes=None):
+    """Drops from ``plan_nodes`` the attrs ``target`` lacks that hold their default; refuses the rest.
+
+    Args:
+        plan_nodes: the plan's NodePlans (edited in place: dropped attrs make a "copy" an "edit").
+        target: a release label or version string ("1.4"); None only measures the floor.
+        meta_graph: the source meta graph, whose stripped_op_list gives the producer's defaults.
+        path: the model file, for the error message.
+        source_nodes: optional {name: NodeDef} of the source, to read a copied node's op without parsing.
+    Returns:
+        RuntimeFit.
+    Raises:
+        ModelError: an op the target lacks, or an attr it lacks holding a non-default value.
+    """
+    registry = load_registry()
+    release = target_release(target) if target is not None else None
+    defaults = producer_defaults(meta_graph)
+    dropped = collections.Counter()
+    collector = FloorCollector(defaults, registry)
+    for plan in plan_nodes:
+        if plan.kind == "const":
+            collector.add(plan.name, "Const", lambda: ())
+            continue
+        source = source_nodes.get(plan.name) if source_nodes is not None and plan.kind == "copy" else None
+        op = source.op if source is not None else node_op(plan.data)
+        history = registry.history(op)
+        if release is not None and history is not None and history.present[release.index] and history.varying():
+            _drop_defaults(plan, op, history, release, registry, defaults, dropped)
+        collector.add(plan.name, op, _attr_values(plan.data))
+    floor = collector.floor()
+    fit = RuntimeFit(release.label if release else None, dict(dropped), floor)
+    if release is not None:
+        _refuse_unloadable(floor, release, registry, path)
+    return fit
+
+
+def _drop_defaults(plan, op, history, release, registry, defaults, dropped):
+    raw = RawNode(plan.data)
+    specs = history.attrs()
+    removed = []
+    for key, value in list(raw.attr_entries()):
+        if key.startswith("_") or key not in history.varying():
+            continue
+        if specs[key][release.index] is None and is_default(registry, op, key,
+                                                            protos.AttrValue.FromString(value), defaults):
+            raw.set_attr(key, None)
+            removed.append(key)
+            dropped[(op, key)] += 1
+    if removed:
+        plan.data = raw.to_bytes()
+        plan.kind = "edit" if plan.kind == "copy" else plan.kind
+        note = "default %s dropped (TF %s lacks it)" % (", ".join(removed), release.label)
+        plan.reason = "; ".join(r for r in (plan.reason, note) if r)
+
+
+def _refuse_unloadable(floor, release, registry, path):
+    releases = registry.releases
+    blocking = [r for r in floor.requirements if not r.ok[release.index]]
+    if not blocking:
+        return
+    first = blocking[0]
+    if floor.floor is None:
+        need = "no TensorFlow release %s..%s can load the result" % (releases[0].label, releases[-1].label)
+        advice = "choose outputs that avoid it"
+    else:
+        need = "the result needs TensorFlow %s" % floor.floor
+        advice = "freeze with --target-tf %s or later" % floor.floor
+    raise ModelError("cannot freeze for TensorFlow %s: %s (%s); %s"
+                     % (release.label, need, "; ".join(r.text(releases) for r in blocking[:3]), advice), path)

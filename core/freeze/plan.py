@@ -13,7 +13,9 @@ import logging
 import time
 
 from core.formats import protos
-from core.errors import ModelError
+from google.protobuf import message as pb_message
+
+from core.errors import ModelError, quote
 from core.freeze.graph_edits import GraphEdits
 from core.names import node_name, tensor_name
 from core.freeze.node_bytes import RawNode, filter_colocation
@@ -101,7 +103,7 @@ def resolve_outputs(graph_def, outputs, path=None):
             continue
         name = node_name(raw)
         if name not in known:
-            raise ModelError("output '%s' is not in the graph%s" % (raw, _suggest(name, names)), path)
+            raise ModelError("output %s is not in the graph%s" % (quote(raw), _suggest(name, names)), path)
         if name not in result:
             result.append(name)
     if not result:
@@ -118,7 +120,7 @@ def _suggest(name, names):
             break
         if candidate not in close and tail and candidate.lower().endswith("/" + tail):
             close.append(candidate)
-    return "; did you mean %s?" % ", ".join("'%s'" % c for c in close) if close else ""
+    return "; did you mean %s?" % ", ".join(quote(c) for c in close) if close else ""
 
 
 def _effective_inputs(node, edits):
@@ -192,8 +194,12 @@ def plan_freeze(model, outputs, keep_devices=False, edits=None, cancel=None):
             plans.append(NodePlan(name, "const", variable=variables[name], reason="variable -> Const",
                                   device=node.device if keep_devices else ""))
             continue
-        plans.append(_plan_node(graph_def.node[index[name]], source_bytes[index[name]], edits,
-                                keep, keep_devices, resource_dtype, variables))
+        try:
+            plans.append(_plan_node(graph_def.node[index[name]], source_bytes[index[name]], edits,
+                                    keep, keep_devices, resource_dtype, variables))
+        except (ValueError, pb_message.DecodeError) as exc:
+            raise ModelError("node %s cannot be rewritten: its bytes are not a valid NodeDef (%s)"
+                             % (quote(name), quote(exc)), path)
     for leftovers in new_nodes.values():
         for extra in leftovers:
             plans.append(NodePlan(extra.name, "new", _finish_new(extra, keep, keep_devices), reason="added"))
@@ -210,7 +216,7 @@ def _reachable(outputs, nodes, edits, path):
         name = queue.popleft()
         node = nodes.get(name)
         if node is None:
-            raise ModelError("node '%s' is needed but not in the graph" % name, path)
+            raise ModelError("node %s is needed but not in the graph" % quote(name), path)
         for inp in _effective_inputs(node, edits):
             source = node_name(inp)
             if source not in keep:
@@ -240,8 +246,8 @@ def _refuse_stateful(keep, nodes, parent):
             "cannot freeze: the outputs depend on %d op(s) that update or query variables (%s), "
             "which a frozen graph cannot run; for example %s (%s) is reached by %s. "
             "Choose outputs of the inference part of the graph."
-            % (len(bad), ", ".join("'%s' (%s)" % (b, nodes[b].op) for b in bad[:5]),
-               first, nodes[first].op, _chain(first, parent)))
+            % (len(bad), ", ".join("%s (%s)" % (quote(b), nodes[b].op) for b in bad[:5]),
+               quote(first), nodes[first].op, _chain(first, parent)))
 
 
 def _variable_values(model, variable_nodes):
@@ -261,21 +267,21 @@ def _variable_values(model, variable_nodes):
         region = source.region if source else None
         if key not in reader:
             raise ModelError(
-                "variable '%s' is needed by the outputs but checkpoint %s has no tensor '%s'%s "
-                "(a checkpoint of another model?)" % (node.name, reader.prefix, key,
+                "variable %s is needed by the outputs but checkpoint %s has no tensor %s%s "
+                "(a checkpoint of another model?)" % (quote(node.name), reader.prefix, quote(key),
                                                      _suggest(key, reader.names())), reader.index_path)
         entry = reader.entry(key)
         dtype = node.attr["dtype"].type
         if entry.dtype != dtype:
             raise ModelError(
-                "variable '%s' is %s in the graph but checkpoint tensor '%s' is %s"
-                % (node.name, protos.dtype_name(dtype), key, protos.dtype_name(entry.dtype)),
+                "variable %s is %s in the graph but checkpoint tensor %s is %s"
+                % (quote(node.name), protos.dtype_name(dtype), quote(key), protos.dtype_name(entry.dtype)),
                 reader.index_path)
         if region is not None:
             full_shape, starts, lengths = region
             if list(entry.shape) != list(full_shape):
-                raise ModelError("checkpoint tensor '%s' has shape %s but the saver expects %s"
-                                 % (key, list(entry.shape), full_shape), reader.index_path)
+                raise ModelError("checkpoint tensor %s has shape %s but the saver expects %s"
+                                 % (quote(key), list(entry.shape), full_shape), reader.index_path)
             shape = list(lengths)
             itemsize = entry.nbytes // max(1, _count(entry.shape)) if _count(entry.shape) else 0
             nbytes = _count(shape) * itemsize
@@ -285,8 +291,8 @@ def _variable_values(model, variable_nodes):
         graph_shape = _declared_shape(node)
         if graph_shape is not None and graph_shape != shape:
             raise ModelError(
-                "variable '%s' has shape %s in the graph but checkpoint tensor '%s' has shape %s"
-                % (node.name, graph_shape, key, shape), reader.index_path)
+                "variable %s has shape %s in the graph but checkpoint tensor %s has shape %s"
+                % (quote(node.name), graph_shape, quote(key), shape), reader.index_path)
         result[node.name] = VariableValue(node.name, key, region, dtype, shape, nbytes,
                                           bool(source))
     return result

@@ -16,6 +16,7 @@ from core.formats import protos
 from google.protobuf import message as pb_message
 
 from core.errors import ModelError, quote
+from core.freeze.graph_checks import check_kept_nodes
 from core.freeze.graph_edits import GraphEdits
 from core.names import node_name, tensor_name
 from core.freeze.node_bytes import RawNode, filter_colocation
@@ -178,6 +179,7 @@ def plan_freeze(model, outputs, keep_devices=False, edits=None, cancel=None):
         from core.errors import Cancelled
         raise Cancelled()
     _refuse_stateful(keep, nodes, parent)
+    check_kept_nodes(model, keep, nodes, index, edits, _effective_inputs, path)
 
     variables = _variable_values(model, [nodes[n] for n in keep if nodes[n].op in VARIABLE_OPS
                                          and n not in edits.replaced])

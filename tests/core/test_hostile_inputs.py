@@ -298,3 +298,59 @@ def test_frozen_graph_gets_the_umask_permissions(tmp_path, umask, mode):
     with open_model(fixture.folder) as model:
         freeze(model, fixture.outputs, destination)
     assert os.stat(destination).st_mode & 0o777 == 0o640
+
+
+# -- graphs TensorFlow would refuse to load: cycles, unlisted ops, bad shapes and Consts -----------------
+
+def _edit_meta(fixture, edit):
+    meta = protos.MetaGraphDef()
+    with open(fixture.meta, "rb") as handle:
+        meta.ParseFromString(handle.read())
+    edit(dict((n.name, n) for n in meta.graph_def.node))
+    with open(fixture.meta, "wb") as handle:
+        handle.write(meta.SerializeToString())
+
+
+def _self_loop(nodes):
+    nodes["dense/kernel/read"].input[0] = "dense/kernel/read"
+
+
+def _unknown_op(nodes):
+    nodes["dense/MatMul"].op = "MatMul\nx"
+
+
+def _bad_output_shape(nodes):
+    nodes["dense/MatMul"].attr["_output_shapes"].list.shape[0].dim[0].size = -(1 << 40)
+
+
+@pytest.mark.parametrize("edit, words", [
+    (_self_loop, "form a cycle"), (_unknown_op, "op list"), (_bad_output_shape, "invalid dimension"),
+])
+def test_graph_tensorflow_would_refuse(tmp_path, edit, words):
+    fixture = copy_fixture("mlp", tmp_path)
+    _edit_meta(fixture, edit)
+    _freeze_error(fixture, tmp_path, words)
+
+
+def test_const_whose_bytes_disagree_with_its_shape(tmp_path):
+    graph = protos.GraphDef()
+    node = graph.node.add(name="c", op="Const")
+    node.attr["dtype"].type = 1
+    node.attr["value"].tensor.dtype = 1
+    node.attr["value"].tensor.tensor_shape.dim.add().size = 3
+    node.attr["value"].tensor.tensor_content = b"\x00" * 8
+    path = str(tmp_path / "g.pb")
+    with open(path, "wb") as handle:
+        handle.write(graph.SerializeToString())
+    with open_model(path) as model:
+        _one_line_error(lambda: freeze(model, ["c"], str(tmp_path / "out.pb")), "8 bytes of tensor data")
+
+
+def test_while_loop_back_edges_are_not_cycles(tmp_path):
+    fixture = load_fixture("lstm")
+    with open_model(fixture.folder) as model:
+        freeze(model, fixture.outputs, str(tmp_path / "out.pb"))
+    with open(str(tmp_path / "out.pb"), "rb") as handle:
+        values = run_frozen(handle.read(), fixture.feeds, fixture.outputs)
+    for name in fixture.outputs:
+        assert_close(values[name], fixture.expected[name])

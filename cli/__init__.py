@@ -4,7 +4,7 @@ import argparse
 import logging
 import sys
 
-from core.errors import Cancelled, ModelError
+from core.api import Cancelled, ModelError
 
 COMMANDS = ("inspect", "freeze", "verify")
 log = logging.getLogger("tf1freeze.cli")

@@ -2,8 +2,8 @@
 
 import sys
 
-from core.errors import ModelError
-from core.freeze.writer import human_size
+from core import api
+from core.api import FreezeRequest, ModelError
 
 
 def add_parser(subparsers):
@@ -29,29 +29,21 @@ def add_parser(subparsers):
     return parser
 
 
-def _switch_edits(model, args):
-    if not (args.inference or args.switches):
-        return None, {}
-    from core.analysis.training_switches import find_training_switches, parse_switch_value
-    from core.freeze.switch_folding import fold_training_switches
-    switches = dict((s.name, s) for s in find_training_switches(model.graph_def))
+def set_values(items):
+    """`--set NAME=VALUE` items -> {name: text}; the pipeline parses each by its placeholder's dtype."""
     values = {}
-    if args.inference:
-        for name, switch in switches.items():
-            if switch.default is not None:
-                values[name] = switch.default
-    nodes = dict((n.name, n) for n in model.graph_def.node)
-    for item in args.switches:
+    for item in items:
         name, sep, text = item.partition("=")
         if not sep or not name:
             raise ModelError("--set needs NAME=VALUE, got '%s'" % item)
-        node = nodes.get(name.split(":")[0])
-        if node is None or node.op not in ("PlaceholderWithDefault", "Placeholder"):
-            raise ModelError("--set %s: no placeholder named '%s' in the graph" % (item, name),
-                             model.location.model_file)
-        from core.formats import protos
-        values[node.name] = parse_switch_value(text, protos.dtype_name(node.attr["dtype"].type))
-    return fold_training_switches(model.graph_def, values), values
+        values[name] = text
+    return values
+
+
+def request_from(args, outputs):
+    """The FreezeRequest the arguments describe."""
+    return FreezeRequest(outputs, destination=args.destination, values=set_values(args.switches),
+                         inference=args.inference, keep_devices=args.keep_devices)
 
 
 def _terminal_progress():
@@ -72,27 +64,27 @@ def _terminal_progress():
 
 
 def run(args):
-    from core.freeze.plan import freeze
-    from core.formats.model import open_model
     outputs = [o for o in args.outputs.split(",") if o.strip()]
-    with open_model(args.path) as model:
-        destination = args.destination or model.default_output_path()
-        edits, values = _switch_edits(model, args)
+    request = request_from(args, outputs)
+    with api.open_model(args.path) as model:
         progress = _terminal_progress() if sys.stderr.isatty() and not args.quiet else None
-        report = freeze(model, outputs, destination, keep_devices=args.keep_devices, edits=edits,
-                        progress=progress)
+        report = api.freeze(model, request, progress=progress)
         if not args.quiet:
-            out = sys.stdout
-            out.write("froze %s -> %s\n" % (model.location.model_file, report.destination))
-            out.write("  outputs: %s\n" % ", ".join(report.outputs))
-            out.write("  nodes: %d -> %d, variables converted: %d, size: %s, time: %.2f s\n"
-                      % (report.nodes_before, report.nodes_after, report.variables_converted,
-                         human_size(report.bytes_written), report.seconds))
-            for name, value in sorted(values.items()):
-                out.write("  fixed %s = %r\n" % (name, value))
-            for note in model.location.notes + report.notes:
-                out.write("  note: %s\n" % note)
+            _print_report(model, report)
         if args.verify:
             from cli.verify_cmd import report_verification
-            return report_verification(model, report.destination, report.outputs, switch_values=values)
+            return report_verification(model, report.destination, report.outputs, switch_values=report.fixed)
     return 0
+
+
+def _print_report(model, report):
+    out = sys.stdout
+    out.write("froze %s -> %s\n" % (model.location.model_file, report.destination))
+    out.write("  outputs: %s\n" % ", ".join(report.outputs))
+    out.write("  nodes: %d -> %d, variables converted: %d, size: %s, time: %.2f s\n"
+              % (report.nodes_before, report.nodes_after, report.variables_converted,
+                 api.human_size(report.bytes_written), report.seconds))
+    for name, value in sorted(report.fixed.items()):
+        out.write("  fixed %s = %r\n" % (name, value))
+    for note in model.location.notes + report.notes:
+        out.write("  note: %s\n" % note)

@@ -3,7 +3,7 @@
 import json
 import sys
 
-from core.freeze.writer import human_size
+from core import api
 
 
 def add_parser(subparsers):
@@ -38,21 +38,21 @@ def _plain(value):
     return str(value)
 
 
-def collect(model, outputs=None):
-    """Everything `inspect` shows, as plain data (with the exact frozen size when outputs are given)."""
-    from core.analysis.variables import list_variables
-    analysis = model.analysis()
-    variables = list_variables(model.graph_def, model.meta_graph, model.checkpoint)
-    variable_bytes = dict((v.name, v.nbytes) for v in variables if v.nbytes is not None)
+def collect(loaded, outputs=None):
+    """Everything `inspect` shows, as plain data (with the exact frozen size when outputs are given).
+
+    Args:
+        loaded: core.pipeline.LoadedModel (from api.load).
+    """
+    model, analysis = loaded.model, loaded.analysis
+    variables = sorted(loaded.variables.values(), key=lambda v: v.name)
     location = model.location
-    summary = _plain(analysis.summary(variable_bytes=variable_bytes, outputs=outputs))
+    summary = _plain(analysis.summary(variable_bytes=loaded.variable_bytes(), outputs=outputs))
     if outputs:
-        from core.freeze.plan import plan_freeze
-        from core.freeze.writer import planned_size
-        plan = plan_freeze(model, outputs)
+        plan = api.plan(model, api.FreezeRequest(outputs))
         summary["frozen_outputs"] = list(plan.outputs)
         summary["frozen_nodes"] = len(plan.nodes)
-        summary["frozen_bytes"] = planned_size(plan)
+        summary["frozen_bytes"] = api.planned_size(plan)
     return {
         "model": {"name": location.path, "kind": location.kind, "graph": location.model_file,
                   "checkpoint": location.prefix, "nodes": len(model.graph_def.node),
@@ -72,10 +72,9 @@ def _shape_text(shape):
 
 
 def run(args):
-    from core.formats.model import open_model
     outputs = [o for o in (args.outputs or "").split(",") if o.strip()] or None
-    with open_model(args.path) as model:
-        info = collect(model, outputs)
+    with api.load(args.path) as loaded:
+        info = collect(loaded, outputs)
     if args.json:
         json.dump(info, sys.stdout, indent=1, sort_keys=False)
         sys.stdout.write("\n")
@@ -104,7 +103,7 @@ def run(args):
         out.write("  ... %d more (--top N or --json)\n" % (len(info["candidates"]) - args.top))
     out.write("\nVariables:\n")
     for item in info["variables"]:
-        size = human_size(item["nbytes"]) if item.get("nbytes") is not None else "not in checkpoint"
+        size = api.human_size(item["nbytes"]) if item.get("nbytes") is not None else "not in checkpoint"
         key = "" if item["key"] == item["name"] else "  key '%s'" % item["key"]
         out.write("  %-40s %-8s %-14s %s%s\n" % (item["name"], item["dtype"], _shape_text(item["shape"]),
                                                  size, key))

@@ -3,9 +3,8 @@
 import json
 import sys
 
-import numpy as np
-
-from core.errors import ModelError
+from core import api
+from core.api import ModelError
 
 
 def add_parser(subparsers):
@@ -28,15 +27,8 @@ def add_parser(subparsers):
     return parser
 
 
-def _graph_ends(path):
-    from core.formats.graph_io import load_graph_def
-    from core.analysis.graph_model import GraphModel
-    graph = GraphModel(load_graph_def(path).graph_def)
-    return [graph.names[i] for i in range(len(graph)) if not graph.data_out[i] and not graph.control_out[i]
-            and graph.ops[i] not in ("NoOp", "Const", "Placeholder")]
-
-
 def _load_feeds(path):
+    import numpy as np
     try:
         with np.load(path, allow_pickle=False) as data:
             return dict((key, data[key]) for key in data.files)
@@ -47,8 +39,7 @@ def _load_feeds(path):
 def report_verification(model, frozen, outputs, feeds=None, batch_size=2, rtol=1e-5, atol=1e-6,
                         switch_values=None, as_json=False):
     """Runs core.verify.runner and prints the result; returns the exit code (0 all equal, 1 otherwise)."""
-    from core.verify.runner import verify
-    report = verify(model, frozen, outputs, feeds=feeds, batch_size=batch_size, rtol=rtol, atol=atol,
+    report = api.verify(model, frozen, outputs, feeds=feeds, batch_size=batch_size, rtol=rtol, atol=atol,
                     switch_values=switch_values)
     if as_json:
         json.dump({"passed": report.passed, "tensorflow": report.tensorflow_version,
@@ -72,18 +63,10 @@ def report_verification(model, frozen, outputs, feeds=None, batch_size=2, rtol=1
 
 
 def run(args):
-    from core.formats.model import open_model
-    from core.analysis.training_switches import parse_switch_value
     feeds = _load_feeds(args.inputs) if args.inputs else None
-    outputs = [o for o in (args.outputs or "").split(",") if o.strip()] or _graph_ends(args.frozen)
-    with open_model(args.path) as model:
-        values = {}
-        nodes = dict((n.name, n) for n in model.graph_def.node)
-        for item in args.switches:
-            name, sep, text = item.partition("=")
-            if not sep or name not in nodes:
-                raise ModelError("--set %s: no placeholder named '%s'" % (item, name))
-            from core.formats.protos import dtype_name
-            values[name] = parse_switch_value(text, dtype_name(nodes[name].attr["dtype"].type))
+    outputs = [o for o in (args.outputs or "").split(",") if o.strip()] or api.graph_ends(args.frozen)
+    from cli.freeze_cmd import set_values
+    with api.open_model(args.path) as model:
+        values = api.fixed_values(model, api.FreezeRequest([], values=set_values(args.switches)))
         return report_verification(model, args.frozen, outputs, feeds, args.batch_size, args.rtol, args.atol,
                                    values, args.json)

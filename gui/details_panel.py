@@ -5,9 +5,7 @@ import html
 from PyQt5.QtCore import pyqtSignal
 from PyQt5.QtWidgets import QTextBrowser
 
-from core.freeze.writer import human_size
-from core.analysis.node_details import shape_text
-from core.formats.protos import dtype_name
+from core.api import dtype_name, human_size, shape_text
 
 
 def _link(name):

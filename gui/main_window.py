@@ -1,6 +1,5 @@
 """The main window: open by menu or drop, browse and search the op tree, tick outputs, freeze, verify."""
 
-import gc
 import logging
 import os
 
@@ -10,11 +9,10 @@ from PyQt5.QtWidgets import (QAbstractItemView, QAction, QDockWidget, QFileDialo
                              QLineEdit, QMainWindow, QMessageBox, QProgressBar, QPushButton, QSplitter,
                              QTreeView, QVBoxLayout, QWidget)
 
-from core.errors import ModelError
-from core.freeze.writer import human_size
-from core.formats.locate import SUPPORTED, locate
-from core.analysis.search import QueryError
+from core import api
+from core.api import ModelError, QueryError
 from gui.details_panel import DetailsPanel
+from gui.graph_dock import attach_graph_dock
 from gui.log_panel import LogPanel
 from gui.op_tree_model import NAME, OpTreeModel
 from gui.outputs_panel import OutputsPanel
@@ -23,51 +21,6 @@ from gui.worker import Worker
 log = logging.getLogger(__name__)
 MAX_RECENT = 8
 MAX_EXPANDED_MATCHES = 50
-
-
-class LoadedModel(object):
-    """What a load produces: the core Model, its analysis and its variables."""
-
-    def __init__(self, model, analysis, variables):
-        self.model = model
-        self.analysis = analysis
-        self.variables = dict((v.name, v) for v in variables)
-
-
-def load_model(path, progress=None, cancel=None):
-    """Opens and analyses a model (runs in a worker thread)."""
-    from core.formats.model import open_model
-    from core.analysis.variables import list_variables
-    # A load allocates millions of objects at once: a full cyclic-GC pass in the middle of it holds
-    # the GIL for a second or more in a big process and freezes the window, so pause the collector.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        model = open_model(path, progress)
-        try:
-            analysis = model.analysis(progress)
-            if progress is not None:
-                progress("building the scope tree")
-            analysis.scope_tree  # built here, off the GUI thread
-            variables = list_variables(model.graph_def, model.meta_graph, model.checkpoint)
-        except BaseException:
-            model.close()
-            raise
-    finally:
-        if collecting:
-            gc.enable()
-    return LoadedModel(model, analysis, variables)
-
-
-def freeze_model(model, outputs, destination, keep_devices, switch_values, progress=None, cancel=None):
-    """Freezes in a worker thread, folding training switches first when values are given."""
-    from core.freeze.plan import freeze
-    edits = None
-    if switch_values:
-        from core.freeze.switch_folding import fold_training_switches
-        edits = fold_training_switches(model.graph_def, switch_values)
-    return freeze(model, outputs, destination, keep_devices=keep_devices, edits=edits,
-                  progress=progress, cancel=cancel)
 
 
 class MainWindow(QMainWindow):
@@ -100,6 +53,7 @@ class MainWindow(QMainWindow):
         self.resize(1280, 800)
         self._build_widgets()
         self._build_actions()
+        self.graph_dock = attach_graph_dock(self)  # View › Graph (Ctrl+G)
         self._update_actions()
 
     # -- construction ---------------------------------------------------------------------
@@ -285,7 +239,7 @@ class MainWindow(QMainWindow):
                 return
         self.clear_notice()
         self.status_model.setText("Opening %s …" % path)
-        self._start(Worker(load_model, path), "load", self._loaded, self._load_failed)
+        self._start(Worker(api.load, path), "load", self._loaded, self._load_failed)
         self._loading_path = path
 
     def _loaded(self, loaded):
@@ -349,7 +303,7 @@ class MainWindow(QMainWindow):
         path, why = self._dropped_path(event.mimeData())
         if path is not None:
             try:
-                locate(path)
+                api.locate(path)
             except ModelError as exc:
                 why = str(exc)
         if why is None:
@@ -368,9 +322,9 @@ class MainWindow(QMainWindow):
             self.show_error("Cannot open this drop: %s" % why)
             return
         try:
-            locate(path)
+            api.locate(path)
         except ModelError as exc:
-            self.show_error("Cannot open %s: %s. Supported: %s." % (os.path.basename(path) or path, exc.message, SUPPORTED))
+            self.show_error("Cannot open %s: %s. Supported: %s." % (os.path.basename(path) or path, exc.message, api.supported_files()))
             event.ignore()
             return
         event.acceptProposedAction()
@@ -543,8 +497,9 @@ class MainWindow(QMainWindow):
         """Freezes the ticked outputs into ``destination`` in a worker thread."""
         self.clear_notice()
         outputs = self.tree_model.checked
-        worker = Worker(freeze_model, self.loaded.model, outputs, destination,
-                        self.outputs.keep_devices.isChecked(), self.switch_values())
+        request = api.FreezeRequest(outputs, destination=destination, values=self.switch_values(),
+                                    keep_devices=self.outputs.keep_devices.isChecked())
+        worker = Worker(api.freeze, self.loaded.model, request)
         self.status_model.setText("Freezing %d output(s) into %s …" % (len(outputs), destination))
         self._start(worker, "freeze", self._frozen, self._freeze_failed)
 
@@ -553,7 +508,7 @@ class MainWindow(QMainWindow):
         self.status_model.setText("Froze into %s" % report.destination)
         text = ("Froze %d output(s) into\n%s\n\nNodes: %d → %d\nVariables converted: %d\nSize: %s\nTime: %.2f s"
                 % (len(report.outputs), report.destination, report.nodes_before, report.nodes_after,
-                   report.variables_converted, human_size(report.bytes_written), report.seconds))
+                   report.variables_converted, api.human_size(report.bytes_written), report.seconds))
         if report.notes:
             text += "\n\n" + "\n".join(report.notes)
         box = QMessageBox(QMessageBox.Information, "Frozen", text, QMessageBox.Ok, self)
@@ -620,7 +575,7 @@ class MainWindow(QMainWindow):
         """Delivers a worker's result only while it is the current one (a superseded load is ignored)."""
         if worker is self.worker:
             slot(*args)
-        elif args and isinstance(args[0], LoadedModel):
+        elif args and isinstance(args[0], api.LoadedModel):
             args[0].model.close()  # a load the user replaced by another
 
     def _worker_done(self, worker):

@@ -3,7 +3,7 @@
 from PyQt5.QtCore import QAbstractItemModel, QModelIndex, Qt, pyqtSignal
 from PyQt5.QtGui import QBrush, QColor, QFont
 
-from core.analysis.roles import INPUT, SWITCH, TRAINING_ONLY, TRAINING_INPUT, VARIABLE
+from core.api import INPUT, SWITCH, TRAINING_INPUT, TRAINING_ONLY, VARIABLE, output_shapes, shape_text
 from gui import icons
 
 NAME, OP, SHAPE = 0, 1, 2
@@ -151,8 +151,6 @@ class OpTreeModel(QAbstractItemModel):
     def _shape(self, name):
         shape = self._shapes.get(name)
         if shape is None:
-            from core.analysis.candidates import output_shapes
-            from core.analysis.node_details import shape_text
             shapes = output_shapes(self.analysis.graph.node(name))
             shape = shape_text(shapes[0]) if shapes else ""
             self._shapes[name] = shape

@@ -4,6 +4,7 @@ from PyQt5.QtCore import Qt
 from PyQt5.QtGui import QBrush, QColor
 from PyQt5.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout
 
+from core import api
 from gui.worker import Worker
 
 PASS = QColor("#e6f4ea")
@@ -11,19 +12,17 @@ FAIL = QColor("#fce8e6")
 
 
 def _verify(model, frozen, outputs, switch_values, progress=None, cancel=None):
-    from core.verify.runner import verify
-    return verify(model, frozen, outputs, switch_values=switch_values, progress=progress, cancel=cancel)
+    return api.verify(model, frozen, outputs, switch_values=switch_values, progress=progress, cancel=cancel)
 
 
 def run_verification(window):
     """Verifies the window's last frozen graph against its checkpoint in a worker thread."""
-    from core.verify.runner import install_hint, tensorflow_available
-    if not tensorflow_available():
+    if not api.tensorflow_available():
         window.show_error("Verification needs TensorFlow, which is not installed here. Install it with "
-                          "'%s'; everything else works without it." % install_hint())
+                          "'%s'; everything else works without it." % api.install_hint())
         return
     report = window.last_freeze
-    worker = Worker(_verify, window.loaded.model, report.destination, report.outputs, window.switch_values())
+    worker = Worker(_verify, window.loaded.model, report.destination, report.outputs, report.fixed)
     window.status_model.setText("Verifying %s …" % report.destination)
 
     def finished(result):

@@ -6,7 +6,7 @@ import traceback
 
 from PyQt5.QtCore import QObject, QThread, pyqtSignal
 
-from core.errors import Cancelled, ModelError
+from core.api import Cancelled, ModelError
 
 log = logging.getLogger(__name__)
 

@@ -23,8 +23,31 @@ def _python_value(data, crc=0):
     return crc ^ 0xFFFFFFFF
 
 
+def _load_extension():
+    """The `crc32c` package's C extension, loaded without the package's __init__ (which imports
+    importlib.metadata and a CLI: a third of a small freeze's start-up); the plain import otherwise."""
+    import glob
+    import importlib.machinery
+    import importlib.util
+    import os
+    try:
+        spec = importlib.util.find_spec("crc32c")
+        folder = list(spec.submodule_search_locations or [])[0] if spec is not None else None
+        suffixes = tuple(importlib.machinery.EXTENSION_SUFFIXES)
+        paths = [p for p in glob.glob(os.path.join(folder, "_crc32c*")) if p.endswith(suffixes)] if folder else []
+        if paths:
+            loader = importlib.machinery.ExtensionFileLoader("crc32c._crc32c", paths[0])
+            module = importlib.util.module_from_spec(importlib.util.spec_from_loader("crc32c._crc32c", loader))
+            loader.exec_module(module)
+            return module
+    except (ImportError, OSError, IndexError, AttributeError):
+        pass
+    import crc32c
+    return crc32c
+
+
 try:
-    import crc32c as _fast
+    _fast = _load_extension()
 
     def value(data, crc=0):
         """CRC-32C of ``data``, continuing from ``crc``."""

@@ -22,7 +22,6 @@ class Model(object):
         self.location = location
         self.graph = graph
         self.checkpoint = checkpoint
-        self._analysis = None
 
     @property
     def path(self):
@@ -54,13 +53,6 @@ class Model(object):
             files.extend(getattr(self.checkpoint, "data_paths", []) or [])
             files.append(self.checkpoint.prefix)
         return [f for f in files if f]
-
-    def analysis(self, progress=None):
-        """The graph analysis (roles, inputs, candidates, ...), computed once."""
-        if self._analysis is None:
-            from core.analysis.insight import analyze
-            self._analysis = analyze(self.graph_def, self.meta_graph, progress=progress)
-        return self._analysis
 
     def close(self):
         if self.checkpoint is not None:

@@ -8,7 +8,6 @@ except for the rewrites listed in ``NodePlan.reason``.
 """
 
 import collections
-import difflib
 import logging
 import time
 
@@ -113,6 +112,7 @@ def resolve_outputs(graph_def, outputs, path=None):
 
 
 def _suggest(name, names):
+    import difflib  # only on an error: keeps a freeze's start-up short
     lowered = name.lower()
     close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
     tail = lowered.rsplit("/", 1)[-1]

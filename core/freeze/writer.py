@@ -24,8 +24,12 @@ DT_STRING = 7
 
 class FreezeReport(collections.namedtuple(
         "FreezeReport", "destination outputs nodes_before nodes_after variables_converted "
-                        "bytes_written seconds notes rewrites")):
-    """What a freeze did. rewrites: list of (node, reason) for nodes that differ from the source."""
+                        "bytes_written seconds notes rewrites fixed")):
+    """What a freeze did. rewrites: list of (node, reason) for nodes that differ from the source;
+    fixed: dict placeholder name -> the value it was fixed to (filled by core.pipeline)."""
+
+
+FreezeReport.__new__.__defaults__ = ({},)
 
 
 def _shape_message(shape):

@@ -14,12 +14,10 @@ sys.path.insert(0, ROOT)
 import core
 for info in pkgutil.walk_packages(core.__path__, "core."):
     importlib.import_module(info.name)
-from core.formats.model import open_model
-from core.freeze.plan import freeze
-model = open_model(FIXTURE)
-freeze(model, OUTPUTS, DESTINATION)
-analysis = model.analysis()
-assert analysis.candidates
+from core import api
+loaded = api.load(FIXTURE)
+api.freeze(loaded, api.FreezeRequest(OUTPUTS, destination=DESTINATION, inference=True))
+assert loaded.analysis.candidates
 print("ok")
 '''
 

@@ -9,6 +9,7 @@ import pytest
 from core.formats import protos
 from core.freeze.plan import freeze
 from core.formats.model import open_model
+from core.analysis.insight import analyze
 from core.analysis.training_switches import find_training_switches
 from core.freeze.switch_folding import fold_training_switches
 from tests import tf2_models
@@ -100,7 +101,7 @@ def test_inference_mode_folds_the_switch_away(built, tmp_path, name):
 def test_true_outputs_rank_first(built, name):
     spec = built(name)
     with open_model(spec.folder) as model:
-        names = [c.name for c in model.analysis().candidates]
+        names = [c.name for c in analyze(model.graph_def, model.meta_graph).candidates]
     assert set(names[:len(spec.outputs)]) == set(spec.outputs), names[:5]
 
 

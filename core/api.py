@@ -1,0 +1,137 @@
+"""The core's public API: the one module the CLI and the window import.
+
+Heavy modules (numpy, protobuf messages, TensorFlow) load only when a call needs them,
+so a front that only parses arguments starts fast.
+"""
+
+# Role names of nodes (cheap to import: no numpy, no protobuf).
+from core.analysis.roles import (CONSTANT, INFERENCE, INPUT, LOSS, SWITCH, TRAINING, TRAINING_INPUT,  # noqa: F401
+                                 TRAINING_ONLY, VARIABLE)
+from core.analysis.search import QueryError
+from core.analysis.subgraph import CENTER, CUT, FIXED, OUTPUT  # noqa: F401  (graph view marks)
+from core.errors import Cancelled, ModelError
+from core.freeze.request import FreezeRequest
+from core.pipeline import LoadedModel
+
+__all__ = [
+    "Cancelled", "ModelError", "FreezeRequest", "LoadedModel", "load", "open_model", "freeze", "plan", "fixed_values",
+    "planned_size", "human_size", "locate", "supported_files", "parse_value", "dtype_name", "shape_text",
+    "output_shapes", "verify", "tensorflow_available", "install_hint", "graph_ends", "QueryError",
+    "graph_picture", "picture_dot",
+]
+
+
+def load(path, progress=None, cancel=None):
+    """Opens and analyses a model: core.pipeline.LoadedModel (see core.pipeline.load)."""
+    from core import pipeline
+    return pipeline.load(path, progress=progress, cancel=cancel)
+
+
+def open_model(path):
+    """Opens a model without analysing it: core.formats.model.Model."""
+    from core.formats.model import open_model as _open
+    return _open(path)
+
+
+def freeze(model, request, progress=None, cancel=None):
+    """Runs a FreezeRequest: core.freeze.writer.FreezeReport (see core.pipeline.freeze)."""
+    from core import pipeline
+    return pipeline.freeze(model, request, progress=progress, cancel=cancel)
+
+
+def plan(model, request, cancel=None):
+    """The FreezePlan of a request, nothing written (see core.pipeline.plan)."""
+    from core import pipeline
+    return pipeline.plan(getattr(model, "model", model), request, cancel=cancel)
+
+
+def fixed_values(model, request):
+    """dict placeholder -> value that a request fixes (see core.pipeline.fixed_values)."""
+    from core import pipeline
+    return pipeline.fixed_values(getattr(model, "model", model), request)
+
+
+def planned_size(freeze_plan):
+    """The exact size in bytes of the `.pb` a plan writes."""
+    from core.freeze.writer import planned_size as _size
+    return _size(freeze_plan)
+
+
+def human_size(size):
+    """'1.2 MB'-style text of a byte count."""
+    from core.freeze.writer import human_size as _human
+    return _human(size)
+
+
+def locate(path):
+    """What a path is (core.formats.locate.ModelLocation); ModelError when it is no model."""
+    from core.formats.locate import locate as _locate
+    return _locate(path)
+
+
+def supported_files():
+    """The file patterns the Open dialog offers."""
+    from core.formats.locate import SUPPORTED
+    return SUPPORTED
+
+
+def parse_value(text, dtype):
+    """A placeholder value typed as text, parsed by its dtype name ('float32', 'bool', ...)."""
+    from core.analysis.training_switches import parse_switch_value
+    return parse_switch_value(text, dtype)
+
+
+def dtype_name(dtype):
+    """'float32' for DT_FLOAT (an enum number)."""
+    from core.formats.protos import dtype_name as _name
+    return _name(dtype)
+
+
+def shape_text(shape):
+    """'[?,28,28]' for a shape list (None or -1 unknown)."""
+    from core.analysis.node_details import shape_text as _text
+    return _text(shape)
+
+
+def output_shapes(node):
+    """The shapes a NodeDef's `_output_shapes` records (list per port, None unknown)."""
+    from core.analysis.candidates import output_shapes as _shapes
+    return _shapes(node)
+
+
+def verify(model, frozen_path, outputs, **options):
+    """Runs checkpoint and frozen graph side by side: core.verify.runner.VerifyReport."""
+    from core.verify.runner import verify as _verify
+    return _verify(getattr(model, "model", model), frozen_path, outputs, **options)
+
+
+def tensorflow_available():
+    from core.verify.runner import tensorflow_available as _available
+    return _available()
+
+
+def install_hint():
+    from core.verify.runner import install_hint as _hint
+    return _hint()
+
+
+def graph_ends(path):
+    """Nodes of a GraphDef file that nothing consumes (its default outputs)."""
+    from core.analysis.graph_model import GraphModel
+    from core.formats.graph_io import load_graph_def
+    graph = GraphModel(load_graph_def(path).graph_def)
+    return [graph.names[i] for i in range(len(graph)) if not graph.data_out[i] and not graph.control_out[i]
+            and graph.ops[i] not in ("NoOp", "Const", "Placeholder")]
+
+
+def graph_picture(analysis, request, **options):
+    """A node's neighbourhood or what a freeze keeps, laid out for drawing (see
+    core.analysis.graph_picture.graph_picture; request kinds "neighbourhood" and "freeze")."""
+    from core.analysis.graph_picture import graph_picture as _picture
+    return _picture(analysis, request, **options)
+
+
+def picture_dot(picture, analysis):
+    """The Graphviz DOT text of a graph picture's subgraph."""
+    from core.analysis.graph_picture import picture_dot as _dot
+    return _dot(picture, analysis)

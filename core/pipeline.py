@@ -1,0 +1,153 @@
+"""The pipeline both fronts run: path -> opened and analysed model -> frozen graph on disk.
+
+Every long call takes ``progress`` (a callable ``(done, total, message)``; total 0 means
+"busy, no fraction") and ``cancel`` (a callable returning True to stop) as keyword arguments.
+"""
+
+import gc
+import logging
+
+from core.errors import Cancelled, ModelError
+
+log = logging.getLogger(__name__)
+
+
+class LoadedModel(object):
+    """A model opened and analysed: all the window and `inspect` show.
+
+    Attributes:
+        model: core.formats.model.Model (location, graph, checkpoint reader).
+        analysis: core.analysis.insight.GraphAnalysis.
+        variables: dict variable name -> core.analysis.variables.VariableInfo.
+    """
+
+    def __init__(self, model, analysis, variables):
+        self.model = model
+        self.analysis = analysis
+        self.variables = variables
+
+    def variable_bytes(self):
+        """dict variable name -> bytes in the checkpoint (variables the checkpoint holds)."""
+        return dict((v.name, v.nbytes) for v in self.variables.values() if v.nbytes is not None)
+
+    def close(self):
+        self.model.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def _stage(progress, cancel, done, message):
+    if cancel is not None and cancel():
+        raise Cancelled()
+    if progress is not None:
+        progress(done, 100, message)
+
+
+class _paused_gc(object):
+    """Pauses the cyclic GC: a load allocates millions of objects, and a full collection in the
+    middle of it holds the GIL for a second or more in a big process (the window would freeze)."""
+
+    def __enter__(self):
+        self._was = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc):
+        if self._was:
+            gc.enable()
+
+
+def load(path, progress=None, cancel=None):
+    """Opens the model at ``path`` (any of its files or its folder) and analyses it.
+
+    Returns:
+        LoadedModel; close it (or use it as a context manager) when done.
+    Raises:
+        ModelError: naming the file and what is wrong.
+        Cancelled: when ``cancel`` said so.
+    """
+    from core.analysis.insight import analyze
+    from core.analysis.variables import list_variables
+    from core.formats.model import open_model
+    with _paused_gc():
+        _stage(progress, cancel, 0, "reading the model")
+        model = open_model(path)
+        try:
+            _stage(progress, cancel, 35, "analysing %d nodes" % len(model.graph_def.node))
+            analysis = analyze(model.graph_def, model.meta_graph)
+            _stage(progress, cancel, 75, "listing variables")
+            variables = list_variables(model.graph_def, model.meta_graph, model.checkpoint)
+            _stage(progress, cancel, 85, "building the scope tree")
+            analysis.scope_tree  # built here, off the GUI thread
+            _stage(progress, cancel, 100, "ready")
+        except BaseException:
+            model.close()
+            raise
+    return LoadedModel(model, analysis, dict((v.name, v) for v in variables))
+
+
+def fixed_values(model, request):
+    """The placeholder values a request fixes: inference-mode defaults, then the explicit ones.
+
+    Returns:
+        dict placeholder name -> Python value.
+    Raises:
+        ModelError: a value for something that is not a placeholder, or that does not parse.
+    """
+    from core.analysis.training_switches import find_training_switches, parse_switch_value
+    from core.formats import protos
+    values = {}
+    if request.inference:
+        for switch in find_training_switches(model.graph_def):
+            if switch.default is not None:
+                values[switch.name] = switch.default
+    nodes = None
+    for name, value in sorted(request.values.items()):
+        if nodes is None:
+            nodes = dict((n.name, n) for n in model.graph_def.node)
+        node = nodes.get(name.split(":")[0])
+        if node is None or node.op not in ("PlaceholderWithDefault", "Placeholder", "PlaceholderV2"):
+            raise ModelError("no placeholder named '%s' in the graph" % name, model.location.model_file)
+        if isinstance(value, str):
+            value = parse_switch_value(value, protos.dtype_name(node.attr["dtype"].type))
+        values[node.name] = value
+    return values
+
+
+def graph_edits(model, request, values=None):
+    """The GraphEdits a request applies on top of the source graph (None when there are none)."""
+    from core.freeze.switch_folding import fold_training_switches
+    values = fixed_values(model, request) if values is None else values
+    if not values:
+        return None
+    return fold_training_switches(model.graph_def, values)
+
+
+def plan(model, request, cancel=None):
+    """The core.freeze.plan.FreezePlan of a request, without writing anything."""
+    from core.freeze.plan import plan_freeze
+    return plan_freeze(model, request.outputs, keep_devices=request.keep_devices,
+                       edits=graph_edits(model, request), cancel=cancel)
+
+
+def freeze(model, request, progress=None, cancel=None):
+    """Runs a FreezeRequest on an opened model and writes the frozen graph.
+
+    Args:
+        model: core.formats.model.Model, or a LoadedModel.
+        request: core.freeze.request.FreezeRequest.
+    Returns:
+        core.freeze.writer.FreezeReport, with ``fixed`` the placeholder values it fixed.
+    Raises:
+        ModelError, Cancelled.
+    """
+    from core.freeze.plan import freeze as freeze_plan
+    model = getattr(model, "model", model)
+    values = fixed_values(model, request)
+    destination = request.destination or model.default_output_path()
+    report = freeze_plan(model, request.outputs, destination, keep_devices=request.keep_devices,
+                         edits=graph_edits(model, request, values), progress=progress, cancel=cancel)
+    return report._replace(fixed=values)

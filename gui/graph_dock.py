@@ -1,0 +1,78 @@
+"""The graph view as a dock of the main window, wired to its selection, ticks and history."""
+
+from PyQt5.QtCore import QEvent, QObject, Qt
+from PyQt5.QtGui import QKeySequence
+from PyQt5.QtWidgets import QDockWidget
+
+from gui.graph_view import GraphView
+
+
+class GraphDock(QDockWidget):
+    """The graph view in a dock ("Graph", toggled with Ctrl+G from the View menu)."""
+
+    def __init__(self, parent=None):
+        super(GraphDock, self).__init__("Graph", parent)
+        self.setObjectName("graph")
+        self.view = GraphView()
+        self.setWidget(self.view)
+        action = self.toggleViewAction()
+        action.setText("&Graph")
+        action.setShortcut(QKeySequence("Ctrl+G"))
+        action.setStatusTip("Draw the selected node's neighbourhood, or what the freeze keeps")
+        self.visibilityChanged.connect(lambda visible: visible and self.view.refresh())
+
+
+class _CloseWatcher(QObject):
+    """Joins the view's layout threads when the window closes."""
+
+    def __init__(self, view, parent):
+        super(_CloseWatcher, self).__init__(parent)
+        self._view = view
+
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Close:
+            self._view.wait_for_workers()
+        return False
+
+
+def _view_menu(window):
+    for action in window.menuBar().actions():
+        if action.menu() is not None and action.text().replace("&", "") == "View":
+            return action.menu()
+    return None
+
+
+def attach_graph_dock(window):
+    """Adds the Graph dock to a gui.main_window.MainWindow (hidden; View › Graph, Ctrl+G).
+
+    Selecting a node in the tree draws it; clicking a node in the graph navigates like a link
+    (same Back/Forward history); ticked outputs and inference mode feed "What the freeze keeps".
+    """
+    dock = GraphDock(window)
+    window.addDockWidget(Qt.RightDockWidgetArea, dock)
+    dock.hide()
+    menu = _view_menu(window)
+    (menu or window).addAction(dock.toggleViewAction())
+    view = dock.view
+    view.node_activated.connect(window.navigate)
+    window.installEventFilter(_CloseWatcher(view, dock))
+
+    def freeze_changed(*_):
+        if window.tree_model is not None:
+            view.show_freeze(window.tree_model.checked, (), sorted(window.switch_values()), activate=False)
+
+    def current_changed(current, _previous=None):
+        name = current.internalPointer().op_name if current.isValid() else None
+        if name is not None:
+            view.show_node(name)
+
+    def loaded():
+        view.set_analysis(window.loaded.analysis)
+        window.tree.selectionModel().currentChanged.connect(current_changed)
+        window.tree_model.checked_changed.connect(freeze_changed)
+        freeze_changed()
+        current_changed(window.tree.currentIndex())
+
+    window.model_loaded.connect(loaded)
+    window.outputs.inference_mode.toggled.connect(freeze_changed)
+    return dock

@@ -3,7 +3,8 @@
 Each case copies one fixture checkpoint, damages it (tests/mutators.py: raw byte edits of the
 .index/.data/.meta, or structured edits of index entries and graph nodes written back with
 valid checksums), and freezes it in a forked child through the same core calls the CLI makes
-(open_model + freeze), with a per-case timeout and the child's peak RSS read from wait4().
+(api.open_model + api.freeze for `freeze`; api.load, which analyses, for `inspect` and the
+window), with a per-case timeout and the child's peak RSS read from wait4().
 
 Contract per case: a ModelError whose text is one line, or a .pb equal to the clean freeze
 (byte for byte; when a .meta mutation changed the graph, every variable Const equal to the
@@ -30,10 +31,10 @@ import traceback
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from core import api  # noqa: E402
 from core.errors import ModelError  # noqa: E402
 from core.formats import protos  # noqa: E402
-from core.formats.model import open_model  # noqa: E402
-from core.freeze.plan import freeze, plan_freeze  # noqa: E402
+from core.freeze.plan import plan_freeze  # noqa: E402
 from tests.mutators import mutate  # noqa: E402
 
 RSS_LIMIT_MB = 1024
@@ -72,9 +73,9 @@ class Clean(object):
         self.folder = folder
         self.outputs = spec["outputs"]
         destination = os.path.join(work, self.name + ".clean.pb")
-        with open_model(folder) as model:
+        with api.open_model(folder) as model:
             variables = [v.name for v in plan_freeze(model, self.outputs).variables]
-            freeze(model, self.outputs, destination)
+            api.freeze(model, api.FreezeRequest(self.outputs, destination))
         with open(destination, "rb") as handle:
             self.pb = handle.read()
         self.consts = _tensors(self.pb, variables)
@@ -96,18 +97,18 @@ def run_case(clean, seed, work):
     try:
         description = mutate(rng, os.path.join(folder, "model.ckpt"))
         destination = os.path.join(folder, "out.pb")
-        try:
-            with open_model(folder) as model:
-                freeze(model, clean.outputs, destination)
-        except ModelError as exc:
-            text = "error: %s" % exc
-            result = "multi-line error" if "\n" in text or "\r" in text else "clean error"
-            return dict(result=result, what=description, message=text[:300], length=len(text))
-        except Exception as exc:  # noqa: BLE001 - what the campaign is looking for
-            where = traceback.extract_tb(sys.exc_info()[2])[-1]
-            return dict(result="internal error", what=description,
-                        message="%s: %s at %s:%d" % (type(exc).__name__, str(exc)[:200],
-                                                     os.path.basename(where[0]), where[1]))
+        inspected = _guarded(lambda: api.load(folder).close())  # what `inspect` and the window do
+        if inspected is not None and inspected["result"] != "clean error":
+            inspected["what"] = description + " (inspect)"
+            return inspected
+
+        def run_freeze():  # what `main.py freeze` does
+            with api.open_model(folder) as model:
+                api.freeze(model, api.FreezeRequest(clean.outputs, destination))
+        failed = _guarded(run_freeze)
+        if failed is not None:
+            failed["what"] = description
+            return failed
         with open(destination, "rb") as handle:
             pb = handle.read()
         verdict = _judge(clean, pb, description)
@@ -117,6 +118,21 @@ def run_case(clean, seed, work):
         return dict(result=verdict, what=description)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _guarded(call):
+    """None when ``call`` succeeds, else the failure as a result dict."""
+    try:
+        call()
+    except ModelError as exc:
+        text = "error: %s" % exc
+        result = "multi-line error" if "\n" in text or "\r" in text else "clean error"
+        return dict(result=result, message=text[:300], length=len(text))
+    except Exception as exc:  # noqa: BLE001 - what the campaign is looking for
+        where = traceback.extract_tb(sys.exc_info()[2])[-1]
+        return dict(result="internal error", message="%s: %s at %s:%d" % (
+            type(exc).__name__, str(exc)[:200], os.path.basename(where[0]), where[1]))
+    return None
 
 
 def _judge(clean, pb, description):

@@ -6,41 +6,56 @@ from core.errors import ModelError, quote
 from core.names import node_name
 
 
-def check_kept_nodes(model, keep, nodes, index, edits, effective_inputs, path):
+def check_kept_nodes(model, keep, nodes, sources, index, replaced, path):
     """Refuses what TensorFlow would refuse to load in the nodes a freeze keeps.
 
     Args:
         model: the Model; keep: kept node names; nodes: name -> NodeDef (with edits);
-        index: name -> position in the source graph; edits: GraphEdits;
-        effective_inputs: callable(node, edits) -> the node's inputs in the frozen graph.
+        sources: kept name -> names of the nodes it reads in the frozen graph;
+        index: name -> position in the source graph;
+        replaced: names of the source nodes an edit replaced (their checks are the edit's).
     Raises:
         ModelError: an op missing from the meta graph's op list, a cycle, a bad shape or Const.
     """
-    _check_ops_listed(model, keep, index, edits, path)
-    _refuse_cycles(keep, nodes, edits, effective_inputs, path)
-    for name in keep:
-        if name in index and name not in edits.replaced:
-            _check_attrs(model.graph_def.node[index[name]], path)
-
-
-def _check_ops_listed(model, keep, index, edits, path):
-    """A kept node's op must be in the meta graph's op list (written with the graph)."""
     meta = model.meta_graph
-    if meta is None or not meta.meta_info_def.stripped_op_list.op:
-        return
-    listed = set(op.name for op in meta.meta_info_def.stripped_op_list.op)
+    listed = None
+    if meta is not None and meta.meta_info_def.stripped_op_list.op:
+        listed = set(op.name for op in meta.meta_info_def.stripped_op_list.op)
     for name in keep:
-        if name in index and name not in edits.replaced:
-            op = model.graph_def.node[index[name]].op
-            if op not in listed:
+        if name in index and name not in replaced:
+            node = nodes[name]
+            if listed is not None and node.op not in listed:
                 raise ModelError("node %s has op %s, which the meta graph's own op list does not have "
-                                 "(corrupt graph?)" % (quote(name), quote(op)), path)
+                                 "(corrupt graph?)" % (quote(name), quote(node.op)), path)
+            _check_attrs(node, path)
+    if not _in_source_order(keep, nodes, sources, index):
+        _refuse_cycles(keep, nodes, sources, path)
+
+
+def _reads_back_edge(node, nodes, source):
+    return node.op in ("Merge", "RefMerge") and nodes[source].op in _BACK_EDGE_SOURCES
+
+
+def _in_source_order(keep, nodes, sources, index):
+    """True when every kept node reads only nodes before it (or loop back edges): no cycle.
+
+    Graphs written by TensorFlow are in this order, so the full check rarely runs.
+    """
+    for name in keep:
+        position = index.get(name)
+        if position is None:
+            return False
+        for source in sources[name]:
+            before = index.get(source)
+            if before is None or (before >= position and not _reads_back_edge(nodes[name], nodes, source)):
+                return False
+    return True
 
 
 _BACK_EDGE_SOURCES = frozenset(["NextIteration", "RefNextIteration"])
 
 
-def _refuse_cycles(keep, nodes, edits, effective_inputs, path):
+def _refuse_cycles(keep, nodes, sources, path):
     """TensorFlow refuses a graph whose nodes form a cycle other than a loop's back edge.
 
     As TensorFlow's importer does, a Merge is ready once its inputs from outside the
@@ -49,16 +64,12 @@ def _refuse_cycles(keep, nodes, edits, effective_inputs, path):
     pending = {}
     readers = collections.defaultdict(list)
     for name in keep:
-        node = nodes[name]
-        merge = node.op in ("Merge", "RefMerge")
-        count = 0
-        for inp in effective_inputs(node, edits):
-            source = node_name(inp)
-            if merge and nodes[source].op in _BACK_EDGE_SOURCES:
-                continue
+        names = sources[name]
+        if names and nodes[name].op in ("Merge", "RefMerge"):
+            names = [s for s in names if nodes[s].op not in _BACK_EDGE_SOURCES]
+        for source in names:
             readers[source].append(name)
-            count += 1
-        pending[name] = count
+        pending[name] = len(names)
     ready = [name for name, count in pending.items() if count == 0]
     done = 0
     while ready:
@@ -86,13 +97,22 @@ def _check_shape(node, key, shape, path, allow_unknown=True):
                              % (quote(node.name), quote(key), dim.size), path)
 
 
+# Attrs that hold shapes or tensors in the ops TensorFlow 1.x writes (looked up by name: far
+# cheaper than walking every attr of every node of a 100k-node graph).
+_SHAPE_ATTRS = ("_output_shapes", "shape", "shapes", "element_shape", "value", "dtype_and_shapes")
+
+
 def _check_attrs(node, path):
     """Shapes with dimensions below -1, Const tensors whose bytes disagree with their shape."""
-    for key, value in node.attr.items():
+    attrs = node.attr
+    for key in _SHAPE_ATTRS:
+        if key not in attrs:
+            continue
+        value = attrs[key]
         kind = value.WhichOneof("value")
         if kind == "shape":
             _check_shape(node, key, value.shape, path)
-        elif kind == "list" and len(value.list.shape):
+        elif kind == "list":
             for shape in value.list.shape:
                 _check_shape(node, key, shape, path)
         elif kind == "tensor":

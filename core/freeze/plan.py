@@ -174,12 +174,12 @@ def plan_freeze(model, outputs, keep_devices=False, edits=None, cancel=None):
     nodes.update(added)
     nodes.update(edits.replaced)
 
-    keep, parent = _reachable(outputs, nodes, edits, path)
+    keep, parent, sources = _reachable(outputs, nodes, edits, path)
     if cancel is not None and cancel():
         from core.errors import Cancelled
         raise Cancelled()
     _refuse_stateful(keep, nodes, parent)
-    check_kept_nodes(model, keep, nodes, index, edits, _effective_inputs, path)
+    check_kept_nodes(model, keep, nodes, sources, index, edits.replaced, path)
 
     variables = _variable_values(model, [nodes[n] for n in keep if nodes[n].op in VARIABLE_OPS
                                          and n not in edits.replaced])
@@ -211,21 +211,23 @@ def plan_freeze(model, outputs, keep_devices=False, edits=None, cancel=None):
 
 
 def _reachable(outputs, nodes, edits, path):
+    """Kept node names, the node that led to each, and each kept node's source nodes."""
     keep = set(outputs)
     parent = {}
+    sources = {}
     queue = collections.deque(outputs)
     while queue:
         name = queue.popleft()
         node = nodes.get(name)
         if node is None:
             raise ModelError("node %s is needed but not in the graph" % quote(name), path)
-        for inp in _effective_inputs(node, edits):
-            source = node_name(inp)
+        sources[name] = names = [node_name(inp) for inp in _effective_inputs(node, edits)]
+        for source in names:
             if source not in keep:
                 keep.add(source)
                 parent[source] = name
                 queue.append(source)
-    return keep, parent
+    return keep, parent, sources
 
 
 def _chain(name, parent, limit=8):

@@ -354,3 +354,21 @@ def test_while_loop_back_edges_are_not_cycles(tmp_path):
         values = run_frozen(handle.read(), fixture.feeds, fixture.outputs)
     for name in fixture.outputs:
         assert_close(values[name], fixture.expected[name])
+
+
+def test_nodes_out_of_order_are_not_a_cycle(tmp_path):
+    fixture = copy_fixture("mlp", tmp_path)
+    meta = protos.MetaGraphDef()
+    with open(fixture.meta, "rb") as handle:
+        meta.ParseFromString(handle.read())
+    nodes = list(meta.graph_def.node)[::-1]
+    del meta.graph_def.node[:]
+    meta.graph_def.node.extend(nodes)
+    with open(fixture.meta, "wb") as handle:
+        handle.write(meta.SerializeToString())
+    destination = str(tmp_path / "out.pb")
+    with open_model(fixture.folder) as model:
+        freeze(model, fixture.outputs, destination)
+    with open(destination, "rb") as handle:
+        values = run_frozen(handle.read(), fixture.feeds, fixture.outputs)
+    assert_close(values[fixture.outputs[0]], fixture.expected[fixture.outputs[0]])

@@ -10,7 +10,7 @@ from core.formats import protos
 from core.formats.wire import encode_varint, length_field
 from tests import damage
 
-FILES = (".index", ".data-00000-of-00001", ".meta")
+FILES = (".index", ".data-00000-of-00001", ".meta", "checkpoint")
 
 
 def _bytes(path):
@@ -48,7 +48,7 @@ def _raw(rng, path):
     else:
         data[at:at + 1] = encode_varint(rng.choice([1 << 31, 1 << 40, (1 << 64) - 1, 1 << 62]))
     _write(path, data)
-    return "%s %s at %d" % (os.path.basename(path).split(".", 1)[-1], kind, at)
+    return "%s %s at %d" % (os.path.basename(path).split(".", 1)[-1], kind, at)  # e.g. "ckpt.meta flip at 9"
 
 
 def _edit_entry(rng, proto, is_header):
@@ -166,4 +166,6 @@ def mutate(rng, prefix):
     if kind < 0.5:
         return _structured_meta(rng, prefix + ".meta")
     suffix = rng.choice(FILES)
+    if suffix == "checkpoint":  # the state file beside the checkpoint
+        return _raw(rng, os.path.join(os.path.dirname(prefix), suffix))
     return _raw(rng, prefix + suffix)

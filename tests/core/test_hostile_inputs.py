@@ -372,3 +372,17 @@ def test_nodes_out_of_order_are_not_a_cycle(tmp_path):
     with open(destination, "rb") as handle:
         values = run_frozen(handle.read(), fixture.feeds, fixture.outputs)
     assert_close(values[fixture.outputs[0]], fixture.expected[fixture.outputs[0]])
+
+
+def test_damaged_or_huge_state_file(tmp_path):
+    from core.formats.locate import MAX_STATE_FILE, read_state_file
+    fixture = copy_fixture("mlp", tmp_path)
+    state = os.path.join(fixture.folder, "checkpoint")
+    with open(state, "wb") as handle:
+        handle.write(b"model_checkpoint_path: \"\xff\n" + b"{" * 5000)
+    _one_line_error(lambda: read_state_file(state), "not a checkpoint state file")
+    with open_model(fixture.folder) as model:  # the folder is scanned instead
+        assert model.checkpoint is not None
+    with open(state, "wb") as handle:
+        handle.write(b"#" * (MAX_STATE_FILE + 1))
+    _one_line_error(lambda: read_state_file(state), "over")

@@ -97,9 +97,10 @@ def _check_shape(node, key, shape, path, allow_unknown=True):
                              % (quote(node.name), quote(key), dim.size), path)
 
 
-# Attrs that hold shapes or tensors in the ops TensorFlow 1.x writes (looked up by name: far
-# cheaper than walking every attr of every node of a 100k-node graph).
-_SHAPE_ATTRS = ("_output_shapes", "shape", "shapes", "element_shape", "value", "dtype_and_shapes")
+# The attrs TensorFlow's importer checks shapes of: `_output_shapes`, a Placeholder's or
+# variable's `shape`, a Const's `value` (looked up by name: far cheaper than walking every
+# attr of every node of a 100k-node graph).
+_SHAPE_ATTRS = ("_output_shapes", "shape", "value")
 
 
 def _check_attrs(node, path):

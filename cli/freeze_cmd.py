@@ -11,8 +11,13 @@ def add_parser(subparsers):
         "freeze", help="freeze a checkpoint into a .pb",
         description="Turn variables into constants and prune the graph to the outputs.")
     parser.add_argument("path", metavar="PATH", help="checkpoint file, folder, .meta or .pb")
-    parser.add_argument("--outputs", "--output_node_names", dest="outputs", required=True,
+    parser.add_argument("--outputs", "--output_node_names", dest="outputs",
                         metavar="NAME[,NAME...]", help="output node names (name or name:0)")
+    parser.add_argument("--signature", metavar="NAME",
+                        help="freeze the outputs of this SavedModel signature (and cut at its inputs)")
+    add_format_arguments(parser)
+    parser.add_argument("--inputs", metavar="TENSOR[,TENSOR...]",
+                        help="cut the graph here: each tensor becomes a Placeholder, what fed it is pruned")
     parser.add_argument("-o", "--output", dest="destination", metavar="OUT.pb",
                         help="where to write (default: frozen_model.pb beside the checkpoint)")
     parser.add_argument("--keep-devices", action="store_true",
@@ -29,6 +34,31 @@ def add_parser(subparsers):
     return parser
 
 
+def add_format_arguments(parser):
+    """--tag and --checkpoint, shared by inspect and freeze."""
+    parser.add_argument("--tag", dest="tags", metavar="TAG[,TAG...]",
+                        help="the SavedModel meta graph to use (default: serve)")
+    parser.add_argument("--checkpoint", metavar="PREFIX",
+                        help="pair the graph with this checkpoint instead of the one beside it")
+
+
+def open_from_args(args):
+    return api.open_model(args.path, checkpoint=args.checkpoint, tags=args.tags)
+
+
+def _targets(model, args):
+    """Outputs and input cuts from --outputs, --signature and --inputs."""
+    outputs = [o for o in (args.outputs or "").split(",") if o.strip()]
+    inputs = [i for i in (args.inputs or "").split(",") if i.strip()]
+    if args.signature:
+        signature = model.signature(args.signature)
+        outputs = outputs or signature.output_nodes
+        inputs = inputs or api.signature_cuts(model, signature)
+    if not outputs:
+        raise ModelError("give the outputs (--outputs NAME[,NAME...]) or a signature (--signature NAME)")
+    return outputs, inputs
+
+
 def set_values(items):
     """`--set NAME=VALUE` items -> {name: text}; the pipeline parses each by its placeholder's dtype."""
     values = {}
@@ -40,10 +70,10 @@ def set_values(items):
     return values
 
 
-def request_from(args, outputs):
+def request_from(args, outputs, input_cuts=()):
     """The FreezeRequest the arguments describe."""
     return FreezeRequest(outputs, destination=args.destination, values=set_values(args.switches),
-                         inference=args.inference, keep_devices=args.keep_devices)
+                         inference=args.inference, keep_devices=args.keep_devices, input_cuts=input_cuts)
 
 
 def _terminal_progress():
@@ -64,9 +94,12 @@ def _terminal_progress():
 
 
 def run(args):
-    outputs = [o for o in args.outputs.split(",") if o.strip()]
-    request = request_from(args, outputs)
-    with api.open_model(args.path) as model:
+    if not (args.outputs or args.signature):
+        sys.stderr.write("error: the following arguments are required: --outputs (or --signature NAME)\n")
+        return 2
+    with open_from_args(args) as model:
+        outputs, inputs = _targets(model, args)
+        request = request_from(args, outputs, inputs)
         progress = _terminal_progress() if sys.stderr.isatty() and not args.quiet else None
         report = api.freeze(model, request, progress=progress)
         if not args.quiet:

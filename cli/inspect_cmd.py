@@ -17,6 +17,8 @@ def add_parser(subparsers):
                         help="also report the exact size of the frozen graph for these outputs")
     parser.add_argument("--top", type=int, default=10, metavar="N",
                         help="how many candidate outputs to list in text mode (default 10)")
+    from cli.freeze_cmd import add_format_arguments
+    add_format_arguments(parser)
     parser.set_defaults(run=run)
     return parser
 
@@ -55,6 +57,7 @@ def collect(loaded, outputs=None):
         summary["frozen_bytes"] = api.planned_size(plan)
     return {
         "model": {"name": location.path, "kind": location.kind, "graph": location.model_file,
+                  "tags": list(model.tags) if model.tags is not None else None,
                   "checkpoint": location.prefix, "nodes": len(model.graph_def.node),
                   "notes": list(location.notes)},
         "inputs": _plain(analysis.inputs),
@@ -62,6 +65,9 @@ def collect(loaded, outputs=None):
         "candidates": _plain(analysis.candidates),
         "variables": _plain(variables),
         "summary": summary,
+        "signatures": _plain(list(model.signatures.values())),
+        "suggested_cuts": _plain(api.suggest_cuts(model)),
+        "assets": _plain(model.assets),
     }
 
 
@@ -71,9 +77,32 @@ def _shape_text(shape):
     return "[%s]" % ",".join("?" if d is None or d < 0 else str(d) for d in shape)
 
 
+def _write_formats(out, info):
+    """Signatures, suggested input cuts and assets, when the model has any."""
+    if info["signatures"]:
+        out.write("\nSignatures:\n")
+        for sig in info["signatures"]:
+            out.write("  %s (%s)\n" % (sig["name"], sig["method"]))
+            for kind in ("inputs", "outputs"):
+                for spec in sig[kind]:
+                    out.write("    %-7s %-20s %-30s %-8s %s\n" % (kind[:-1], spec["key"], spec["tensor"],
+                                                                spec["dtype"], _shape_text(spec["shape"])))
+    if info["suggested_cuts"]:
+        out.write("\nInput pipeline (feed the model by cutting here: --inputs %s):\n"
+                  % ",".join(c["name"] for c in info["suggested_cuts"]))
+        for cut in info["suggested_cuts"]:
+            out.write("  %-40s %-8s %-14s %s\n" % (cut["name"], cut["dtype"] or "?", _shape_text(cut["shape"]),
+                                                   cut["reason"]))
+    if info["assets"]:
+        out.write("\nAssets:\n")
+        for asset in info["assets"]:
+            out.write("  %-30s via %s%s\n" % (asset["filename"], asset["tensor"],
+                                              "" if asset["path"] else " (file missing)"))
+
+
 def run(args):
     outputs = [o for o in (args.outputs or "").split(",") if o.strip()] or None
-    with api.load(args.path) as loaded:
+    with api.load(args.path, checkpoint=args.checkpoint, tags=args.tags) as loaded:
         info = collect(loaded, outputs)
     if args.json:
         json.dump(info, sys.stdout, indent=1, sort_keys=False)
@@ -86,6 +115,9 @@ def run(args):
         out.write("checkpoint: %s\n" % meta["checkpoint"])
     for note in meta["notes"]:
         out.write("note: %s\n" % note)
+    if meta.get("tags") is not None:
+        out.write("SavedModel meta graph tags: %s\n" % ",".join(meta["tags"]))
+    _write_formats(out, info)
     out.write("\nInputs:\n")
     for item in info["inputs"] or []:
         out.write("  %-40s %-8s %s\n" % (item["name"], item.get("dtype", ""), _shape_text(item.get("shape"))))

@@ -17,20 +17,36 @@ __all__ = [
     "Cancelled", "ModelError", "FreezeRequest", "LoadedModel", "load", "open_model", "freeze", "plan", "fixed_values",
     "planned_size", "human_size", "locate", "supported_files", "parse_value", "dtype_name", "shape_text",
     "output_shapes", "verify", "tensorflow_available", "install_hint", "graph_ends", "QueryError",
-    "graph_picture", "picture_dot",
+    "graph_picture", "picture_dot", "suggest_cuts", "signature_cuts",
 ]
 
 
-def load(path, progress=None, cancel=None):
-    """Opens and analyses a model: core.pipeline.LoadedModel (see core.pipeline.load)."""
+def load(path, progress=None, cancel=None, checkpoint=None, tags=None):
+    """Opens and analyses a model: core.pipeline.LoadedModel (see core.pipeline.load).
+
+    checkpoint: a checkpoint prefix to pair with the graph; tags: SavedModel meta graph tags.
+    """
     from core import pipeline
-    return pipeline.load(path, progress=progress, cancel=cancel)
+    return pipeline.load(path, progress=progress, cancel=cancel, checkpoint=checkpoint, tags=tags)
 
 
-def open_model(path):
-    """Opens a model without analysing it: core.formats.model.Model."""
+def open_model(path, checkpoint=None, tags=None):
+    """Opens a model without analysing it: core.formats.model.Model (see its open_model)."""
     from core.formats.model import open_model as _open
-    return _open(path)
+    return _open(path, checkpoint=checkpoint, tags=tags)
+
+
+def suggest_cuts(model):
+    """Input-pipeline tensors (iterators, dequeues, decoders) to cut at: SuggestedCut list."""
+    from core.analysis.input_pipeline import suggest_cuts as _suggest
+    model = getattr(model, "model", model)
+    return _suggest(model.graph_def, model.meta_graph)
+
+
+def signature_cuts(model, signature):
+    """The inputs of a signature that are not placeholders: the cuts freezing it needs."""
+    from core.freeze.input_cuts import signature_cuts as _cuts
+    return _cuts(getattr(model, "model", model).graph_def, signature)
 
 
 def freeze(model, request, progress=None, cancel=None):

@@ -60,7 +60,7 @@ class _paused_gc(object):
             gc.enable()
 
 
-def load(path, progress=None, cancel=None):
+def load(path, progress=None, cancel=None, checkpoint=None, tags=None):
     """Opens the model at ``path`` (any of its files or its folder) and analyses it.
 
     Returns:
@@ -74,7 +74,7 @@ def load(path, progress=None, cancel=None):
     from core.formats.model import open_model
     with _paused_gc():
         _stage(progress, cancel, 0, "reading the model")
-        model = open_model(path)
+        model = open_model(path, checkpoint=checkpoint, tags=tags)
         try:
             _stage(progress, cancel, 35, "analysing %d nodes" % len(model.graph_def.node))
             analysis = analyze(model.graph_def, model.meta_graph)
@@ -121,9 +121,15 @@ def graph_edits(model, request, values=None):
     """The GraphEdits a request applies on top of the source graph (None when there are none)."""
     from core.freeze.switch_folding import fold_training_switches
     values = fixed_values(model, request) if values is None else values
+    edits = None
+    if request.input_cuts:
+        from core.freeze.input_cuts import cut_inputs
+        edits = cut_inputs(model.graph_def, request.input_cuts, model.meta_graph, request.outputs,
+                           model.location.model_file)
     if not values:
-        return None
-    return fold_training_switches(model.graph_def, values)
+        return edits
+    switches = fold_training_switches(model.graph_def, values)
+    return switches if edits is None else edits.merge(switches)
 
 
 def plan(model, request, cancel=None):

@@ -279,3 +279,82 @@ def test_inspect_reports_the_exact_frozen_size(tmp_path):
     assert code == 0, err
     assert summary["frozen_bytes"] == os.path.getsize(str(tmp_path / "f.pb"))
     assert summary["frozen_nodes"] == 14 and summary["frozen_outputs"] == ["output/BiasAdd"]
+
+
+# -- V1 checkpoints, SavedModels, Estimator model_dirs, input cuts, pairing -----------------
+
+def _frozen_values(path, feeds, outputs):
+    with open(str(path), "rb") as handle:
+        return run_frozen(handle.read(), feeds, outputs)
+
+
+def test_freeze_a_v1_checkpoint_folder(tmp_path):
+    from tests import format_models
+    spec = format_models.build_v1(str(tmp_path))
+    before = digest_tree(tmp_path)
+    code, out, err = run_main("freeze", spec.folder, "--outputs", ",".join(spec.outputs), "-o", tmp_path / "v1.pb")
+    assert code == 0, err
+    values = _frozen_values(tmp_path / "v1.pb", spec.feeds, spec.outputs)
+    for output in spec.outputs:
+        assert_close(values[output], spec.expected[output])
+    after = digest_tree(tmp_path)
+    del after["v1.pb"]
+    assert after == before
+
+
+def test_saved_model_signature_tags_and_inspect(tmp_path):
+    from tests import format_models
+    spec = format_models.build_saved_model(str(tmp_path), tags=("serve", "custom"))
+    code, out, err = run_main("inspect", spec.folder, "--tag", "serve", "--json")
+    assert code == 1 and "no meta graph with tags 'serve'" in err and "custom,serve" in err
+    code, out, err = run_main("inspect", spec.folder, "--json")  # the only meta graph
+    assert code == 0, err
+    assert json.loads(out)["model"]["tags"] == ["custom", "serve"]
+    code, out, err = run_main("inspect", spec.folder, "--tag", "custom,serve", "--json")
+    assert code == 0, err
+    info = json.loads(out)
+    assert info["model"]["tags"] == ["custom", "serve"]
+    assert [s["name"] for s in info["signatures"]] == ["predict"]
+    code, out, err = run_main("inspect", spec.folder, "--tag", "serve,custom")
+    assert code == 0 and "Signatures:" in out and "features:0" in out
+    code, out, err = run_main("freeze", spec.folder, "--tag", "serve,custom", "--signature", "predict",
+                              "-o", tmp_path / "sig.pb")
+    assert code == 0, err
+    assert "outputs: classes, probs" in out
+    values = _frozen_values(tmp_path / "sig.pb", spec.feeds, spec.outputs)
+    for output in spec.outputs:
+        assert_close(values[output], spec.expected[output])
+    code, _, err = run_main("freeze", spec.folder, "--tag", "serve,custom", "--signature", "nope")
+    assert code == 1 and err.startswith("error: ") and "predict" in err
+
+
+def test_estimator_dir_inspect_suggests_cuts_and_freeze_cuts(tmp_path):
+    from tests import format_models
+    spec = format_models.build_estimator_dir(str(tmp_path))
+    code, out, err = run_main("inspect", spec.folder)
+    assert code == 0, err
+    assert "--inputs IteratorGetNext:0,IteratorGetNext:1" in out
+    code, out, err = run_main("freeze", spec.folder, "--outputs", ",".join(spec.outputs),
+                              "--inputs", "IteratorGetNext:0", "-o", tmp_path / "est.pb")
+    assert code == 0, err
+    assert "Placeholder 'IteratorGetNext'" in out
+    feeds = dict((k.split(":")[0], v) for k, v in spec.feeds.items())
+    values = _frozen_values(tmp_path / "est.pb", feeds, spec.outputs)
+    for output in spec.outputs:
+        assert_close(values[output], spec.expected[output])
+    code, _, err = run_main("freeze", spec.folder, "--outputs", "probabilities", "--inputs", "IteratorGetNxt")
+    assert code == 1 and "IteratorGetNext" in err
+
+
+def test_checkpoint_pairs_a_bare_meta_by_hand(tmp_path):
+    fixture = copy_fixture("mlp", tmp_path)
+    os.rename(fixture.meta, os.path.join(fixture.folder, "graph_only.meta"))
+    meta = os.path.join(fixture.folder, "graph_only.meta")
+    code, out, err = run_main("freeze", meta, "--checkpoint", fixture.prefix, "--outputs",
+                              ",".join(fixture.outputs), "-o", tmp_path / "paired.pb")
+    assert code == 0, err
+    values = _frozen_values(tmp_path / "paired.pb", fixture.feeds, fixture.outputs)
+    for output in fixture.outputs:
+        assert_close(values[output], fixture.expected[output])
+    code, _, err = run_main("freeze", meta, "--checkpoint", tmp_path / "nothing", "--outputs", "x")
+    assert code == 1 and "no checkpoint here" in err

@@ -10,7 +10,7 @@ import numpy as np
 from core.formats import crc32c
 from core.formats import protos
 from core.errors import ModelError, quote
-from core.formats.sstable import is_table, read_table
+from core.formats.sstable import read_table
 from core.formats.wire import read_varint
 
 log = logging.getLogger(__name__)
@@ -473,11 +473,9 @@ def open_checkpoint(prefix):
     """
     if os.path.isfile(prefix + ".index"):
         return CheckpointReader(prefix)
-    if os.path.isfile(prefix) and is_table(prefix):
-        raise ModelError(
-            "this is a V1 checkpoint (TensorFlow < 0.12 or write_version=V1), which this tool does not "
-            "read; convert it once in TensorFlow: restore it with tf.train.Saver() and save it again with "
-            "tf.train.Saver(write_version=tf.train.SaverDef.V2)", prefix)
+    from core.formats.v1_checkpoint import V1CheckpointReader, is_v1_checkpoint
+    if is_v1_checkpoint(prefix):
+        return V1CheckpointReader(prefix)
     if os.path.isfile(prefix):
         raise ModelError("not a TensorFlow checkpoint (no .index beside it, and not a V1 checkpoint)", prefix)
     raise ModelError("no checkpoint here (looked for %s.index)" % os.path.basename(prefix), prefix)

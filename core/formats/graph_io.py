@@ -187,7 +187,7 @@ def _parse_text(data, message, path, what):
     except UnicodeDecodeError as exc:
         raise ModelError("not a valid text %s (not UTF-8 at byte %d)" % (what, exc.start), path)
     try:
-        text_format.Parse(text, message)
+        text_format.Parse(text, message, allow_unknown_field=True)
     except RecursionError:
         raise ModelError("not a valid text %s (nested too deeply)" % what, path)
     except MemoryError:

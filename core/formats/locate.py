@@ -8,11 +8,14 @@ from google.protobuf import text_format
 
 from core.formats import protos
 from core.errors import ModelError, quote
+from core.formats.saved_model import SAVED_MODEL_FILES, saved_model_file, variables_prefix
+from core.formats.v1_checkpoint import is_v1_checkpoint, strip_shard_suffix
 
 log = logging.getLogger(__name__)
 
 _DATA_RE = re.compile(r"^(.*)\.data-\d{5}-of-\d{5}$")
 GRAPH_EXTENSIONS = (".pb", ".pbtxt", ".graphdef")
+ESTIMATOR_GRAPH = "graph.pbtxt"
 SUPPORTED = ".meta, .index, .data-*, the 'checkpoint' file, .pb, .pbtxt or a folder"
 
 MAX_STATE_FILE = 1 << 24  # a state file names a few checkpoints: a few KB
@@ -29,12 +32,16 @@ class ModelLocation(object):
         path: the path the user gave.
         meta_path: the `.meta` file, or None.
         prefix: the checkpoint prefix (`.../model.ckpt`), or None.
-        graph_path: the GraphDef file for GRAPH, or None.
+        graph_path: the GraphDef file for GRAPH, or an Estimator model_dir's graph.pbtxt used
+            with the checkpoint when it has no .meta; else None.
+        saved_model_path: the saved_model.pb/.pbtxt of a SavedModel, or None.
         notes: sentences about choices made (which of several checkpoints, missing pieces).
     """
 
-    def __init__(self, kind, path, meta_path=None, prefix=None, graph_path=None, notes=None):
+    def __init__(self, kind, path, meta_path=None, prefix=None, graph_path=None, notes=None,
+                 saved_model_path=None):
         self.kind = kind
+        self.saved_model_path = saved_model_path
         self.path = path
         self.meta_path = meta_path
         self.prefix = prefix
@@ -44,7 +51,7 @@ class ModelLocation(object):
     @property
     def model_file(self):
         """The file the graph is read from."""
-        return self.meta_path or self.graph_path
+        return self.meta_path or self.saved_model_path or self.graph_path
 
     @property
     def folder(self):
@@ -56,9 +63,21 @@ class ModelLocation(object):
 
 
 def has_checkpoint(prefix):
-    """True when ``prefix`` names a V2 (`.index`) or V1 (single file) checkpoint."""
+    """True when ``prefix`` names a V2 (`.index`) or V1 (single table file or shards) checkpoint."""
     return os.path.isfile(prefix + ".index") or (
-        os.path.isfile(prefix) and not prefix.endswith((".meta",) + GRAPH_EXTENSIONS))
+        not prefix.endswith((".meta",) + GRAPH_EXTENSIONS) and (os.path.isfile(prefix) or is_v1_checkpoint(prefix)))
+
+
+def checkpoint_prefix(path):
+    """The checkpoint prefix behind a prefix, `.index`, `.meta`, `.data-*` shard or V1 shard path."""
+    path = os.path.expanduser(path)
+    match = _DATA_RE.match(path)
+    if match:
+        return match.group(1)
+    for suffix in (".index", ".meta"):
+        if path.endswith(suffix):
+            return path[:-len(suffix)]
+    return strip_shard_suffix(path)
 
 
 def locate(path):
@@ -90,26 +109,53 @@ def locate(path):
     if match:
         return _from_prefix(match.group(1), path)
     if name.endswith(GRAPH_EXTENSIONS):
-        if name == "saved_model.pb":
-            return _saved_model(path)
+        if name in SAVED_MODEL_FILES:
+            return _saved_model(path, path)
+        state_path = os.path.join(os.path.dirname(os.path.abspath(path)), "checkpoint")
+        if name == ESTIMATOR_GRAPH and os.path.isfile(state_path):
+            return _model_dir_graph(path, state_path)
         return ModelLocation(GRAPH, path, graph_path=path)
     if os.path.isfile(path + ".meta") or os.path.isfile(path + ".index"):
         return _from_prefix(path, path)
+    if strip_shard_suffix(path) != path:
+        return _from_prefix(strip_shard_suffix(path), path)
     raise ModelError("not a TensorFlow model file (expected %s)" % SUPPORTED, path)
 
 
-def _saved_model(path):
-    folder = os.path.dirname(os.path.abspath(path))
-    prefix = os.path.join(folder, "variables", "variables")
-    raise ModelError(
-        "this is a SavedModel, not a checkpoint: open its variables with the meta graph "
-        "(export one with tf.train.export_meta_graph), or freeze it in TensorFlow; "
-        "its checkpoint is %s" % prefix, path)
+def _saved_model(path, given):
+    """A SavedModel: its meta graph (chosen by tags when opened) and variables/variables."""
+    prefix = variables_prefix(path)
+    if has_checkpoint(prefix):
+        return ModelLocation(CHECKPOINT, given, prefix=prefix, saved_model_path=path)
+    return ModelLocation(GRAPH, given, saved_model_path=path,
+                         notes=["this SavedModel has no variables/ checkpoint: only a graph without "
+                                "variables can be frozen"])
+
+
+def _model_dir_graph(graph_path, state_path):
+    """An Estimator model_dir's graph.pbtxt chosen by the user: with the newest checkpoint there."""
+    try:
+        location = _from_state_file(state_path, graph_path)
+    except ModelError as exc:
+        log.info("graph.pbtxt without a usable checkpoint: %s", exc)
+        return ModelLocation(GRAPH, graph_path, graph_path=graph_path)
+    if location.kind == CHECKPOINT:
+        location.meta_path = None
+        location.graph_path = graph_path
+    return location
 
 
 def _from_prefix(prefix, given):
     meta = prefix + ".meta"
     notes = []
+    folder = os.path.dirname(os.path.abspath(prefix))
+    if os.path.basename(folder) == "variables" and saved_model_file(os.path.dirname(folder)):
+        return _saved_model(saved_model_file(os.path.dirname(folder)), given)
+    graph = os.path.join(folder, ESTIMATOR_GRAPH)
+    if not os.path.isfile(meta) and os.path.isfile(graph) and has_checkpoint(prefix):
+        notes.append("no %s.meta: using the model_dir's %s (restore ops found by the saver's naming)"
+                     % (os.path.basename(prefix), ESTIMATOR_GRAPH))
+        return ModelLocation(CHECKPOINT, given, prefix=prefix, graph_path=graph, notes=notes)
     if not os.path.isfile(meta):
         meta = _sibling_meta(prefix, notes)
     if meta is None:
@@ -165,7 +211,7 @@ def _state_candidates(state_path):
         named.append(state.model_checkpoint_path)
     result = []
     for recorded in reversed(named):
-        base = re.split(r"[\\/]", recorded)[-1]
+        base = strip_shard_suffix(re.split(r"[\\/]", recorded)[-1])
         prefix = os.path.join(folder, base)
         if prefix not in result:
             result.append(prefix)
@@ -190,6 +236,8 @@ def _from_state_file(state_path, given):
 
 
 def _locate_in_folder(folder):
+    if saved_model_file(folder):
+        return _saved_model(saved_model_file(folder), folder)
     state_path = os.path.join(folder, "checkpoint")
     if os.path.isfile(state_path):
         try:
@@ -211,7 +259,7 @@ def _locate_in_folder(folder):
         metas.sort(key=os.path.getmtime)
         return _from_prefix(metas[-1][:-len(".meta")], folder)
     graphs = [os.path.join(folder, n) for n in names
-              if n.endswith(GRAPH_EXTENSIONS) and n != "saved_model.pb"]
+              if n.endswith(GRAPH_EXTENSIONS) and n not in SAVED_MODEL_FILES]
     if graphs:
         graphs.sort(key=os.path.getmtime)
         location = ModelLocation(GRAPH, folder, graph_path=graphs[-1])
@@ -219,7 +267,5 @@ def _locate_in_folder(folder):
             location.notes.append("%d graphs in the folder; using the newest, %s"
                                   % (len(graphs), os.path.basename(graphs[-1])))
         return location
-    if "saved_model.pb" in names:
-        return _saved_model(os.path.join(folder, "saved_model.pb"))
     raise ModelError("no TensorFlow model in this folder (looked for a checkpoint state file, "
                      "*.index, *.meta, *.pb and *.pbtxt)", folder)

@@ -120,7 +120,11 @@ _MESSAGES = {
         ("saver_def", 3, ".tensorflow.SaverDef"),
         ("collection_def", 4, "map:string:.tensorflow.CollectionDef"),
         ("signature_def", 5, "map:string:.tensorflow.SignatureDef"),
+        ("asset_file_def", 6, ".tensorflow.AssetFileDef", "repeated"),
     ],
+    "AssetFileDef": [("tensor_info", 1, ".tensorflow.TensorInfo"), ("filename", 2, "string")],
+    "SavedModel": [("saved_model_schema_version", 1, "int64"),
+                   ("meta_graphs", 2, ".tensorflow.MetaGraphDef", "repeated")],
     "CheckpointState": [("model_checkpoint_path", 1, "string"),
                         ("all_model_checkpoint_paths", 2, "string", "repeated")],
     "TensorSliceProto.Extent": [("start", 1, "int64"),
@@ -237,6 +241,8 @@ TensorSliceProto = _message_class("tensorflow.TensorSliceProto")
 BundleHeaderProto = _message_class("tensorflow.BundleHeaderProto")
 BundleEntryProto = _message_class("tensorflow.BundleEntryProto")
 SavedTensorSlices = _message_class("tensorflow.SavedTensorSlices")
+SavedModel = _message_class("tensorflow.SavedModel")
+AssetFileDef = _message_class("tensorflow.AssetFileDef")
 OpDef = _message_class("tensorflow.OpDef")
 
 DTYPE_NAMES = dict((number, name[3:].lower()) for name, number in DATA_TYPES)

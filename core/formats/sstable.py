@@ -33,7 +33,11 @@ def _block(data, offset, size, path, what):
     if crc32c.unmask(stored) != actual:
         raise ModelError("corrupt: checksum mismatch in the %s block at byte %d" % (what, offset), path)
     if block_type == 1:
-        raise ModelError("the table uses snappy-compressed blocks, which this tool does not read", path)
+        from core.formats import snappy
+        try:
+            return snappy.decompress(contents)
+        except (ValueError, IndexError) as exc:
+            raise ModelError("corrupt snappy-compressed %s block at byte %d (%s)" % (what, offset, exc), path)
     if block_type != 0:
         raise ModelError("corrupt: unknown block type %d" % block_type, path)
     return contents

@@ -17,6 +17,8 @@ from google.protobuf import message as pb_message
 from core.errors import ModelError, quote
 from core.freeze.graph_checks import check_kept_nodes
 from core.freeze.graph_edits import GraphEdits
+from core.freeze.init_guards import CHECK_OPS, initialized_checks
+from core.freeze.tables import embed_vocabularies, table_note
 from core.names import node_name, tensor_name
 from core.freeze.node_bytes import RawNode, filter_colocation
 from core.formats.saver_map import VARIABLE_OPS, fallback_key, variable_sources
@@ -150,6 +152,36 @@ def _rewire(inp, rewired):
     return target[:-2] if target.endswith(":0") else target
 
 
+def _source_edits(model, given):
+    """The edits of every freeze (axis Consts, initialised-checks, SavedModel vocabularies), then ``given``.
+
+    Returns:
+        (all edits, the vocabulary edits alone).
+    """
+    graph_def = model.graph_def
+    edits = gather_axis_nodes(graph_def).merge(initialized_checks(graph_def))
+    vocabularies = GraphEdits()
+    if getattr(model.location, "saved_model_path", None):
+        vocabularies = embed_vocabularies(graph_def, model.location.folder)
+        edits.replaced.update(vocabularies.replaced)
+        edits.added.extend(vocabularies.added)
+    return edits.merge(given or GraphEdits()), vocabularies
+
+
+def _notes(graph_def, edits, vocabularies, keep, index):
+    """The report's notes: the edits', embedded vocabularies and guards that are kept, tables to initialise."""
+    notes = list(edits.notes)
+    notes.extend(note for name, note in zip(sorted(vocabularies.replaced), vocabularies.notes) if name in keep)
+    guards = [n for n in keep if n in index and graph_def.node[index[n]].op in CHECK_OPS]
+    if guards:
+        notes.append("%d initialised-check(s) of frozen variables made true (%s)"
+                     % (len(guards), ", ".join(sorted(guards)[:3])))
+    table = table_note(graph_def, keep)
+    if table:
+        notes.append(table)
+    return notes
+
+
 def plan_freeze(model, outputs, keep_devices=False, edits=None, cancel=None):
     """Decides every node of the frozen graph without reading any weight.
 
@@ -165,7 +197,7 @@ def plan_freeze(model, outputs, keep_devices=False, edits=None, cancel=None):
         ModelError: unknown outputs, missing or mismatched variables, ops that can't be frozen.
     """
     graph_def = model.graph_def
-    edits = gather_axis_nodes(graph_def).merge(edits or GraphEdits())
+    edits, vocabularies = _source_edits(model, edits)
     path = model.location.model_file
     outputs = resolve_outputs(graph_def, outputs, path)
     index = dict((n.name, i) for i, n in enumerate(graph_def.node))
@@ -206,7 +238,7 @@ def plan_freeze(model, outputs, keep_devices=False, edits=None, cancel=None):
         for extra in leftovers:
             plans.append(NodePlan(extra.name, "new", _finish_new(extra, keep, keep_devices), reason="added"))
     tail = model.graph.tail_fields()
-    notes = list(edits.notes)
+    notes = _notes(graph_def, edits, vocabularies, keep, index)
     return FreezePlan(model, outputs, plans, tail, len(graph_def.node), notes)
 
 

@@ -1,7 +1,5 @@
 """Fixing placeholders to values and folding away the control flow that then never runs."""
 
-import collections
-
 import numpy as np
 
 from core.analysis.training_switches import DT_BOOL, const_value
@@ -60,10 +58,22 @@ def fold_training_switches(graph_def, values):
         known[name] = value
     if not known:
         return edits
-    consumers = collections.defaultdict(list)
-    for node in graph_def.node:
-        for text in node.input:
-            consumers[node_name(text)].append(node.name)
+    switches, merges = fold_known(graph_def, edits, known)
+    for name, value in sorted(values.items()):
+        edits.notes.append("%s fixed to %r" % (name, value))
+    if switches or merges:
+        edits.notes.append("%d Switch and %d Merge nodes folded away" % (switches, merges))
+    return edits
+
+
+def fold_known(graph_def, edits, known):
+    """Folds the Switch/Merge pairs whose predicate ``known`` (node name -> value) decides.
+
+    Adds to ``edits`` (rewired live Switch ports, Merges replaced by Identities).
+    Returns:
+        (switches folded, merges replaced).
+    """
+    nodes = dict((n.name, n) for n in graph_def.node)
 
     def value_of(tensor):
         name = node_name(tensor)
@@ -116,11 +126,7 @@ def fold_training_switches(graph_def, values):
                     edits.replaced[node.name] = identity
                     changed = True
     merges = sum(1 for n in edits.replaced.values() if n.op == "Identity")
-    for name, value in sorted(values.items()):
-        edits.notes.append("%s fixed to %r" % (name, value))
-    if switches or merges:
-        edits.notes.append("%d Switch and %d Merge nodes folded away" % (switches, merges))
-    return edits
+    return switches, merges
 
 
 def _is_dead(tensor, nodes, dead, memo, depth=0):

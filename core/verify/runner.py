@@ -5,6 +5,7 @@ TensorFlow is imported lazily, only here: 2.x through tf.compat.v1, or 1.4 on th
 
 import collections
 import logging
+import re
 import sys
 
 import numpy as np
@@ -161,8 +162,29 @@ def _normalise_feeds(feeds):
 
 def _run(tf1, graph, session, outputs, feeds):
     fetches = [graph.get_tensor_by_name(o if ":" in o else o + ":0") for o in outputs]
-    feed_dict = dict((graph.get_tensor_by_name(k + ":0"), v) for k, v in feeds.items())
+    feed_dict = dict((graph.get_tensor_by_name(k if ":" in k else k + ":0"), v) for k, v in feeds.items())
     return session.run(fetches, feed_dict)
+
+
+def _reference_name(name, graph_nodes):
+    """A cut's placeholder NODE_portK feeds NODE:K in the source graph (core.freeze.input_cuts naming)."""
+    if name in graph_nodes:
+        return name
+    match = re.match(r"^(.*)_port(\d+)(?:_cut)*$", name)
+    if match and match.group(1) in graph_nodes:
+        return "%s:%s" % (match.group(1), match.group(2))
+    return name
+
+
+def _restore_by_convention(tf1, graph, session, prefix):
+    """A GraphDef without a meta graph (an Estimator graph.pbtxt) restores through its saver's ops."""
+    names = set(op.name for op in graph.get_operations())
+    for scope in ("save", "save_1"):
+        if scope + "/restore_all" in names and scope + "/Const" in names:
+            session.run(graph.get_operation_by_name(scope + "/restore_all"),
+                        {graph.get_tensor_by_name(scope + "/Const:0"): prefix})
+            return
+    raise ModelError("the graph has no save/restore_all op to restore the checkpoint with", prefix)
 
 
 def compare(name, expected, actual, rtol, atol):
@@ -240,7 +262,8 @@ def verify(model, frozen_path, outputs, feeds=None, batch_size=2, rtol=1e-5, ato
         raise Cancelled()
     if progress is not None:
         progress("running the checkpoint")
-    reference_feeds = dict(inputs)
+    graph_nodes = set(n.name for n in model.graph_def.node)
+    reference_feeds = dict((_reference_name(k, graph_nodes), v) for k, v in inputs.items())
     for name, value in switch_values.items():
         reference_feeds[name] = np.asarray(value, dtype=bool if isinstance(value, bool) else None)
     with tf1.Graph().as_default() as graph:
@@ -257,6 +280,8 @@ def verify(model, frozen_path, outputs, feeds=None, batch_size=2, rtol=1e-5, ato
                 graph_def = tf1.GraphDef()
                 graph_def.ParseFromString(model.graph_def.SerializeToString())
                 tf1.import_graph_def(graph_def, name="")
+                if model.checkpoint is not None:
+                    _restore_by_convention(tf1, graph, session, model.checkpoint.prefix)
             reference_values = _run(tf1, graph, session, outputs, reference_feeds)
     checks = [compare(name, expected, actual, rtol, atol)
               for name, expected, actual in zip(outputs, reference_values, frozen_values)]

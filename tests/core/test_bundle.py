@@ -171,11 +171,3 @@ def test_missing_shard_named_when_needed(tmp_path):
             reader.read("dense/bias")
     assert "data shard is missing" in str(info.value)
     assert info.value.path.endswith(".data-00000-of-00001")
-
-
-def test_v1_checkpoint_is_refused_with_how_to_convert(tmp_path):
-    # A V1 checkpoint is a single table file at the prefix, with no .index beside it.
-    shutil.copy(load_fixture("mlp").prefix + ".index", str(tmp_path / "model.ckpt"))
-    with pytest.raises(ModelError) as info:
-        open_checkpoint(str(tmp_path / "model.ckpt"))
-    assert "V1 checkpoint" in str(info.value) and "write_version=tf.train.SaverDef.V2" in str(info.value)

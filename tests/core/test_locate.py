@@ -106,8 +106,12 @@ def test_nothing_usable_names_the_path(tmp_path, make, words):
     assert path in str(info.value)
 
 
-def test_saved_model_is_explained(tmp_path):
+def test_saved_model_without_variables_is_located_and_a_broken_one_named(tmp_path):
     (tmp_path / "saved_model.pb").write_bytes(b"x")
+    location = locate(str(tmp_path))
+    assert location.saved_model_path == str(tmp_path / "saved_model.pb") and location.prefix is None
+    assert any("no variables" in note for note in location.notes)
+    from core.formats.model import open_model
     with pytest.raises(ModelError) as info:
-        locate(str(tmp_path))
-    assert "SavedModel" in str(info.value)
+        open_model(str(tmp_path))
+    assert "SavedModel" in str(info.value) and "saved_model.pb" in str(info.value)

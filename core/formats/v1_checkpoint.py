@@ -1,0 +1,253 @@
+"""Reading TensorFlow V1 checkpoints (TensorSliceWriter tables of SavedTensorSlices) without TensorFlow."""
+
+import glob
+import logging
+import os
+import re
+
+import numpy as np
+
+from core.errors import ModelError
+from core.formats import protos
+from core.formats.bundle import DT_BFLOAT16, DT_STRING, TensorEntry, numpy_dtype, slice_key
+from core.formats.sstable import is_table, read_table
+
+log = logging.getLogger(__name__)
+
+_SHARD_RE = re.compile(r"-[0-9?]{5}-of-[0-9?]{5}$")
+
+# DataType -> the TensorProto repeated field TensorSliceWriter fills (saved_tensor_slice_util.h).
+_FIELDS = {
+    1: "float_val", 2: "double_val", 3: "int_val", 4: "int_val", 5: "int_val", 6: "int_val",
+    7: "string_val", 8: "scomplex_val", 9: "int64_val", 10: "bool_val", 11: "int_val",
+    12: "int_val", 13: "int_val", 14: "half_val", 15: "int_val", 16: "int_val", 17: "int_val",
+    18: "dcomplex_val", 19: "half_val", 22: "uint32_val", 23: "uint64_val",
+}
+_FALLBACK_FIELDS = ("int_val", "int64_val", "half_val", "float_val", "double_val", "uint32_val",
+                    "uint64_val", "bool_val")
+
+
+def strip_shard_suffix(prefix):
+    """`model.ckpt-?????-of-00002` (as a V1 state file names it) -> `model.ckpt`."""
+    return _SHARD_RE.sub("", prefix)
+
+
+def v1_files(prefix):
+    """The V1 table files of ``prefix``: the single file, or its `-NNNNN-of-NNNNN` shards, sorted.
+
+    Returns an empty list when there is none.
+    """
+    prefix = strip_shard_suffix(prefix)
+    if os.path.isfile(prefix) and is_table(prefix):
+        return [prefix]
+    shards = sorted(p for p in glob.glob(glob.escape(prefix) + "-[0-9]*-of-[0-9]*")
+                    if _SHARD_RE.search(p) and is_table(p))
+    return shards
+
+
+def is_v1_checkpoint(prefix):
+    return bool(v1_files(prefix))
+
+
+def _count(shape):
+    total = 1
+    for dim in shape:
+        total *= dim
+    return total
+
+
+def _extents(slice_proto, rank):
+    """(start, length) per dimension; (0, -1) for a whole dimension (TensorSlice's kFullExtent)."""
+    result = []
+    for extent in slice_proto.extent:
+        if extent.WhichOneof("has_length") is None:
+            result.append((0, -1))
+        else:
+            result.append((int(extent.start), int(extent.length)))
+    result.extend([(0, -1)] * (rank - len(result)))
+    return result
+
+
+def _region(extents, shape):
+    starts = [s for s, _ in extents]
+    lengths = [dim if length < 0 else length for (_, length), dim in zip(extents, shape)]
+    return starts, lengths
+
+
+def tensor_proto_values(tensor, dtype, shape, where):
+    """The values of a TensorProto in its typed repeated fields (or tensor_content) as numpy.
+
+    Raises:
+        ModelError: the value count does not match ``shape``.
+    """
+    count = _count(shape)
+    if dtype == DT_STRING:
+        values = list(tensor.string_val)
+        array = np.empty(len(values), dtype=object)
+        array[:] = values
+    elif tensor.tensor_content:
+        array = np.frombuffer(tensor.tensor_content, dtype=numpy_dtype(dtype))
+    else:
+        array = _typed_values(tensor, dtype, count)
+    if array.size != count:
+        raise ModelError("%s holds %d values, expected %d for shape %s" % (where, array.size, count, list(shape)))
+    return array.reshape(shape)
+
+
+def _typed_values(tensor, dtype, count):
+    target = numpy_dtype(dtype)
+    field = _FIELDS.get(dtype)
+    values = list(getattr(tensor, field)) if field else []
+    if not values and count:
+        for name in _FALLBACK_FIELDS:
+            values = list(getattr(tensor, name))
+            if values:
+                break
+    if dtype in (8, 18):
+        parts = np.array(values, dtype=np.float32 if dtype == 8 else np.float64)
+        return parts.view(target)
+    if dtype in (19, DT_BFLOAT16):
+        return np.array(values, dtype=np.int64).astype(np.uint16).view(target)
+    return np.array(values).astype(target) if values else np.zeros(0, dtype=target)
+
+
+class _Tensor(object):
+    def __init__(self, name, dtype, shape):
+        self.name = name
+        self.dtype = dtype
+        self.shape = shape
+        self.slices = []  # (extents, file path)
+
+
+class V1CheckpointReader(object):
+    """A V1 checkpoint opened for reading; same API as core.formats.bundle.CheckpointReader.
+
+    Attributes:
+        prefix: the checkpoint prefix (without any shard suffix).
+        index_path: the first table file (named in error messages).
+        data_paths: every table file.
+    """
+
+    version = 1
+
+    def __init__(self, prefix):
+        self.prefix = strip_shard_suffix(prefix)
+        self.data_paths = v1_files(self.prefix)
+        if not self.data_paths:
+            raise ModelError("no V1 checkpoint here (no table file named like this)", prefix)
+        self.index_path = self.data_paths[0]
+        self._tensors = {}
+        self._values = {}  # encoded slice key -> (value bytes, path)
+        for path in self.data_paths:
+            self._load(path)
+
+    def _load(self, path):
+        meta = None
+        for key, value in read_table(path):
+            if key:
+                self._values[bytes(key)] = (value, path)
+                continue
+            meta = protos.SavedTensorSlices()
+            try:
+                meta.ParseFromString(value)
+            except Exception as exc:  # protobuf raises DecodeError or RuntimeError by backend
+                raise ModelError("corrupt V1 checkpoint metadata (%s)" % exc, path)
+        if meta is None or not meta.HasField("meta"):
+            raise ModelError("not a V1 checkpoint (the table has no tensor list under the empty key)", path)
+        for item in meta.meta.tensor:
+            shape = tuple(int(d.size) for d in item.shape.dim)
+            tensor = self._tensors.get(item.name)
+            if tensor is None:
+                tensor = self._tensors[item.name] = _Tensor(item.name, int(item.type), shape)
+            elif tensor.shape != shape or tensor.dtype != item.type:
+                raise ModelError("tensor '%s' has another shape or type than in %s"
+                                 % (item.name, os.path.basename(self.index_path)), path)
+            for slice_proto in item.slice:
+                tensor.slices.append((_extents(slice_proto, len(shape)), path))
+
+    # -- listing ----------------------------------------------------------------------
+    def names(self):
+        return sorted(self._tensors)
+
+    def __contains__(self, name):
+        return name in self._tensors
+
+    def _tensor(self, name):
+        tensor = self._tensors.get(name)
+        if tensor is None:
+            raise ModelError("checkpoint has no tensor '%s'" % name, self.index_path)
+        return tensor
+
+    def entry(self, name):
+        tensor = self._tensor(name)
+        partitioned = len(tensor.slices) != 1 or any(l >= 0 for _, l in tensor.slices[0][0])
+        if tensor.dtype == DT_STRING:
+            nbytes = sum(len(v) for _, v in self._slice_values(tensor))
+        else:
+            nbytes = _count(tensor.shape) * numpy_dtype(tensor.dtype).itemsize
+        return TensorEntry(name, tensor.dtype, tensor.shape, nbytes, partitioned)
+
+    # -- reads ------------------------------------------------------------------------
+    def _slice_values(self, tensor):
+        for extents, path in tensor.slices:
+            stored = self._values.get(slice_key(tensor.name, extents))
+            if stored is None:
+                raise ModelError("slice %s of tensor '%s' is listed but not stored" % (extents, tensor.name), path)
+            yield extents, stored[0]
+
+    def _decode_slice(self, tensor, extents, value):
+        starts, lengths = _region(extents, tensor.shape)
+        message = protos.SavedTensorSlices()
+        path = self.index_path
+        try:
+            message.ParseFromString(value)
+        except Exception as exc:
+            raise ModelError("corrupt data of tensor '%s' (%s)" % (tensor.name, exc), path)
+        where = "tensor '%s' (slice %s)" % (tensor.name, extents)
+        try:
+            array = tensor_proto_values(message.data.data, tensor.dtype, lengths, where)
+        except ModelError as exc:
+            raise ModelError(exc.message, path)
+        return starts, lengths, array
+
+    def read(self, name):
+        """The whole tensor as numpy (strings: object array of bytes; bfloat16: uint16 bits)."""
+        tensor = self._tensor(name)
+        slices = list(self._slice_values(tensor))
+        if len(slices) == 1:
+            starts, lengths, array = self._decode_slice(tensor, slices[0][0], slices[0][1])
+            if list(lengths) == list(tensor.shape):
+                return array
+        full = np.zeros(tensor.shape, dtype=numpy_dtype(tensor.dtype))
+        for extents, value in slices:
+            starts, lengths, array = self._decode_slice(tensor, extents, value)
+            full[tuple(slice(s, s + l) for s, l in zip(starts, lengths))] = array
+        return full
+
+    def read_region(self, name, starts, lengths):
+        tensor = self._tensor(name)
+        for extents, value in self._slice_values(tensor):
+            if _region(extents, tensor.shape) == (list(starts), list(lengths)):
+                return self._decode_slice(tensor, extents, value)[2]
+        full = self.read(name)
+        return full[tuple(slice(s, s + l) for s, l in zip(starts, lengths))].copy()
+
+    def iter_bytes(self, name, chunk_size=1 << 24):
+        """The raw little-endian bytes of a whole, non-string tensor (one chunk)."""
+        yield np.ascontiguousarray(self.read(name)).tobytes()
+
+    def preview(self, name, count=10):
+        tensor = self._tensor(name)
+        flat = self.read(name).ravel()[:count]
+        if tensor.dtype == DT_BFLOAT16:
+            flat = (flat.astype(np.uint32) << 16).view(np.float32)
+        return [v.decode("utf-8", "replace") if isinstance(v, bytes) else v for v in flat.tolist()]
+
+    def close(self):
+        """Nothing to release: the tables were read whole when opened."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

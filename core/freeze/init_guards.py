@@ -1,0 +1,37 @@
+"""Initialised-checks of variables that a freeze turns into constants: always true, and their conds folded.
+
+Estimator graphs guard every model op with a control dependency on a read of the global step
+through `cond(IsVariableInitialized(global_step), ...)`; a Const cannot feed the check's ref
+input, so TF 1.4's own freezer writes a graph that fails to import.
+"""
+
+from core.analysis.training_switches import DT_BOOL
+from core.formats.saver_map import VARIABLE_OPS
+from core.freeze.graph_edits import GraphEdits
+from core.freeze.switch_folding import _const_node, fold_known
+from core.names import node_name
+
+CHECK_OPS = frozenset(["IsVariableInitialized", "VarIsInitializedOp"])
+
+
+def initialized_checks(graph_def):
+    """GraphEdits that make every initialised-check of a variable a Const true and fold the conds on it.
+
+    Returns:
+        GraphEdits (empty when the graph has no such check).
+    """
+    edits = GraphEdits()
+    checks = [n for n in graph_def.node if n.op in CHECK_OPS and n.input]
+    if not checks:
+        return edits
+    variables = set(n.name for n in graph_def.node if n.op in VARIABLE_OPS)
+    known = {}
+    for node in checks:
+        if node_name(node.input[0]) in variables:
+            const = _const_node(node.name, DT_BOOL, True)
+            const.input.extend(i for i in node.input if i.startswith("^"))
+            edits.replaced[node.name] = const
+            known[node.name] = True
+    if known:
+        fold_known(graph_def, edits, known)
+    return edits

@@ -1,0 +1,152 @@
+"""Input cuts: a tensor becomes a Placeholder of its dtype and shape, and what fed it is pruned."""
+
+import collections
+import logging
+
+from core.analysis.input_pipeline import op_defs, tensor_dtype, tensor_shape
+from core.errors import ModelError
+from core.formats import protos
+from core.freeze.graph_edits import GraphEdits
+from core.freeze.plan import _suggest
+from core.names import node_name
+
+log = logging.getLogger(__name__)
+
+
+class Cut(collections.namedtuple("Cut", "tensor placeholder dtype shape")):
+    """One input cut: the tensor ("node:port"), the Placeholder's name, dtype number, shape (None: any)."""
+
+
+def parse_tensor(text):
+    """"node", "node:0" or "node:3" -> (node, port)."""
+    text = text.strip()
+    name = node_name(text)
+    if len(text) > len(name):
+        return name, int(text[len(name) + 1:])
+    return name, 0
+
+
+def placeholder_name(node, port, taken=()):
+    """TF's strip_unused convention: a cut at NODE:0 is named NODE; other ports NODE_port<k>."""
+    if port == 0:
+        return node
+    name = "%s_port%d" % (node, port)
+    while name in taken:
+        name += "_cut"
+    return name
+
+
+def _placeholder(name, dtype, shape):
+    node = protos.NodeDef()
+    node.name = name
+    node.op = "Placeholder"
+    node.attr["dtype"].type = dtype
+    target = node.attr["shape"].shape
+    if shape is None:
+        target.unknown_rank = True
+    else:
+        for size in shape:
+            target.dim.add().size = size
+    return node
+
+
+def plan_cuts(graph_def, tensors, meta_graph=None, path=None):
+    """Resolves the tensors to cut: their placeholder names, dtypes and shapes.
+
+    Raises:
+        ModelError: unknown node, port out of range, or a dtype that cannot be told.
+    """
+    nodes = dict((n.name, n) for n in graph_def.node)
+    ops = op_defs(meta_graph)
+    cuts = []
+    seen = set()
+    for text in tensors:
+        if not text.strip():
+            continue
+        try:
+            name, port = parse_tensor(text)
+        except ValueError:
+            raise ModelError("input cut '%s' is not a tensor name (NODE or NODE:PORT)" % text, path)
+        node = nodes.get(name)
+        if node is None:
+            raise ModelError("input cut '%s' is not in the graph%s" % (text, _suggest(name, list(nodes))), path)
+        if (name, port) in seen:
+            continue
+        seen.add((name, port))
+        shapes = node.attr["_output_shapes"].list.shape if "_output_shapes" in node.attr else None
+        if shapes is not None and port >= len(shapes):
+            raise ModelError("input cut '%s': node '%s' (%s) has %d output(s)"
+                             % (text, name, node.op, len(shapes)), path)
+        dtype = tensor_dtype(node, port, ops)
+        if not dtype:
+            raise ModelError("input cut '%s': cannot tell the dtype of output %d of %s"
+                             % (text, port, node.op), path)
+        cuts.append(Cut("%s:%d" % (name, port), placeholder_name(name, port, nodes), dtype,
+                        tensor_shape(node, port)))
+    return cuts
+
+
+def cut_inputs(graph_def, tensors, meta_graph=None, outputs=None, path=None):
+    """Replaces each tensor by a Placeholder of its dtype and shape; what fed it is pruned.
+
+    Args:
+        graph_def: protos.GraphDef.
+        tensors: tensor names ("node" or "node:port").
+        meta_graph: optional MetaGraphDef (its stripped_op_list tells output dtypes).
+        outputs: optional output names: checks that no other output of a replaced node is needed.
+        path: the model file, for messages.
+    Returns:
+        GraphEdits for core.freeze.plan.freeze(edits=...); notes name each placeholder.
+    Raises:
+        ModelError: see plan_cuts; or an uncut output of a replaced node the outputs need.
+    """
+    edits = GraphEdits()
+    cuts = plan_cuts(graph_def, tensors, meta_graph, path)
+    for cut in cuts:
+        node, port = parse_tensor(cut.tensor)
+        placeholder = _placeholder(cut.placeholder, cut.dtype, cut.shape)
+        if port == 0:
+            edits.replaced[node] = placeholder
+        else:
+            edits.added.append(placeholder)
+            edits.rewired[cut.tensor] = cut.placeholder + ":0"
+        shape = "unknown shape" if cut.shape is None else "[%s]" % ",".join(
+            "?" if d < 0 else str(d) for d in cut.shape)
+        edits.notes.append("input %s cut: Placeholder '%s' (%s %s)"
+                           % (cut.tensor, cut.placeholder, protos.dtype_name(cut.dtype), shape))
+    if outputs:
+        _check_other_ports(graph_def, edits, outputs, path)
+    return edits
+
+
+def _check_other_ports(graph_def, edits, outputs, path):
+    """A node replaced by a Placeholder has only output 0: no needed consumer may read another."""
+    nodes = dict((n.name, n) for n in graph_def.node)
+    queue = collections.deque(node_name(o) for o in outputs if node_name(o) in nodes)
+    seen = set(queue)
+    while queue:
+        name = queue.popleft()
+        if name in edits.replaced:
+            continue
+        for text in nodes[name].input:
+            if not text.startswith("^") and ":" in text:
+                source, port = parse_tensor(text)
+                if source in edits.replaced and port > 0 and "%s:%d" % (source, port) not in edits.rewired:
+                    raise ModelError("cutting at %s:0 makes '%s' a Placeholder, but '%s' also reads %s; "
+                                     "cut %s too" % (source, source, name, text, text), path)
+            target = edits.rewired.get(text if ":" in text else text + ":0")
+            source = node_name(target or text)
+            if source in nodes and source not in seen:
+                seen.add(source)
+                queue.append(source)
+
+
+def signature_cuts(graph_def, signature):
+    """A signature's inputs that are not placeholders (e.g. a Reshape a client feeds): cuts to make."""
+    nodes = dict((n.name, n) for n in graph_def.node)
+    result = []
+    for spec in signature.inputs:
+        node = nodes.get(node_name(spec.tensor))
+        if node is not None and not node.op.startswith("Placeholder"):
+            result.append(spec.tensor)
+    return result

@@ -1,0 +1,137 @@
+"""Lookup tables in a frozen graph: which init op must run, and vocabularies from asset files embedded."""
+
+import io
+import logging
+import os
+
+from core.formats import protos
+from core.freeze.graph_edits import GraphEdits
+from core.names import node_name
+
+log = logging.getLogger(__name__)
+
+TABLE_OPS = frozenset(["HashTable", "HashTableV2", "MutableHashTable", "MutableHashTableV2",
+                       "MutableHashTableOfTensors", "MutableHashTableOfTensorsV2", "MutableDenseHashTable",
+                       "MutableDenseHashTableV2"])
+INIT_OPS = frozenset(["InitializeTable", "InitializeTableV2", "InitializeTableFromTextFile",
+                      "InitializeTableFromTextFileV2", "LookupTableImport", "LookupTableImportV2"])
+_TEXT_FILE_OPS = frozenset(["InitializeTableFromTextFile", "InitializeTableFromTextFileV2"])
+_WHOLE_LINE = -2
+_LINE_NUMBER = -1
+DT_STRING = 7
+DT_INT64 = 9
+
+
+def table_initializers(graph_def, tables):
+    """(initializer names of ``tables``, the NoOps that group them such as init_all_tables)."""
+    tables = set(tables)
+    inits = [n.name for n in graph_def.node if n.op in INIT_OPS and n.input and node_name(n.input[0]) in tables]
+    wanted = set("^" + name for name in inits)
+    groups = [n.name for n in graph_def.node if n.op == "NoOp" and wanted and wanted <= set(n.input)]
+    return inits, groups
+
+
+def table_note(graph_def, keep):
+    """A sentence when kept lookup tables have no kept initializer (the frozen graph must run one)."""
+    nodes = dict((n.name, n) for n in graph_def.node)
+    tables = [name for name in keep if name in nodes and nodes[name].op in TABLE_OPS]
+    if not tables:
+        return None
+    inits, groups = table_initializers(graph_def, tables)
+    if not inits or any(name in keep for name in inits + groups):
+        return None
+    run = groups[0] if groups else ", ".join(sorted(inits)[:3])
+    return ("the outputs use %d lookup table(s) that must be initialised: add %s to the outputs and run it "
+            "once after importing the frozen graph" % (len(tables), run))
+
+
+def _string_value(node):
+    if node is None or node.op != "Const":
+        return None
+    values = node.attr["value"].tensor.string_val
+    return values[0].decode("utf-8", "replace") if len(values) == 1 else None
+
+
+def _column(line, number, index, delimiter, dtype):
+    if index == _WHOLE_LINE:
+        value = line
+    elif index == _LINE_NUMBER:
+        return number
+    else:
+        value = line.split(delimiter)[index]
+    if dtype == DT_STRING:
+        return value.encode("utf-8")
+    return int(value) if dtype in (3, DT_INT64) else float(value)
+
+
+def _const(name, dtype, values):
+    node = protos.NodeDef()
+    node.name = name
+    node.op = "Const"
+    node.attr["dtype"].type = dtype
+    tensor = node.attr["value"].tensor
+    tensor.dtype = dtype
+    tensor.tensor_shape.dim.add().size = len(values)
+    field = {DT_STRING: "string_val", DT_INT64: "int64_val", 3: "int_val", 1: "float_val", 2: "double_val"}[dtype]
+    getattr(tensor, field).extend(values)
+    return node
+
+
+def _read_vocabulary(node, path, dtypes):
+    """(keys, values) a text-file initializer reads from ``path``, or None when not readable."""
+    key_index = node.attr["key_index"].i
+    value_index = node.attr["value_index"].i
+    delimiter = node.attr["delimiter"].s.decode("utf-8") if "delimiter" in node.attr else "\t"
+    limit = node.attr["vocab_size"].i if "vocab_size" in node.attr else -1
+    keys, values = [], []
+    with io.open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle):
+            if 0 <= limit <= number:
+                break
+            line = line.rstrip("\r\n")
+            keys.append(_column(line, number, key_index, delimiter, dtypes[0]))
+            values.append(_column(line, number, value_index, delimiter, dtypes[1]))
+    return keys, values
+
+
+def embed_vocabularies(graph_def, folder):
+    """Turns text-file table initializers reading files in ``folder``/assets into InitializeTable(V2) of Consts.
+
+    Args:
+        graph_def: protos.GraphDef.
+        folder: the SavedModel folder (asset file names are looked up in ``folder``/assets).
+    Returns:
+        GraphEdits (empty when there is nothing to embed).
+    """
+    edits = GraphEdits()
+    nodes = dict((n.name, n) for n in graph_def.node)
+    for node in sorted(graph_def.node, key=lambda n: n.name):
+        if node.op not in _TEXT_FILE_OPS or len(node.input) < 2:
+            continue
+        table = nodes.get(node_name(node.input[0]))
+        filename = _string_value(nodes.get(node_name(node.input[1])))
+        if table is None or not filename or "key_dtype" not in table.attr:
+            continue
+        path = os.path.join(folder, "assets", os.path.basename(filename))
+        if not os.path.isfile(path):
+            continue
+        dtypes = (table.attr["key_dtype"].type, table.attr["value_dtype"].type)
+        try:
+            keys, values = _read_vocabulary(node, path, dtypes)
+        except (IOError, ValueError, IndexError, KeyError) as exc:
+            log.info("vocabulary %s not embedded: %s", path, exc)
+            continue
+        key_const = _const(node.name + "/embedded_keys", dtypes[0], keys)
+        value_const = _const(node.name + "/embedded_values", dtypes[1], values)
+        replacement = protos.NodeDef()
+        replacement.name = node.name
+        replacement.op = "InitializeTableV2" if node.op.endswith("V2") else "InitializeTable"
+        replacement.input.extend([node.input[0], key_const.name, value_const.name])
+        replacement.input.extend(i for i in node.input[2:] if i.startswith("^"))
+        replacement.attr["Tkey"].type = dtypes[0]
+        replacement.attr["Tval"].type = dtypes[1]
+        edits.replaced[node.name] = replacement
+        edits.added.extend([key_const, value_const])
+        edits.notes.append("vocabulary %s (%d entries) embedded for %s" % (os.path.basename(path), len(keys),
+                                                                          table.name))
+    return edits

@@ -386,3 +386,11 @@ def test_damaged_or_huge_state_file(tmp_path):
     with open(state, "wb") as handle:
         handle.write(b"#" * (MAX_STATE_FILE + 1))
     _one_line_error(lambda: read_state_file(state), "over")
+
+
+def test_const_whose_value_type_disagrees_with_its_dtype(tmp_path):
+    node = _const("c")
+    node.attr["value"].tensor.dtype = 3
+    path = _write_graph(str(tmp_path / "g.pb"), [node])
+    with open_model(path) as model:
+        _one_line_error(lambda: freeze(model, ["c"], str(tmp_path / "out.pb")), "'c'", "value tensor is of type 3")

@@ -3,7 +3,6 @@
 import collections
 import re
 
-import numpy as np
 
 from core.formats import protos
 from core.errors import ModelError
@@ -20,6 +19,7 @@ class SwitchInfo(collections.namedtuple("SwitchInfo", "name dtype default")):
 
 def const_value(node):
     """A scalar Const's Python value, or None."""
+    import numpy as np
     if node is None or node.op != "Const" or "value" not in node.attr:
         return None
     tensor = node.attr["value"].tensor

@@ -5,7 +5,6 @@ import logging
 import os
 import struct
 
-import numpy as np
 
 from core.formats import crc32c
 from core.formats import protos
@@ -17,11 +16,11 @@ log = logging.getLogger(__name__)
 
 DT_STRING = 7
 DT_BFLOAT16 = 14
+# numpy type codes of TensorFlow's DataTypes (bfloat16, 14, as its uint16 bit patterns); codes, not
+# numpy types, so that importing this module does not import numpy.
 _NUMPY = {
-    1: np.float32, 2: np.float64, 3: np.int32, 4: np.uint8, 5: np.int16, 6: np.int8,
-    8: np.complex64, 9: np.int64, 10: np.bool_, 11: np.int8, 12: np.uint8, 13: np.int32,
-    14: np.uint16, 15: np.int16, 16: np.uint16, 17: np.uint16, 18: np.complex128,
-    19: np.float16, 22: np.uint32, 23: np.uint64,
+    1: "f4", 2: "f8", 3: "i4", 4: "u1", 5: "i2", 6: "i1", 8: "c8", 9: "i8", 10: "?", 11: "i1", 12: "u1",
+    13: "i4", 14: "u2", 15: "i2", 16: "u2", 17: "u2", 18: "c16", 19: "f2", 22: "u4", 23: "u8",
 }
 
 
@@ -32,12 +31,27 @@ class TensorEntry(collections.namedtuple("TensorEntry", "name dtype shape nbytes
 MAX_SLICES = 1 << 14
 
 
+def itemsize(dtype, path=None):
+    """Bytes per element of a TensorFlow DataType as stored (0 for strings), without numpy.
+
+    Raises:
+        ModelError: for types with no fixed-size storage here (resource, variant).
+    """
+    if dtype == DT_STRING:
+        return 0
+    if dtype not in _NUMPY:
+        raise ModelError("tensors of type %s cannot be read" % protos.dtype_name(dtype), path)
+    code = _NUMPY[dtype]
+    return 1 if code == "?" else int(code[1:])
+
+
 def numpy_dtype(dtype, path=None):
     """The numpy dtype holding a TensorFlow DataType (bfloat16 as uint16 bit patterns).
 
     Raises:
         ModelError: for types with no numpy equivalent (resource, variant).
     """
+    import numpy as np
     if dtype == DT_STRING:
         return np.dtype(object)
     if dtype not in _NUMPY:
@@ -200,7 +214,7 @@ class CheckpointReader(object):
     def _check_sizes(self, name, proto, shape, dtype=None):
         """A stored entry's size, offset and shard against its shape and dtype."""
         dtype = proto.dtype if dtype is None else dtype
-        numpy_dtype(dtype, self.index_path)
+        size = itemsize(dtype, self.index_path)
         if proto.size < 0 or proto.offset < 0:
             raise ModelError("corrupt: invalid size %d or offset %d in the entry of tensor %s"
                              % (proto.size, proto.offset, quote(name)), self.index_path)
@@ -208,7 +222,7 @@ class CheckpointReader(object):
             raise ModelError("corrupt: tensor %s points at shard %d of %d"
                              % (quote(name), proto.shard_id, len(self.data_paths)), self.index_path)
         if dtype != DT_STRING:
-            expected = _count(shape) * numpy_dtype(dtype).itemsize
+            expected = _count(shape) * size
             if proto.size != expected:
                 raise ModelError("corrupt: tensor %s has %d bytes, expected %d for %s of shape %s"
                                  % (quote(name), proto.size, expected, protos.dtype_name(dtype),
@@ -303,6 +317,7 @@ class CheckpointReader(object):
         return b"".join(self._iter_stored(name, proto, 1 << 26, check=not is_string))
 
     def _decode(self, name, proto, data, shape):
+        import numpy as np
         if proto.dtype == DT_STRING:
             return self._decode_strings(name, proto, data, shape)
         dtype = numpy_dtype(proto.dtype, self.index_path)
@@ -313,6 +328,7 @@ class CheckpointReader(object):
         return np.frombuffer(data, dtype=dtype).reshape(shape).copy()
 
     def _decode_strings(self, name, proto, data, shape):
+        import numpy as np
         count = _count(shape)
         pos = 0
         lengths = []
@@ -345,6 +361,7 @@ class CheckpointReader(object):
     # -- public reads -------------------------------------------------------------------
     def read(self, name):
         """The whole tensor as numpy (strings: object array of bytes; bfloat16: uint16 bits)."""
+        import numpy as np
         proto = self._proto(name)
         shape = self._shape(name, proto)
         if not proto.slices:
@@ -394,6 +411,7 @@ class CheckpointReader(object):
 
     def preview(self, name, count=10):
         """The first ``count`` values as Python numbers or strings, for display."""
+        import numpy as np
         entry = self.entry(name)
         if entry.nbytes > (64 << 20):
             proto = self._proto(name)
@@ -439,6 +457,7 @@ def _shard_paths(prefix, num_shards, index_path):
 
 def _check_tiling(name, shape, boxes, path):
     """Slices must cover every element of the tensor exactly once, as TensorFlow requires."""
+    import numpy as np
     total = _count(shape)
     covered = sum(_count(lengths) for _, lengths in boxes)
     if len(boxes) > 1:
@@ -455,6 +474,7 @@ def _check_tiling(name, shape, boxes, path):
 
 
 def _display(flat, dtype):
+    import numpy as np
     if dtype == DT_BFLOAT16:
         flat = (flat.astype(np.uint32) << 16).view(np.float32)
     values = []

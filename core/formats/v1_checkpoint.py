@@ -5,7 +5,6 @@ import logging
 import os
 import re
 
-import numpy as np
 
 from core.errors import ModelError
 from core.formats import protos
@@ -80,6 +79,7 @@ def tensor_proto_values(tensor, dtype, shape, where):
     Raises:
         ModelError: the value count does not match ``shape``.
     """
+    import numpy as np
     count = _count(shape)
     if dtype == DT_STRING:
         values = list(tensor.string_val)
@@ -95,6 +95,7 @@ def tensor_proto_values(tensor, dtype, shape, where):
 
 
 def _typed_values(tensor, dtype, count):
+    import numpy as np
     target = numpy_dtype(dtype)
     field = _FIELDS.get(dtype)
     values = list(getattr(tensor, field)) if field else []
@@ -212,6 +213,7 @@ class V1CheckpointReader(object):
 
     def read(self, name):
         """The whole tensor as numpy (strings: object array of bytes; bfloat16: uint16 bits)."""
+        import numpy as np
         tensor = self._tensor(name)
         slices = list(self._slice_values(tensor))
         if len(slices) == 1:
@@ -234,9 +236,11 @@ class V1CheckpointReader(object):
 
     def iter_bytes(self, name, chunk_size=1 << 24):
         """The raw little-endian bytes of a whole, non-string tensor (one chunk)."""
+        import numpy as np
         yield np.ascontiguousarray(self.read(name)).tobytes()
 
     def preview(self, name, count=10):
+        import numpy as np
         tensor = self._tensor(name)
         flat = self.read(name).ravel()[:count]
         if tensor.dtype == DT_BFLOAT16:

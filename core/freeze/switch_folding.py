@@ -1,6 +1,5 @@
 """Fixing placeholders to values and folding away the control flow that then never runs."""
 
-import numpy as np
 
 from core.analysis.training_switches import DT_BOOL, const_value
 from core.errors import ModelError
@@ -10,6 +9,7 @@ from core.names import node_name
 
 
 def _const_node(name, dtype, value):
+    import numpy as np
     node = protos.NodeDef()
     node.name = name
     node.op = "Const"

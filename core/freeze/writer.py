@@ -10,7 +10,6 @@ import signal
 import threading
 import time
 
-import numpy as np
 
 from core.formats import protos
 from core.errors import Cancelled, ModelError
@@ -65,6 +64,7 @@ def const_header(name, dtype, shape, payload_len, device=""):
 
 def _small_const(variable, reader):
     """A Const whose value must be materialised (partition parts, strings)."""
+    import numpy as np
     if variable.region is not None:
         _, starts, lengths = variable.region
         value = reader.read_region(variable.key, starts, lengths)

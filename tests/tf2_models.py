@@ -161,6 +161,17 @@ def build_partitioned(tf1, folder):
     return _finish(tf1, "partitioned", folder, ["head/BiasAdd"], feeds, train=train)
 
 
+def build_one_partition(tf1, folder):
+    """A partitioner that makes one part (as Estimator DNNs do for small layers): the saver restores a
+    region spec covering the whole tensor, and the checkpoint stores it as a plain tensor."""
+    x = tf1.placeholder(tf1.float32, [None, 5], name="x")
+    with tf1.variable_scope("dnn", partitioner=tf1.min_max_variable_partitioner(max_partitions=1)):
+        kernel = tf1.get_variable("kernel", [5, 3], initializer=tf1.random_normal_initializer(seed=9))
+    tf1.matmul(x, kernel, name="logits")
+    feeds = {"x": np.arange(10, dtype=np.float32).reshape(2, 5) / 10.0}
+    return _finish(tf1, "one_partition", folder, ["logits"], feeds)
+
+
 def build_custom_keys(tf1, folder):
     x = tf1.placeholder(tf1.float32, [None, 3], name="x")
     w = tf1.get_variable("w", [3, 2], initializer=tf1.random_normal_initializer(seed=7))
@@ -212,6 +223,7 @@ BUILDERS = {
     "mlp": build_mlp, "conv_bn": build_conv_bn, "dropout": build_dropout, "while_loop": build_while_loop,
     "resource": build_resource, "partitioned": build_partitioned, "custom_keys": build_custom_keys,
     "dtypes": build_dtypes, "sharded": build_sharded, "float_ref": build_float_ref,
+    "one_partition": build_one_partition,
 }
 MODEL_NAMES = sorted(BUILDERS)
 

@@ -12,6 +12,7 @@ beside the checkpoint. Nothing is ever written into PATH.
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -152,8 +153,31 @@ def _rank_row(row, analysis, spec):
     row["our_inputs"] = sorted(ours)
 
 
-def check_model(folder, spec, workdir):
-    """Runs inspect + freeze on one model; returns a row dict."""
+def _pipeline_cuts(spec):
+    """Spec inputs that are tensors of an input pipeline (`IteratorGetNext:3`), not placeholders: the
+    cuts a deployable graph needs."""
+    return sorted(name for name in spec_inputs(spec) if ":" in name)
+
+
+def freeze_for_target(row, loaded, spec, workdir, target):
+    """Freezes for TensorFlow ``target`` (input pipelines cut); sets row["target"] ("ok" or the floor)."""
+    from core import api
+    destination = os.path.join(workdir, row["model"] + ".target.pb")
+    request = api.FreezeRequest([_strip0(o) for o in spec["outputs"]], destination=destination,
+                                input_cuts=_pipeline_cuts(spec), target_tf=target)
+    try:
+        api.freeze(loaded, request)
+    except Exception as exc:
+        text = _one_line(exc)
+        match = re.search(r"needs TensorFlow (?:>= )?(\d+\.\d+|\d+)", text)
+        row["target"] = ("refused: needs %s" % match.group(1)) if match else text
+        return
+    row["target"] = "ok"
+    row["target_path"] = destination
+
+
+def check_model(folder, spec, workdir, target=None):
+    """Runs inspect + freeze (and a freeze for ``target``) on one model; returns a row dict."""
     from core import api
     row = {"model": os.path.basename(folder), "format": spec.get("format"), "k": len(spec["outputs"]),
            "outputs": spec["outputs"], "rank": None, "top": [], "inputs_exact": False, "inputs_note": "",
@@ -184,8 +208,10 @@ def check_model(folder, spec, workdir):
             row["frozen_path"] = destination
         except Exception as exc:
             row["freeze"] = _one_line(exc)
-    for key in ("error", "freeze"):
-        if row[key] and row[key] != "ok":
+        if target is not None:
+            freeze_for_target(row, loaded, spec, workdir, target)
+    for key in ("error", "freeze", "target"):
+        if row.get(key) and row[key] != "ok":
             row[key] = row[key].replace(folder + os.sep, "").replace(folder, ".")
     row["seconds"] = round(time.time() - started, 2)
     return row
@@ -199,25 +225,26 @@ def _tensorflow_here():
         return False
 
 
-def verify_row(row, python, timeout):
-    """Runs `main.py verify` on a frozen model in a child process; sets row["runs"]."""
-    if row.get("freeze") != "ok":
-        row["runs"] = "-"
+def verify_row(row, python, timeout, frozen_key="frozen_path", result_key="runs"):
+    """Runs `main.py verify` on a frozen model in a child process; sets row[result_key]."""
+    if not row.get(frozen_key):
+        row[result_key] = "-"
         return
-    command = [python, os.path.join(ROOT, "main.py"), "verify", row["path"], row["frozen_path"],
+    command = [python, os.path.join(ROOT, "main.py"), "verify", row["path"], row[frozen_key],
                "--outputs", ",".join(_strip0(o) for o in row["outputs"]), "--json"]
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONWARNINGS="ignore")
     try:
         done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
                               env=env, universal_newlines=True)
     except subprocess.TimeoutExpired:
-        row["runs"] = "timeout after %ds" % timeout
+        row[result_key] = "timeout after %ds" % timeout
         return
     if done.returncode == 0:
-        row["runs"] = "equal"
+        row[result_key] = "equal"
         return
     lines = [l for l in done.stderr.splitlines() if l.startswith("error:")]
-    row["runs"] = lines[-1][len("error: "):] if lines else (done.stderr.strip().splitlines() or ["exit %d" % done.returncode])[-1]
+    row[result_key] = lines[-1][len("error: "):] if lines else (
+        done.stderr.strip().splitlines() or ["exit %d" % done.returncode])[-1]
 
 
 def _cell(text, width):
@@ -225,15 +252,18 @@ def _cell(text, width):
     return text if len(text) <= width else text[:width - 1] + "~"
 
 
-def print_table(rows, verified, out=sys.stdout):
-    header = "%-44s %-11s %4s %2s %-6s %-28s %-6s" % ("model", "format", "rank", "k", "inputs", "freeze", "runs")
+def print_table(rows, verified, out=sys.stdout, target=None):
+    header = "%-44s %-11s %4s %2s %-6s %-14s %-8s %-19s %s" % (
+        "model", "format", "rank", "k", "inputs", "freeze", "runs", "for TF %s" % (target or "-"),
+        "runs in TF %s" % (target or "-"))
     out.write(header + "\n" + "-" * len(header) + "\n")
     for row in rows:
         rank = "-" if row["rank"] is None else str(row["rank"])
         inputs = "exact" if row["inputs_exact"] else "NO"
-        out.write("%-44s %-11s %4s %2d %-6s %-28s %s\n" % (
+        out.write("%-44s %-11s %4s %2d %-6s %-14s %-8s %-19s %s\n" % (
             _cell(row["model"], 44), row["format"], rank, row["k"], inputs,
-            _cell(row["freeze"], 28), _cell(row.get("runs", "") if verified else "", 60)))
+            _cell(row["freeze"], 14), _cell(row.get("runs", "") if verified else "", 8),
+            _cell(row.get("target", ""), 19), _cell(row.get("target_runs", ""), 30)))
     out.write("\n")
     for row in rows:
         extra = []
@@ -241,6 +271,10 @@ def print_table(rows, verified, out=sys.stdout):
             extra.append("error: " + row["error"])
         if row.get("freeze") not in (None, "ok"):
             extra.append("freeze: " + row["freeze"])
+        if row.get("runs") not in (None, "", "-", "equal"):
+            extra.append("runs: " + row["runs"])
+        if row.get("target_runs") not in (None, "", "-", "equal"):
+            extra.append("runs in TF %s: %s" % (target, row["target_runs"]))
         if row["inputs_note"]:
             extra.append("inputs: " + row["inputs_note"])
         if row["rank"] != 1 and row["top"] and not (row["rank"] is not None and row["rank"] <= row["k"]):
@@ -251,6 +285,11 @@ def print_table(rows, verified, out=sys.stdout):
     out.write("\ntotals over %d models: first %d, within k+2 %d, listed %d, inputs exact %d, freeze ok %d%s\n" % (
         totals["models"], totals["first"], totals["within_k2"], totals["listed"], totals["inputs_exact"],
         totals["freeze_ok"], (", runs+equal %d" % totals["runs"]) if verified else ""))
+    if target is not None:
+        out.write("for TensorFlow %s: frozen %d (runs+equal there %s), refused with a version floor %d, other %d\n"
+                  % (target, totals["target_ok"], totals["target_runs"] if totals["target_runs"] is not None
+                     else "not run", totals["target_refused"],
+                     totals["models"] - totals["target_ok"] - totals["target_refused"]))
 
 
 def summarize(rows, verified):
@@ -263,6 +302,10 @@ def summarize(rows, verified):
         "inputs_exact": sum(1 for r in rows if r["inputs_exact"]),
         "freeze_ok": sum(1 for r in rows if r.get("freeze") == "ok"),
         "runs": sum(1 for r in rows if r.get("runs") == "equal") if verified else None,
+        "target_ok": sum(1 for r in rows if r.get("target") == "ok"),
+        "target_refused": sum(1 for r in rows if str(r.get("target", "")).startswith("refused: needs")),
+        "target_runs": (sum(1 for r in rows if r.get("target_runs") == "equal")
+                        if any("target_runs" in r for r in rows) else None),
     }
 
 
@@ -281,11 +324,16 @@ def main(argv=None):
     parser.add_argument("--no-verify", action="store_true", help="skip running the frozen graphs")
     parser.add_argument("--only", metavar="TEXT", help="only models whose folder name contains TEXT")
     parser.add_argument("--timeout", type=int, default=300, help="seconds per verification (default 300)")
+    parser.add_argument("--target-tf", default="1.4", metavar="VERSION",
+                        help="also freeze for this TensorFlow release (default 1.4; 'none' to skip)")
+    parser.add_argument("--target-python", metavar="PYTHON",
+                        help="run the graphs frozen for --target-tf in this Python (one with that TensorFlow)")
     args = parser.parse_args(argv)
     import logging
     logging.basicConfig(level=logging.ERROR)
     python = args.tf_python or (sys.executable if _tensorflow_here() else None)
     verified = python is not None and not args.no_verify
+    target = None if args.target_tf.lower() == "none" else args.target_tf
     workdir = tempfile.mkdtemp(prefix="corpus_report_")
     rows = []
     try:
@@ -294,19 +342,22 @@ def main(argv=None):
                 continue
             with open(os.path.join(folder, "spec.json")) as handle:
                 spec = json.load(handle)
-            row = check_model(folder, spec, workdir)
+            row = check_model(folder, spec, workdir, target)
             if verified:
                 verify_row(row, python, args.timeout)
+            if target is not None and args.target_python and not args.no_verify:
+                verify_row(row, args.target_python, args.timeout, "target_path", "target_runs")
             rows.append(row)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     for row in rows:
         row.pop("frozen_path", None)
+        row.pop("target_path", None)
     if args.json:
         json.dump({"rows": rows, "totals": summarize(rows, verified)}, sys.stdout, indent=1)
         sys.stdout.write("\n")
     else:
-        print_table(rows, verified)
+        print_table(rows, verified, target=target)
     return 0
 
 

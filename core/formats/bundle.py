@@ -386,7 +386,8 @@ class CheckpointReader(object):
                 s < 0 or l < 0 or s + l > d for s, l, d in zip(starts, lengths, shape)):
             raise ModelError("the saver reads region starts %s lengths %s of tensor %s, outside its shape %s"
                              % (list(starts), list(lengths), quote(name), shape), self.index_path)
-        for slice_proto, stored in zip(proto.slices, self._checked_slices(name, proto, shape)):
+        stored_slices = self._checked_slices(name, proto, shape) if proto.slices else []
+        for slice_proto, stored in zip(proto.slices, stored_slices):
             if _region(_extents(slice_proto, shape), shape) == (list(starts), list(lengths)):
                 part = protos.BundleEntryProto()
                 part.CopyFrom(stored)

@@ -92,21 +92,7 @@ def cond_plumbing(model):
 
 def value_reach(model, sources, blocked):
     """Bit masks of which sources reach each node through values (not through shape queries)."""
-    masks = {}
-    for bit, source in enumerate(sources):
-        flag = 1 << bit
-        stack = [source]
-        while stack:
-            i = stack.pop()
-            current = masks.get(i, 0)
-            if current & flag:
-                continue
-            masks[i] = current | flag
-            if model.ops[i] in SHAPE_QUERIES and i != source:
-                continue
-            for d in model.data_out[i]:
-                if d not in blocked and not masks.get(d, 0) & flag:
-                    stack.append(d)
+    masks = model.reach_masks(sources, blocked, stop_ops=SHAPE_QUERIES)
     # Shape queries carry no values: drop them once their flag has been recorded for skipping.
     for i in list(masks):
         if model.ops[i] in SHAPE_QUERIES and i not in sources:

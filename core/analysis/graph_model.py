@@ -1,6 +1,5 @@
 """The graph as indexed adjacency: data edges (with ports) apart from control edges."""
 
-import collections
 
 
 def parse_input(text):
@@ -95,19 +94,44 @@ class GraphModel(object):
         result += [(self.names[d], "control") for d in sorted(set(self.control_out[i]))]
         return result
 
-    def ancestors(self, names, include_control=True):
-        """Names of every node the given nodes depend on (the nodes included)."""
-        seen = set(self.position[n] for n in names)
-        queue = collections.deque(seen)
-        while queue:
-            i = queue.popleft()
+    def ancestor_indexes(self, roots, include_control=True):
+        """Indexes of the given node indexes and of everything they depend on."""
+        seen = set(roots)
+        stack = list(seen)
+        while stack:
+            i = stack.pop()
             sources = [s for s, _ in self.data_in[i]]
             if include_control:
                 sources += self.control_in[i]
             for s in sources:
                 if s not in seen:
                     seen.add(s)
-                    queue.append(s)
+                    stack.append(s)
+        return seen
+
+    def reach_masks(self, sources, blocked, stop_ops=()):
+        """Bit masks of which sources reach each node over data edges (blocked nodes stop it; nodes whose op
+        is in ``stop_ops`` get the mask but pass it on to nothing)."""
+        masks = {}
+        for bit, source in enumerate(sources):
+            flag = 1 << bit
+            stack = [source]
+            while stack:
+                i = stack.pop()
+                current = masks.get(i, 0)
+                if current & flag:
+                    continue
+                masks[i] = current | flag
+                if stop_ops and self.ops[i] in stop_ops and i != source:
+                    continue
+                for d in self.data_out[i]:
+                    if d not in blocked and not masks.get(d, 0) & flag:
+                        stack.append(d)
+        return masks
+
+    def ancestors(self, names, include_control=True):
+        """Names of every node the given nodes depend on (the nodes included)."""
+        seen = self.ancestor_indexes([self.position[n] for n in names], include_control)
         return set(self.names[i] for i in seen)
 
     @property

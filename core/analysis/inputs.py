@@ -22,23 +22,6 @@ class RequiredInput(collections.namedtuple(
     """
 
 
-def _ancestry(model, starts):
-    """Indexes the outputs depend on over data and control edges."""
-    seen = set(starts)
-    stack = list(seen)
-    while stack:
-        i = stack.pop()
-        for s, _ in model.data_in[i]:
-            if s not in seen:
-                seen.add(s)
-                stack.append(s)
-        for s in model.control_in[i]:
-            if s not in seen:
-                seen.add(s)
-                stack.append(s)
-    return seen
-
-
 def _declared_shape(node):
     """The placeholder's shape: its `shape` attr, or the `_output_shapes` TF recorded when those say more
     (before TF 1.2 an unknown shape was written `shape {}`, like a scalar's)."""
@@ -212,7 +195,7 @@ def required_inputs(model, outputs, switch_names=()):
         list of RequiredInput.
     """
     starts = [model.position[node_name(o)] for o in outputs if node_name(o) in model.position]
-    needed = _ancestry(model, starts)
+    needed = model.ancestor_indexes(starts)
     result = []
     switches = set(switch_names)
     for i in sorted(needed):

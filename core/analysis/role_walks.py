@@ -59,19 +59,7 @@ def same_scope(name, other):
 
 def ancestors(model, roots):
     """Indexes of the roots and everything they depend on (data and control edges)."""
-    seen = set(roots)
-    stack = list(seen)
-    while stack:
-        i = stack.pop()
-        for s, _ in model.data_in[i]:
-            if s not in seen:
-                seen.add(s)
-                stack.append(s)
-        for s in model.control_in[i]:
-            if s not in seen:
-                seen.add(s)
-                stack.append(s)
-    return seen
+    return model.ancestor_indexes(roots)
 
 
 def absorb(model, members, new_role, role, settled, allow):
@@ -102,24 +90,6 @@ def absorb(model, members, new_role, role, settled, allow):
                     role[d] = new_role
                 stack.append(s)
     return absorbed
-
-
-def reach_masks(model, sources, blocked):
-    """Bit masks of which sources reach each node over data edges (blocked nodes stop it)."""
-    masks = {}
-    for bit, source in enumerate(sources):
-        flag = 1 << bit
-        stack = [source]
-        while stack:
-            i = stack.pop()
-            current = masks.get(i, 0)
-            if current & flag:
-                continue
-            masks[i] = current | flag
-            for d in model.data_out[i]:
-                if d not in blocked and not masks.get(d, 0) & flag:
-                    stack.append(d)
-    return masks
 
 
 def parameterised(model, variables, blocked):

@@ -4,7 +4,7 @@ import re
 
 from core.formats.saver_map import VARIABLE_OPS
 from core.analysis.role_walks import (absorb, ancestors, collection_names, depths, find_labels, mark_exclusive,
-                                      parameterised, reach_masks, same_scope)
+                                      parameterised, same_scope)
 
 INPUT, TRAINING_INPUT, VARIABLE, CONSTANT = "input", "training_input", "variable", "constant"
 INFERENCE, LOSS, TRAINING, SAVER = "inference", "loss", "training", "saver"
@@ -237,7 +237,7 @@ def _inputs_and_labels(state):
                           and role[i] == OTHER)
     placeholders += sorted(i for i in state.of_ops(lambda op: op in SOURCE_OPS) if role[i] == OTHER)
     blocked = set(i for i, r in enumerate(role) if r in (TRAINING, SAVER, SUMMARY, INITIALIZER))
-    state.reach = reach_masks(model, placeholders, blocked)
+    state.reach = model.reach_masks(placeholders, blocked)
     state.has_params = parameterised(model, state.variables, blocked)
     state.labels = find_labels(model, placeholders, state.reach, state.has_params)
     state.inputs = [p for p in placeholders if p not in state.labels]

@@ -20,6 +20,7 @@ from gui.notice_bar import NoticeBar
 from gui.op_tree_model import OpTreeModel
 from gui.open_flow import OpenFlow
 from gui.outputs_panel import OutputsPanel
+from gui.runtime_watch import RuntimeWatch
 from gui.search_bar import SearchBar
 from gui.tasks import TaskRunner
 from gui import menus, tree_menu
@@ -97,6 +98,8 @@ class MainWindow(QMainWindow):
             left_layout.addWidget(widget, stretch)
         self.details = DetailsPanel()
         self.outputs = OutputsPanel()
+        self.runtime = RuntimeWatch(self, self.settings)
+        self.outputs.add_options(self.runtime.widget)
         right = QSplitter(Qt.Vertical)
         right.addWidget(self.details)
         right.addWidget(self.outputs)
@@ -154,6 +157,8 @@ class MainWindow(QMainWindow):
         self.freezer.cancelled.connect(self.freeze_cancelled)
         self.freezer.verified.connect(self.verify_finished)
         self.freezer.cuts_changed.connect(lambda: self.outputs.set_cuts(self.freezer.cuts))
+        self.freezer.cuts_changed.connect(self.runtime.schedule)
+        self.outputs.inference_mode.toggled.connect(self.runtime.schedule)
         tree_menu.install(self)
         self.opener.watch_drops([self, self.search, self.details.viewport(), self.tree.viewport(),
                                  self.outputs.list.viewport()])
@@ -196,6 +201,7 @@ class MainWindow(QMainWindow):
 
     def show_model(self, loaded):
         """Shows a freshly loaded model: tree, title, counts, notices; selects the best candidate."""
+        self.runtime.stop()
         if self.loaded is not None:
             self.loaded.close()
         self.loaded = loaded
@@ -233,6 +239,7 @@ class MainWindow(QMainWindow):
             self._expand_to(candidate.name)
         if loaded.analysis.candidates:
             self.navigate(loaded.analysis.candidates[0].name)
+        self.runtime.model_changed()
         self._update_actions()
         self.model_loaded.emit()
 
@@ -337,6 +344,7 @@ class MainWindow(QMainWindow):
     # -- outputs --------------------------------------------------------------------------
     def _outputs_changed(self):
         self.outputs.set_outputs(self.tree_model.checked)
+        self.runtime.schedule()
         self._update_actions()
 
     def use_suggested_outputs(self):
@@ -397,6 +405,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event):
         self.wait_for_workers()
+        self.runtime.stop()
         if self.loaded is not None:
             self.loaded.close()
         self.log_panel.detach()

@@ -3,9 +3,10 @@
 import logging
 
 from PyQt5.QtCore import QObject, QTimer, pyqtSignal
-from PyQt5.QtWidgets import QComboBox, QFormLayout, QLabel, QWidget
+from PyQt5.QtWidgets import QComboBox, QFormLayout, QLabel, QSizePolicy, QWidget
 
 from core import api
+from gui.colours import Colours
 from gui.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -18,8 +19,27 @@ def release_text(label):
 
 
 def floor_text(floor):
-    """'TensorFlow ≥ 1.5: Conv2D `dilations` needs 1.5; …' from a core Floor."""
-    return floor.summary().replace(">=", "≥").replace("TensorFlow ≥ 2 ", "TensorFlow ≥ 2.x ")
+    """'TensorFlow ≥ 1.5 (Conv2D dilations)' from a core Floor: the release and what sets it, one short line."""
+    data = floor.to_json()
+    if data["floor"] is None:
+        head = "no TensorFlow release %s–%s" % (floor.releases[0].label, release_text(floor.releases[-1].label))
+    else:
+        head = "TensorFlow ≥ %s" % release_text(data["floor"])
+    setting = [r for r in data["reasons"] if r["loads_from"] in (data["floor"], None)]
+    if data["floor"] == floor.releases[0].label:
+        setting = []
+    names = []
+    for reason in setting:
+        name = ("%s %s" % (reason["op"], reason["attr"])).strip()
+        if name not in names:
+            names.append(name)
+    if names:
+        head += " (%s%s)" % (", ".join(names[:2]), ", …" if len(names) > 2 else "")
+    return head
+
+
+def floor_tooltip(floor):
+    return "%s\n%s" % (floor.summary().replace(">=", "≥"), "\n".join(floor.reasons()))
 
 
 def measure(loaded, request, with_graph, progress=None, cancel=None):
@@ -78,7 +98,8 @@ class RuntimeWatch(QObject):
         self.graph_label = QLabel("")
         self.frozen_label = QLabel("")
         for label in (self.graph_label, self.frozen_label):
-            label.setWordWrap(True)
+            label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)  # long lines never widen the panel
+            label.setMinimumWidth(1)
         form.addRow("Target TensorFlow:", self.combo)
         form.addRow(self.graph_label)
         form.addRow(self.frozen_label)
@@ -159,15 +180,16 @@ class RuntimeWatch(QObject):
         graph = self.graph_floor
         if graph is not None:
             self.graph_label.setText("Loaded graph runs on %s" % floor_text(graph))
-            self.graph_label.setToolTip("\n".join(graph.reasons()) or "nothing limits it")
+            self.graph_label.setToolTip(floor_tooltip(graph))
         frozen = self.frozen_floor
         if frozen is None:
             error = self._plan_error
             self.frozen_label.setText("Frozen result: %s" % error if error else "")
+            self.frozen_label.setStyleSheet("")
             return
         text = "Frozen result runs on %s" % floor_text(frozen)
         if self.too_old(frozen):
-            text = "<span style='color:#c0392b'>%s — too new for the target %s: the freeze will be " \
-                   "refused</span>" % (text.replace("<", "&lt;"), release_text(self.target()))
+            text += ": refused for target %s" % release_text(self.target())
+        self.frozen_label.setStyleSheet(Colours().css("error") if self.too_old(frozen) else "")
         self.frozen_label.setText(text)
-        self.frozen_label.setToolTip("\n".join(frozen.reasons()) or "nothing limits it")
+        self.frozen_label.setToolTip(floor_tooltip(frozen))

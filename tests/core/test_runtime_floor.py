@@ -302,3 +302,13 @@ def test_verify_names_its_tensorflow_and_gives_the_floor_it_cannot_load(tf, tmp_
         else:
             report = verify(model, destination, ["act"])
             assert report.passed and report.tensorflow_version == tensorflow.__version__
+
+
+def test_floor_of_a_plan_with_an_input_cut_reads_the_placeholder():
+    """A cut's Placeholder takes the cut node's name: its floor is a Placeholder's, not the Relu's it replaced."""
+    from core import api
+    fixture = load_fixture("mlp")
+    with open_model(fixture.folder) as model:
+        plan = api.plan(model, api.FreezeRequest(fixture.outputs, input_cuts=["dense/Relu:0"]))
+        floor = api.plan_floor(plan)
+    assert floor.floor == "1.0", floor.summary()

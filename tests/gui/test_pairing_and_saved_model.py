@@ -8,6 +8,7 @@ from PyQt5.QtCore import QMimeData, QPoint, Qt, QUrl
 from PyQt5.QtGui import QDragEnterEvent, QDropEvent
 from PyQt5.QtWidgets import QApplication
 
+from core.formats import protos
 from tests import format_models
 from tests.conftest import load_fixture
 from tests.gui.conftest import open_and_wait
@@ -104,3 +105,43 @@ def test_saved_model_asks_for_tags_and_shows_its_signatures(qtbot, window, two_t
     _choose_tags(qtbot, window, spec.folder, "train")
     assert window.loaded.model.tags == ("train",)
     assert not window.signatures.isVisible() and not window.signature_action.isEnabled()
+
+
+def _add_signature(folder, name, inputs, outputs):
+    """Adds a SignatureDef to every meta graph of a SavedModel (tensor names; dtype float)."""
+    path = os.path.join(folder, "saved_model.pb")
+    saved = protos.SavedModel()
+    with open(path, "rb") as handle:
+        saved.ParseFromString(handle.read())
+    for meta in saved.meta_graphs:
+        signature = meta.signature_def[name]
+        for key, tensor in list(inputs.items()) + list(outputs.items()):
+            side = signature.inputs if key in inputs else signature.outputs
+            side[key].name = tensor
+            side[key].dtype = 1
+        signature.method_name = "tensorflow/serving/predict"
+    with open(path, "wb") as handle:
+        handle.write(saved.SerializeToString())
+
+
+def test_signature_with_a_non_placeholder_input_cuts_there(qtbot, window, two_tag_sets, tmp_path):
+    folder = str(tmp_path / "export")
+    shutil.copytree(two_tag_sets.folder, folder)
+    _add_signature(folder, "from_hidden", {"h": "hidden/Relu:0"}, {"probs": "probs:0"})
+    _choose_tags(qtbot, window, folder)
+    box = window.signatures
+    assert [box.list.item(i).text().split(":")[0] for i in range(box.list.count())] == ["from_hidden", "predict"]
+    box.list.setCurrentRow(0)
+    window.signature_action.trigger()
+    assert window.tree_model.checked == ["probs"] and window.freezer.cuts == ["hidden/Relu:0"]
+    assert "hidden/Relu:0" in window.outputs.cuts_label.text()
+    qtbot.waitUntil(lambda: window.runtime.frozen_label.text().startswith("Frozen result runs on TensorFlow ≥ 1.0"),
+                    timeout=30000)  # the cut's Placeholder, not the Relu it replaces
+    destination = str(tmp_path / "frozen.pb")
+    with qtbot.waitSignal(window.freeze_finished, timeout=30000):
+        window.start_freeze(destination)
+    graph = protos.GraphDef()
+    with open(destination, "rb") as handle:
+        graph.ParseFromString(handle.read())
+    ops = dict((node.name, node.op) for node in graph.node)
+    assert ops["hidden/Relu"] == "Placeholder" and "features" not in ops and ops["probs"] == "Softmax"

@@ -9,7 +9,7 @@ import numpy as np
 
 from core.formats import crc32c
 from core.formats import protos
-from core.errors import ModelError
+from core.errors import ModelError, quote
 from core.formats.sstable import read_table
 from core.formats.wire import read_varint
 
@@ -29,7 +29,10 @@ class TensorEntry(collections.namedtuple("TensorEntry", "name dtype shape nbytes
     """One tensor listed in a checkpoint. nbytes: bytes of its stored data (all slices)."""
 
 
-def numpy_dtype(dtype):
+MAX_SLICES = 1 << 14
+
+
+def numpy_dtype(dtype, path=None):
     """The numpy dtype holding a TensorFlow DataType (bfloat16 as uint16 bit patterns).
 
     Raises:
@@ -38,7 +41,7 @@ def numpy_dtype(dtype):
     if dtype == DT_STRING:
         return np.dtype(object)
     if dtype not in _NUMPY:
-        raise ModelError("tensors of type %s cannot be read" % protos.dtype_name(dtype))
+        raise ModelError("tensors of type %s cannot be read" % protos.dtype_name(dtype), path)
     return np.dtype(_NUMPY[dtype]).newbyteorder("<")
 
 
@@ -140,20 +143,22 @@ class CheckpointReader(object):
             try:
                 entry.ParseFromString(value)
             except Exception as exc:  # protobuf raises DecodeError or RuntimeError by backend
-                raise ModelError("corrupt entry for '%s' (%s)" % (key.decode("utf-8", "replace"), exc),
+                raise ModelError("corrupt entry for %s (%s)" % (quote(key), quote(exc, 200)),
                                  self.index_path)
             if not key:
                 header = entry
             elif key[:1] == b"\x00":
                 self._slices[key] = entry
             else:
-                self._entries[key.decode("utf-8")] = entry
+                try:
+                    self._entries[key.decode("utf-8")] = entry
+                except UnicodeDecodeError:
+                    raise ModelError("corrupt: tensor name %s is not UTF-8" % quote(key), self.index_path)
         if header is None:
             raise ModelError("not a V2 checkpoint index (no bundle header)", self.index_path)
         if header.endianness != 0:
             raise ModelError("big-endian checkpoints are not supported", self.index_path)
-        shards = max(1, header.num_shards)
-        self.data_paths = ["%s.data-%05d-of-%05d" % (prefix, i, shards) for i in range(shards)]
+        self.data_paths = _shard_paths(prefix, header.num_shards, self.index_path)
 
     # -- listing ----------------------------------------------------------------------
     def names(self):
@@ -166,26 +171,78 @@ class CheckpointReader(object):
     def _proto(self, name):
         proto = self._entries.get(name)
         if proto is None:
-            raise ModelError("checkpoint has no tensor '%s'" % name, self.index_path)
+            raise ModelError("checkpoint has no tensor %s" % quote(name), self.index_path)
         return proto
 
     def entry(self, name):
-        """TensorEntry of ``name``."""
+        """TensorEntry of ``name``, after checking the entry is consistent.
+
+        Raises:
+            ModelError: a size that disagrees with shape and dtype, a bad offset or shard,
+                slices outside the tensor, overlapping or leaving a gap.
+        """
         proto = self._proto(name)
-        shape = tuple(int(d.size) for d in proto.shape.dim)
+        shape = self._shape(name, proto)
         if proto.slices:
-            nbytes = sum(self._slice_proto(name, proto, s).size for s in proto.slices)
+            nbytes = sum(part.size for part in self._checked_slices(name, proto, shape))
         else:
+            self._check_sizes(name, proto, shape)
             nbytes = proto.size
         return TensorEntry(name, proto.dtype, shape, nbytes, bool(proto.slices))
+
+    def _shape(self, name, proto):
+        shape = tuple(int(d.size) for d in proto.shape.dim)
+        if any(d < 0 for d in shape):
+            raise ModelError("corrupt: tensor %s has a negative dimension in shape %s"
+                             % (quote(name), list(shape)), self.index_path)
+        return shape
+
+    def _check_sizes(self, name, proto, shape, dtype=None):
+        """A stored entry's size, offset and shard against its shape and dtype."""
+        dtype = proto.dtype if dtype is None else dtype
+        numpy_dtype(dtype, self.index_path)
+        if proto.size < 0 or proto.offset < 0:
+            raise ModelError("corrupt: invalid size %d or offset %d in the entry of tensor %s"
+                             % (proto.size, proto.offset, quote(name)), self.index_path)
+        if not 0 <= proto.shard_id < len(self.data_paths):
+            raise ModelError("corrupt: tensor %s points at shard %d of %d"
+                             % (quote(name), proto.shard_id, len(self.data_paths)), self.index_path)
+        if dtype != DT_STRING:
+            expected = _count(shape) * numpy_dtype(dtype).itemsize
+            if proto.size != expected:
+                raise ModelError("corrupt: tensor %s has %d bytes, expected %d for %s of shape %s"
+                                 % (quote(name), proto.size, expected, protos.dtype_name(dtype),
+                                    list(shape)), self.index_path)
+
+    def _checked_slices(self, name, proto, shape):
+        """The stored entries of a partitioned tensor's slices, checked to tile it exactly."""
+        if len(proto.slices) > MAX_SLICES:
+            raise ModelError("corrupt: tensor %s lists %d slices" % (quote(name), len(proto.slices)),
+                             self.index_path)
+        parts, boxes = [], []
+        for slice_proto in proto.slices:
+            if len(slice_proto.extent) > len(shape):
+                raise ModelError("corrupt: a slice of tensor %s has %d dimensions, the tensor %d"
+                                 % (quote(name), len(slice_proto.extent), len(shape)), self.index_path)
+            extents = _extents(slice_proto, shape)
+            starts, lengths = _region(extents, shape)
+            if any(s < 0 or l < 0 or s + l > d for s, l, d in zip(starts, lengths, shape)):
+                raise ModelError("corrupt: slice %s of tensor %s lies outside its shape %s"
+                                 % (extents, quote(name), list(shape)), self.index_path)
+            part = self._slice_proto(name, proto, slice_proto)
+            self._check_sizes(name, part, lengths, proto.dtype)
+            parts.append(part)
+            boxes.append((starts, lengths))
+        _check_tiling(name, shape, boxes, self.index_path)
+        return parts
 
     def _slice_proto(self, name, proto, slice_proto):
         shape = [d.size for d in proto.shape.dim]
         key = slice_key(name, _extents(slice_proto, shape))
         found = self._slices.get(key)
         if found is None:
-            raise ModelError("slice %s of tensor '%s' is listed but not stored"
-                             % (_extents(slice_proto, shape), name), self.index_path)
+            raise ModelError("slice %s of tensor %s is listed but not stored"
+                             % (_extents(slice_proto, shape), quote(name)), self.index_path)
         return found
 
     # -- raw access ---------------------------------------------------------------------
@@ -205,11 +262,14 @@ class CheckpointReader(object):
         return handle
 
     def _check_extent(self, name, proto):
+        if proto.size < 0 or proto.offset < 0 or not 0 <= proto.shard_id < len(self.data_paths):
+            raise ModelError("corrupt: invalid size %d, offset %d or shard %d in the entry of tensor %s"
+                             % (proto.size, proto.offset, proto.shard_id, quote(name)), self.index_path)
         handle = self._file(proto.shard_id)
         size = os.fstat(handle.fileno()).st_size
         if proto.offset + proto.size > size:
-            raise ModelError("truncated: tensor '%s' needs bytes %d..%d but the file has %d"
-                             % (name, proto.offset, proto.offset + proto.size, size),
+            raise ModelError("truncated: tensor %s needs bytes %d..%d but the file has %d"
+                             % (quote(name), proto.offset, proto.offset + proto.size, size),
                              self.data_paths[proto.shard_id])
         return handle
 
@@ -221,7 +281,8 @@ class CheckpointReader(object):
         while remaining > 0:
             chunk = handle.read(min(chunk_size, remaining))
             if not chunk:
-                raise ModelError("truncated while reading tensor '%s'" % name, self.data_paths[proto.shard_id])
+                raise ModelError("truncated while reading tensor %s" % quote(name),
+                                 self.data_paths[proto.shard_id])
             if check:
                 crc = crc32c.value(chunk, crc)
             remaining -= len(chunk)
@@ -233,7 +294,7 @@ class CheckpointReader(object):
 
     def _check_crc(self, name, proto, crc):
         if crc32c.mask(crc) != proto.crc32c:
-            raise ModelError("crc32c mismatch for tensor '%s': the checkpoint data is corrupt" % name,
+            raise ModelError("crc32c mismatch for tensor %s: the checkpoint data is corrupt" % quote(name),
                              self.data_paths[proto.shard_id])
 
     def _read_stored(self, name, proto, dtype=None):
@@ -244,11 +305,11 @@ class CheckpointReader(object):
     def _decode(self, name, proto, data, shape):
         if proto.dtype == DT_STRING:
             return self._decode_strings(name, proto, data, shape)
-        dtype = numpy_dtype(proto.dtype)
+        dtype = numpy_dtype(proto.dtype, self.index_path)
         expected = _count(shape) * dtype.itemsize
         if len(data) != expected:
-            raise ModelError("tensor '%s' has %d bytes, expected %d for shape %s"
-                             % (name, len(data), expected, list(shape)), self.data_paths[proto.shard_id])
+            raise ModelError("tensor %s has %d bytes, expected %d for shape %s"
+                             % (quote(name), len(data), expected, list(shape)), self.index_path)
         return np.frombuffer(data, dtype=dtype).reshape(shape).copy()
 
     def _decode_strings(self, name, proto, data, shape):
@@ -260,12 +321,12 @@ class CheckpointReader(object):
                 length, pos = read_varint(data, pos)
                 lengths.append(length)
         except ValueError:
-            raise ModelError("corrupt string tensor '%s'" % name, self.data_paths[proto.shard_id])
+            raise ModelError("corrupt string tensor %s" % quote(name), self.data_paths[proto.shard_id])
         # TF (1.4 and 2.x alike) checksums each length as a uint32, then the masked length checksum.
         crc = crc32c.value(b"".join(struct.pack("<I", length & 0xFFFFFFFF) for length in lengths))
         if data[pos:pos + 4] != struct.pack("<I", crc32c.mask(crc)):
-            raise ModelError("crc32c mismatch in the lengths of string tensor '%s': the checkpoint data is corrupt"
-                             % name, self.data_paths[proto.shard_id])
+            raise ModelError("crc32c mismatch in the lengths of string tensor %s: the checkpoint data is "
+                             "corrupt" % quote(name), self.data_paths[proto.shard_id])
         crc = crc32c.value(data[pos:pos + 4], crc)
         pos += 4
         values = []
@@ -273,7 +334,7 @@ class CheckpointReader(object):
             values.append(data[pos:pos + length])
             pos += length
         if pos != len(data):
-            raise ModelError("corrupt string tensor '%s' (length mismatch)" % name,
+            raise ModelError("corrupt string tensor %s (length mismatch)" % quote(name),
                              self.data_paths[proto.shard_id])
         crc = crc32c.value(data[pos - sum(lengths):pos], crc)
         self._check_crc(name, proto, crc)
@@ -285,12 +346,12 @@ class CheckpointReader(object):
     def read(self, name):
         """The whole tensor as numpy (strings: object array of bytes; bfloat16: uint16 bits)."""
         proto = self._proto(name)
-        shape = tuple(int(d.size) for d in proto.shape.dim)
+        shape = self._shape(name, proto)
         if not proto.slices:
             return self._decode(name, proto, self._read_stored(name, proto), shape)
-        full = np.empty(shape, dtype=numpy_dtype(proto.dtype))
-        for slice_proto in proto.slices:
-            part = self._slice_proto(name, proto, slice_proto)
+        parts = self._checked_slices(name, proto, shape)
+        full = np.empty(shape, dtype=numpy_dtype(proto.dtype, self.index_path))
+        for slice_proto, part in zip(proto.slices, parts):
             starts, lengths = _region(_extents(slice_proto, shape), shape)
             data = self._read_stored(name, part, proto.dtype)
             part_proto = protos.BundleEntryProto()
@@ -303,11 +364,15 @@ class CheckpointReader(object):
     def read_region(self, name, starts, lengths):
         """A sub-block of a tensor (a partition part), read directly when it is one stored slice."""
         proto = self._proto(name)
-        shape = [int(d.size) for d in proto.shape.dim]
-        for slice_proto in proto.slices:
+        shape = list(self._shape(name, proto))
+        if len(starts) != len(shape) or len(lengths) != len(shape) or any(
+                s < 0 or l < 0 or s + l > d for s, l, d in zip(starts, lengths, shape)):
+            raise ModelError("the saver reads region starts %s lengths %s of tensor %s, outside its shape %s"
+                             % (list(starts), list(lengths), quote(name), shape), self.index_path)
+        for slice_proto, stored in zip(proto.slices, self._checked_slices(name, proto, shape)):
             if _region(_extents(slice_proto, shape), shape) == (list(starts), list(lengths)):
                 part = protos.BundleEntryProto()
-                part.CopyFrom(self._slice_proto(name, proto, slice_proto))
+                part.CopyFrom(stored)
                 part.dtype = proto.dtype
                 return self._decode(name, part, self._read_stored(name, part, proto.dtype), tuple(lengths))
         full = self.read(name)
@@ -316,12 +381,14 @@ class CheckpointReader(object):
     def iter_bytes(self, name, chunk_size=1 << 24):
         """Yields the raw little-endian bytes of a whole, non-string tensor in chunks.
 
-        The CRC is checked after the last chunk (ModelError naming tensor and shard).
+        The entry's size is checked against its shape and dtype first, the CRC after the
+        last chunk (ModelError naming tensor and shard).
         """
         proto = self._proto(name)
         if proto.slices or proto.dtype == DT_STRING:
             yield self.read(name).tobytes()
             return
+        self._check_sizes(name, proto, self._shape(name, proto))
         for chunk in self._iter_stored(name, proto, chunk_size):
             yield chunk
 
@@ -349,6 +416,42 @@ class CheckpointReader(object):
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _shard_paths(prefix, num_shards, index_path):
+    """The data shard names the header announces, checked against the files present."""
+    if num_shards < 1:
+        raise ModelError("corrupt: the bundle header says %d data shards" % num_shards, index_path)
+    if num_shards > 1:
+        folder, base = os.path.split(os.path.abspath(prefix))
+        suffix = "-of-%05d" % num_shards
+        try:
+            present = sum(1 for n in os.listdir(folder or ".")
+                          if n.startswith(base + ".data-") and n.endswith(suffix))
+        except OSError:
+            present = 0
+        if present < num_shards:
+            raise ModelError("the bundle header says %d data shards but %d %s.data-*%s files are present "
+                             "(missing shards, or a corrupt header)" % (num_shards, present, base, suffix),
+                             index_path)
+    return ["%s.data-%05d-of-%05d" % (prefix, i, num_shards) for i in range(num_shards)]
+
+
+def _check_tiling(name, shape, boxes, path):
+    """Slices must cover every element of the tensor exactly once, as TensorFlow requires."""
+    total = _count(shape)
+    covered = sum(_count(lengths) for _, lengths in boxes)
+    if len(boxes) > 1:
+        starts = np.array([b[0] for b in boxes], dtype=np.int64).reshape(len(boxes), len(shape))
+        ends = starts + np.array([b[1] for b in boxes], dtype=np.int64).reshape(len(boxes), len(shape))
+        for i in range(len(boxes) - 1):
+            low = np.maximum(starts[i + 1:], starts[i])
+            high = np.minimum(ends[i + 1:], ends[i])
+            if np.all(low < high, axis=1).any():
+                raise ModelError("corrupt: overlapping slices in tensor %s" % quote(name), path)
+    if covered != total:
+        raise ModelError("corrupt: the slices of tensor %s do not cover it (%d of %d elements)"
+                         % (quote(name), covered, total), path)
 
 
 def _display(flat, dtype):

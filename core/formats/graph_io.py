@@ -2,18 +2,23 @@
 
 import logging
 import os
+import re
 
 from google.protobuf import message as pb_message
 from google.protobuf import text_format
 
 from core.formats import protos
-from core.errors import ModelError
+from core.errors import ModelError, quote
 from core.formats.wire import iter_fields, message_spans
 
 log = logging.getLogger(__name__)
 
 _GRAPH_DEF_IN_META = 2
 _NODE_IN_GRAPH = 1
+# No token of a text proto TensorFlow writes is this long outside a quoted string; a file
+# that holds one is refused before the parser copies it around (and into its error).
+MAX_BARE_TOKEN = 1 << 20
+_SEPARATORS = b" \t\r\n\v\f\\\"'{}:<>[],;#"
 
 
 class LoadedGraph(object):
@@ -48,7 +53,7 @@ class LoadedGraph(object):
                     elif number in tail:
                         tail[number].append(bytes(view[field_start:value_end]))
             except ValueError as exc:
-                raise ModelError("not a valid GraphDef (%s; truncated or corrupt?)" % exc, self.path)
+                raise ModelError("not a valid GraphDef (%s; truncated or corrupt?)" % quote(exc), self.path)
             if len(spans) != len(self.graph_def.node):
                 raise ModelError("node count mismatch while copying nodes (corrupt file?)", self.path)
             self._scanned = (spans, b"".join(b"".join(tail[n]) for n in (2, 3, 4)))
@@ -144,15 +149,51 @@ def _parse_binary(data, message, path, what):
         raise ModelError("empty file, expected a %s" % what, path)
     try:
         message.ParseFromString(data)
-    except (pb_message.DecodeError, RuntimeError, ValueError) as exc:
-        raise ModelError("not a valid %s (%s; truncated or corrupt?)" % (what, exc), path)
+    except MemoryError:
+        raise ModelError("not a valid %s (out of memory while parsing it; corrupt?)" % what, path)
+    except Exception as exc:  # noqa: BLE001 - DecodeError, RuntimeError, ValueError by backend
+        raise ModelError("not a valid %s (%s; truncated or corrupt?)" % (what, quote(exc, 200)), path)
+
+
+def _long_token(data, chunk=1 << 24):
+    """Offset of the first run of more than MAX_BARE_TOKEN bytes with no separator, or None."""
+    if len(data) <= MAX_BARE_TOKEN:
+        return None
+    import numpy as np
+    separator = np.zeros(256, dtype=bool)
+    separator[np.frombuffer(_SEPARATORS, dtype=np.uint8)] = True
+    last = -1  # offset of the last separator seen
+    for begin in range(0, len(data), chunk):
+        block = np.frombuffer(data, dtype=np.uint8, count=min(chunk, len(data) - begin), offset=begin)
+        at = np.flatnonzero(separator[block]) + begin
+        starts = np.concatenate(([last], at))
+        gaps = np.diff(np.concatenate((starts, [begin + len(block)])))
+        long_gap = np.flatnonzero(gaps > MAX_BARE_TOKEN + 1)
+        if len(long_gap):
+            return int(starts[long_gap[0]]) + 1
+        if len(at):
+            last = int(at[-1])
+    return None
 
 
 def _parse_text(data, message, path, what):
+    """Parses a text proto with its recursion, token length and numbers bounded."""
+    long_token = _long_token(data)
+    if long_token is not None:
+        raise ModelError("not a valid text %s (a token of more than %d characters at byte %d)"
+                         % (what, MAX_BARE_TOKEN, long_token), path)
     try:
-        text_format.Parse(data.decode("utf-8"), message, allow_unknown_field=True)
-    except (UnicodeDecodeError, text_format.ParseError) as exc:
-        raise ModelError("not a valid text %s (%s)" % (what, exc), path)
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ModelError("not a valid text %s (not UTF-8 at byte %d)" % (what, exc.start), path)
+    try:
+        text_format.Parse(text, message, allow_unknown_field=True)
+    except RecursionError:
+        raise ModelError("not a valid text %s (nested too deeply)" % what, path)
+    except MemoryError:
+        raise ModelError("not a valid text %s (out of memory while parsing it)" % what, path)
+    except Exception as exc:  # noqa: BLE001 - ParseError, ValueError, OverflowError by version
+        raise ModelError("not a valid text %s (%s)" % (what, quote(exc, 200)), path)
 
 
 def check_graph(graph_def, path):
@@ -163,8 +204,14 @@ def check_graph(graph_def, path):
     """
     nodes = graph_def.node
     names = set(n.name for n in nodes)
-    if "" in names or len(names) < len(nodes) and any(not n.op for n in nodes):
+    if "" in names or any(not n.op for n in nodes):
         raise ModelError("a node with no name or op (corrupt graph)", path)
+    if len(names) < len(nodes):
+        seen = set()
+        for node in nodes:
+            if node.name in seen:
+                raise ModelError("node name %s is not unique (corrupt graph)" % quote(node.name), path)
+            seen.add(node.name)
     references = set(inp for node in nodes for inp in node.input)
     dangling = set(r for r in references
                    if (r[1:] if r.startswith("^") else r.split(":", 1)[0]) not in names)
@@ -172,8 +219,8 @@ def check_graph(graph_def, path):
         for node in nodes:
             for inp in node.input:
                 if inp in dangling:
-                    raise ModelError("node '%s' reads '%s', which is not in the graph (truncated or corrupt?)"
-                                     % (node.name, inp), path)
+                    raise ModelError("node %s reads %s, which is not in the graph (truncated or corrupt?)"
+                                     % (quote(node.name), quote(inp)), path)
 
 
 def load_any(path):

@@ -7,7 +7,7 @@ import re
 from google.protobuf import text_format
 
 from core.formats import protos
-from core.errors import ModelError
+from core.errors import ModelError, quote
 from core.formats.saved_model import SAVED_MODEL_FILES, saved_model_file, variables_prefix
 from core.formats.v1_checkpoint import is_v1_checkpoint, strip_shard_suffix
 
@@ -18,6 +18,7 @@ GRAPH_EXTENSIONS = (".pb", ".pbtxt", ".graphdef")
 ESTIMATOR_GRAPH = "graph.pbtxt"
 SUPPORTED = ".meta, .index, .data-*, the 'checkpoint' file, .pb, .pbtxt or a folder"
 
+MAX_STATE_FILE = 1 << 24  # a state file names a few checkpoints: a few KB
 CHECKPOINT = "checkpoint"   # meta graph + checkpoint: can be inspected and frozen
 META_ONLY = "meta"          # meta graph without a checkpoint: can be inspected
 GRAPH = "graph"             # a GraphDef (.pb/.pbtxt): can be inspected and pruned
@@ -190,12 +191,15 @@ def read_state_file(path):
     """
     try:
         with open(path, "rb") as handle:
-            text = handle.read().decode("utf-8")
-        return text_format.Parse(text, protos.CheckpointState())
-    except (UnicodeDecodeError, text_format.ParseError) as exc:
-        raise ModelError("not a checkpoint state file (%s)" % exc, path)
+            data = handle.read(MAX_STATE_FILE + 1)
     except IOError as exc:
         raise ModelError("cannot read: %s" % exc.strerror, path)
+    if len(data) > MAX_STATE_FILE:
+        raise ModelError("not a checkpoint state file (over %d bytes)" % MAX_STATE_FILE, path)
+    try:
+        return text_format.Parse(data.decode("utf-8"), protos.CheckpointState())
+    except Exception as exc:  # noqa: BLE001 - ParseError, UnicodeDecodeError, RecursionError by version
+        raise ModelError("not a checkpoint state file (%s)" % quote(exc, 200), path)
 
 
 def _state_candidates(state_path):

@@ -83,12 +83,20 @@ def variable_sources(graph_def):
             continue
         value = node.input[1]
         source = nodes.get(node_name(value))
+        visited = set()
         while source is not None and source.op in _PASS_OPS and source.input:
+            if source.name in visited:  # a cycle: no restore op feeds this variable
+                source = None
+                break
+            visited.add(source.name)
             value = source.input[0]
             source = nodes.get(node_name(value))
-        if source is None or source.op not in _RESTORE_OPS:
+        if source is None or source.op not in _RESTORE_OPS or len(source.input) < 2:
             continue
-        port = int(value.rsplit(":", 1)[1]) if ":" in value else 0
+        try:
+            port = int(value.rsplit(":", 1)[1]) if ":" in value else 0
+        except ValueError:
+            continue
         names = string_values(node_name(source.input[1]))
         if not names:
             continue

@@ -4,7 +4,7 @@ import os
 import struct
 
 from core.formats import crc32c
-from core.errors import ModelError
+from core.errors import ModelError, quote
 from core.formats.wire import read_varint
 
 MAGIC = 0xDB4775248B80FB57
@@ -66,6 +66,8 @@ def _entries(block, path):
             pos += value_len
     except ValueError as exc:
         raise ModelError("corrupt table block (%s)" % exc, path)
+    if pos != limit:
+        raise ModelError("corrupt table block (entries overrun the restart array)", path)
 
 
 def read_table(path):
@@ -100,6 +102,10 @@ def parse_table(data, path):
     for _, handle in _entries(index, path):
         offset, size, _ = _handle(handle, 0, path)
         result.extend(_entries(_block(data, offset, size, path, "data"), path))
+    for i in range(1, len(result)):
+        if result[i][0] <= result[i - 1][0]:
+            raise ModelError("corrupt: the table's keys are out of order or repeated at %s"
+                             % quote(result[i][0]), path)
     return result
 
 

@@ -1,6 +1,6 @@
 """Errors that name what is missing: the closest names, the variables a checkpoint lacks."""
 
-from core.errors import ModelError
+from core.errors import ModelError, quote
 from core.formats.saver_map import fallback_key
 
 
@@ -15,7 +15,7 @@ def suggest(name, names):
             break
         if candidate not in close and tail and candidate.lower().endswith("/" + tail):
             close.append(candidate)
-    return "; did you mean %s?" % ", ".join("'%s'" % c for c in close) if close else ""
+    return "; did you mean %s?" % ", ".join(quote(c) for c in close) if close else ""
 
 
 def check_all_present(variable_nodes, sources, reader):

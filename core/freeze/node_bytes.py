@@ -1,7 +1,7 @@
 """Editing one serialized NodeDef field by field, keeping every other byte as it was."""
 
 from core.formats import protos
-from core.formats.wire import iter_fields, length_field
+from core.formats.wire import LENGTH, iter_fields, length_field
 
 NAME, OP, INPUT, DEVICE, ATTR = 1, 2, 3, 4, 5
 
@@ -11,15 +11,22 @@ class RawNode(object):
 
     Fields the editor does not touch are written back exactly as read, in the
     same order. Attr map entries are kept as raw entries keyed by name.
+
+    Raises:
+        ValueError: the bytes are not a NodeDef (bad varints, groups, wrong wire types).
     """
 
     def __init__(self, data):
         self._fields = []  # (number, raw bytes of the whole field)
         self.changed = False
         data = bytes(data)
-        for number, _, field_start, _, end in iter_fields(data):
+        for number, wire_type, field_start, _, end in iter_fields(data):
+            if number in (NAME, OP, INPUT, DEVICE, ATTR) and wire_type != LENGTH:
+                raise ValueError("NodeDef field %d has wire type %d" % (number, wire_type))
             self._fields.append((number, data[field_start:end]))
         self._source = data
+        for _ in self.attr_entries():
+            pass
 
     def to_bytes(self):
         """The node's serialized bytes: the source bytes when nothing changed."""
@@ -41,7 +48,9 @@ class RawNode(object):
 
     def _split_entry(self, entry):
         key, value = "", b""
-        for number, _, _, start, end in iter_fields(entry):
+        for number, wire_type, _, start, end in iter_fields(entry):
+            if number in (1, 2) and wire_type != LENGTH:
+                raise ValueError("attr entry field %d has wire type %d" % (number, wire_type))
             if number == 1:
                 key = entry[start:end].decode("utf-8")
             elif number == 2:

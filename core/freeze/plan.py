@@ -12,7 +12,10 @@ import logging
 import time
 
 from core.formats import protos
-from core.errors import ModelError
+from google.protobuf import message as pb_message
+
+from core.errors import ModelError, quote
+from core.freeze.graph_checks import check_kept_nodes
 from core.freeze.missing import check_all_present, suggest
 from core.freeze.graph_edits import GraphEdits
 from core.freeze.init_guards import CHECK_OPS, initialized_checks
@@ -104,7 +107,7 @@ def resolve_outputs(graph_def, outputs, path=None):
             continue
         name = node_name(raw)
         if name not in known:
-            raise ModelError("output '%s' is not in the graph%s" % (raw, suggest(name, names)), path)
+            raise ModelError("output %s is not in the graph%s" % (quote(raw), suggest(name, names)), path)
         if name not in result:
             result.append(name)
     if not result:
@@ -195,11 +198,12 @@ def plan_freeze(model, outputs, keep_devices=False, edits=None, cancel=None, tar
     nodes.update(added)
     nodes.update(edits.replaced)
 
-    keep, parent = _reachable(outputs, nodes, edits, path)
+    keep, parent, sources = _reachable(outputs, nodes, edits, path)
     if cancel is not None and cancel():
         from core.errors import Cancelled
         raise Cancelled()
     _refuse_stateful(keep, nodes, parent)
+    check_kept_nodes(model, keep, nodes, sources, index, edits.replaced, path)
 
     variables = _variable_values(model, [nodes[n] for n in keep if nodes[n].op in VARIABLE_OPS
                                          and n not in edits.replaced])
@@ -216,8 +220,12 @@ def plan_freeze(model, outputs, keep_devices=False, edits=None, cancel=None, tar
             plans.append(NodePlan(name, "const", variable=variables[name], reason="variable -> Const",
                                   device=node.device if keep_devices else ""))
             continue
-        plans.append(_plan_node(graph_def.node[index[name]], source_bytes[index[name]], edits,
-                                keep, keep_devices, resource_dtype, variables))
+        try:
+            plans.append(_plan_node(graph_def.node[index[name]], source_bytes[index[name]], edits,
+                                    keep, keep_devices, resource_dtype, variables))
+        except (ValueError, pb_message.DecodeError) as exc:
+            raise ModelError("node %s cannot be rewritten: its bytes are not a valid NodeDef (%s)"
+                             % (quote(name), quote(exc)), path)
     for leftovers in new_nodes.values():
         for extra in leftovers:
             plans.append(NodePlan(extra.name, "new", _finish_new(extra, keep, keep_devices), reason="added"))
@@ -231,21 +239,23 @@ def plan_freeze(model, outputs, keep_devices=False, edits=None, cancel=None, tar
 
 
 def _reachable(outputs, nodes, edits, path):
+    """Kept node names, the node that led to each, and each kept node's source nodes."""
     keep = set(outputs)
     parent = {}
+    sources = {}
     queue = collections.deque(outputs)
     while queue:
         name = queue.popleft()
         node = nodes.get(name)
         if node is None:
-            raise ModelError("node '%s' is needed but not in the graph" % name, path)
-        for inp in _effective_inputs(node, edits):
-            source = node_name(inp)
+            raise ModelError("node %s is needed but not in the graph" % quote(name), path)
+        sources[name] = names = [node_name(inp) for inp in _effective_inputs(node, edits)]
+        for source in names:
             if source not in keep:
                 keep.add(source)
                 parent[source] = name
                 queue.append(source)
-    return keep, parent
+    return keep, parent, sources
 
 
 def _chain(name, parent, limit=8):
@@ -268,8 +278,8 @@ def _refuse_stateful(keep, nodes, parent):
             "cannot freeze: the outputs depend on %d op(s) that update or query variables (%s), "
             "which a frozen graph cannot run; for example %s (%s) is reached by %s. "
             "Choose outputs of the inference part of the graph."
-            % (len(bad), ", ".join("'%s' (%s)" % (b, nodes[b].op) for b in bad[:5]),
-               first, nodes[first].op, _chain(first, parent)))
+            % (len(bad), ", ".join("%s (%s)" % (quote(b), nodes[b].op) for b in bad[:5]),
+               quote(first), nodes[first].op, _chain(first, parent)))
 
 
 def _variable_values(model, variable_nodes):
@@ -293,14 +303,14 @@ def _variable_values(model, variable_nodes):
         dtype = node.attr["dtype"].type
         if entry.dtype != dtype:
             raise ModelError(
-                "variable '%s' is %s in the graph but checkpoint tensor '%s' is %s"
-                % (node.name, protos.dtype_name(dtype), key, protos.dtype_name(entry.dtype)),
+                "variable %s is %s in the graph but checkpoint tensor %s is %s"
+                % (quote(node.name), protos.dtype_name(dtype), quote(key), protos.dtype_name(entry.dtype)),
                 reader.index_path)
         if region is not None:
             full_shape, starts, lengths = region
             if list(entry.shape) != list(full_shape):
-                raise ModelError("checkpoint tensor '%s' has shape %s but the saver expects %s"
-                                 % (key, list(entry.shape), full_shape), reader.index_path)
+                raise ModelError("checkpoint tensor %s has shape %s but the saver expects %s"
+                                 % (quote(key), list(entry.shape), full_shape), reader.index_path)
             shape = list(lengths)
             itemsize = entry.nbytes // max(1, _count(entry.shape)) if _count(entry.shape) else 0
             nbytes = _count(shape) * itemsize
@@ -310,8 +320,8 @@ def _variable_values(model, variable_nodes):
         graph_shape = _declared_shape(node)
         if graph_shape is not None and graph_shape != shape:
             raise ModelError(
-                "variable '%s' has shape %s in the graph but checkpoint tensor '%s' has shape %s"
-                % (node.name, graph_shape, key, shape), reader.index_path)
+                "variable %s has shape %s in the graph but checkpoint tensor %s has shape %s"
+                % (quote(node.name), graph_shape, quote(key), shape), reader.index_path)
         result[node.name] = VariableValue(node.name, key, region, dtype, shape, nbytes,
                                           bool(source))
     return result

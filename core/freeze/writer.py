@@ -1,9 +1,13 @@
 """Writing a planned frozen graph to disk: streamed, size-checked, renamed into place when complete."""
 
+import atexit
+import binascii
 import collections
+import contextlib
 import logging
 import os
-import tempfile
+import signal
+import threading
 import time
 
 import numpy as np
@@ -161,15 +165,10 @@ def write_plan(plan, destination, progress=None, cancel=None, started=None):
                          "write or read it; choose fewer outputs or keep the weights outside the graph"
                          % _human(total), destination)
     reader = plan.model.checkpoint
-    folder, base = os.path.split(destination)
-    try:
-        handle = tempfile.NamedTemporaryFile(dir=folder, prefix="." + base + ".", suffix=".tmp",
-                                             delete=False)
-    except (IOError, OSError) as exc:
-        raise ModelError("cannot write here: %s" % (exc.strerror or exc), folder)
+    temp_path, handle = _create_temporary(destination)
     done = 0
     try:
-        with handle:
+        with _removed_on_signal(temp_path), handle:
             for piece in pieces:
                 if cancel is not None and cancel():
                     raise Cancelled()
@@ -189,14 +188,16 @@ def write_plan(plan, destination, progress=None, cancel=None, started=None):
                 if progress is not None:
                     progress(done, total, piece.node.name)
             handle.write(plan.tail_fields)
-        # Complete before it gets its name: readers never see a partial graph. (No fsync:
-        # it doubled the wide benchmark's time, and TensorFlow's own freezer does none.)
-        os.replace(handle.name, destination)
+            handle.close()
+            _keep_mode(destination, temp_path)
+            # Complete before it gets its name: readers never see a partial graph. (No fsync:
+            # it doubled the wide benchmark's time, and TensorFlow's own freezer does none.)
+            os.replace(temp_path, destination)
     except (IOError, OSError) as exc:
-        _remove(handle.name)
+        _remove(temp_path)
         raise ModelError("cannot write: %s" % (exc.strerror or exc), destination)
     except BaseException:
-        _remove(handle.name)
+        _remove(temp_path)
         raise
     written = os.path.getsize(destination)
     rewrites = [(n.name, n.reason) for n in plan.nodes if n.kind != "copy"]
@@ -206,6 +207,118 @@ def write_plan(plan, destination, progress=None, cancel=None, started=None):
     log.info("froze %d -> %d nodes, %d variables, %d bytes in %.2fs to %s", report.nodes_before,
              report.nodes_after, report.variables_converted, written, report.seconds, destination)
     return report
+
+
+# -- the temporary file: name, mode, and removal on SIGTERM ---------------------------------
+
+_TEMP_EXTRA = len("..") + 8 + len(".tmp")
+_PENDING = set()
+_PENDING_LOCK = threading.Lock()
+_HANDLER = {"installed": None}
+
+
+def _name_max(folder):
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (AttributeError, ValueError, OSError):
+        return 255
+
+
+def temporary_name(destination):
+    """A hidden name beside ``destination`` that fits the file system's name limit (NAME_MAX).
+
+    The destination's own name is shortened in the temporary name, never the destination.
+    """
+    folder, base = os.path.split(destination)
+    room = max(1, _name_max(folder or ".") - _TEMP_EXTRA)
+    encoded = base.encode("utf-8", "surrogateescape")
+    if len(encoded) > room:
+        base = encoded[:room].decode("utf-8", "ignore")
+    token = binascii.hexlify(os.urandom(4)).decode("ascii")
+    return os.path.join(folder, ".%s.%s.tmp" % (base, token))
+
+
+def _create_temporary(destination):
+    """Creates the temporary file with mode 0666 less the umask, as a normal write would."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        path = temporary_name(destination)
+        try:
+            fd = os.open(path, flags, 0o666)
+        except FileExistsError:
+            continue
+        except (IOError, OSError) as exc:
+            raise ModelError("cannot write here: %s" % (exc.strerror or exc), os.path.dirname(destination))
+        return path, os.fdopen(fd, "wb")
+    raise ModelError("cannot create a temporary file", os.path.dirname(destination))
+
+
+def _keep_mode(destination, temp_path):
+    """A graph written over an existing file keeps that file's permissions."""
+    try:
+        mode = os.stat(destination).st_mode & 0o7777
+    except OSError:
+        return
+    os.chmod(temp_path, mode)
+
+
+def _remove_pending():
+    with _PENDING_LOCK:
+        paths = list(_PENDING)
+        _PENDING.clear()
+    for path in paths:
+        _remove(path)
+
+
+def _on_sigterm(signum, frame):
+    """Removes unfinished temporary files, then does what the previous handler would."""
+    _remove_pending()
+    previous = _HANDLER["installed"]
+    if callable(previous):
+        previous(signum, frame)
+        return
+    if previous == signal.SIG_IGN:
+        return
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+
+
+def install_signal_cleanup():
+    """Installs, from the main thread, a SIGTERM handler that removes unfinished temporary files.
+
+    A front end whose freezes run in worker threads (the window) calls this once at start:
+    Python handles signals in the main thread only. Returns False off the main thread.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return False
+    current = signal.getsignal(signal.SIGTERM)
+    if current is not _on_sigterm:
+        _HANDLER["installed"] = current
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    return True
+
+
+@contextlib.contextmanager
+def _removed_on_signal(path):
+    """While writing ``path``: removed on SIGTERM (handler installed only in the main thread)."""
+    with _PENDING_LOCK:
+        _PENDING.add(path)
+    installed_here = False
+    if threading.current_thread() is threading.main_thread() and \
+            signal.getsignal(signal.SIGTERM) is not _on_sigterm:
+        installed_here = install_signal_cleanup()
+    try:
+        yield
+    finally:
+        with _PENDING_LOCK:
+            _PENDING.discard(path)
+        if installed_here:
+            signal.signal(signal.SIGTERM, _HANDLER["installed"] if _HANDLER["installed"] is not None
+                          else signal.SIG_DFL)
+            _HANDLER["installed"] = None
+
+
+atexit.register(_remove_pending)
 
 
 def _remove(path):

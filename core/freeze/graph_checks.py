@@ -1,0 +1,136 @@
+"""Checks a freeze makes on the nodes it keeps: ops the meta graph lists, no cycles, sane shapes."""
+
+import collections
+
+from core.errors import ModelError, quote
+from core.names import node_name
+
+
+def check_kept_nodes(model, keep, nodes, sources, index, replaced, path):
+    """Refuses what TensorFlow would refuse to load in the nodes a freeze keeps.
+
+    Args:
+        model: the Model; keep: kept node names; nodes: name -> NodeDef (with edits);
+        sources: kept name -> names of the nodes it reads in the frozen graph;
+        index: name -> position in the source graph;
+        replaced: names of the source nodes an edit replaced (their checks are the edit's).
+    Raises:
+        ModelError: an op missing from the meta graph's op list, a cycle, a bad shape or Const.
+    """
+    meta = model.meta_graph
+    listed = None
+    if meta is not None and meta.meta_info_def.stripped_op_list.op:
+        listed = set(op.name for op in meta.meta_info_def.stripped_op_list.op)
+    for name in keep:
+        if name in index and name not in replaced:
+            node = nodes[name]
+            if listed is not None and node.op not in listed:
+                raise ModelError("node %s has op %s, which the meta graph's own op list does not have "
+                                 "(corrupt graph?)" % (quote(name), quote(node.op)), path)
+            _check_attrs(node, path)
+    if not _in_source_order(keep, nodes, sources, index):
+        _refuse_cycles(keep, nodes, sources, path)
+
+
+def _reads_back_edge(node, nodes, source):
+    return node.op in ("Merge", "RefMerge") and nodes[source].op in _BACK_EDGE_SOURCES
+
+
+def _in_source_order(keep, nodes, sources, index):
+    """True when every kept node reads only nodes before it (or loop back edges): no cycle.
+
+    Graphs written by TensorFlow are in this order, so the full check rarely runs.
+    """
+    for name in keep:
+        position = index.get(name)
+        if position is None:
+            return False
+        for source in sources[name]:
+            before = index.get(source)
+            if before is None or (before >= position and not _reads_back_edge(nodes[name], nodes, source)):
+                return False
+    return True
+
+
+_BACK_EDGE_SOURCES = frozenset(["NextIteration", "RefNextIteration"])
+
+
+def _refuse_cycles(keep, nodes, sources, path):
+    """TensorFlow refuses a graph whose nodes form a cycle other than a loop's back edge.
+
+    As TensorFlow's importer does, a Merge is ready once its inputs from outside the
+    loop body are (the NextIteration back edges are not waited for).
+    """
+    pending = {}
+    readers = collections.defaultdict(list)
+    for name in keep:
+        names = sources[name]
+        if names and nodes[name].op in ("Merge", "RefMerge"):
+            names = [s for s in names if nodes[s].op not in _BACK_EDGE_SOURCES]
+        for source in names:
+            readers[source].append(name)
+        pending[name] = len(names)
+    ready = [name for name, count in pending.items() if count == 0]
+    done = 0
+    while ready:
+        name = ready.pop()
+        done += 1
+        for reader in readers.get(name, ()):
+            pending[reader] -= 1
+            if pending[reader] == 0:
+                ready.append(reader)
+    if done < len(keep):
+        stuck = sorted(name for name, count in pending.items() if count > 0)
+        raise ModelError("%d nodes the outputs need form a cycle, for example %s (corrupt graph?)"
+                         % (len(stuck), quote(stuck[0])), path)
+
+
+_ITEMSIZE = {1: 4, 2: 8, 3: 4, 4: 1, 5: 2, 6: 1, 8: 8, 9: 8, 10: 1, 11: 1, 12: 1, 13: 4, 14: 2, 15: 2,
+             16: 2, 17: 2, 18: 16, 19: 2, 22: 4, 23: 8}
+
+
+def _check_shape(node, key, shape, path, allow_unknown=True):
+    low = -1 if allow_unknown else 0
+    for dim in shape.dim:
+        if dim.size < low:
+            raise ModelError("node %s: attr %s holds the invalid dimension %d (corrupt graph?)"
+                             % (quote(node.name), quote(key), dim.size), path)
+
+
+# The attrs TensorFlow's importer checks shapes of: `_output_shapes`, a Placeholder's or
+# variable's `shape`, a Const's `value` (looked up by name: far cheaper than walking every
+# attr of every node of a 100k-node graph).
+_SHAPE_ATTRS = ("_output_shapes", "shape", "value")
+
+
+def _check_attrs(node, path):
+    """Shapes with dimensions below -1, Const tensors whose bytes disagree with their shape."""
+    attrs = node.attr
+    for key in _SHAPE_ATTRS:
+        if key not in attrs:
+            continue
+        value = attrs[key]
+        kind = value.WhichOneof("value")
+        if kind == "shape":
+            _check_shape(node, key, value.shape, path)
+        elif kind == "list":
+            for shape in value.list.shape:
+                _check_shape(node, key, shape, path)
+        elif kind == "tensor":
+            _check_tensor(node, key, value.tensor, path)
+            if node.op == "Const" and "dtype" in attrs and attrs["dtype"].type != value.tensor.dtype:
+                raise ModelError("Const %s is declared %d but its value tensor is of type %d (corrupt graph?)"
+                                 % (quote(node.name), attrs["dtype"].type, value.tensor.dtype), path)
+
+
+def _check_tensor(node, key, tensor, path):
+    _check_shape(node, key, tensor.tensor_shape, path, allow_unknown=False)
+    if not tensor.tensor_content:
+        return
+    itemsize = _ITEMSIZE.get(tensor.dtype)
+    count = 1
+    for dim in tensor.tensor_shape.dim:
+        count *= dim.size
+    if itemsize is not None and len(tensor.tensor_content) != count * itemsize:
+        raise ModelError("node %s: attr %s holds %d bytes of tensor data for %d values (corrupt graph?)"
+                         % (quote(node.name), quote(key), len(tensor.tensor_content), count), path)

@@ -18,7 +18,7 @@ from core.pipeline import LoadedModel
 __all__ = [
     "Cancelled", "ModelError", "FreezeRequest", "LoadedModel", "load", "open_model", "freeze", "plan", "fixed_values",
     "planned_size", "human_size", "locate", "supported_files", "parse_value", "dtype_name", "shape_text",
-    "output_shapes", "verify", "tensorflow_available", "install_hint", "graph_ends", "QueryError",
+    "output_shapes", "verify", "tensorflow_available", "install_hint", "graph_ends", "QueryError", "install_signal_cleanup",
     "graph_picture", "picture_dot", "suggest_cuts", "signature_cuts",
     "runtime_floor", "plan_floor", "DEFAULT_TARGET_TF", "target_releases", "dropped_checkpoint",
     "saved_model_tag_sets",
@@ -197,3 +197,10 @@ def picture_dot(picture, analysis):
     """The Graphviz DOT text of a graph picture's subgraph."""
     from core.analysis.graph_picture import picture_dot as _dot
     return _dot(picture, analysis)
+
+
+def install_signal_cleanup():
+    """Makes SIGTERM remove unfinished temporary `.pb` files, for a front whose freezes run in worker
+    threads (Python handles signals in the main thread only). Returns False off the main thread."""
+    from core.freeze.writer import install_signal_cleanup as _install
+    return _install()

@@ -24,10 +24,26 @@ def create_application(argv=None):
     return app
 
 
+def keep_signals_working(app):
+    """SIGTERM during a freeze removes its unfinished temporary file, as SIGINT does.
+
+    The freeze runs in a worker thread, so the handler lives in the main thread; a short timer lets
+    Python run it while Qt's event loop waits in C++.
+    """
+    from PyQt5.QtCore import QTimer
+    from core import api
+    api.install_signal_cleanup()
+    timer = QTimer(app)
+    timer.timeout.connect(lambda: None)
+    timer.start(250)
+    return timer
+
+
 def run_window(path=None):
     """Shows the window (opening ``path`` if given) and runs the event loop; returns the exit code."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = create_application()
+    keep_signals_working(app)
     from gui.main_window import MainWindow
     window = MainWindow()
     window.show()

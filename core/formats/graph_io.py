@@ -2,9 +2,7 @@
 
 import logging
 import os
-import re
 
-from google.protobuf import message as pb_message
 from google.protobuf import text_format
 
 from core.formats import protos

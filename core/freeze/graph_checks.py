@@ -3,7 +3,6 @@
 import collections
 
 from core.errors import ModelError, quote
-from core.names import node_name
 
 
 def check_kept_nodes(model, keep, nodes, sources, index, replaced, path):

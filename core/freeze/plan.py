@@ -11,47 +11,28 @@ import collections
 import logging
 import time
 
-from core.formats import protos
 from google.protobuf import message as pb_message
 
 from core.errors import ModelError, quote
+from core.formats.saver_map import VARIABLE_OPS
 from core.freeze.graph_checks import check_kept_nodes
-from core.freeze.missing import check_all_present, suggest
 from core.freeze.graph_edits import GraphEdits
 from core.freeze.init_guards import CHECK_OPS, initialized_checks
-from core.freeze.tables import embed_vocabularies, table_note
-from core.names import node_name, tensor_name
+from core.freeze.missing import suggest
 from core.freeze.node_bytes import RawNode, filter_colocation
-from core.formats.saver_map import VARIABLE_OPS, fallback_key, variable_sources
+from core.freeze.node_rewrites import effective_inputs, gather_axis_nodes, plan_node, resource_dtypes
+from core.freeze.tables import embed_vocabularies, table_note
+from core.freeze.variable_values import variable_values
+from core.names import node_name
 
 log = logging.getLogger(__name__)
 
-REF_OP_RENAMES = {
-    "RefSwitch": "Switch", "RefEnter": "Enter", "RefMerge": "Merge",
-    "RefIdentity": "Identity", "RefNextIteration": "NextIteration", "RefExit": "Exit",
-}
-ASSIGN_RENAMES = {"Assign": "Identity", "AssignAdd": "Add", "AssignSub": "Sub"}
-RESOURCE_WRITES = frozenset(["AssignVariableOp", "AssignAddVariableOp", "AssignSubVariableOp"])
-# Ops that pass a tensor through and carry its dtype in attr T: a resource handle
-# flowing through them becomes the variable's value after conversion.
-_PASS_THROUGH = frozenset(["Identity", "Enter", "Switch", "Merge", "Exit", "NextIteration",
-                           "RefEnter", "RefSwitch", "RefMerge", "RefIdentity", "RefExit",
-                           "RefNextIteration", "Snapshot"])
 _STATEFUL_PREFIXES = ("Apply", "ResourceApply", "SparseApply", "ResourceSparseApply", "Scatter",
                       "ResourceScatter")
 _STATEFUL_OPS = frozenset(["CountUpTo", "IsVariableInitialized", "VarIsInitializedOp",
                            "DestroyResourceOp", "TemporaryVariable", "DestroyTemporaryVariable",
                            "StridedSliceAssign", "ResourceStridedSliceAssign", "RefSelect",
                            "ResourceCountUpTo", "VariableShape"])
-_REWRITTEN = frozenset(REF_OP_RENAMES) | frozenset(ASSIGN_RENAMES) | RESOURCE_WRITES | frozenset(
-    ["ReadVariableOp", "ResourceGather"])
-DT_RESOURCE = 20
-MAX_GRAPH_BYTES = (1 << 31) - 1
-
-
-class VariableValue(collections.namedtuple(
-        "VariableValue", "name key region dtype shape nbytes via_saver")):
-    """A variable the freeze turns into a Const, and where its value comes from."""
 
 
 class NodePlan(object):
@@ -113,32 +94,6 @@ def resolve_outputs(graph_def, outputs, path=None):
     if not result:
         raise ModelError("no output names given", path)
     return result
-
-
-def _effective_inputs(node, edits):
-    """The inputs a node will have in the frozen graph (after rewrites and rewiring)."""
-    if node.name in edits.replaced:
-        inputs = list(edits.replaced[node.name].input)
-    else:
-        inputs = list(node.input)
-        if node.op in ASSIGN_RENAMES and node.op == "Assign" and len(inputs) >= 2:
-            inputs = [inputs[1]] + [i for i in inputs[2:] if i.startswith("^")]
-        elif node.op in RESOURCE_WRITES and len(inputs) >= 2:
-            inputs = ["^" + node_name(inputs[1])] + [i for i in inputs[2:] if i.startswith("^")]
-        elif node.op == "ResourceGather" and len(inputs) >= 2:
-            inputs = inputs[:2] + [_axis_name(node)] + inputs[2:]
-    if edits.rewired:
-        inputs = [_rewire(i, edits.rewired) for i in inputs]
-    return inputs
-
-
-def _rewire(inp, rewired):
-    if inp.startswith("^"):
-        return inp
-    target = rewired.get(tensor_name(inp))
-    if target is None:
-        return inp
-    return target[:-2] if target.endswith(":0") else target
 
 
 def _source_edits(model, given):
@@ -205,9 +160,9 @@ def plan_freeze(model, outputs, keep_devices=False, edits=None, cancel=None, tar
     _refuse_stateful(keep, nodes, parent)
     check_kept_nodes(model, keep, nodes, sources, index, edits.replaced, path)
 
-    variables = _variable_values(model, [nodes[n] for n in keep if nodes[n].op in VARIABLE_OPS
+    variables = variable_values(model, [nodes[n] for n in keep if nodes[n].op in VARIABLE_OPS
                                          and n not in edits.replaced])
-    resource_dtype = _resource_dtypes(keep, nodes, variables)
+    resource_dtype = resource_dtypes(keep, nodes, variables)
     order = sorted((n for n in keep if n in index), key=index.get)
     source_bytes = model.graph.node_bytes()
     plans = []
@@ -221,8 +176,9 @@ def plan_freeze(model, outputs, keep_devices=False, edits=None, cancel=None, tar
                                   device=node.device if keep_devices else ""))
             continue
         try:
-            plans.append(_plan_node(graph_def.node[index[name]], source_bytes[index[name]], edits,
-                                    keep, keep_devices, resource_dtype, variables))
+            kind, data, reason = plan_node(graph_def.node[index[name]], source_bytes[index[name]], edits,
+                                           keep, keep_devices, resource_dtype)
+            plans.append(NodePlan(name, kind, data, reason=reason))
         except (ValueError, pb_message.DecodeError) as exc:
             raise ModelError("node %s cannot be rewritten: its bytes are not a valid NodeDef (%s)"
                              % (quote(name), quote(exc)), path)
@@ -249,7 +205,7 @@ def _reachable(outputs, nodes, edits, path):
         node = nodes.get(name)
         if node is None:
             raise ModelError("node %s is needed but not in the graph" % quote(name), path)
-        sources[name] = names = [node_name(inp) for inp in _effective_inputs(node, edits)]
+        sources[name] = names = [node_name(inp) for inp in effective_inputs(node, edits)]
         for source in names:
             if source not in keep:
                 keep.add(source)
@@ -282,164 +238,6 @@ def _refuse_stateful(keep, nodes, parent):
                quote(first), nodes[first].op, _chain(first, parent)))
 
 
-def _variable_values(model, variable_nodes):
-    """Finds each needed variable's checkpoint entry and checks dtype and shape."""
-    if not variable_nodes:
-        return {}
-    reader = model.checkpoint
-    names = ", ".join(sorted(n.name for n in variable_nodes)[:5])
-    if reader is None:
-        raise ModelError("the outputs need %d variable(s) (%s) but there is no checkpoint to read "
-                         "their values from" % (len(variable_nodes), names), model.location.model_file)
-    sources = variable_sources(model.graph_def)
-    variable_nodes = sorted(variable_nodes, key=lambda n: n.name)
-    check_all_present(variable_nodes, sources, reader)
-    result = {}
-    for node in variable_nodes:
-        source = sources.get(node.name)
-        key = source.key if source else fallback_key(node)
-        region = source.region if source else None
-        entry = reader.entry(key)
-        dtype = node.attr["dtype"].type
-        if entry.dtype != dtype:
-            raise ModelError(
-                "variable %s is %s in the graph but checkpoint tensor %s is %s"
-                % (quote(node.name), protos.dtype_name(dtype), quote(key), protos.dtype_name(entry.dtype)),
-                reader.index_path)
-        if region is not None:
-            full_shape, starts, lengths = region
-            if list(entry.shape) != list(full_shape):
-                raise ModelError("checkpoint tensor %s has shape %s but the saver expects %s"
-                                 % (quote(key), list(entry.shape), full_shape), reader.index_path)
-            shape = list(lengths)
-            itemsize = entry.nbytes // max(1, _count(entry.shape)) if _count(entry.shape) else 0
-            nbytes = _count(shape) * itemsize
-        else:
-            shape = list(entry.shape)
-            nbytes = entry.nbytes
-        graph_shape = _declared_shape(node)
-        if graph_shape is not None and graph_shape != shape:
-            raise ModelError(
-                "variable %s has shape %s in the graph but checkpoint tensor %s has shape %s"
-                % (quote(node.name), graph_shape, quote(key), shape), reader.index_path)
-        result[node.name] = VariableValue(node.name, key, region, dtype, shape, nbytes,
-                                          bool(source))
-    return result
-
-
-def _count(shape):
-    total = 1
-    for dim in shape:
-        total *= dim
-    return total
-
-
-def _declared_shape(node):
-    if "shape" not in node.attr:
-        return None
-    shape = node.attr["shape"].shape
-    if shape.unknown_rank or any(d.size < 0 for d in shape.dim):
-        return None
-    return [d.size for d in shape.dim]
-
-
-def _resource_dtypes(keep, nodes, variables):
-    """Pass-through nodes whose T is DT_RESOURCE carrying a converted variable -> its dtype."""
-    memo = {}
-
-    def source_dtype(name, depth=0):
-        if name in memo:
-            return memo[name]
-        memo[name] = None
-        node = nodes.get(name)
-        result = None
-        if name in variables:
-            result = variables[name].dtype
-        elif node is not None and node.op in _PASS_THROUGH and node.input and depth < 10000:
-            result = source_dtype(node_name(node.input[0]), depth + 1)
-        memo[name] = result
-        return result
-
-    result = {}
-    for name in keep:
-        node = nodes[name]
-        if node.op in _PASS_THROUGH and "T" in node.attr and node.attr["T"].type == DT_RESOURCE:
-            dtype = source_dtype(name)
-            if dtype is not None:
-                result[name] = dtype
-    return result
-
-
-def _type_attr(dtype):
-    attr = protos.AttrValue()
-    attr.type = dtype
-    return attr.SerializeToString()
-
-
-def _plan_node(node, data, edits, keep, keep_devices, resource_dtype, variables):
-    """Copies a kept node, applying only the rewrites freezing requires."""
-    if (node.op not in _REWRITTEN and node.name not in edits.replaced and node.name not in resource_dtype
-            and (keep_devices or not node.device) and "_class" not in node.attr and not edits.rewired):
-        return NodePlan(node.name, "copy", data)
-    if node.name in edits.replaced:
-        replacement = edits.replaced[node.name]
-        raw = RawNode(replacement.SerializeToString())
-        reasons = ["replaced (inference mode)"]
-        inputs = [_rewire(i, edits.rewired) for i in replacement.input]
-        if inputs != list(replacement.input):
-            raw.set_inputs(inputs)
-    else:
-        raw = RawNode(data)
-        reasons = []
-        op = node.op
-        if op in REF_OP_RENAMES:
-            raw.set_op(REF_OP_RENAMES[op])
-            reasons.append("%s -> %s" % (op, REF_OP_RENAMES[op]))
-        elif op in ASSIGN_RENAMES:
-            raw.set_op(ASSIGN_RENAMES[op])
-            raw.keep_attrs(("T",))
-            if op == "Assign":
-                raw.set_inputs(_effective_inputs(node, GraphEdits()))
-            reasons.append("%s -> %s" % (op, ASSIGN_RENAMES[op]))
-        elif op in RESOURCE_WRITES:
-            raw.set_op("NoOp")
-            raw.keep_attrs(())
-            raw.set_inputs(_effective_inputs(node, GraphEdits()))
-            reasons.append("%s -> NoOp" % op)
-        elif op == "ReadVariableOp":
-            raw.set_op("Identity")
-            raw.rename_attr("dtype", "T")
-            reasons.append("ReadVariableOp -> Identity")
-        elif op == "ResourceGather":
-            raw.set_op("GatherV2")
-            raw.rename_attr("dtype", "Tparams")
-            raw.keep_attrs(("Tparams", "Tindices"))
-            raw.set_attr("Taxis", _type_attr(3))
-            raw.set_inputs(_effective_inputs(node, GraphEdits()))
-            reasons.append("ResourceGather -> GatherV2")
-        if node.name in resource_dtype:
-            raw.set_attr("T", _type_attr(resource_dtype[node.name]))
-            reasons.append("T resource -> %s" % protos.dtype_name(resource_dtype[node.name]))
-        if edits.rewired:
-            before = _effective_inputs(node, GraphEdits())
-            inputs = [_rewire(i, edits.rewired) for i in before]
-            if inputs != before:
-                raw.set_inputs(inputs)
-                reasons.append("inputs rewired (inference mode)")
-    if not keep_devices and raw.has_field(4):
-        raw.clear_device()
-        reasons.append("device cleared")
-    dropped = filter_colocation(raw, keep)
-    if dropped:
-        reasons.append("colocation with pruned %s dropped" % ", ".join(dropped))
-    kind = "edit" if raw.changed else "copy"
-    return NodePlan(node.name, kind, raw.to_bytes(), reason="; ".join(reasons))
-
-
-def _axis_name(node):
-    return node.name + "/axis"
-
-
 def _place_added(edits, keep, parent):
     """Extra nodes go right before the kept node that led the search to them."""
     placed = {}
@@ -455,24 +253,6 @@ def _finish_new(node, keep, keep_devices):
         raw.clear_device()
     filter_colocation(raw, keep)
     return raw.to_bytes()
-
-
-def gather_axis_nodes(graph_def):
-    """Axis Consts that ResourceGather -> GatherV2 needs, as GraphEdits.added nodes."""
-    edits = GraphEdits()
-    for node in graph_def.node:
-        if node.op != "ResourceGather":
-            continue
-        axis = protos.NodeDef()
-        axis.name = _axis_name(node)
-        axis.op = "Const"
-        axis.attr["dtype"].type = 3
-        axis.attr["value"].tensor.dtype = 3
-        axis.attr["value"].tensor.int_val.append(node.attr["batch_dims"].i if "batch_dims" in node.attr else 0)
-        edits.added.append(axis)
-    return edits
-
-
 
 
 def freeze(model, outputs, destination, keep_devices=False, edits=None, progress=None, cancel=None,

@@ -118,7 +118,6 @@ def _refuse_unloadable(floor, release, registry, path):
     blocking = [r for r in floor.requirements if not r.ok[release.index]]
     if not blocking:
         return
-    first = blocking[0]
     if floor.floor is None:
         need = "no TensorFlow release %s..%s can load the result" % (releases[0].label, releases[-1].label)
         advice = "choose outputs that avoid it"

@@ -166,27 +166,9 @@ def write_plan(plan, destination, progress=None, cancel=None, started=None):
                          % _human(total), destination)
     reader = plan.model.checkpoint
     temp_path, handle = _create_temporary(destination)
-    done = 0
     try:
         with _removed_on_signal(temp_path), handle:
-            for piece in pieces:
-                if cancel is not None and cancel():
-                    raise Cancelled()
-                handle.write(length_header(1, piece.length))
-                if piece.data is not None:
-                    handle.write(piece.data)
-                    done += piece.length
-                else:
-                    handle.write(piece.header)
-                    for chunk in reader.iter_bytes(piece.node.variable.key):
-                        if cancel is not None and cancel():
-                            raise Cancelled()
-                        handle.write(chunk)
-                        done += len(chunk)
-                        if progress is not None:
-                            progress(done, total, piece.node.name)
-                if progress is not None:
-                    progress(done, total, piece.node.name)
+            _write_pieces(handle, pieces, reader, total, progress, cancel)
             handle.write(plan.tail_fields)
             handle.close()
             _keep_mode(destination, temp_path)
@@ -199,6 +181,33 @@ def write_plan(plan, destination, progress=None, cancel=None, started=None):
     except BaseException:
         _remove(temp_path)
         raise
+    return _report(plan, destination, started)
+
+
+def _write_pieces(handle, pieces, reader, total, progress, cancel):
+    """Streams the nodes: small ones from memory, variables' payloads chunk by chunk from the checkpoint."""
+    done = 0
+    for piece in pieces:
+        if cancel is not None and cancel():
+            raise Cancelled()
+        handle.write(length_header(1, piece.length))
+        if piece.data is not None:
+            handle.write(piece.data)
+            done += piece.length
+        else:
+            handle.write(piece.header)
+            for chunk in reader.iter_bytes(piece.node.variable.key):
+                if cancel is not None and cancel():
+                    raise Cancelled()
+                handle.write(chunk)
+                done += len(chunk)
+                if progress is not None:
+                    progress(done, total, piece.node.name)
+        if progress is not None:
+            progress(done, total, piece.node.name)
+
+
+def _report(plan, destination, started):
     written = os.path.getsize(destination)
     rewrites = [(n.name, n.reason) for n in plan.nodes if n.kind != "copy"]
     report = FreezeReport(destination, list(plan.outputs), plan.nodes_before, len(plan.nodes),

@@ -226,16 +226,7 @@ def test_op_the_target_lacks_is_refused(tf, tmp_path):
         with tf.Session() as session:
             session.run(tf.global_variables_initializer())
             saver.save(session, str(tmp_path / "model.ckpt"))
-    meta_path = str(tmp_path / "model.ckpt.meta")
-    meta = protos.MetaGraphDef()
-    with open(meta_path, "rb") as handle:
-        meta.ParseFromString(handle.read())
-    for node in meta.graph_def.node:
-        if node.name == "act":
-            node.op = "LeakyRelu"  # what tf.nn.leaky_relu writes since TF 1.13
-            node.attr["alpha"].f = 0.2
-    with open(meta_path, "wb") as handle:
-        handle.write(meta.SerializeToString())
+    _make_act_leaky_relu(str(tmp_path / "model.ckpt.meta"))
     with open_model(str(tmp_path)) as model:
         assert graph_floor(model.graph_def, model.meta_graph, names={"x", "act"}).floor == "1.13"
         with pytest.raises(ModelError, match=r"needs TensorFlow 1\.13 \(op LeakyRelu needs 1\.13; 1 node \(act\)"):
@@ -280,18 +271,7 @@ def test_verify_names_its_tensorflow_and_gives_the_floor_it_cannot_load(tf, tmp_
         with tf.Session() as session:
             session.run(tf.global_variables_initializer())
             saver.save(session, str(tmp_path / "model.ckpt"))
-    meta_path = str(tmp_path / "model.ckpt.meta")
-    meta = protos.MetaGraphDef()
-    with open(meta_path, "rb") as handle:
-        meta.ParseFromString(handle.read())
-    for node in meta.graph_def.node:
-        if node.name == "act":  # what tf.nn.leaky_relu writes since TF 1.13
-            node.op = "LeakyRelu"
-            node.ClearField("input")
-            node.input.append("MatMul")
-            node.attr["alpha"].f = 0.2
-    with open(meta_path, "wb") as handle:
-        handle.write(meta.SerializeToString())
+    _make_act_leaky_relu(str(tmp_path / "model.ckpt.meta"), input_name="MatMul")
     destination = str(tmp_path / "frozen.pb")
     with open_model(str(tmp_path)) as model:
         freeze(model, ["act"], destination, target_tf="1.13")
@@ -302,6 +282,29 @@ def test_verify_names_its_tensorflow_and_gives_the_floor_it_cannot_load(tf, tmp_
         else:
             report = verify(model, destination, ["act"])
             assert report.passed and report.tensorflow_version == tensorflow.__version__
+
+
+def _make_act_leaky_relu(meta_path, input_name=None):
+    """Turns node `act` of a saved meta graph into the LeakyRelu a TF 1.13+ writer makes, listing the op
+    in the meta graph's own op list as such a writer does."""
+    meta = protos.MetaGraphDef()
+    with open(meta_path, "rb") as handle:
+        meta.ParseFromString(handle.read())
+    for node in meta.graph_def.node:
+        if node.name == "act":
+            node.op = "LeakyRelu"
+            if input_name is not None:
+                node.ClearField("input")
+                node.input.append(input_name)
+            node.attr["alpha"].f = 0.2
+    op = meta.meta_info_def.stripped_op_list.op.add()
+    op.name = "LeakyRelu"
+    op.input_arg.add(name="features", type_attr="T")
+    op.output_arg.add(name="activations", type_attr="T")
+    op.attr.add(name="alpha", type="float").default_value.f = 0.2
+    op.attr.add(name="T", type="type").default_value.type = 1
+    with open(meta_path, "wb") as handle:
+        handle.write(meta.SerializeToString())
 
 
 def test_floor_of_a_plan_with_an_input_cut_reads_the_placeholder():

@@ -4,6 +4,8 @@ Heavy modules (numpy, protobuf messages, TensorFlow) load only when a call needs
 so a front that only parses arguments starts fast.
 """
 
+import os
+
 # Role names of nodes (cheap to import: no numpy, no protobuf).
 from core.analysis.roles import (CONSTANT, INFERENCE, INPUT, LOSS, SWITCH, TRAINING, TRAINING_INPUT,  # noqa: F401
                                  TRAINING_ONLY, VARIABLE)
@@ -18,7 +20,8 @@ __all__ = [
     "planned_size", "human_size", "locate", "supported_files", "parse_value", "dtype_name", "shape_text",
     "output_shapes", "verify", "tensorflow_available", "install_hint", "graph_ends", "QueryError", "install_signal_cleanup",
     "graph_picture", "picture_dot", "suggest_cuts", "signature_cuts",
-    "runtime_floor", "plan_floor", "DEFAULT_TARGET_TF",
+    "runtime_floor", "plan_floor", "DEFAULT_TARGET_TF", "target_releases", "dropped_checkpoint",
+    "saved_model_tag_sets",
 ]
 
 
@@ -81,6 +84,33 @@ def plan_floor(freeze_plan):
     """The TensorFlow version floor of what a plan writes (see core.pipeline.plan_floor)."""
     from core import pipeline
     return pipeline.plan_floor(freeze_plan)
+
+
+def target_releases():
+    """Labels of the TensorFlow releases a freeze can target, oldest first ("1.0" ... "1.15", "2")."""
+    from core.formats.op_registry import load_registry
+    return load_registry().labels()
+
+
+def dropped_checkpoint(path):
+    """The checkpoint prefix a path names (a prefix, `.index`, `.data-*` or V1 file), else None."""
+    from core.formats.locate import GRAPH_EXTENSIONS, checkpoint_prefix, has_checkpoint
+    if path.endswith((".meta",) + GRAPH_EXTENSIONS) or os.path.isdir(path):
+        return None
+    prefix = checkpoint_prefix(path)
+    return prefix if has_checkpoint(prefix) else None
+
+
+def saved_model_tag_sets(path):
+    """The tag sets (sorted tuples) of the SavedModel ``path`` opens, or [] when it is no SavedModel."""
+    from core.formats.saved_model import tag_sets
+    try:
+        location = locate(path)
+    except ModelError:
+        return []
+    if not location.saved_model_path:
+        return []
+    return tag_sets(location.saved_model_path)
 
 
 def planned_size(freeze_plan):

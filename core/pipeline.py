@@ -175,6 +175,6 @@ def plan_floor(freeze_plan):
     if freeze_plan.runtime is not None:
         return freeze_plan.runtime.floor
     from core.freeze.runtime_target import fit_plan
-    model = freeze_plan.model
-    source = dict((node.name, node) for node in model.graph_def.node)
-    return fit_plan(freeze_plan.nodes, None, model.meta_graph, source_nodes=source).floor
+    # The ops are read from the planned bytes: a "copy" may be an input cut's Placeholder that took
+    # the name of the node it replaces, so the source graph's node of that name is not its op.
+    return fit_plan(freeze_plan.nodes, None, freeze_plan.model.meta_graph).floor

@@ -73,7 +73,8 @@ class FreezeFlow(QObject):
         window = self.window
         return api.FreezeRequest(window.tree_model.checked, destination=destination,
                                  inference=window.outputs.inference_mode.isChecked(),
-                                 keep_devices=window.outputs.keep_devices.isChecked(), input_cuts=self.cuts)
+                                 keep_devices=window.outputs.keep_devices.isChecked(), input_cuts=self.cuts,
+                                 target_tf=window.runtime.target())
 
     def freeze(self):
         """Asks where to save, then freezes."""
@@ -122,6 +123,7 @@ class FreezeFlow(QObject):
 
     def _failed(self, message):
         self.window.show_status("Freeze failed")
+        message = message.replace("freeze with --target-tf", "choose Target TensorFlow")
         self.window.notice.show_message("Freeze failed: %s" % message, "error")
         self.failed.emit(message)
 

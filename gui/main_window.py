@@ -20,7 +20,9 @@ from gui.notice_bar import NoticeBar
 from gui.op_tree_model import OpTreeModel
 from gui.open_flow import OpenFlow
 from gui.outputs_panel import OutputsPanel
+from gui.runtime_watch import RuntimeWatch
 from gui.search_bar import SearchBar
+from gui.signatures_box import SignaturesBox, use_signature
 from gui.tasks import TaskRunner
 from gui import menus, tree_menu
 from gui.tree_view import fit_columns, keep_view
@@ -97,6 +99,10 @@ class MainWindow(QMainWindow):
             left_layout.addWidget(widget, stretch)
         self.details = DetailsPanel()
         self.outputs = OutputsPanel()
+        self.signatures = SignaturesBox()
+        self.outputs.add_options(self.signatures)
+        self.runtime = RuntimeWatch(self, self.settings)
+        self.outputs.add_options(self.runtime.widget)
         right = QSplitter(Qt.Vertical)
         right.addWidget(self.details)
         right.addWidget(self.outputs)
@@ -140,6 +146,7 @@ class MainWindow(QMainWindow):
         self.details.navigate.connect(self.navigate)
         self.outputs.remove.connect(lambda name: self.tree_model and self.tree_model.set_checked(name, False))
         self.outputs.use_suggested.connect(self.use_suggested_outputs)
+        self.signatures.use.connect(self.use_signature_outputs)
         self.outputs.freeze.connect(self.freeze)
         self.outputs.verify.connect(self.verify)
         self.outputs.navigate.connect(self.navigate)
@@ -154,6 +161,8 @@ class MainWindow(QMainWindow):
         self.freezer.cancelled.connect(self.freeze_cancelled)
         self.freezer.verified.connect(self.verify_finished)
         self.freezer.cuts_changed.connect(lambda: self.outputs.set_cuts(self.freezer.cuts))
+        self.freezer.cuts_changed.connect(self.runtime.schedule)
+        self.outputs.inference_mode.toggled.connect(self.runtime.schedule)
         tree_menu.install(self)
         self.opener.watch_drops([self, self.search, self.details.viewport(), self.tree.viewport(),
                                  self.outputs.list.viewport()])
@@ -166,6 +175,7 @@ class MainWindow(QMainWindow):
         self.freeze_action.setEnabled(can_freeze)
         self.outputs.freeze_button.setEnabled(can_freeze)
         self.suggest_action.setEnabled(has_model)
+        self.signature_action.setEnabled(has_model and bool(self.signatures.current()))
         self.outputs.suggest_button.setEnabled(has_model and bool(self.loaded.analysis.candidates))
         self.back_action.setEnabled(self.history.can_back)
         self.forward_action.setEnabled(self.history.can_forward)
@@ -196,6 +206,7 @@ class MainWindow(QMainWindow):
 
     def show_model(self, loaded):
         """Shows a freshly loaded model: tree, title, counts, notices; selects the best candidate."""
+        self.runtime.stop()
         if self.loaded is not None:
             self.loaded.close()
         self.loaded = loaded
@@ -213,10 +224,12 @@ class MainWindow(QMainWindow):
         self.search_bar.clear_silently()
         self.history.clear()
         self.outputs.set_outputs([])
+        self.signatures.set_signatures(loaded.model.signatures)
         location = loaded.model.location
         name = display_name(location)
         self.setWindowTitle("%s — tf1freeze" % name)
-        self.show_status("%s  (%s)" % (name, location.kind))
+        tags = " · tags %s" % (",".join(loaded.model.tags) or "(none)") if loaded.model.tags is not None else ""
+        self.show_status("%s  (%s%s)" % (name, location.kind, tags))
         self.status_model.setToolTip(location.model_file or location.path)
         summary = loaded.analysis.summary()
         self.status_counts.setText("%d nodes · %d variables · %s parameters" % (
@@ -233,6 +246,7 @@ class MainWindow(QMainWindow):
             self._expand_to(candidate.name)
         if loaded.analysis.candidates:
             self.navigate(loaded.analysis.candidates[0].name)
+        self.runtime.model_changed()
         self._update_actions()
         self.model_loaded.emit()
 
@@ -337,6 +351,7 @@ class MainWindow(QMainWindow):
     # -- outputs --------------------------------------------------------------------------
     def _outputs_changed(self):
         self.outputs.set_outputs(self.tree_model.checked)
+        self.runtime.schedule()
         self._update_actions()
 
     def use_suggested_outputs(self):
@@ -349,6 +364,10 @@ class MainWindow(QMainWindow):
         self.tree_model.set_all_checked(chosen)
         for name in chosen:
             self._expand_to(name)
+
+    def use_signature_outputs(self, name=None):
+        """Ticks a SavedModel signature's outputs and cuts at its non-placeholder inputs (gui.signatures_box)."""
+        return use_signature(self, name or None)
 
     def copy_outputs(self):
         names = self.outputs.outputs()
@@ -397,6 +416,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event):
         self.wait_for_workers()
+        self.runtime.stop()
         if self.loaded is not None:
             self.loaded.close()
         self.log_panel.detach()

@@ -28,6 +28,8 @@ def build(window):
     window.copy_outputs_action = _action(window, "Copy &outputs", window.copy_outputs, "Ctrl+Shift+C",
                              tip="Copy the ticked outputs as a comma-separated list")
     window.suggest_action = _action(window, "Use &suggested outputs", window.use_suggested_outputs, "Ctrl+Shift+S")
+    window.signature_action = _action(window, "Use si&gnature outputs", lambda: window.use_signature_outputs(),
+                                      tip="Tick the selected SavedModel signature's outputs and cut at its inputs")
     window.training_action = _action(window, "Show &training ops", window.refilter, checkable=True)
     window.training_action.setChecked(True)
     window.log_action = window.log_dock.toggleViewAction()
@@ -45,7 +47,8 @@ def build(window):
     file_menu.addSeparator()
     file_menu.addAction(window.quit_action)
     edit_menu = menu.addMenu("&Edit")
-    for action in (window.find_action, window.copy_outputs_action, window.suggest_action):
+    for action in (window.find_action, window.copy_outputs_action, window.suggest_action,
+                   window.signature_action):
         edit_menu.addAction(action)
     window.view_menu = menu.addMenu("&View")
     window.view_menu.addAction(window.training_action)

@@ -3,8 +3,8 @@
 import logging
 import os
 
-from PyQt5.QtCore import QEvent, QObject, pyqtSignal
-from PyQt5.QtWidgets import QDialog, QFileDialog, QWidget
+from PyQt5.QtCore import QEvent, QObject, Qt, pyqtSignal
+from PyQt5.QtWidgets import QDialog, QFileDialog, QInputDialog, QWidget
 
 from core import api
 from core.api import ModelError
@@ -24,6 +24,29 @@ def dropped_path(mime):
     if len(urls) != 1:
         return None, "drop one file or folder at a time"
     return urls[0].toLocalFile(), None
+
+
+class TagChoice(object):
+    """A load's answer when a SavedModel holds several meta graphs: the window asks which tag set."""
+
+    def __init__(self, tag_sets):
+        self.tag_sets = tag_sets
+
+    def close(self):
+        pass
+
+
+def tag_text(tags):
+    return ",".join(tags) if tags else "(no tags)"
+
+
+def load_or_ask(path, checkpoint=None, tags=None, progress=None, cancel=None):
+    """api.load, or a TagChoice when ``path`` is a SavedModel with several tag sets and none was given."""
+    if tags is None:
+        tag_sets = api.saved_model_tag_sets(path)
+        if len(tag_sets) > 1:
+            return TagChoice(tag_sets)
+    return api.load(path, progress=progress, cancel=cancel, checkpoint=checkpoint, tags=tags)
 
 
 def refusal(path, why):
@@ -80,6 +103,8 @@ class OpenFlow(QObject):
         self.tasks = tasks
         self.settings = settings
         self.loading_path = None
+        self.loading_checkpoint = None
+        self.tag_dialog = None
 
     # -- dialogs --------------------------------------------------------------------------
     def _start_folder(self):
@@ -100,8 +125,11 @@ class OpenFlow(QObject):
             self.open_path(dialog.selectedFiles()[0])
 
     # -- loading --------------------------------------------------------------------------
-    def open_path(self, path):
-        """Loads ``path`` in a worker thread (a running load is cancelled); False when refused."""
+    def open_path(self, path, checkpoint=None, tags=None):
+        """Loads ``path`` in a worker thread (a running load is cancelled); False when refused.
+
+        checkpoint: a prefix to pair with the graph; tags: a SavedModel's tag set (asked when it has several).
+        """
         if self.tasks.busy:
             if self.tasks.kind != "load":
                 self.window.notice.show_message("Wait for the running %s to finish (or cancel it) before opening "
@@ -110,14 +138,51 @@ class OpenFlow(QObject):
             self.tasks.supersede()
         self.window.notice.clear()
         self.loading_path = path
+        self.loading_checkpoint = checkpoint
         self.window.show_status("Opening %s …" % (os.path.basename(path.rstrip("/")) or path), busy=True)
-        self.tasks.start(Worker(api.load, path), "load", self._loaded, self.failed.emit, self.cancelled.emit,
-                         on_superseded=lambda loaded: loaded.close())
+        self.tasks.start(Worker(load_or_ask, path, checkpoint=checkpoint, tags=tags), "load", self._loaded,
+                         self.failed.emit, self.cancelled.emit, on_superseded=lambda loaded: loaded.close())
         return True
 
     def _loaded(self, loaded):
+        if isinstance(loaded, TagChoice):
+            self.ask_tags(self.loading_path, self.loading_checkpoint, loaded.tag_sets)
+            return
         self.remember_recent(self.loading_path or loaded.model.location.path)
         self.loaded.emit(loaded)
+        if self.loading_checkpoint is not None:
+            location = loaded.model.location
+            self.window.show_status("%s paired with checkpoint %s" % (
+                os.path.basename(location.model_file), os.path.basename(location.prefix)))
+
+    def ask_tags(self, path, checkpoint, tag_sets):
+        """Asks which meta graph of a SavedModel to open (default 'serve'), then opens it."""
+        dialog = QInputDialog(self.window)
+        dialog.setWindowTitle("Choose a meta graph")
+        dialog.setLabelText("%s holds %d meta graphs. Open the one tagged:"
+                            % (os.path.basename(path.rstrip("/")) or path, len(tag_sets)))
+        dialog.setComboBoxItems([tag_text(t) for t in tag_sets])
+        dialog.setComboBoxEditable(False)
+        dialog.setTextValue(tag_text(("serve",) if ("serve",) in tag_sets else tag_sets[0]))
+        texts = dict((tag_text(t), t) for t in tag_sets)
+        dialog.textValueSelected.connect(lambda text: self.open_path(path, checkpoint, tags=texts[text]))
+        dialog.rejected.connect(self.cancelled.emit)
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        self.tag_dialog = dialog
+        dialog.open()
+
+    # -- pairing a graph with a dropped checkpoint ----------------------------------------
+    def pairing(self, path):
+        """The checkpoint prefix a drop of ``path`` pairs with the shown graph, or None (then it opens)."""
+        loaded = self.window.loaded
+        if path is None or loaded is None or loaded.model.checkpoint is not None or self.tasks.busy:
+            return None
+        return api.dropped_checkpoint(path)
+
+    def pair(self, prefix):
+        """Reloads the shown graph with the checkpoint ``prefix``."""
+        model = self.window.loaded.model
+        return self.open_path(model.location.model_file, checkpoint=prefix, tags=model.tags)
 
     # -- drops ----------------------------------------------------------------------------
     def watch_drops(self, widgets):
@@ -146,6 +211,8 @@ class OpenFlow(QObject):
         path, why = dropped_path(mime)
         if path is None:
             return False
+        if self.pairing(path):
+            return True
         try:
             api.locate(path)
         except ModelError:
@@ -154,6 +221,12 @@ class OpenFlow(QObject):
 
     def drag_enter(self, event):
         path, why = dropped_path(event.mimeData())
+        prefix = self.pairing(path)
+        if prefix is not None:
+            self.window.statusBar().showMessage("Drop to pair the graph with checkpoint %s"
+                                                % os.path.basename(prefix), 3000)
+            event.acceptProposedAction()
+            return
         if path is not None:
             try:
                 api.locate(path)
@@ -168,6 +241,11 @@ class OpenFlow(QObject):
 
     def drop(self, event):
         path, why = dropped_path(event.mimeData())
+        prefix = self.pairing(path)
+        if prefix is not None:
+            event.acceptProposedAction()
+            self.pair(prefix)
+            return
         if path is not None:
             try:
                 api.locate(path)

@@ -56,6 +56,7 @@ class OutputsPanel(QWidget):
         layout.addWidget(self.cuts_label)
         layout.addWidget(self.inference_mode)
         layout.addWidget(self.keep_devices)
+        self._options_at = layout.count()
         layout.addLayout(actions)
         self.suggest_button.clicked.connect(self.use_suggested)
         self.remove_button.clicked.connect(self._remove_selected)
@@ -63,6 +64,11 @@ class OutputsPanel(QWidget):
         self.freeze_button.clicked.connect(self.freeze)
         self.verify_button.clicked.connect(self.verify)
         self.set_outputs([])
+
+    def add_options(self, widget):
+        """Adds a freeze option widget (the target runtime) above the Freeze button."""
+        self.layout().insertWidget(self._options_at, widget)
+        self._options_at += 1
 
     def set_outputs(self, names):
         self.list.clear()

@@ -226,3 +226,24 @@ def asset_notes(meta_graph, folder):
                      "and run it once before the model (vocabularies found in assets/ are embedded)"
                      % ", ".join(ops))
     return notes
+
+
+def tag_sets(path):
+    """The tag sets of a saved_model.pb/.pbtxt's meta graphs (sorted tuples, in file order),
+    read without parsing the graphs."""
+    data = _read(path)
+    if path.endswith(".pbtxt"):
+        saved = protos.SavedModel()
+        try:
+            text_format.Parse(data.decode("utf-8"), saved, allow_unknown_field=True)
+        except (text_format.ParseError, UnicodeDecodeError) as exc:
+            raise ModelError("not a valid SavedModel (%s)" % exc, path)
+        return [tuple(sorted(m.meta_info_def.tags)) for m in saved.meta_graphs]
+    result = []
+    view = memoryview(data)
+    for start, end in message_spans(data, 2, path, "SavedModel"):
+        info = protos.MetaGraphDef()
+        for info_start, info_end in message_spans(view[start:end], 1, path, "MetaGraphDef"):
+            info.meta_info_def.MergeFromString(bytes(view[start + info_start:start + info_end]))
+        result.append(tuple(sorted(info.meta_info_def.tags)))
+    return result

@@ -305,3 +305,13 @@ def _make_act_leaky_relu(meta_path, input_name=None):
     op.attr.add(name="T", type="type").default_value.type = 1
     with open(meta_path, "wb") as handle:
         handle.write(meta.SerializeToString())
+
+
+def test_floor_of_a_plan_with_an_input_cut_reads_the_placeholder():
+    """A cut's Placeholder takes the cut node's name: its floor is a Placeholder's, not the Relu's it replaced."""
+    from core import api
+    fixture = load_fixture("mlp")
+    with open_model(fixture.folder) as model:
+        plan = api.plan(model, api.FreezeRequest(fixture.outputs, input_cuts=["dense/Relu:0"]))
+        floor = api.plan_floor(plan)
+    assert floor.floor == "1.0", floor.summary()

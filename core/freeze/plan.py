@@ -21,7 +21,7 @@ from core.freeze.init_guards import CHECK_OPS, initialized_checks
 from core.freeze.missing import suggest
 from core.freeze.node_bytes import RawNode, filter_colocation
 from core.freeze.node_rewrites import effective_inputs, gather_axis_nodes, plan_node, resource_dtypes
-from core.freeze.tables import embed_vocabularies, table_note
+from core.freeze.tables import embed_vocabularies, missing_initializers, table_note
 from core.freeze.variable_values import variable_values
 from core.names import node_name
 
@@ -154,6 +154,9 @@ def plan_freeze(model, outputs, keep_devices=False, edits=None, cancel=None, tar
     nodes.update(edits.replaced)
 
     keep, parent, sources = _reachable(outputs, nodes, edits, path)
+    initializers = missing_initializers(graph_def, keep)
+    if initializers:  # a deployable graph can fill its lookup tables
+        keep, parent, sources = _reachable(outputs + initializers, nodes, edits, path)
     if cancel is not None and cancel():
         from core.errors import Cancelled
         raise Cancelled()

@@ -31,18 +31,34 @@ def table_initializers(graph_def, tables):
     return inits, groups
 
 
+def _used_tables(graph_def, keep):
+    return [n.name for n in graph_def.node if n.name in keep and n.op in TABLE_OPS]
+
+
+def missing_initializers(graph_def, keep):
+    """The nodes to keep as well so that the lookup tables among ``keep`` can be initialised: the NoOp
+    that groups their initializers (init_all_tables) or else the initializers; [] when none is needed."""
+    tables = _used_tables(graph_def, keep)
+    if not tables:
+        return []
+    inits, groups = table_initializers(graph_def, tables)
+    if not inits or any(name in keep for name in inits + groups):
+        return []
+    return groups[:1] or sorted(inits)
+
+
 def table_note(graph_def, keep):
-    """A sentence when kept lookup tables have no kept initializer (the frozen graph must run one)."""
-    nodes = dict((n.name, n) for n in graph_def.node)
-    tables = [name for name in keep if name in nodes and nodes[name].op in TABLE_OPS]
+    """A sentence naming the op that initialises the kept lookup tables (run once after import)."""
+    tables = _used_tables(graph_def, keep)
     if not tables:
         return None
     inits, groups = table_initializers(graph_def, tables)
-    if not inits or any(name in keep for name in inits + groups):
-        return None
-    run = groups[0] if groups else ", ".join(sorted(inits)[:3])
-    return ("the outputs use %d lookup table(s) that must be initialised: add %s to the outputs and run it "
-            "once after importing the frozen graph" % (len(tables), run))
+    kept = [name for name in groups + sorted(inits) if name in keep]
+    if not kept:
+        return ("the outputs use %d lookup table(s) whose initializer is not in the graph: they must be "
+                "filled before use" % len(tables))
+    return ("the outputs use %d lookup table(s): the frozen graph keeps %s, which fills them; run it once "
+            "after importing the graph" % (len(tables), kept[0] if kept[0] in groups else ", ".join(kept[:3])))
 
 
 def _string_value(node):

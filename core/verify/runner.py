@@ -11,6 +11,7 @@ import sys
 import numpy as np
 
 from core.formats import protos
+from core.freeze.tables import INIT_OPS as TABLE_INIT_OPS
 from core.errors import ModelError
 from core.names import node_name
 from core.analysis.graph_model import GraphModel
@@ -168,7 +169,28 @@ def _run_frozen(tf1, frozen, outputs, feeds):
         graph_def.ParseFromString(frozen.SerializeToString())
         _guarded(lambda: tf1.import_graph_def(graph_def, name=""), "importing the frozen graph")
         with tf1.Session(graph=graph) as session:
+            _fill_tables(session, [op for op in graph.get_operations() if op.type in TABLE_INIT_OPS],
+                         "the frozen graph")
             return _run(tf1, graph, session, outputs, feeds, "running the frozen graph")
+
+
+def _fill_tables(session, initializers, what, feeds=None):
+    """Runs lookup-table initializers (a frozen graph keeps them; the checkpoint graph lists them in its
+    table_initializer collection), as a deployment would once after loading."""
+    if initializers:
+        _guarded(lambda: session.run(initializers, feeds or None), "initialising the lookup tables of %s" % what)
+
+
+def _asset_feeds(graph, assets):
+    """A SavedModel's asset path tensors fed with the files in its assets/ folder, as its loader does."""
+    feeds = {}
+    for asset in assets:
+        if asset.path:
+            try:
+                feeds[graph.get_tensor_by_name(asset.tensor)] = asset.path
+            except (KeyError, ValueError):
+                continue
+    return feeds
 
 
 def _run_reference(tf1, model, outputs, feeds):
@@ -191,6 +213,8 @@ def _run_reference(tf1, model, outputs, feeds):
                 if model.checkpoint is not None:
                     _guarded(lambda: _restore_by_convention(tf1, graph, session, model.checkpoint.prefix),
                              "restoring the checkpoint")
+            _fill_tables(session, tf1.get_collection(tf1.GraphKeys.TABLE_INITIALIZERS), "the checkpoint graph",
+                         _asset_feeds(graph, getattr(model, "assets", None) or []))
             return _run(tf1, graph, session, outputs, feeds, "running the checkpoint")
 
 

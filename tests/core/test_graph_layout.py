@@ -1,4 +1,4 @@
-"""The layered layout: edges point down, boxes never overlap, loops and cycles are handled, it is fast."""
+"""The layered layout: edges point down, boxes never overlap, loops and cycles are handled; its speed is measured in bench/."""
 
 
 import pytest

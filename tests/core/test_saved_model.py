@@ -11,6 +11,7 @@ from core.formats.saved_model import asset_notes, assets, init_ops, signatures
 from core.formats import protos
 from core.freeze.input_cuts import cut_inputs, signature_cuts
 from core.freeze.plan import freeze
+from core.verify.runner import verify
 from tests import format_models
 from tests.tf_runtime import assert_close, run_frozen, tf1
 
@@ -124,14 +125,17 @@ def test_a_damaged_saved_model_is_named(tmp_path):
     assert "saved_model.pb" in str(info.value) and "SavedModel" in str(info.value)
 
 
-def test_vocabulary_assets_are_embedded_and_the_init_op_named(tmp_path):
+def test_vocabulary_assets_are_embedded_and_the_init_op_kept(tmp_path):
     spec = format_models.build_saved_model_with_vocab(str(tmp_path))
     with open_model(spec.folder) as model:
         assert [a.filename for a in model.assets] == ["vocab.txt"]
         assert any("init_all_tables" in note for note in model.location.notes)
-        alone = freeze(model, ["ids"], str(tmp_path / "alone.pb"))
-        assert any("add init_all_tables to the outputs" in note for note in alone.notes)
-        report = freeze(model, ["ids", "init_all_tables"], str(tmp_path / "frozen.pb"))
+        # The outputs alone: the freeze keeps the op that fills their table, and says so.
+        report = freeze(model, ["ids"], str(tmp_path / "frozen.pb"))
+        assert report.outputs == ["ids"]
+        assert any("keeps init_all_tables" in note for note in report.notes)
+        verified = verify(model, str(tmp_path / "frozen.pb"), ["ids"], feeds=spec.feeds)
+    assert verified.passed
     assert any("vocab.txt (3 entries) embedded" in note for note in report.notes)
     tf = tf1()
     graph_def = tf.GraphDef()

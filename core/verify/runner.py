@@ -213,8 +213,11 @@ def _run_reference(tf1, model, outputs, feeds):
                 if model.checkpoint is not None:
                     _guarded(lambda: _restore_by_convention(tf1, graph, session, model.checkpoint.prefix),
                              "restoring the checkpoint")
-            _fill_tables(session, tf1.get_collection(tf1.GraphKeys.TABLE_INITIALIZERS), "the checkpoint graph",
-                         _asset_feeds(graph, getattr(model, "assets", None) or []))
+            try:  # tables the outputs do not use may not initialise here (ops newer than this TF)
+                _fill_tables(session, tf1.get_collection(tf1.GraphKeys.TABLE_INITIALIZERS), "the checkpoint graph",
+                             _asset_feeds(graph, getattr(model, "assets", None) or []))
+            except ModelError as exc:
+                log.warning("%s; running the outputs without them", exc)
             return _run(tf1, graph, session, outputs, feeds, "running the checkpoint")
 
 

@@ -2,12 +2,8 @@
 
 import os
 import resource
-import signal
-import subprocess
-import sys
 import time
 
-import numpy as np
 import pytest
 
 from core.errors import ModelError, quote
@@ -20,7 +16,8 @@ from core.formats.wire import encode_varint, length_field
 from core.freeze.plan import freeze
 from core.freeze.writer import temporary_name
 from tests import damage
-from tests.conftest import ROOT, copy_fixture, load_fixture
+from tests.sigterm import assert_sigterm_leaves_nothing
+from tests.conftest import copy_fixture, load_fixture
 from tests.tf_runtime import assert_close, run_frozen
 
 
@@ -251,22 +248,7 @@ with open_model(%(folder)r) as model:
 
 
 def test_sigterm_during_a_freeze_leaves_no_temporary_file(tmp_path):
-    fixture = load_fixture("mlp")
-    out = tmp_path / "out"
-    out.mkdir()
-    script = _SLOW_FREEZE % dict(root=ROOT, folder=fixture.folder, outputs=fixture.outputs,
-                                 destination=str(out / "frozen.pb"))
-    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE)
-    try:
-        assert child.stdout.readline() == b"writing\n"
-        assert [n for n in os.listdir(str(out)) if n.endswith(".tmp")]
-        child.send_signal(signal.SIGTERM)
-        assert child.wait(timeout=30) == -signal.SIGTERM
-    finally:
-        if child.poll() is None:
-            child.kill()
-        child.stdout.close()
-    assert os.listdir(str(out)) == []
+    assert_sigterm_leaves_nothing(tmp_path, _SLOW_FREEZE)
 
 
 def test_longest_destination_name_fits(tmp_path):

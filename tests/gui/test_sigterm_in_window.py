@@ -1,11 +1,6 @@
 """SIGTERM while the window freezes in a worker thread leaves no temporary file behind."""
 
-import os
-import signal
-import subprocess
-import sys
-
-from tests.conftest import ROOT, load_fixture
+from tests.sigterm import assert_sigterm_leaves_nothing
 
 _WINDOW_FREEZE = r'''
 import os, sys, time
@@ -30,19 +25,4 @@ app.exec_()
 
 
 def test_sigterm_during_a_window_freeze_removes_the_temporary_file(tmp_path):
-    fixture = load_fixture("mlp")
-    out = tmp_path / "out"
-    out.mkdir()
-    script = _WINDOW_FREEZE % dict(root=ROOT, folder=fixture.folder, outputs=fixture.outputs,
-                                   destination=str(out / "frozen.pb"))
-    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    try:
-        assert child.stdout.readline() == b"writing\n"
-        assert [n for n in os.listdir(str(out)) if n.endswith(".tmp")]
-        child.send_signal(signal.SIGTERM)
-        assert child.wait(timeout=30) == -signal.SIGTERM
-    finally:
-        if child.poll() is None:
-            child.kill()
-        child.stdout.close()
-    assert os.listdir(str(out)) == []
+    assert_sigterm_leaves_nothing(tmp_path, _WINDOW_FREEZE)

@@ -6,9 +6,12 @@ Builds (cached in bench/.cache/scale/, no TensorFlow needed) two hostile-by-size
     `inspect --json` (goal at N=100k: <= 2 s and <= 300 MB);
   - chain-N: the mlp fixture's checkpoint with N Identity nodes chained after its output in the
     `.meta`, run through `freeze` to the chain's end (goal at N=10^6: <= 10 s and <= 1 GB).
+  - hostile: a bundle header claiming 2^31-1 data shards, and a text `.meta` of one 24 MB token,
+    each refused by `inspect` (goal: <= 2 s and <= 200 MB; these were wall-clock and memory
+    limits inside tests/core/test_hostile_inputs.py before they moved here).
 Prints one line per run with the goal it is held to, and whether it meets it.
 
-Usage: python bench/bench_scale.py [--deep 40000,100000] [--chain 1000000] [--python PYTHON]
+Usage: python bench/bench_scale.py [--deep 40000,100000] [--chain 1000000] [--hostile] [--python PYTHON]
 """
 
 import argparse
@@ -26,8 +29,21 @@ FIXTURE = os.path.join(ROOT, "tests", "fixtures", "tf1.4", "mlp")
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-GOALS = {"deep": (2.0, 300.0), "chain": (10.0, 1024.0)}  # seconds, MB at the goal's size
-GOAL_SIZE = {"deep": 100000, "chain": 1000000}
+GOALS = {"deep": (2.0, 300.0), "chain": (10.0, 1024.0), "shards": (2.0, 200.0), "token": (2.0, 200.0)}
+GOAL_SIZE = {"deep": 100000, "chain": 1000000, "shards": (1 << 31) - 1, "token": 24 << 20}  # seconds, MB
+
+
+def build_hostile(work):
+    """(kind, size, path) of the two refused inputs, built in ``work``."""
+    from tests import damage
+    folder = os.path.join(work, "shards")
+    shutil.copytree(FIXTURE, folder)
+    prefix = os.path.join(folder, "model.ckpt")
+    damage.edit_entry(prefix, b"", lambda header: setattr(header, "num_shards", GOAL_SIZE["shards"]))
+    token = os.path.join(work, "token.meta")
+    with open(token, "wb") as handle:
+        handle.write(b"graph_def" + b"a" * GOAL_SIZE["token"])
+    return [("shards", GOAL_SIZE["shards"], folder), ("token", GOAL_SIZE["token"], token)]
 
 
 def build_deep(depth):
@@ -91,7 +107,7 @@ def _line(kind, size, code, seconds, rss):
     seconds_goal, rss_goal = GOALS[kind]
     goal = ""
     if size == GOAL_SIZE[kind]:
-        met = code == 0 and seconds <= seconds_goal and rss <= rss_goal
+        met = code == (1 if kind in ("shards", "token") else 0) and seconds <= seconds_goal and rss <= rss_goal
         goal = "  goal <= %.0f s, <= %.0f MB: %s" % (seconds_goal, rss_goal, "met" if met else "NOT MET")
     print("%-6s %9d  exit %d  %7.2f s  %8.1f MB%s" % (kind, size, code, seconds, rss, goal))
     sys.stdout.flush()
@@ -101,6 +117,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--deep", default="10000,40000,100000")
     parser.add_argument("--chain", default="100000,1000000")
+    parser.add_argument("--hostile", action="store_true", help="also time the refused hostile inputs")
     parser.add_argument("--python", default=sys.executable)
     args = parser.parse_args(argv)
     work = tempfile.mkdtemp(prefix="bench-scale-")
@@ -114,6 +131,9 @@ def main(argv=None):
             code, seconds, rss = run_measured(args.python, ["freeze", folder, "--outputs", output,
                                                             "-o", destination, "-q"])
             _line("chain", length, code, seconds, rss)
+        for kind, size, path in (build_hostile(work) if args.hostile else []):
+            code, seconds, rss = run_measured(args.python, ["inspect", path])
+            _line(kind, size, code, seconds, rss)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -9,6 +9,7 @@ import struct
 from core.formats import crc32c
 from core.formats import protos
 from core.errors import ModelError, quote
+from core.formats.files import open_regular, present
 from core.formats.sstable import read_table
 from core.formats.wire import read_varint
 
@@ -266,12 +267,9 @@ class CheckpointReader(object):
         handle = self._files.get(shard)
         if handle is None:
             path = self.data_paths[shard]
-            try:
-                handle = open(path, "rb")
-            except IOError as exc:
-                if not os.path.exists(path):
-                    raise ModelError("checkpoint data shard is missing (the .index beside it lists it)", path)
-                raise ModelError("cannot read: %s" % (exc.strerror or exc), path)
+            if not present(path):
+                raise ModelError("checkpoint data shard is missing (the .index beside it lists it)", path)
+            handle = open_regular(path)[0]
             self._files[shard] = handle
         return handle
 
@@ -492,7 +490,7 @@ def open_checkpoint(prefix):
     Raises:
         ModelError: naming the file when it is missing or unreadable.
     """
-    if os.path.isfile(prefix + ".index"):
+    if present(prefix + ".index"):
         return CheckpointReader(prefix)
     from core.formats.v1_checkpoint import V1CheckpointReader, is_v1_checkpoint
     if is_v1_checkpoint(prefix):

@@ -6,6 +6,7 @@ import os
 from google.protobuf import text_format
 
 from core.formats import protos
+from core.formats.files import read_regular
 from core.errors import ModelError, quote
 from core.formats.wire import iter_fields, message_spans
 
@@ -81,14 +82,6 @@ def _reserialized_field(graph_def, number):
     return copy.SerializeToString()
 
 
-def _read(path):
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except IOError as exc:
-        raise ModelError("cannot read: %s" % (exc.strerror or exc), path)
-
-
 def _looks_like_text(data):
     head = data[:256].lstrip()
     return bool(head) and all(32 <= b < 127 or b in (9, 10, 13) for b in bytearray(head[:64])) \
@@ -103,7 +96,7 @@ def load_meta_graph(path):
     Raises:
         ModelError: unreadable, truncated or not a MetaGraphDef.
     """
-    data = _read(path)
+    data = read_regular(path)
     meta = protos.MetaGraphDef()
     if _looks_like_text(data):
         _parse_text(data, meta, path, "MetaGraphDef")
@@ -128,7 +121,7 @@ def load_graph_def(path):
     Raises:
         ModelError: unreadable, truncated or not a GraphDef.
     """
-    data = _read(path)
+    data = read_regular(path)
     graph = protos.GraphDef()
     if path.endswith(".pbtxt") or _looks_like_text(data):
         _parse_text(data, graph, path, "GraphDef")

@@ -7,11 +7,13 @@ import contextlib
 import logging
 import os
 import signal
+import stat
 import threading
 import time
 
 
 from core.formats import protos
+from core.formats.files import kind_of
 from core.errors import Cancelled, ModelError
 from core.formats.wire import length_field, length_header, varint_field
 
@@ -121,14 +123,13 @@ def planned_size(plan):
 
 
 def check_destination(destination, input_files):
-    """Refuses destinations that are folders, unwritable, or one of the input files.
+    """Refuses destinations that exist and are not regular files, unwritable ones, or input files.
 
     Raises:
         ModelError: naming the destination.
     """
     destination = os.path.abspath(destination)
-    if os.path.isdir(destination):
-        raise ModelError("is a folder; give a file name for the frozen graph", destination)
+    _refuse_special(destination)
     real = os.path.realpath(destination)
     for path in input_files:
         if path and os.path.exists(path) and os.path.realpath(path) == real:
@@ -138,6 +139,22 @@ def check_destination(destination, input_files):
         raise ModelError("folder does not exist", folder)
     if not os.access(folder, os.W_OK):
         raise ModelError("folder is not writable", folder)
+
+
+def _refuse_special(destination):
+    """The rename would replace a FIFO, device, socket, folder or symbolic link by a regular file."""
+    try:
+        mode = os.lstat(destination).st_mode
+    except OSError:
+        return
+    if stat.S_ISDIR(mode):
+        raise ModelError("is a folder; give a file name for the frozen graph", destination)
+    if stat.S_ISLNK(mode):
+        raise ModelError("is a symbolic link; give the file it points to, or another name", destination)
+    kind = kind_of(mode)
+    if kind is not None:
+        raise ModelError("is %s, not a regular file; give another name for the frozen graph" % kind,
+                         destination)
 
 
 def write_plan(plan, destination, progress=None, cancel=None, started=None):
@@ -218,12 +235,12 @@ def _report(plan, destination, started):
     return report
 
 
-# -- the temporary file: name, mode, and removal on SIGTERM ---------------------------------
+# -- the temporary file: name, mode, and removal on SIGTERM, SIGHUP, SIGQUIT ---------------------------------
 
 _TEMP_EXTRA = len("..") + 8 + len(".tmp")
 _PENDING = set()
 _PENDING_LOCK = threading.Lock()
-_HANDLER = {"installed": None}
+_HANDLERS = {}  # signal number -> the handler ours replaced
 
 
 def _name_max(folder):
@@ -279,42 +296,54 @@ def _remove_pending():
         _remove(path)
 
 
-def _on_sigterm(signum, frame):
+# Signals that end a process by default and that a user or a session's end sends: the temporary
+# file goes first (SIGINT raises KeyboardInterrupt, which the writer's own cleanup handles).
+CLEANUP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP", "SIGQUIT")
+                        if hasattr(signal, name))
+
+
+def _on_signal(signum, frame):
     """Removes unfinished temporary files, then does what the previous handler would."""
     _remove_pending()
-    previous = _HANDLER["installed"]
+    previous = _HANDLERS.get(signum)
     if callable(previous):
         previous(signum, frame)
-        return
-    if previous == signal.SIG_IGN:
         return
     signal.signal(signum, signal.SIG_DFL)
     os.kill(os.getpid(), signum)
 
 
 def install_signal_cleanup():
-    """Installs, from the main thread, a SIGTERM handler that removes unfinished temporary files.
+    """Installs, from the main thread, SIGTERM/SIGHUP/SIGQUIT handlers that remove unfinished temporary files.
 
     A front end whose freezes run in worker threads (the window) calls this once at start:
-    Python handles signals in the main thread only. Returns False off the main thread.
+    Python handles signals in the main thread only. A signal the process ignores (SIGHUP under
+    nohup) stays ignored. Returns False off the main thread.
     """
     if threading.current_thread() is not threading.main_thread():
         return False
-    current = signal.getsignal(signal.SIGTERM)
-    if current is not _on_sigterm:
-        _HANDLER["installed"] = current
-        signal.signal(signal.SIGTERM, _on_sigterm)
+    for signum in CLEANUP_SIGNALS:
+        current = signal.getsignal(signum)
+        if current is _on_signal or current is None or current == signal.SIG_IGN:
+            continue
+        _HANDLERS[signum] = current
+        signal.signal(signum, _on_signal)
     return True
+
+
+def _restore_signals():
+    for signum, previous in list(_HANDLERS.items()):
+        signal.signal(signum, previous)
+    _HANDLERS.clear()
 
 
 @contextlib.contextmanager
 def _removed_on_signal(path):
-    """While writing ``path``: removed on SIGTERM (handler installed only in the main thread)."""
+    """While writing ``path``: removed on those signals (handlers installed only in the main thread)."""
     with _PENDING_LOCK:
         _PENDING.add(path)
     installed_here = False
-    if threading.current_thread() is threading.main_thread() and \
-            signal.getsignal(signal.SIGTERM) is not _on_sigterm:
+    if threading.current_thread() is threading.main_thread() and not _HANDLERS:
         installed_here = install_signal_cleanup()
     try:
         yield
@@ -322,9 +351,7 @@ def _removed_on_signal(path):
         with _PENDING_LOCK:
             _PENDING.discard(path)
         if installed_here:
-            signal.signal(signal.SIGTERM, _HANDLER["installed"] if _HANDLER["installed"] is not None
-                          else signal.SIG_DFL)
-            _HANDLER["installed"] = None
+            _restore_signals()
 
 
 atexit.register(_remove_pending)

@@ -1,4 +1,8 @@
-"""SIGTERM while the window freezes in a worker thread leaves no temporary file behind."""
+"""SIGTERM, SIGHUP or SIGQUIT while the window freezes in a worker thread leaves no temporary file behind."""
+
+import signal
+
+import pytest
 
 from tests.sigterm import assert_sigterm_leaves_nothing
 
@@ -24,5 +28,6 @@ app.exec_()
 '''
 
 
-def test_sigterm_during_a_window_freeze_removes_the_temporary_file(tmp_path):
-    assert_sigterm_leaves_nothing(tmp_path, _WINDOW_FREEZE)
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT])
+def test_sigterm_during_a_window_freeze_removes_the_temporary_file(tmp_path, signum):
+    assert_sigterm_leaves_nothing(tmp_path, _WINDOW_FREEZE, signum)

@@ -134,6 +134,24 @@ def _bad_output_shape(nodes):
     nodes["dense/MatMul"].attr["_output_shapes"].list.shape[0].dim[0].size = -(1 << 40)
 
 
+def _meta_node_with_raw(name, raw):
+    """Node ``name`` of the fixture's .meta gets ``raw`` field bytes appended (protobuf keeps them as
+    unknown fields; the freezer's byte-level editor must refuse them in one line)."""
+    def run(fixture):
+        meta = protos.MetaGraphDef()
+        with open(fixture.meta, "rb") as handle:
+            meta.ParseFromString(handle.read())
+        nodes = list(meta.graph_def.node)
+        body = b"".join(length_field(1, n.SerializeToString() + (raw if n.name == name else b"")) for n in nodes)
+        rest = protos.GraphDef()
+        rest.CopyFrom(meta.graph_def)
+        del rest.node[:]
+        meta.ClearField("graph_def")
+        with open(fixture.meta, "wb") as handle:
+            handle.write(meta.SerializeToString() + length_field(2, body + rest.SerializeToString()))
+    return run
+
+
 def _reversed_nodes(fixture):
     def reverse(meta):
         nodes = list(meta.graph_def.node)[::-1]
@@ -354,6 +372,9 @@ CASES = [
          names="g.pb", error=("'y'", "not a valid NodeDef"), args=("--outputs", "y")),
     Case("node with a group field", build=_device_node_with_raw(encode_varint((9 << 3) | 3) + encode_varint((9 << 3) | 4)),
          names="g.pb", error=("'y'", "not a valid NodeDef"), args=("--outputs", "y")),
+    Case("attr field with wire type 0 in a node the target fitting edits", "dtypes",
+         _meta_node_with_raw("Cast", encode_varint(5 << 3) + encode_varint(3)), names=META,
+         error=("'Cast'", "not a valid NodeDef"), args=("--outputs", "y64,y16,yint,ybool")),
     Case("control characters in names", build=_graph_file("g.pb", _control_char_nodes), names="g.pb",
          error=("bad\\nname\\x1b", "missing\\r\\nsecond"), command="inspect"),
     # -- text protos: nesting, numbers, tokens --

@@ -145,8 +145,8 @@ def parse_value(text, dtype):
 
 def dtype_name(dtype):
     """'float32' for DT_FLOAT (an enum number)."""
-    from core.formats.protos import dtype_name as _name
-    return _name(dtype)
+    from core.formats.dtypes import name
+    return name(dtype)
 
 
 def shape_text(shape):

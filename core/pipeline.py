@@ -101,7 +101,7 @@ def fixed_values(model, request):
         ModelError: a value for something that is not a placeholder, or that does not parse.
     """
     from core.analysis.training_switches import find_training_switches, parse_switch_value
-    from core.formats import protos
+    from core.formats import dtypes
     values = {}
     if request.inference:
         for switch in find_training_switches(model.graph_def):
@@ -115,7 +115,7 @@ def fixed_values(model, request):
         if node is None or node.op not in ("PlaceholderWithDefault", "Placeholder", "PlaceholderV2"):
             raise ModelError("no placeholder named '%s' in the graph" % name, model.location.model_file)
         if isinstance(value, str):
-            value = parse_switch_value(value, protos.dtype_name(node.attr["dtype"].type))
+            value = parse_switch_value(value, dtypes.name(node.attr["dtype"].type))
         values[node.name] = value
     return values
 

@@ -2,6 +2,7 @@
 
 import collections
 
+from core.formats import dtypes
 from core.names import node_name
 
 VARIABLE_OPS = frozenset(["Variable", "VariableV2", "VarHandleOp"])
@@ -51,8 +52,7 @@ def parse_slice_spec(spec):
 def _string_values(node):
     if node is None or node.op != "Const":
         return None
-    tensor = node.attr["value"].tensor
-    return [s.decode("utf-8", "replace") for s in tensor.string_val]
+    return dtypes.string_values(node.attr["value"].tensor)
 
 
 def variable_sources(graph_def):

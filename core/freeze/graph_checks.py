@@ -3,6 +3,7 @@
 import collections
 
 from core.errors import ModelError, quote
+from core.formats import dtypes
 
 
 def check_kept_nodes(model, keep, nodes, sources, index, replaced, path):
@@ -84,10 +85,6 @@ def _refuse_cycles(keep, nodes, sources, path):
                          % (len(stuck), quote(stuck[0])), path)
 
 
-_ITEMSIZE = {1: 4, 2: 8, 3: 4, 4: 1, 5: 2, 6: 1, 8: 8, 9: 8, 10: 1, 11: 1, 12: 1, 13: 4, 14: 2, 15: 2,
-             16: 2, 17: 2, 18: 16, 19: 2, 22: 4, 23: 8}
-
-
 def _check_shape(node, key, shape, path, allow_unknown=True):
     low = -1 if allow_unknown else 0
     for dim in shape.dim:
@@ -126,10 +123,10 @@ def _check_tensor(node, key, tensor, path):
     _check_shape(node, key, tensor.tensor_shape, path, allow_unknown=False)
     if not tensor.tensor_content:
         return
-    itemsize = _ITEMSIZE.get(tensor.dtype)
+    itemsize = dtypes.itemsize(tensor.dtype)
     count = 1
     for dim in tensor.tensor_shape.dim:
         count *= dim.size
-    if itemsize is not None and len(tensor.tensor_content) != count * itemsize:
+    if itemsize and len(tensor.tensor_content) != count * itemsize:
         raise ModelError("node %s: attr %s holds %d bytes of tensor data for %d values (corrupt graph?)"
                          % (quote(node.name), quote(key), len(tensor.tensor_content), count), path)

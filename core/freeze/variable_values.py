@@ -3,7 +3,7 @@
 import collections
 
 from core.errors import ModelError, quote
-from core.formats import protos
+from core.formats import dtypes
 from core.formats.saver_map import fallback_key, variable_sources
 from core.freeze.missing import check_all_present
 
@@ -35,7 +35,7 @@ def variable_values(model, variable_nodes):
         if entry.dtype != dtype:
             raise ModelError(
                 "variable %s is %s in the graph but checkpoint tensor %s is %s"
-                % (quote(node.name), protos.dtype_name(dtype), quote(key), protos.dtype_name(entry.dtype)),
+                % (quote(node.name), dtypes.name(dtype), quote(key), dtypes.name(entry.dtype)),
                 reader.index_path)
         if region is not None:
             full_shape, starts, lengths = region

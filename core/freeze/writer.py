@@ -10,15 +10,14 @@ import signal
 import threading
 import time
 
-
-from core.formats import protos
 from core.errors import Cancelled, ModelError
-from core.formats.wire import length_field, length_header, varint_field
+from core.formats.dtypes import DT_STRING
+from core.formats.wire import length_header
+from core.freeze.node_defs import const_header, const_node, content_const
 
 log = logging.getLogger(__name__)
 
 MAX_GRAPH_BYTES = (1 << 31) - 1
-DT_STRING = 7
 
 
 class FreezeReport(collections.namedtuple(
@@ -32,37 +31,7 @@ class FreezeReport(collections.namedtuple(
 FreezeReport.__new__.__defaults__ = ({}, None)
 
 
-def _shape_message(shape):
-    return b"".join(length_field(2, varint_field(1, d) if d else b"") for d in shape)
-
-
-def const_header(name, dtype, shape, payload_len, device=""):
-    """The bytes of a Const NodeDef up to its tensor_content payload.
-
-    The payload (the tensor's raw little-endian bytes) is the last thing in the
-    message, so a writer can stream it after this header.
-
-    Returns:
-        (header bytes, total NodeDef length).
-    """
-    tensor_head = varint_field(1, dtype) + length_field(2, _shape_message(shape))
-    if payload_len:
-        tensor_head += length_header(4, payload_len)
-    tensor_len = len(tensor_head) + payload_len
-    attr_value_head = length_header(8, tensor_len)
-    attr_value_len = len(attr_value_head) + tensor_len
-    entry_head = length_field(1, b"value") + length_header(2, attr_value_len)
-    entry_len = len(entry_head) + attr_value_len
-    dtype_entry = length_field(1, b"dtype") + length_field(2, varint_field(6, dtype))
-    node_head = length_field(1, name.encode("utf-8")) + length_field(2, b"Const")
-    if device:
-        node_head += length_field(4, device.encode("utf-8"))
-    node_head += length_field(5, dtype_entry) + length_header(5, entry_len)
-    header = node_head + entry_head + attr_value_head + tensor_head
-    return header, len(header) + payload_len
-
-
-def _small_const(variable, reader):
+def _small_const(variable, reader, device=""):
     """A Const whose value must be materialised (partition parts, strings)."""
     import numpy as np
     if variable.region is not None:
@@ -71,20 +40,12 @@ def _small_const(variable, reader):
     else:
         value = reader.read(variable.key)
     if variable.dtype == DT_STRING:
-        tensor = protos.TensorProto()
-        tensor.dtype = DT_STRING
-        for dim in variable.shape:
-            tensor.tensor_shape.dim.add().size = dim
-        tensor.string_val.extend(np.asarray(value, dtype=object).ravel().tolist())
-        node = protos.NodeDef()
-        node.name = variable.name
-        node.op = "Const"
-        node.attr["dtype"].type = DT_STRING
-        node.attr["value"].tensor.CopyFrom(tensor)
+        values = np.asarray(value, dtype=object).ravel().tolist()
+        node = const_node(variable.name, DT_STRING, values, variable.shape)
+        node.device = device
         return node.SerializeToString()
-    payload = np.ascontiguousarray(value).tobytes()
-    header, _ = const_header(variable.name, variable.dtype, variable.shape, len(payload))
-    return header + payload
+    return content_const(variable.name, variable.dtype, variable.shape, np.ascontiguousarray(value).tobytes(),
+                         device)
 
 
 class _Piece(object):
@@ -110,7 +71,7 @@ def _pieces(plan):
                                           variable.nbytes, node.device)
             pieces.append(_Piece(node, header=header, length=length))
         else:
-            data = _small_const(variable, reader)
+            data = _small_const(variable, reader, node.device)
             pieces.append(_Piece(node, data=data, length=len(data)))
     return pieces
 

@@ -17,7 +17,7 @@ from tests.tf_runtime import assert_close, run_frozen
 def _const_value(node):
     """A Const node's value as numpy, decoded from our protos without TensorFlow."""
     tensor = node.attr["value"].tensor
-    from core.formats.bundle import numpy_dtype
+    from core.formats.dtypes import numpy_dtype
     shape = [d.size for d in tensor.tensor_shape.dim]
     if tensor.dtype == 7:
         return np.array(list(tensor.string_val), dtype=object).reshape(shape)

@@ -49,14 +49,14 @@ def open_from_args(args):
     return api.open_model(args.path, checkpoint=args.checkpoint, tags=args.tags)
 
 
-def _targets(model, args):
+def _targets(loaded, args):
     """Outputs and input cuts from --outputs, --signature and --inputs."""
     outputs = [o for o in (args.outputs or "").split(",") if o.strip()]
     inputs = [i for i in (args.inputs or "").split(",") if i.strip()]
     if args.signature:
-        signature = model.signature(args.signature)
+        signature = loaded.model.signature(args.signature)
         outputs = outputs or signature.output_nodes
-        inputs = inputs or api.signature_cuts(model, signature)
+        inputs = inputs or api.signature_cuts(loaded, signature)
     if not outputs:
         raise ModelError("give the outputs (--outputs NAME[,NAME...]) or a signature (--signature NAME)")
     return outputs, inputs
@@ -101,22 +101,22 @@ def run(args):
     if not (args.outputs or args.signature):
         sys.stderr.write("error: the following arguments are required: --outputs (or --signature NAME)\n")
         return 2
-    with open_from_args(args) as model:
-        outputs, inputs = _targets(model, args)
+    with open_from_args(args) as loaded:
+        outputs, inputs = _targets(loaded, args)
         request = request_from(args, outputs, inputs)
         progress = _terminal_progress() if sys.stderr.isatty() and not args.quiet else None
-        report = api.freeze(model, request, progress=progress)
+        report = api.freeze(loaded, request, progress=progress)
         if not args.quiet:
-            _print_report(model, report)
+            _print_report(loaded, report)
         if args.verify:
             from cli.verify_cmd import report_verification
-            return report_verification(model, report.destination, report.outputs, switch_values=report.fixed)
+            return report_verification(loaded, report.destination, report.outputs, switch_values=report.fixed)
     return 0
 
 
-def _print_report(model, report):
+def _print_report(loaded, report):
     out = sys.stdout
-    out.write("froze %s -> %s\n" % (model.location.model_file, report.destination))
+    out.write("froze %s -> %s\n" % (loaded.location.model_file, report.destination))
     out.write("  outputs: %s\n" % ", ".join(report.outputs))
     out.write("  nodes: %d -> %d, variables converted: %d, size: %s, time: %.2f s\n"
               % (report.nodes_before, report.nodes_after, report.variables_converted,
@@ -125,5 +125,5 @@ def _print_report(model, report):
         out.write("  %s\n" % line)
     for name, value in sorted(report.fixed.items()):
         out.write("  fixed %s = %r\n" % (name, value))
-    for note in model.location.notes + report.notes:
+    for note in loaded.location.notes + report.notes:
         out.write("  note: %s\n" % note)

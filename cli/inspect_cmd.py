@@ -50,9 +50,9 @@ def collect(loaded, outputs=None):
     variables = sorted(loaded.variables.values(), key=lambda v: v.name)
     location = model.location
     summary = _plain(analysis.summary(variable_bytes=loaded.variable_bytes(), outputs=outputs))
-    runtime = api.runtime_floor(model).to_json()
+    runtime = api.runtime_floor(loaded).to_json()
     if outputs:
-        plan = api.plan(model, api.FreezeRequest(outputs))
+        plan = api.plan(loaded, api.FreezeRequest(outputs))
         summary["frozen_outputs"] = list(plan.outputs)
         summary["frozen_nodes"] = len(plan.nodes)
         summary["frozen_bytes"] = api.planned_size(plan)
@@ -68,7 +68,7 @@ def collect(loaded, outputs=None):
         "variables": _plain(variables),
         "summary": summary,
         "signatures": _plain(list(model.signatures.values())),
-        "suggested_cuts": _plain(api.suggest_cuts(model)),
+        "suggested_cuts": _plain(api.suggest_cuts(loaded)),
         "assets": _plain(model.assets),
         "runtime": runtime,
     }

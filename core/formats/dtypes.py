@@ -51,6 +51,7 @@ _TABLE = {
 _BY_NAME = dict((info[0], number) for number, info in _TABLE.items())
 _BY_NAME.update({"float": DT_FLOAT, "double": DT_DOUBLE, "half": DT_HALF})
 VALUE_FIELDS = frozenset(info[3] for info in _TABLE.values())
+FLOATING = frozenset([DT_HALF, DT_BFLOAT16, DT_FLOAT, DT_DOUBLE])
 _PAIRED = frozenset([DT_COMPLEX64, DT_COMPLEX128])  # two field values (real, imaginary) per element
 _BITS = frozenset([DT_HALF, DT_BFLOAT16])  # field values are the 16-bit patterns
 
@@ -172,7 +173,7 @@ def scalar_value(tensor):
             return values[0]
         if dtype == DT_STRING:
             return b""
-        return False if dtype == DT_BOOL else (0.0 if numpy_code(dtype) in ("f4", "f8") else 0)
+        return False if dtype == DT_BOOL else (0.0 if dtype in FLOATING else 0)
     try:
         value = proto_values(tensor).reshape(-1)[0]
     except ValueError:

@@ -21,7 +21,7 @@ def _field_values(dtype, values):
         return [v if isinstance(v, bytes) else str(v).encode("utf-8") for v in values]
     if dtype == dtypes.DT_BOOL:
         return [bool(v) for v in values]
-    if dtypes.numpy_code(dtype) in ("f4", "f8"):
+    if dtype in dtypes.FLOATING:
         return [float(v) for v in values]
     return [int(v) for v in values]
 

@@ -9,7 +9,6 @@ except for the rewrites listed in ``NodePlan.reason``.
 
 import collections
 import logging
-import time
 
 from google.protobuf import message as pb_message
 
@@ -126,7 +125,8 @@ def _notes(graph_def, edits, vocabularies, keep, index):
     return notes
 
 
-def plan_freeze(model, outputs, keep_devices=False, edits=None, cancel=None, target_tf=None):
+def plan_freeze(model, outputs, keep_devices=False, edits=None, cancel=None, target_tf=None, saver=None,
+                init_missing=False):
     """Decides every node of the frozen graph without reading any weight.
 
     Args:
@@ -256,28 +256,3 @@ def _finish_new(node, keep, keep_devices):
         raw.clear_device()
     filter_colocation(raw, keep)
     return raw.to_bytes()
-
-
-def freeze(model, outputs, destination, keep_devices=False, edits=None, progress=None, cancel=None,
-           target_tf=None):
-    """Freezes ``model`` on ``outputs`` into ``destination`` (a `.pb`).
-
-    Args:
-        model: core.formats.model.Model with a checkpoint (or a graph that needs no variables).
-        outputs: output names ("name" or "name:0").
-        destination: the `.pb` to write; written to a temporary name and renamed when complete.
-        keep_devices: keep `device` fields (cleared by default).
-        edits: optional GraphEdits applied on top of the source (inference mode).
-        progress: optional callable(done_bytes, total_bytes, message).
-        cancel: optional callable returning True to stop; nothing is left behind.
-        target_tf: TensorFlow release the result must load in (see plan_freeze); None: no check.
-    Returns:
-        core.freeze.writer.FreezeReport.
-    Raises:
-        ModelError: any problem, naming the file concerned.
-        Cancelled: when ``cancel`` said so.
-    """
-    from core.freeze.writer import write_plan
-    started = time.time()
-    plan = plan_freeze(model, outputs, keep_devices=keep_devices, edits=edits, cancel=cancel, target_tf=target_tf)
-    return write_plan(plan, destination, progress=progress, cancel=cancel, started=started)

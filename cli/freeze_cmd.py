@@ -27,6 +27,12 @@ def add_parser(subparsers):
                              "default and drop the dead cond branches")
     parser.add_argument("--set", dest="switches", action="append", default=[], metavar="NAME=VALUE",
                         help="fix a training switch to VALUE (implies inference mode for it)")
+    parser.add_argument("--saver", metavar="NAME",
+                        help="restore variables as this saver does (as `inspect` lists them, e.g. the moving-average "
+                             "saver); default: the one the meta graph's saver_def names")
+    parser.add_argument("--init-missing", action="store_true",
+                        help="a variable nothing restores gets its initializer's value when that is computable "
+                             "without TensorFlow (zeros, ones, constants, fill); random initializers stay an error")
     parser.add_argument("--verify", action="store_true",
                         help="run checkpoint and frozen graph in TensorFlow and compare; exit 1 on a difference")
     parser.add_argument("--target-tf", default=api.DEFAULT_TARGET_TF, metavar="VERSION",
@@ -77,7 +83,7 @@ def request_from(args, outputs, input_cuts=()):
     """The FreezeRequest the arguments describe."""
     return FreezeRequest(outputs, destination=args.destination, values=set_values(args.switches),
                          inference=args.inference, keep_devices=args.keep_devices, input_cuts=input_cuts,
-                         target_tf=args.target_tf)
+                         target_tf=args.target_tf, saver=args.saver, init_missing=args.init_missing)
 
 
 def _terminal_progress():

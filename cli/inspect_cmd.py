@@ -71,6 +71,9 @@ def collect(loaded, outputs=None):
         "suggested_cuts": _plain(api.suggest_cuts(loaded)),
         "assets": _plain(model.assets),
         "runtime": runtime,
+        "savers": [{"name": s.name, "variable_count": s.variable_count,
+                    "restores_moving_averages": s.restores_moving_averages, "is_default": s.is_default}
+                   for s in api.savers(loaded)],
     }
     if outputs:
         info["required_inputs"] = _plain(analysis.required_inputs(outputs))
@@ -99,6 +102,12 @@ def _write_formats(out, info):
         for cut in info["suggested_cuts"]:
             out.write("  %-40s %-8s %-14s %s\n" % (cut["name"], cut["dtype"] or "?", _shape_text(cut["shape"]),
                                                    cut["reason"]))
+    if len(info["savers"]) > 1:
+        out.write("\nSavers (freeze --saver NAME; * the one saver_def names, used by default):\n")
+        for saver in info["savers"]:
+            out.write("  %s %-20s %5d variables%s\n" % ("*" if saver["is_default"] else " ", saver["name"],
+                                                       saver["variable_count"], ", restores moving averages"
+                                                       if saver["restores_moving_averages"] else ""))
     if info["assets"]:
         out.write("\nAssets:\n")
         for asset in info["assets"]:

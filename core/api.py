@@ -21,7 +21,7 @@ __all__ = [
     "output_shapes", "verify", "tensorflow_available", "install_hint", "graph_ends", "QueryError", "install_signal_cleanup",
     "graph_picture", "picture_dot", "suggest_cuts", "signature_cuts",
     "runtime_floor", "plan_floor", "DEFAULT_TARGET_TF", "target_releases", "dropped_checkpoint",
-    "saved_model_tag_sets",
+    "saved_model_tag_sets", "savers", "missing_variables",
 ]
 
 
@@ -60,6 +60,21 @@ def freeze(loaded, request, progress=None, cancel=None):
     """
     from core.freeze.stage import freeze_request
     return freeze_request(loaded.model, request, progress=progress, cancel=cancel)
+
+
+def savers(loaded):
+    """The graph's savers in graph order (core.formats.saver_map.Saver: ``name``, ``variable_count``,
+    ``restores_moving_averages``, ``is_default``); FreezeRequest.saver takes a ``name``."""
+    from core.formats.saver_map import find_savers
+    return find_savers(loaded.model.graph_def, loaded.model.meta_graph)
+
+
+def missing_variables(loaded, request):
+    """The variables the request's outputs need that nothing restores, for the window's "initialise
+    missing variables" option: MissingVariable list (``name``, ``key``, ``initializer`` ("zeros", "ones",
+    "constant", or None when only TensorFlow can compute it), ``reason``); empty when none is missing."""
+    from core.freeze.stage import missing_variables as _missing
+    return _missing(loaded.model, request)
 
 
 def plan(loaded, request, cancel=None):

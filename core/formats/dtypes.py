@@ -139,6 +139,13 @@ def shape_dims(shape_proto):
     return [int(d.size) for d in shape_proto.dim]
 
 
+def known_dims(shape_proto):
+    """A TensorShapeProto's dims when all are known, else None (unknown rank or a -1 dimension)."""
+    if shape_proto.unknown_rank or any(d.size < 0 for d in shape_proto.dim):
+        return None
+    return shape_dims(shape_proto)
+
+
 def element_count(dims):
     total = 1
     for dim in dims:

@@ -84,6 +84,16 @@ def request_edits(model, request, values=None):
     return switches if edits is None else edits.merge(switches)
 
 
+def missing_variables(model, request):
+    """The variables a request's outputs need that nothing restores (the saver skips them or the
+    checkpoint lacks them): core.freeze.variable_values.MissingVariable list, each saying whether
+    --init-missing can give it its initializer's value."""
+    from core.freeze.plan import kept_nodes
+    from core.freeze.variable_values import missing_report
+    kept = kept_nodes(model, request.outputs, request_edits(model, request))
+    return missing_report(model, kept.variable_nodes(), request.saver)
+
+
 def plan_request(model, request, cancel=None, values=None):
     """The core.freeze.plan.FreezePlan of a request, nothing written."""
     from core.freeze.plan import plan_freeze

@@ -22,19 +22,22 @@ MAX_GRAPH_BYTES = (1 << 31) - 1
 
 class FreezeReport(collections.namedtuple(
         "FreezeReport", "destination outputs nodes_before nodes_after variables_converted "
-                        "bytes_written seconds notes rewrites fixed runtime")):
+                        "bytes_written seconds notes rewrites fixed runtime initialized")):
     """What a freeze did. rewrites: list of (node, reason) for nodes that differ from the source;
-    fixed: dict placeholder name -> the value it was fixed to (filled by core.pipeline);
-    runtime: core.freeze.runtime_target.RuntimeFit when a target TensorFlow was given, else None."""
+    fixed: dict placeholder name -> the value it was fixed to (filled by core.freeze.stage);
+    runtime: core.freeze.runtime_target.RuntimeFit when a target TensorFlow was given, else None;
+    initialized: (variable, "zeros"/"ones"/"constant") for each variable given its initializer's value."""
 
 
-FreezeReport.__new__.__defaults__ = ({}, None)
+FreezeReport.__new__.__defaults__ = ({}, None, ())
 
 
 def _small_const(variable, reader, device=""):
     """A Const whose value must be materialised (partition parts, strings)."""
     import numpy as np
-    if variable.region is not None:
+    if variable.initial is not None:
+        value = variable.initial.array
+    elif variable.region is not None:
         _, starts, lengths = variable.region
         value = reader.read_region(variable.key, starts, lengths)
     else:
@@ -66,7 +69,7 @@ def _pieces(plan):
             pieces.append(_Piece(node, data=bytes(node.data), length=len(node.data)))
             continue
         variable = node.variable
-        if variable.region is None and variable.dtype != DT_STRING:
+        if variable.region is None and variable.dtype != DT_STRING and variable.initial is None:
             header, length = const_header(variable.name, variable.dtype, variable.shape,
                                           variable.nbytes, node.device)
             pieces.append(_Piece(node, header=header, length=length))
@@ -173,7 +176,7 @@ def _report(plan, destination, started):
     rewrites = [(n.name, n.reason) for n in plan.nodes if n.kind != "copy"]
     report = FreezeReport(destination, list(plan.outputs), plan.nodes_before, len(plan.nodes),
                           len(plan.variables), written, time.time() - started, list(plan.notes),
-                          rewrites, runtime=plan.runtime)
+                          rewrites, runtime=plan.runtime, initialized=list(plan.initialized))
     log.info("froze %d -> %d nodes, %d variables, %d bytes in %.2fs to %s", report.nodes_before,
              report.nodes_after, report.variables_converted, written, report.seconds, destination)
     return report

@@ -44,6 +44,18 @@ class Fixture(object):
     def has_reference(self):
         return os.path.isfile(self.reference)
 
+    def meta_node_count(self):
+        """How many NodeDefs the fixture's .meta holds, counted with protobuf (not by the tool)."""
+        from core.formats import protos
+        with open(self.meta, "rb") as handle:
+            return len(protos.MetaGraphDef.FromString(handle.read()).graph_def.node)
+
+    def reference_node_count(self):
+        """How many NodeDefs TensorFlow 1.4's own freezer kept for the fixture's outputs (reference.pb)."""
+        from core.formats import protos
+        with open(self.reference, "rb") as handle:
+            return len(protos.GraphDef.FromString(handle.read()).node)
+
 
 def load_fixture(name):
     return Fixture(name)

@@ -13,7 +13,7 @@ from core.errors import ModelError, quote
 from core.formats import protos
 from core.formats.model import open_model
 from core.formats.saver_map import variable_sources
-from core.freeze.plan import freeze
+from core.freeze.stage import plan_and_write
 from core.freeze.writer import _removed_on_signal, temporary_name
 from tests.sigterm import assert_sigterm_leaves_nothing
 from tests.conftest import load_fixture
@@ -48,11 +48,11 @@ _SLOW_FREEZE = r'''
 import os, sys, time
 sys.path.insert(0, %(root)r)
 from core.formats.model import open_model
-from core.freeze.plan import freeze
+from core.freeze.stage import plan_and_write
 def progress(done, total, message):
     sys.stdout.write("writing\n"); sys.stdout.flush(); time.sleep(60)
 with open_model(%(folder)r) as model:
-    freeze(model, %(outputs)r, %(destination)r, progress=progress)
+    plan_and_write(model, %(outputs)r, %(destination)r, progress=progress)
 '''
 
 
@@ -79,7 +79,7 @@ def test_longest_destination_name_fits(tmp_path):
     destination = str(tmp_path / ("n" * 252 + ".pb"))
     assert len(os.path.basename(temporary_name(destination)).encode("utf-8")) <= 255
     with open_model(fixture.folder) as model:
-        freeze(model, fixture.outputs, destination)
+        plan_and_write(model, fixture.outputs, destination)
     with open(destination, "rb") as handle:
         values = run_frozen(handle.read(), fixture.feeds, fixture.outputs)
     for name in fixture.outputs:
@@ -95,11 +95,11 @@ def test_frozen_graph_gets_the_umask_permissions(tmp_path, umask, mode):
     old = os.umask(umask)
     try:
         with open_model(fixture.folder) as model:
-            freeze(model, fixture.outputs, destination)
+            plan_and_write(model, fixture.outputs, destination)
     finally:
         os.umask(old)
     assert os.stat(destination).st_mode & 0o777 == mode
     os.chmod(destination, 0o640)
     with open_model(fixture.folder) as model:
-        freeze(model, fixture.outputs, destination)
+        plan_and_write(model, fixture.outputs, destination)
     assert os.stat(destination).st_mode & 0o777 == 0o640

@@ -177,7 +177,7 @@ class CheckpointReader(object):
             self._check_sizes(name, part, lengths, proto.dtype)
             parts.append(part)
             boxes.append((starts, lengths))
-        _check_tiling(name, shape, boxes, self.index_path)
+        check_tiling(name, shape, boxes, self.index_path)
         return parts
 
     def _slice_proto(self, name, proto, slice_proto):
@@ -191,9 +191,7 @@ class CheckpointReader(object):
 
     # -- raw access ---------------------------------------------------------------------
     def _file(self, shard):
-        if shard >= len(self.data_paths):
-            raise ModelError("entry points at shard %d of %d" % (shard, len(self.data_paths)), self.index_path)
-        handle = self._files.get(shard)
+        handle = self._files.get(shard)  # (the shard number was checked by _check_extent)
         if handle is None:
             path = self.data_paths[shard]
             if not present(path):
@@ -341,14 +339,13 @@ class CheckpointReader(object):
         """The first ``count`` values as Python numbers or strings, for display."""
         import numpy as np
         entry = self.entry(name)
-        if entry.nbytes > (64 << 20):
-            proto = self._proto(name)
-            if not proto.slices and proto.dtype != DT_STRING:
-                dtype = _numpy_dtype(proto.dtype, self.index_path)
-                handle = self._check_extent(name, proto)
-                handle.seek(proto.offset)
-                flat = np.frombuffer(handle.read(count * dtype.itemsize), dtype=dtype)
-                return _display(flat, proto.dtype)
+        proto = self._proto(name)
+        if entry.nbytes > (64 << 20) and not proto.slices and proto.dtype != DT_STRING:
+            dtype = _numpy_dtype(proto.dtype, self.index_path)  # a large plain tensor: its first values only
+            handle = self._check_extent(name, proto)
+            handle.seek(proto.offset)
+            flat = np.frombuffer(handle.read(count * dtype.itemsize), dtype=dtype)
+            return _display(flat, proto.dtype)
         flat = self.read(name).ravel()[:count]
         return _display(flat, entry.dtype)
 
@@ -383,19 +380,18 @@ def _shard_paths(prefix, num_shards, index_path):
     return ["%s.data-%05d-of-%05d" % (prefix, i, num_shards) for i in range(num_shards)]
 
 
-def _check_tiling(name, shape, boxes, path):
+def check_tiling(name, shape, boxes, path):
     """Slices must cover every element of the tensor exactly once, as TensorFlow requires."""
     import numpy as np
     total = _count(shape)
     covered = sum(_count(lengths) for _, lengths in boxes)
-    if len(boxes) > 1:
-        starts = np.array([b[0] for b in boxes], dtype=np.int64).reshape(len(boxes), len(shape))
-        ends = starts + np.array([b[1] for b in boxes], dtype=np.int64).reshape(len(boxes), len(shape))
-        for i in range(len(boxes) - 1):
-            low = np.maximum(starts[i + 1:], starts[i])
-            high = np.minimum(ends[i + 1:], ends[i])
-            if np.all(low < high, axis=1).any():
-                raise ModelError("corrupt: overlapping slices in tensor %s" % quote(name), path)
+    starts = np.array([b[0] for b in boxes], dtype=np.int64).reshape(len(boxes), len(shape))
+    ends = starts + np.array([b[1] for b in boxes], dtype=np.int64).reshape(len(boxes), len(shape))
+    for i in range(len(boxes) - 1):  # each box against those after it
+        low = np.maximum(starts[i + 1:], starts[i])
+        high = np.minimum(ends[i + 1:], ends[i])
+        if np.all(low < high, axis=1).any():
+            raise ModelError("corrupt: overlapping slices in tensor %s" % quote(name), path)
     if covered != total:
         raise ModelError("corrupt: the slices of tensor %s do not cover it (%d of %d elements)"
                          % (quote(name), covered, total), path)

@@ -372,7 +372,7 @@ class MainWindow(QMainWindow):
         """The placeholder values the freeze options fix (inference mode): {name: value}, from the core."""
         if self.loaded is None:
             return {}
-        return api.fixed_values(self.loaded.model, self.freezer.request(None))
+        return api.fixed_values(self.loaded, self.freezer.request(None))
 
     def freeze(self):
         self.freezer.freeze()

@@ -86,7 +86,7 @@ class GraphAnalysis(object):
         log.info("analysed %d nodes in %.2fs", len(self.graph), time.time() - started)
 
     def _input_info(self, i):
-        from core.formats import protos
+        from core.formats import dtypes
         from core.analysis.candidates import output_shapes
         node = self.graph.graph_def.node[i]
         shape = None
@@ -96,7 +96,7 @@ class GraphAnalysis(object):
             shapes = output_shapes(node)
             if shapes and shapes[0] is not None:
                 shape = shapes[0]
-        dtype = protos.dtype_name(node.attr["dtype"].type) if "dtype" in node.attr else "?"
+        dtype = dtypes.name(node.attr["dtype"].type) if "dtype" in node.attr else "?"
         return InputInfo(node.name, dtype, shape, len(set(self.graph.data_out[i])), self._roles.role[i])
 
     @property

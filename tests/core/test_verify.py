@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from core.formats import protos
-from core.freeze.plan import freeze
+from core.freeze.stage import plan_and_write
 from core.formats.model import open_model
 from core.verify.feeds import build_feeds
 from core.verify.runner import compare
@@ -23,7 +23,7 @@ def test_verification_passes_on_every_fixture(tmp_path, name, inputs):
     fixture = load_fixture(name)
     destination = str(tmp_path / "frozen.pb")
     with open_model(fixture.folder) as model:
-        freeze(model, fixture.outputs, destination)
+        plan_and_write(model, fixture.outputs, destination)
         feeds = fixture.feeds if inputs == "recorded" else None
         report = verify(model, destination, fixture.outputs, feeds=feeds)
     assert report.passed, report.outputs
@@ -38,7 +38,7 @@ def test_verification_catches_another_checkpoint(tmp_path):
     fixture = load_fixture("multi_head")
     destination = str(tmp_path / "frozen.pb")
     with open_model(fixture.folder) as model:
-        freeze(model, fixture.outputs, destination)
+        plan_and_write(model, fixture.outputs, destination)
     with open(destination, "rb") as handle:
         graph = protos.GraphDef.FromString(handle.read())
     for node in graph.node:

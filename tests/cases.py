@@ -1,12 +1,14 @@
 """The bad-input and hostile cases as data (Netron's test/models.json idea), run by tests/test_cases.py.
 
-Each Case names what it starts from (a fixture copy it damages, or a builder writing files), the
-command line it runs (`main.py freeze|inspect PATH ...`), and what must come out:
+Each Case names what it starts from (a fixture copy it damages, or a builder writing files; or a
+structured mutation of the campaign, tests/structured_mutators.py, which brings its own arguments),
+the command line it runs (`main.py freeze|inspect PATH ...`), and what must come out:
   - ``error``: exit 1, one `error: ` line naming ``names`` and containing every word of ``error``,
     nothing written, the input files unchanged;
   - ``frozen``: exit 0 and a `.pb` whose outputs equal what TensorFlow computes from the SAME files
     (tests/tf_oracle.py); when TensorFlow refuses those files the case fails;
-  - ``either`` (seeded random mutations): one of the two, and refused whenever TensorFlow refuses.
+  - ``either`` (seeded mutations): one of the two, and refused whenever TensorFlow refuses (or the
+    mutation requires a refusal: a FIFO where a model file should be, an -o that is no regular file).
 ``reads`` adds checks on the checkpoint reader itself: (method, args, words) each raising one line.
 """
 
@@ -38,7 +40,7 @@ class Case(object):
     """One row of the table (see the module docstring)."""
 
     def __init__(self, name, fixture=None, damage=None, build=None, entry=None, command="freeze", args=(),
-                 destination=None, error=None, names=None, frozen=False, either=False, reads=()):
+                 destination=None, error=None, names=None, frozen=False, either=False, reads=(), mutate=None):
         self.name = name
         self.fixture = fixture
         self.damage = damage
@@ -52,6 +54,7 @@ class Case(object):
         self.frozen = frozen
         self.either = either
         self.reads = tuple(reads)
+        self.mutate = mutate  # callable(Subject) -> structured_mutators.Mutation: its arguments and judge
         assert frozen or either or (self.error and all(self.error) and names), name
 
     def __repr__(self):
@@ -429,3 +432,23 @@ def mutation_cases():
             rows.append(Case("mutation %s %d" % (name, number), name, _seeded(seed), either=True,
                              args=("--outputs", outputs)))
     return rows
+
+
+# -- campaign reproducers: structured mutations (tools/mutation_campaign.py --replay MODEL:SEED) -------------
+
+def _campaign_seed(seed):
+    """The mutation the campaign makes for ``seed`` (tools/mutation_campaign.py --replay FIXTURE:SEED)."""
+    def run(subject):
+        from tests.structured_mutators import campaign_mutation
+        return campaign_mutation(seed, subject)
+    return run
+
+
+# (fixture, campaign seed, what the campaign found there): one row per class the campaign found.
+REPRODUCERS = [
+]
+
+
+def reproducer_cases():
+    return [Case("campaign %s:%d (%s)" % (fixture, seed, what), fixture, mutate=_campaign_seed(seed), either=True)
+            for fixture, seed, what in REPRODUCERS]

@@ -574,5 +574,14 @@ def structured_mutation(rng, subject, v1=False):
     return families[-1](rng, subject)
 
 
-def seeded(seed, subject, v1=False):
-    return structured_mutation(random.Random(seed), subject, v1)
+def campaign_mutation(seed, subject, v1=False, only=None):
+    """The mutation tools/mutation_campaign.py makes for ``seed``: raw/index/graph edits (tests/mutators.py)
+    in about a third of the cases, else a structured one (``only``: "raw" or "structured")."""
+    from tests.mutators import _raw, mutate
+    rng = random.Random(seed)
+    if only == "raw" or (only is None and rng.random() < 0.35):
+        if v1:  # no .index or .data: bytes of the table file, the .meta or the state file
+            names = sorted(n for n in os.listdir(subject.folder) if n not in ("spec.json", "io.npz"))
+            return Mutation("raw: " + _raw(rng, os.path.join(subject.folder, rng.choice(names))))
+        return Mutation("raw: " + mutate(rng, subject.prefix))
+    return structured_mutation(rng, subject, v1=v1)

@@ -15,8 +15,8 @@ import cli
 from core.errors import ModelError
 from core.formats.bundle import open_checkpoint
 from tests import damage, tf_oracle
-from tests.tf_judge import Judge
-from tests.cases import CASES, mutation_cases
+from tests.tf_judge import CORRECT, Judge, judge_freeze
+from tests.cases import CASES, mutation_cases, reproducer_cases
 from tests.conftest import copy_fixture
 
 
@@ -29,6 +29,7 @@ class _Run(object):
         os.mkdir(self.model_dir)
         os.mkdir(self.out_dir)
         self.fixture = None
+        self.mutation = None
         if case.fixture:
             self.fixture = copy_fixture(case.fixture, self.model_dir)
             if case.damage is not None:
@@ -37,17 +38,31 @@ class _Run(object):
             self.path = os.path.join(folder, case.entry) if case.entry else folder
             self.outputs, self.feeds = self.fixture.outputs, self.fixture.feeds
             self.oracle, self.prefix = self.fixture.meta, self.fixture.prefix
+            if case.mutate is not None:
+                self._mutate(case)
         else:
             target = case.build(self.model_dir)
             self.path, self.outputs, self.feeds = target.path, target.outputs, target.feeds
             self.oracle, self.prefix = target.oracle, target.prefix
         if case.destination is not None:
             self.destination = case.destination(self.out_dir, self.fixture)
+        elif self.mutation is not None and self.mutation.destination is not None:
+            self.destination = self.mutation.destination
         else:
             self.destination = os.path.join(self.out_dir, "frozen.pb")
 
+    def _mutate(self, case):
+        from tests.structured_mutators import Subject
+        subject = Subject(self.fixture.folder, self.outputs, self.feeds, out_dir=self.out_dir)
+        self.mutation = mutation = case.mutate(subject)
+        self.path = mutation.entry or self.path
+        self.outputs = mutation.outputs or self.outputs
+
     def argv(self, case):
-        argv = [case.command, self.path] + list(case.args)
+        args = list(case.args)
+        if self.mutation is not None:
+            args = ["--outputs", ",".join(self.outputs)] + self.mutation.args
+        argv = [case.command, self.path] + args
         if case.command == "freeze":
             argv += ["-o", self.destination]
         return argv
@@ -72,6 +87,12 @@ def judge():
 
 
 def _check_frozen(run, judge):
+    if run.mutation is not None:
+        assert not run.mutation.must_refuse, "exit 0, though %s" % run.mutation.must_refuse
+        verdict, why = judge_freeze(judge, run.oracle, run.prefix, run.outputs, run.feeds, run.destination,
+                                    run.mutation.fixed, run.mutation.cuts)
+        assert verdict == CORRECT, why
+        return
     expected, how = judge.oracle(run.oracle, run.prefix, run.outputs, run.feeds)
     assert expected is not None, "exit 0, but TensorFlow refuses the same files: %s" % how
     actual, refusal = judge.frozen(run.destination, run.outputs, run.feeds)
@@ -91,7 +112,7 @@ def _check_reads(case, run):
             _check_error_line("error: %s" % info.value, run.prefix, words)
 
 
-@pytest.mark.parametrize("case", CASES + mutation_cases(), ids=repr)
+@pytest.mark.parametrize("case", CASES + mutation_cases() + reproducer_cases(), ids=repr)
 def test_case(case, tmp_path, capsys, judge):
     run = _Run(case, tmp_path)
     model_before = damage.snapshot(run.model_dir)
@@ -101,14 +122,17 @@ def test_case(case, tmp_path, capsys, judge):
     assert damage.snapshot(run.model_dir) == model_before, "an input file was modified"
     if code != 0 and not case.frozen:
         assert code == 1, (code, err)
-        if case.either:
-            _check_error_line(err, run.fixture.folder, ())
+        if case.either:  # it names a file of the case: the model's, or the -o target
+            _check_error_line(err, str(tmp_path), ())
         else:
             _check_error_line(err, case.names, case.error)
         assert damage.snapshot(run.out_dir) == out_before, "a refused freeze wrote something"
     else:
         assert code == 0 and not case.error, (code, out, err)
         if case.command == "freeze":
-            assert sorted(os.listdir(run.out_dir)) == ["frozen.pb"]
+            if run.mutation is None:
+                assert sorted(os.listdir(run.out_dir)) == ["frozen.pb"]
+            assert not [n for n in os.listdir(run.out_dir) if n.endswith(".tmp")]
+            assert os.path.isfile(run.destination)
             _check_frozen(run, judge)
     _check_reads(case, run)

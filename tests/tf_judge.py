@@ -111,6 +111,46 @@ class Judge(object):
         return self.ask("frozen", pb, outputs, feeds)
 
 
+CORRECT, UNLOADABLE, REFUSED, DIFFERS = "correct", "unloadable", "refused by TensorFlow", "differs"
+
+
+def judge_freeze(judge, meta, prefix, outputs, feeds, pb, fixed=None, cuts=()):
+    """Whether a frozen graph is right: it runs in TensorFlow and gives what TensorFlow computes from
+    the same files (``meta``, ``prefix``), with the same fixed values and input cuts.
+
+    Args:
+        outputs: the outputs frozen (tensor or node names; "^name" is the node).
+        feeds: placeholder -> value for the source graph; fixed: placeholder -> value a --set fixed
+            (fed to TensorFlow's source graph, absent from the frozen one); cuts: tensors an --inputs
+            cut replaced (TensorFlow's values of them are fed to the cut placeholders, named NODE for
+            port 0 and NODE_portK for port K).
+    Returns:
+        (CORRECT, UNLOADABLE, REFUSED or DIFFERS, a sentence saying why).
+    """
+    from core.formats import protos
+    from tests import tf_oracle
+    outputs = [o[1:] if o.startswith("^") else o for o in outputs]
+    fixed = dict(fixed or {})
+    source_feeds = dict(feeds)
+    source_feeds.update(fixed)
+    expected, how = judge.oracle(meta, prefix, outputs + list(cuts), source_feeds)
+    with open(pb, "rb") as handle:
+        present = set(n.name for n in protos.GraphDef.FromString(handle.read()).node)
+    frozen_feeds = dict((k, v) for k, v in feeds.items() if k in present and k not in fixed)
+    for tensor in (cuts if expected is not None else ()):
+        node, _, port = tensor.partition(":")
+        frozen_feeds[node if port in ("", "0") else "%s_port%s" % (node, port)] = expected[tensor]
+    actual, refusal = judge.frozen(pb, outputs, frozen_feeds)
+    if actual is None:
+        return UNLOADABLE, "our .pb: %s" % refusal
+    if expected is None:
+        return REFUSED, "TensorFlow refuses the same files: %s" % how
+    found = tf_oracle.differences(actual, dict((o, expected[o]) for o in outputs))
+    if found:
+        return DIFFERS, "differs from TensorFlow's %s: %s" % (how, "; ".join(found)[:300])
+    return CORRECT, how
+
+
 def _serve():
     """Answers requests from stdin; TensorFlow's own prints go to stderr, answers to the real stdout."""
     answers = os.fdopen(os.dup(1), "w")

@@ -39,8 +39,7 @@ sys.path.insert(0, ROOT)
 
 import cli  # noqa: E402
 from tests import damage  # noqa: E402
-from tests.mutators import mutate  # noqa: E402
-from tests.structured_mutators import Mutation, Subject, structured_mutation  # noqa: E402
+from tests.structured_mutators import Subject, campaign_mutation  # noqa: E402
 
 RSS_LIMIT_MB = 1024
 LEGACY_PYTHON = os.path.join(ROOT, "..", "..", "main", ".venv36", "bin", "python")
@@ -95,18 +94,6 @@ def models(fixtures, tf_python):
 
 # -- one case, in a forked child ---------------------------------------------------------------------
 
-def _damage(model, seed, subject, only=None):
-    """The seeded mutation of a case: raw/index/graph edits (tests/mutators.py) or structured ones."""
-    rng = random.Random(seed)
-    if only == "raw" or (only is None and rng.random() < 0.35):
-        if model.v1:  # no .index or .data: bytes of the table file, the .meta or the state file
-            from tests.mutators import _raw
-            names = sorted(n for n in os.listdir(subject.folder) if n not in ("spec.json", "io.npz"))
-            return Mutation("raw: " + _raw(rng, os.path.join(subject.folder, rng.choice(names))))
-        return Mutation("raw: " + mutate(rng, subject.prefix))
-    return structured_mutation(rng, subject, v1=model.v1)
-
-
 def _run_cli(argv, err_path):
     """cli.main(argv) with stdout discarded and stderr in ``err_path``: (exit code, stderr text)."""
     sys.stdout.flush()
@@ -156,12 +143,12 @@ def run_case(model, seed, work, only=None):
     shutil.copytree(model.folder, folder, symlinks=True)
     os.mkdir(out_dir)
     subject = Subject(folder, model.outputs, model.feeds, model.prefix_name, out_dir)
-    mutation = _damage(model, seed, subject, only)
+    mutation = campaign_mutation(seed, subject, model.v1, only)
     path = mutation.entry or folder
     destination = mutation.destination or os.path.join(out_dir, "frozen.pb")
     outputs = mutation.outputs or model.outputs
     result = dict(what=mutation.what, case_dir=case_dir, destination=destination, outputs=outputs,
-                  fixed=dict((k, v.tolist()) for k, v in mutation.fixed.items()), cuts=mutation.cuts,
+                  fixed=dict((k, [v.tolist(), str(v.dtype)]) for k, v in mutation.fixed.items()), cuts=mutation.cuts,
                   must_refuse=mutation.must_refuse, meta=subject.meta, prefix=subject.prefix)
     before = damage.snapshot(os.path.join(case_dir, "model"))
     out_before = damage.snapshot(out_dir)
@@ -272,39 +259,14 @@ def run_batch(batch, jobs, timeout, work, only):
 
 def judge_result(judge, model, result):
     """The class of an exit-0 case: TensorFlow runs our .pb and restores the same damaged files."""
-    from core.formats import protos
-    from tests import tf_oracle
-    outputs = [o[1:] if o.startswith("^") else o for o in result["outputs"]]
-    cuts = result["cuts"]
-    feeds = dict(model.feeds)
-    feeds.update((k, _array(v)) for k, v in result["fixed"].items())
-    expected, how = judge.oracle(result["meta"], result["prefix"], outputs + cuts, feeds)
-    with open(result["destination"], "rb") as handle:
-        graph = protos.GraphDef.FromString(handle.read())
-    present = set(n.name for n in graph.node)
-    frozen_feeds = dict((k, v) for k, v in model.feeds.items() if k in present and k not in result["fixed"])
-    if expected is not None:
-        for tensor in cuts:
-            node, _, port = tensor.partition(":")
-            frozen_feeds[node if port in ("", "0") else "%s_port%s" % (node, port)] = expected[tensor]
-    actual, refusal = judge.frozen(result["destination"], outputs, frozen_feeds)
-    if actual is None:
-        result["judge"] = "our .pb: %s" % refusal
-        return "unloadable .pb with exit 0"
-    if expected is None:
-        result["judge"] = "TensorFlow refuses the same files: %s" % how
-        return "WRONG .pb"
-    found = tf_oracle.differences(actual, dict((o, expected[o]) for o in outputs))
-    if found:
-        result["judge"] = "differs from TensorFlow's %s: %s" % (how, "; ".join(found)[:300])
-        return "WRONG .pb"
-    result["judge"] = how
-    return "correct .pb"
-
-
-def _array(value):
     import numpy as np
-    return np.array(value)
+    from tests.tf_judge import CORRECT, UNLOADABLE, judge_freeze
+    fixed = dict((k, np.array(value, dtype=dtype)) for k, (value, dtype) in result["fixed"].items())
+    verdict, result["judge"] = judge_freeze(judge, result["meta"], result["prefix"], result["outputs"], model.feeds,
+                                            result["destination"], fixed, result["cuts"])
+    if verdict == CORRECT:
+        return "correct .pb"
+    return "unloadable .pb with exit 0" if verdict == UNLOADABLE else "WRONG .pb"
 
 
 class Tally(object):

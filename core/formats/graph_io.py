@@ -7,8 +7,9 @@ from google.protobuf import text_format
 
 from core.formats import protos
 from core.formats.files import read_regular
+from core.formats.node_table import node_table
 from core.errors import ModelError, quote
-from core.formats.wire import iter_fields, message_spans
+from core.formats.wire import iter_fields, message_spans, read_varint
 
 log = logging.getLogger(__name__)
 
@@ -42,15 +43,8 @@ class LoadedGraph(object):
         """One pass over the GraphDef's fields: node spans and the raw tail fields."""
         if getattr(self, "_scanned", None) is None:
             start, end = self.graph_span
-            view = memoryview(self.data)[start:end]
-            spans = []
-            tail = dict((number, []) for number in (2, 3, 4))
             try:
-                for number, wire_type, field_start, value_start, value_end in iter_fields(view):
-                    if number == _NODE_IN_GRAPH and wire_type == 2:
-                        spans.append(view[value_start:value_end])
-                    elif number in tail:
-                        tail[number].append(bytes(view[field_start:value_end]))
+                spans, tail = _graph_fields(self.data, start, end)
             except ValueError as exc:
                 raise ModelError("not a valid GraphDef (%s; truncated or corrupt?)" % quote(exc), self.path)
             if len(spans) != len(self.graph_def.node):
@@ -69,6 +63,36 @@ class LoadedGraph(object):
         if self.data is None:
             return b"".join(_reserialized_field(self.graph_def, number) for number in (2, 3, 4))
         return self._scan()[1]
+
+
+_NODE_TAG = (_NODE_IN_GRAPH << 3) | 2
+
+
+def _graph_fields(data, start, end):
+    """([memoryview of each node's bytes], {2, 3, 4: [raw tail fields]}) of the GraphDef at data[start:end].
+
+    A node's tag is one byte: those fields are read inline (a 10^6-node graph has 10^6 of them), any
+    other field through iter_fields.
+    """
+    view = memoryview(data)
+    spans = []
+    tail = dict((number, []) for number in (2, 3, 4))
+    pos = start
+    while pos < end:
+        if data[pos] == _NODE_TAG:
+            length, value_start = read_varint(data, pos + 1)
+            pos = value_start + length
+            if pos > end:
+                raise ValueError("field runs past the end of its message")
+            spans.append(view[value_start:pos])
+            continue
+        number, wire_type, field_start, value_start, value_end = next(iter_fields(data, pos, end))
+        if number == _NODE_IN_GRAPH and wire_type == 2:  # a node whose tag is not the short form
+            spans.append(view[value_start:value_end])
+        elif number in tail:
+            tail[number].append(bytes(view[field_start:value_end]))
+        pos = value_end
+    return spans, tail
 
 
 def _reserialized_field(graph_def, number):
@@ -188,30 +212,33 @@ def _parse_text(data, message, path, what):
 
 
 def check_graph(graph_def, path):
-    """Every input must name a node of the graph; a cut-short file usually breaks this.
+    """Every node has a name and an op, names are unique, every input names a node of the graph
+    (a cut-short file usually breaks this).
 
     Raises:
-        ModelError: naming the first dangling input and the file.
+        ModelError: naming the first offending node or dangling input and the file.
     """
-    nodes = graph_def.node
-    names = set(n.name for n in nodes)
-    if "" in names or any(not n.op for n in nodes):
+    table = node_table(graph_def)
+    if "" in table.index or not all(table.ops):
         raise ModelError("a node with no name or op (corrupt graph)", path)
-    if len(names) < len(nodes):
+    if len(table.index) < len(table):
         seen = set()
-        for node in nodes:
-            if node.name in seen:
-                raise ModelError("node name %s is not unique (corrupt graph)" % quote(node.name), path)
-            seen.add(node.name)
-    references = set(inp for node in nodes for inp in node.input)
+        for name in table.names:
+            if name in seen:
+                raise ModelError("node name %s is not unique (corrupt graph)" % quote(name), path)
+            seen.add(name)
+    names = table.index
+    references = set()
+    for inputs in table.inputs:
+        references.update(inputs)
     dangling = set(r for r in references
                    if (r[1:] if r.startswith("^") else r.split(":", 1)[0]) not in names)
     if dangling:
-        for node in nodes:
-            for inp in node.input:
+        for name, inputs in zip(table.names, table.inputs):
+            for inp in inputs:
                 if inp in dangling:
                     raise ModelError("node %s reads %s, which is not in the graph (truncated or corrupt?)"
-                                     % (quote(node.name), quote(inp)), path)
+                                     % (quote(name), quote(inp)), path)
 
 
 def load_any(path):

@@ -10,6 +10,7 @@ import collections
 
 from core.errors import ModelError, quote
 from core.formats import dtypes
+from core.formats.node_table import node_table
 from core.names import node_name, port_of
 
 VARIABLE_OPS = frozenset(["Variable", "VariableV2", "VarHandleOp"])
@@ -98,13 +99,14 @@ class _Graph(object):
     """The nodes, the NoOps that group each node, and the decoded string lists of restore ops."""
 
     def __init__(self, graph_def):
-        self.nodes = dict((n.name, n) for n in graph_def.node)
-        self.order = dict((n.name, i) for i, n in enumerate(graph_def.node))
+        table = node_table(graph_def)
+        self.nodes = table.nodes
+        self.order = table.index
         self.groups = collections.defaultdict(list)
-        for node in graph_def.node:
-            if node.op == "NoOp":
-                for inp in node.input:
-                    self.groups[node_name(inp)].append(node.name)
+        for name, op, inputs in zip(table.names, table.ops, table.inputs):
+            if op == "NoOp":
+                for inp in inputs:
+                    self.groups[node_name(inp)].append(name)
         self._strings = {}
 
     def strings(self, name):

@@ -55,13 +55,19 @@ def _small_const(variable, reader, device=""):
 
 
 class _Piece(object):
-    """One node's bytes to write: ready bytes, or a header plus a streamed checkpoint tensor."""
+    """One node's bytes to write: ready bytes, or a header plus a streamed checkpoint tensor.
+
+    ``head`` is the GraphDef field header (tag and length) the node's bytes follow.
+    """
+
+    __slots__ = ("node", "data", "header", "length", "head")
 
     def __init__(self, plan_node, data=None, header=None, length=0):
         self.node = plan_node
         self.data = data
         self.header = header
         self.length = length
+        self.head = length_header(1, length)
 
 
 def _pieces(plan):
@@ -69,7 +75,7 @@ def _pieces(plan):
     pieces = []
     for node in plan.nodes:
         if node.kind != "const":
-            pieces.append(_Piece(node, data=bytes(node.data), length=len(node.data)))
+            pieces.append(_Piece(node, data=node.data, length=len(node.data)))
             continue
         variable = node.variable
         if variable.region is None and variable.dtype != DT_STRING and variable.initial is None:
@@ -84,7 +90,11 @@ def _pieces(plan):
 
 def planned_size(plan):
     """The exact size in bytes of the frozen GraphDef the plan describes."""
-    return sum(len(length_header(1, p.length)) + p.length for p in _pieces(plan)) + len(plan.tail_fields)
+    return _total(_pieces(plan), plan)
+
+
+def _total(pieces, plan):
+    return sum(len(p.head) + p.length for p in pieces) + len(plan.tail_fields)
 
 
 def check_destination(destination, input_files):
@@ -141,7 +151,7 @@ def write_plan(plan, destination, progress=None, cancel=None, started=None):
     destination = os.path.abspath(destination)
     check_destination(destination, plan.model.input_files())
     pieces = _pieces(plan)
-    total = sum(len(length_header(1, p.length)) + p.length for p in pieces) + len(plan.tail_fields)
+    total = _total(pieces, plan)
     if total > MAX_GRAPH_BYTES:
         raise ModelError("the frozen graph would be %s, over protobuf's 2 GiB limit: nobody could "
                          "write or read it; choose fewer outputs or keep the weights outside the graph"
@@ -166,27 +176,49 @@ def write_plan(plan, destination, progress=None, cancel=None, started=None):
     return _report(plan, destination, started)
 
 
+_BATCH_BYTES = 1 << 20
+
+
 def _write_pieces(handle, pieces, reader, total, progress, cancel):
-    """Streams the nodes: small ones from memory, variables' payloads chunk by chunk from the checkpoint."""
+    """Streams the nodes: small ones from memory in batches of about 1 MB (a 10^6-node graph is not
+    10^6 writes and progress reports), variables' payloads chunk by chunk from the checkpoint."""
     done = 0
+    batch, size = [], 0
     for piece in pieces:
-        if cancel is not None and cancel():
-            raise Cancelled()
-        handle.write(length_header(1, piece.length))
         if piece.data is not None:
-            handle.write(piece.data)
-            done += piece.length
-        else:
-            handle.write(piece.header)
-            for chunk in reader.iter_bytes(piece.node.variable.key):
-                if cancel is not None and cancel():
-                    raise Cancelled()
-                handle.write(chunk)
-                done += len(chunk)
-                if progress is not None:
-                    progress(done, total, piece.node.name)
-        if progress is not None:
-            progress(done, total, piece.node.name)
+            batch.append(piece.head)
+            batch.append(piece.data)
+            size += len(piece.head) + piece.length
+            if size < _BATCH_BYTES:
+                continue
+            done = _flush(handle, batch, done, total, piece.node.name, progress, cancel)
+            batch, size = [], 0
+            continue
+        batch.append(piece.head)
+        batch.append(piece.header)
+        done = _flush(handle, batch, done, total, piece.node.name, progress, cancel)
+        batch, size = [], 0
+        for chunk in reader.iter_bytes(piece.node.variable.key):
+            if cancel is not None and cancel():
+                raise Cancelled()
+            handle.write(chunk)
+            done += len(chunk)
+            if progress is not None:
+                progress(done, total, piece.node.name)
+    if batch:
+        _flush(handle, batch, done, total, pieces[-1].node.name, progress, cancel)
+
+
+def _flush(handle, batch, done, total, name, progress, cancel):
+    """Writes the batched bytes; returns the bytes done. Cancel is asked before each write."""
+    if cancel is not None and cancel():
+        raise Cancelled()
+    data = b"".join(batch)
+    handle.write(data)
+    done += len(data)
+    if progress is not None:
+        progress(done, total, name)
+    return done
 
 
 def _report(plan, destination, started):

@@ -12,6 +12,7 @@ from core.analysis.roles import (CONSTANT, INFERENCE, INPUT, LOSS, SWITCH, TRAIN
 from core.analysis.search import QueryError
 from core.analysis.subgraph import CENTER, CUT, FIXED, OUTPUT  # noqa: F401  (graph view marks)
 from core.errors import Cancelled, ModelError
+from core.deploy.request import TARGETS as DEPLOY_TARGETS, DeployRequest
 from core.freeze.request import FreezeRequest
 from core.pipeline import LoadedModel
 
@@ -21,7 +22,7 @@ __all__ = [
     "output_shapes", "verify", "tensorflow_available", "install_hint", "graph_ends", "QueryError", "install_signal_cleanup",
     "graph_picture", "picture_dot", "suggest_cuts", "signature_cuts",
     "runtime_floor", "plan_floor", "DEFAULT_TARGET_TF", "target_releases", "dropped_checkpoint",
-    "saved_model_tag_sets",
+    "saved_model_tag_sets", "DeployRequest", "DEPLOY_TARGETS", "deploy", "deploy_readiness", "parse_shape",
 ]
 
 
@@ -204,3 +205,23 @@ def install_signal_cleanup():
     threads (Python handles signals in the main thread only). Returns False off the main thread."""
     from core.freeze.writer import install_signal_cleanup as _install
     return _install()
+
+
+def deploy(model, request, progress=None, cancel=None):
+    """Runs a DeployRequest: core.deploy.report.DeployReport (see core.pipeline.deploy)."""
+    from core import pipeline
+    return pipeline.deploy(model, request, progress=progress, cancel=cancel)
+
+
+def deploy_readiness(model, request):
+    """dict target -> "" when its converter takes every op and dtype of the graph a DeployRequest deploys,
+    else the one-line reason (shipped op-support data; nothing is converted, no child process). Checked on
+    the frozen-for-inference graph after the clean-ups, so what they remove is not held against a target."""
+    from core import pipeline
+    return pipeline.deploy_readiness(model, request)
+
+
+def parse_shape(text):
+    """"x=1,224,224,3" -> ("x", [1, 224, 224, 3]) (ModelError when it is no NAME=DIMS)."""
+    from core.deploy.shapes import parse_shape as _parse
+    return _parse(text)

@@ -163,6 +163,64 @@ def freeze(model, request, progress=None, cancel=None):
     return report._replace(fixed=values)
 
 
+def _frozen_for_deploy(model, request, progress=None, cancel=None):
+    """The graph a deploy starts from: frozen for inference with the deploy's cuts, input shapes fixed.
+
+    Returns:
+        (GraphDef, list of cuts, dict of the values the freeze fixed).
+    """
+    import os
+    import shutil
+    import tempfile
+    from core.deploy.cleanup import shaped
+    from core.deploy.cuts import deploy_cuts
+    from core.formats.graph_io import load_graph_def
+    from core.freeze.request import FreezeRequest
+    cuts = deploy_cuts(model.graph_def, model.meta_graph, request.outputs, request.input_cuts,
+                       request.suggested_cuts)
+    workdir = tempfile.mkdtemp(prefix="tf1freeze-freeze-")
+    try:
+        frozen_path = os.path.join(workdir, "frozen.pb")
+        if progress is not None:
+            progress(1, 100, "freezing for inference")
+        report = freeze(model, FreezeRequest(request.outputs, destination=frozen_path, values=request.values,
+                                             inference=True, input_cuts=cuts), cancel=cancel)
+        return shaped(load_graph_def(frozen_path).graph_def, request.shapes), cuts, report.fixed
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def deploy(model, request, progress=None, cancel=None):
+    """Runs a DeployRequest: freezes for inference (input pipeline cut), cleans up, converts per target and
+    proves each artifact against the checkpoint (core.deploy.stage). TensorFlow and the converters run in
+    child processes only.
+
+    Returns:
+        core.deploy.report.DeployReport.
+    Raises:
+        ModelError, Cancelled.
+    """
+    import os
+    from core.deploy.cuts import cut_renames
+    from core.deploy.stage import deploy_graph
+    model = getattr(model, "model", model)
+    frozen, cuts, fixed = _frozen_for_deploy(model, request, progress, cancel)
+    directory = os.path.abspath(request.directory or os.path.join(model.location.folder, "deploy"))
+    context = {"renames": cut_renames(cuts), "switch_values": fixed, "cleanups": request.cleanups, "cuts": cuts}
+    return deploy_graph(model, frozen, request, directory, context, progress=progress, cancel=cancel)
+
+
+def deploy_readiness(model, request):
+    """dict target -> "" or the one-line reason its converter would refuse the cleaned-up graph
+    (core.deploy.support; nothing converted, no child process)."""
+    from core.deploy.cleanup import cleanup_stages
+    from core.deploy.support import readiness
+    model = getattr(model, "model", model)
+    frozen, _, _ = _frozen_for_deploy(model, request)
+    stages = cleanup_stages(frozen, request.outputs) if request.cleanups else []
+    return readiness(stages[-1].graph_def if stages else frozen, request.targets)
+
+
 def runtime_floor(model):
     """core.analysis.runtime_floor.Floor of a model's whole graph (producer defaults from its meta graph)."""
     from core.analysis.runtime_floor import graph_floor

@@ -226,14 +226,40 @@ def _type_attr(op_def):
 
 def probe_target(target, tf, ops, limit=None):
     """op -> [the type attr the dtypes refer to, dtypes the converter takes] for the ops it takes at all
-    (OpenVINO, slow to ask, is asked at float32 only: its dtypes are "*")."""
+    (OpenVINO, slow to ask, is asked at float32 only: its dtypes are "*").
+
+    The probes run in a worker process that appends one line per op to a file; a converter that crashes
+    on an op (the TFLite converter segfaults on a few) takes the worker down, and that op counts as
+    unsupported: a new worker goes on after it."""
+    import subprocess
+    ops = ops[:limit]
+    lines_path = os.path.join(tempfile.mkdtemp(prefix="gen-deploy-support-"), "probes.jsonl")
+    done = {}
+    while len(done) < len(ops):
+        start = len(done)
+        subprocess.call([sys.executable, os.path.abspath(__file__), "--worker", target, "--start", str(start),
+                         "--lines", lines_path] + (["--limit", str(limit)] if limit else []))
+        with open(lines_path) as handle:
+            done = dict((json.loads(line)["op"], json.loads(line)["entry"]) for line in handle if line.strip())
+        if len(done) == start:  # the worker died on ops[start]
+            with open(lines_path, "a") as handle:
+                handle.write(json.dumps({"op": ops[start], "entry": None}) + "\n")
+            done[ops[start]] = None
+            sys.stderr.write("%s: the converter crashed on %s\n" % (target, ops[start]))
+    return dict((op, entry) for op, entry in done.items() if entry is not None)
+
+
+def probe_worker(target, tf, ops, start, lines_path):
+    """Probes ops[start:], appending {"op", "entry"} per op to ``lines_path`` (entry None: not taken)."""
     from tensorflow.python.framework import op_def_registry
-    table = {}
-    folder = tempfile.mkdtemp(prefix="gen-deploy-support-")
-    for position, name in enumerate(ops[:limit]):
+    folder = tempfile.mkdtemp(prefix="gen-deploy-probe-")
+    for position in range(start, len(ops)):
+        name = ops[position]
         op_def = op_def_registry.get(name)
-        if op_def is None or op_def.is_stateful:
-            continue  # stateful ops (queues, variables, summaries) never run in a deployed graph
+        if op_def is None or op_def.is_stateful:  # queues, variables, summaries: never in a deployed graph
+            with open(lines_path, "a") as handle:
+                handle.write(json.dumps({"op": name, "entry": None}) + "\n")
+            continue
         taken = []
         any_probe = False
         for type_name in (PROBE_TYPES if target != "openvino" else ["float32"]):
@@ -245,11 +271,11 @@ def probe_target(target, tf, ops, limit=None):
                 taken.append(type_name)
         if target == "openvino" and taken:
             taken = ["*"]
-        if taken or not any_probe:
-            table[name] = [_type_attr(op_def), taken if any_probe else ["*"]]
+        entry = [_type_attr(op_def), taken if any_probe else ["*"]] if taken or not any_probe else None
+        with open(lines_path, "a") as handle:
+            handle.write(json.dumps({"op": name, "entry": entry}) + "\n")
         if position % 50 == 0:
             sys.stderr.write("%s: %d/%d ops\n" % (target, position, len(ops)))
-    return table
 
 
 def _versions(tf):
@@ -263,10 +289,16 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="tflite,onnx,openvino,opencv")
     parser.add_argument("--limit", type=int, default=None, help="probe only the first N ops (a quick look)")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--start", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--lines", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     import tensorflow as tf
     tf.get_logger().setLevel("ERROR")
-    ops = tf1_ops()
+    ops = tf1_ops()[:args.limit]
+    if args.worker:
+        probe_worker(args.worker, tf, ops, args.start, args.lines)
+        return 0
     versions = _versions(tf)
     found = {}
     for target in args.only.split(","):

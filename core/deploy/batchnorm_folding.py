@@ -109,11 +109,11 @@ def _fused_candidate(graph, bn):
     scale, offset, mean, variance = [v.astype(np.float64) for v in values]
     epsilon = bn.attr["epsilon"].f if "epsilon" in bn.attr else 1e-3
     factor = scale / np.sqrt(variance + np.float32(epsilon))
-    return inputs[0], factor, offset - mean * factor
+    return inputs[0], factor, offset - mean * factor, bn.name
 
 
 def _decomposed_candidate(graph, add):
-    """``Add(Mul(x, m), c)`` with constant per-channel m and c: (x, m, c) or None."""
+    """``Add(Mul(x, m), c)`` with constant per-channel m and c: (x, m, c, the Mul's name) or None."""
     args = [t for t in add.input if not t.startswith("^")]
     if len(args) != 2:
         return None
@@ -126,7 +126,7 @@ def _decomposed_candidate(graph, add):
         for x_text, m_text in (margs, margs[::-1]):
             m = graph.value(m_text)
             if m is not None and graph.value(x_text) is None:
-                return x_text, m.astype(np.float64), c.astype(np.float64)
+                return x_text, m.astype(np.float64), c.astype(np.float64), mul.name
     return None
 
 
@@ -160,8 +160,8 @@ def fold_batch_norms(graph_def, outputs):
             continue
         if found is None:
             continue
-        x_text, factor, offset = found
-        source = _source(graph, x_text, node.name)
+        x_text, factor, offset, user = found
+        source = _source(graph, x_text, user)
         if source is not None and _fold(graph, node, source[0], source[1], factor.reshape(-1),
                                         offset.reshape(-1), notes):
             graph = _Graph(graph.graph_def)

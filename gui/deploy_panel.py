@@ -166,7 +166,7 @@ class DeployPanel(QDialog):
 
     def closeEvent(self, event):
         for worker in (self.worker, self.readiness_worker):
-            if worker is not None and worker.is_running():
+            if worker is not None:
                 worker.cancel()
                 worker.wait()
         super(DeployPanel, self).closeEvent(event)

@@ -1,54 +1,41 @@
-"""Const values as numpy arrays and back (a minimal dtype table until core/formats/dtypes.py lands)."""
+"""Const values as numpy arrays and back, through core/formats/dtypes.py and core/freeze/node_defs.py."""
 
 import numpy as np
 
-from core.formats import protos
-from core.formats.bundle import numpy_dtype
-from core.formats.v1_checkpoint import tensor_proto_values
+from core.formats import dtypes, protos
+from core.freeze.node_defs import content_const
 
 # DataType numbers whose values numpy holds exactly as TensorFlow does (no bfloat16, no quantized types).
-_NUMPY_TYPES = {1: np.float32, 2: np.float64, 3: np.int32, 4: np.uint8, 5: np.int16, 6: np.int8, 9: np.int64,
-                10: np.bool_, 17: np.uint16, 19: np.float16, 22: np.uint32, 23: np.uint64}
-_BY_NUMPY = dict((np.dtype(v), k) for k, v in _NUMPY_TYPES.items())
-DT_STRING = 7
+_EXACT = (1, 2, 3, 4, 5, 6, 9, 10, 17, 19, 22, 23)
+_BY_NUMPY = dict((dtypes.numpy_dtype(d).newbyteorder("="), d) for d in _EXACT)
 
 
 def const_value(node):
     """The numpy value of a Const node, or None when its dtype has no exact numpy form."""
     tensor = node.attr["value"].tensor
-    if tensor.dtype not in _NUMPY_TYPES:
+    if tensor.dtype not in _EXACT:
         return None
-    shape = [int(d.size) for d in tensor.tensor_shape.dim]
-    count = int(np.prod(shape)) if shape else 1
-    if not tensor.tensor_content:
-        values = tensor_proto_values(tensor, tensor.dtype, [min(1, count)] if count else [0], node.name)
-        # A TensorProto with fewer values than its shape repeats the last one (TF's MakeNdarray).
-        return np.broadcast_to(values.reshape(-1)[-1:] if count else values, [count]).reshape(shape).copy()
-    return tensor_proto_values(tensor, tensor.dtype, shape, node.name).copy()
+    try:
+        return dtypes.proto_values(tensor).astype(numpy_type(tensor.dtype))
+    except ValueError:
+        return None
 
 
 def datatype_of(array):
     """The DataType number of a numpy array (None when TensorFlow has no exact equivalent)."""
-    return _BY_NUMPY.get(np.asarray(array).dtype)
+    return _BY_NUMPY.get(np.asarray(array).dtype.newbyteorder("="))
 
 
 def const_node(name, array, dtype=None):
     """A Const NodeDef holding ``array`` (little-endian tensor_content), dtype its DataType number."""
     array = np.asarray(array)
     dtype = dtype if dtype is not None else datatype_of(array)
+    payload = np.ascontiguousarray(array.astype(dtypes.numpy_dtype(dtype))).tobytes()
     node = protos.NodeDef()
-    node.name = name
-    node.op = "Const"
-    node.attr["dtype"].type = dtype
-    tensor = node.attr["value"].tensor
-    tensor.dtype = dtype
-    for size in array.shape:
-        tensor.tensor_shape.dim.add().size = int(size)
-    if array.size:
-        tensor.tensor_content = np.ascontiguousarray(array.astype(numpy_dtype(dtype))).tobytes()
+    node.ParseFromString(content_const(name, dtype, [int(d) for d in array.shape], payload))
     return node
 
 
 def numpy_type(dtype):
-    """The numpy type of a DataType number, or None."""
-    return _NUMPY_TYPES.get(dtype)
+    """The numpy type of a DataType number (native byte order), or None."""
+    return dtypes.numpy_dtype(dtype).newbyteorder("=") if dtype in _EXACT else None

@@ -12,7 +12,7 @@ import os
 import threading
 
 from core.deploy.graph_edit import loop_nodes
-from core.formats import protos
+from core.formats import dtypes
 
 SUPPORT_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                             "resources", "deploy_support", "support.json.gz")
@@ -42,7 +42,7 @@ def load_support(path=None):
 
 def _node_dtype(node, attr):
     if attr and attr in node.attr and node.attr[attr].WhichOneof("value") == "type":
-        return protos.dtype_name(node.attr[attr].type)
+        return dtypes.name(node.attr[attr].type)
     return None
 
 

@@ -27,13 +27,13 @@ def dtype_changes(declared, artifact):
 
 def _graph_outputs(graph_def, outputs):
     from core.deploy.graph_edit import output_dtype
-    from core.formats import protos
+    from core.formats import dtypes
     nodes = dict((n.name, n) for n in graph_def.node)
     declared = []
     for name in outputs:
         node, _, port = name.partition(":")
         dtype = output_dtype(nodes[node], int(port or 0)) if node in nodes else None
-        declared.append({"name": name, "dtype": protos.dtype_name(dtype) if dtype else None})
+        declared.append({"name": name, "dtype": dtypes.name(dtype) if dtype else None})
     return declared
 
 

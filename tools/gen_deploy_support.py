@@ -76,31 +76,44 @@ def _attr_value(tf, attr, dtype):
 SHAPES = ([1, 4, 4, 4], [4, 4], [4])
 
 
-def _probe_input(tf, graph, name, enum, dtype, constant, rank_shape):
-    """A Placeholder (or, for ``constant``, a zero Const) of ``enum`` named ``name``; returns the name."""
+def _probe_input(tf, graph, name, enum, shape, constant, value=None):
+    """A Placeholder of ``enum`` and ``shape`` named ``name`` (a Const: zeros, or ``value``, with
+    ``constant``); returns the name."""
+    import numpy as np
     feed = graph.node.add()
     feed.name = name
-    shape = list(rank_shape) if enum == dtype.as_datatype_enum else []
+    feed.attr["dtype"].type = enum
     if constant:
-        import numpy as np
         feed.op = "Const"
-        feed.attr["dtype"].type = enum
-        value = np.full(shape, b"a", dtype=object) if enum == 7 else np.zeros(
-            shape, dtype=tf.as_dtype(enum).as_numpy_dtype)
-        feed.attr["value"].tensor.CopyFrom(tf.make_tensor_proto(value))
+        if value is None:
+            value = np.full(shape, b"a", dtype=object) if enum == 7 else np.zeros(
+                shape, dtype=tf.as_dtype(enum).as_numpy_dtype)
+        feed.attr["value"].tensor.CopyFrom(tf.make_tensor_proto(value, dtype=tf.as_dtype(enum)))
         return name
     feed.op = "Placeholder"
-    feed.attr["dtype"].type = enum
     for size in shape:
         feed.attr["shape"].shape.dim.add().size = size
     return name
 
 
-def probe_graph(tf, op_def, dtype, const_inputs=False, rank_shape=SHAPES[0]):
-    """A GraphDef of placeholders feeding one ``op_def`` node with its type attrs at ``dtype`` (or None).
+# How a probe fills an input that the varied type attr does not type (an axis, begin, perm, shape): a
+# Const, as deployed graphs hold them, a scalar 0, then one entry per dimension (0, 1, 2, ...; then 1s).
+INDEX_FORMS = ("scalar", "range", "ones")
 
-    With ``const_inputs``, inputs of that dtype after the first are Consts (OpenCV checks dtypes on its
-    constant blobs only)."""
+
+def _index_value(form, rank):
+    import numpy as np
+    if form == "scalar":
+        return np.array(0)
+    return np.arange(rank) if form == "range" else np.ones(rank, dtype=np.int64)
+
+
+def probe_graph(tf, op_def, dtype, const_inputs=False, rank_shape=SHAPES[0], index_form="scalar"):
+    """A GraphDef feeding one ``op_def`` node with its first type attr at ``dtype`` (or None).
+
+    The inputs that attr types are Placeholders of ``rank_shape`` (with ``const_inputs``, those after
+    the first are Consts: OpenCV checks dtypes on its constant blobs only); every other input (an axis,
+    begin, perm, a shape) is a Const of ``index_form``, whatever its dtype."""
     graph = tf.compat.v1.GraphDef()
     node = graph.node.add()
     node.name, node.op = "probe", op_def.name
@@ -125,9 +138,15 @@ def probe_graph(tf, op_def, dtype, const_inputs=False, rank_shape=SHAPES[0]):
             enum = types[k] if types is not None else (arg.type or node.attr[arg.type_attr].type)
             if enum in (20, 21):  # resource, variant
                 return None
-            constant = const_inputs and enum == dtype.as_datatype_enum and any(
-                n.op == "Placeholder" for n in graph.node)
-            inputs.append(_probe_input(tf, graph, "in_%s_%d" % (arg.name, k), enum, dtype, constant, rank_shape))
+            varied = types is not None or arg is op_def.input_arg[0] or (
+                first_type is not None and arg.type_attr == first_type)
+            name = "in_%s_%d" % (arg.name, k)
+            if varied:
+                constant = const_inputs and any(n.op == "Placeholder" for n in graph.node)
+                inputs.append(_probe_input(tf, graph, name, enum, list(rank_shape), constant))
+            else:
+                inputs.append(_probe_input(tf, graph, name, enum, [], True,
+                                           _index_value(index_form, len(rank_shape))))
     node.input.extend(inputs)
     return graph, inputs, len(op_def.output_arg)
 
@@ -166,41 +185,60 @@ def _convert_opencv(tf, path, inputs, outputs):
 CONVERT = {"tflite": _convert_tflite, "openvino": _convert_openvino, "opencv": _convert_opencv}
 
 
-def probe(target, tf, op_def, dtype, folder):
-    """True (converted, or failed on every probe shape for another reason), False (the converter has no such
-    op or dtype), None (no probe graph for it). Inputs of rank 4, then 2, then 1 are tried."""
+def plausible_form(target, tf, op_def, folder):
+    """The first (shape, index form) at which the converter takes the op at float32 (None: none does).
+
+    A probe's made-up inputs can be wrong for the op (a non-constant axis, an impossible perm): only a
+    probe that converts at float32 says that another dtype's failure is the dtype's."""
     for shape in SHAPES:
-        verdict = _probe_once(target, tf, op_def, dtype, folder, shape)
-        if verdict is not True:
-            return verdict
-        if verdict is True and _LAST["converted"]:
-            return True
-    return True
+        for form in INDEX_FORMS:
+            if probe_once(target, tf, op_def, tf.float32, folder, shape, form) == "converted":
+                return shape, form
+    return None
 
 
-_LAST = {"converted": False}
+def probe(target, tf, op_def, dtype, folder, form=None):
+    """True (taken), False (the converter has no such op or dtype), None (no probe graph for it).
+
+    With ``form`` (from plausible_form), the dtype is probed there: refused only when the converter's
+    error says it has no conversion for it. Without one (float32 never converts), every form is tried:
+    taken when one converts or none fails for want of a conversion."""
+    if form is not None:
+        verdict = probe_once(target, tf, op_def, dtype, folder, *form)
+        return None if verdict is None else verdict != "no-op"
+    seen = []
+    for shape in SHAPES:
+        for index_form in INDEX_FORMS:
+            verdict = probe_once(target, tf, op_def, dtype, folder, shape, index_form)
+            if verdict == "converted":
+                return True
+            seen.append(verdict)
+    if all(v is None for v in seen):
+        return None
+    return "no-op" not in seen
 
 
-def _probe_once(target, tf, op_def, dtype, folder, shape):
-    _LAST["converted"] = False
-    built = probe_graph(tf, op_def, dtype, const_inputs=target == "opencv", rank_shape=shape)
+def probe_once(target, tf, op_def, dtype, folder, shape, form):
+    """"converted", "no-op" (the converter names no conversion for it), "other" (another failure) or None."""
+    built = probe_graph(tf, op_def, dtype, const_inputs=target == "opencv", rank_shape=shape, index_form=form)
     if built is None:
         return None
     graph, _, count = built
     inputs = [n.name for n in graph.node if n.op == "Placeholder"]
+    if not inputs:
+        return None  # all constants: a converter would fold it, proving nothing
     path = os.path.join(folder, "probe.pb")
     with open(path, "wb") as handle:
         handle.write(graph.SerializeToString())
     outputs = ["probe:%d" % k if k else "probe" for k in range(max(1, count))][:1]
     try:
         CONVERT[target](tf, path, inputs, outputs)
-        _LAST["converted"] = True
-        return True
+        return "converted"
     except Exception as exc:  # noqa: BLE001 - every converter raises its own kinds
         text = " ".join(str(exc).split())
         if target == "opencv" and "Unknown layer type" in text and op_def.name not in text:
-            return True  # an input's problem, not the op's
-        return not _NO_OP[target].search(text)
+            return "other"  # an input's problem, not the op's
+        return "no-op" if _NO_OP[target].search(text) else "other"
 
 
 def onnx_ops():
@@ -224,7 +262,7 @@ def _type_attr(op_def):
     return next((a.name for a in op_def.attr if a.type == "type"), None)
 
 
-def probe_target(target, tf, ops, limit=None):
+def probe_target(target, tf, ops, limit=None, recheck=False):
     """op -> [the type attr the dtypes refer to, dtypes the converter takes] for the ops it takes at all
     (OpenVINO, slow to ask, is asked at float32 only: its dtypes are "*").
 
@@ -238,7 +276,8 @@ def probe_target(target, tf, ops, limit=None):
     while len(done) < len(ops):
         start = len(done)
         subprocess.call([sys.executable, os.path.abspath(__file__), "--worker", target, "--start", str(start),
-                         "--lines", lines_path] + (["--limit", str(limit)] if limit else []))
+                         "--lines", lines_path] + (["--limit", str(limit)] if limit else []) +
+                        (["--recheck", target] if recheck else []))
         with open(lines_path) as handle:
             done = dict((json.loads(line)["op"], json.loads(line)["entry"]) for line in handle if line.strip())
         if len(done) == start:  # the worker died on ops[start]
@@ -249,8 +288,10 @@ def probe_target(target, tf, ops, limit=None):
     return dict((op, entry) for op, entry in done.items() if entry is not None)
 
 
-def probe_worker(target, tf, ops, start, lines_path):
-    """Probes ops[start:], appending {"op", "entry"} per op to ``lines_path`` (entry None: not taken)."""
+def probe_worker(target, tf, ops, start, lines_path, known=None):
+    """Probes ops[start:], appending {"op", "entry"} per op to ``lines_path`` (entry None: not taken).
+
+    ``known`` (op -> entry, a --recheck): only the dtypes an op's entry lacks are probed again."""
     from tensorflow.python.framework import op_def_registry
     folder = tempfile.mkdtemp(prefix="gen-deploy-probe-")
     for position in range(start, len(ops)):
@@ -260,22 +301,45 @@ def probe_worker(target, tf, ops, start, lines_path):
             with open(lines_path, "a") as handle:
                 handle.write(json.dumps({"op": name, "entry": None}) + "\n")
             continue
-        taken = []
-        any_probe = False
-        for type_name in (PROBE_TYPES if target != "openvino" else ["float32"]):
-            verdict = probe(target, tf, op_def, tf.as_dtype(type_name), folder)
-            if verdict is None:
-                continue
-            any_probe = True
-            if verdict:
-                taken.append(type_name)
-        if target == "openvino" and taken:
-            taken = ["*"]
-        entry = [_type_attr(op_def), taken if any_probe else ["*"]] if taken or not any_probe else None
+        entry = _probe_op(target, tf, op_def, folder, (known or {}).get(name))
         with open(lines_path, "a") as handle:
             handle.write(json.dumps({"op": name, "entry": entry}) + "\n")
         if position % 50 == 0:
             sys.stderr.write("%s: %d/%d ops\n" % (target, position, len(ops)))
+
+
+def _probe_op(target, tf, op_def, folder, known=None):
+    """[type attr, dtypes taken] for one op (None: not taken at any dtype)."""
+    form = plausible_form(target, tf, op_def, folder)
+    types = PROBE_TYPES if target != "openvino" else ["float32"]
+    taken = list(known[1]) if known else []
+    any_probe = bool(known)
+    for type_name in types:
+        if type_name in taken:
+            continue
+        verdict = True if (form is not None and type_name == "float32") else probe(
+            target, tf, op_def, tf.as_dtype(type_name), folder, form)
+        if verdict is None:
+            continue
+        any_probe = True
+        if verdict:
+            taken.append(type_name)
+    taken = [t for t in PROBE_TYPES if t in taken]
+    if target == "openvino" and taken:
+        taken = ["*"]
+    return [_type_attr(op_def), taken if any_probe else ["*"]] if taken or not any_probe else None
+
+
+def _load():
+    with gzip.open(OUT, "rt") as handle:
+        return json.load(handle)
+
+
+def _partial_entries(target):
+    """op -> entry of the shipped table's ops that ``target`` takes at some dtypes but not at all."""
+    ops = _load()["targets"][target]["ops"]
+    return dict((op, entry) for op, entry in ops.items()
+                if "*" not in entry[1] and len(entry[1]) < len(PROBE_TYPES))
 
 
 def _versions(tf):
@@ -287,8 +351,10 @@ def _versions(tf):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="tflite,onnx,openvino,opencv")
+    parser.add_argument("--only", default="tflite,onnx,openvino,opencv", help="targets to probe in full ('' none)")
     parser.add_argument("--limit", type=int, default=None, help="probe only the first N ops (a quick look)")
+    parser.add_argument("--recheck", default="", help="TARGETS: probe again only the dtypes their table refuses "
+                        "for ops it takes at some dtype (after a change to the probes)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--start", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--lines", help=argparse.SUPPRESS)
@@ -297,15 +363,22 @@ def main(argv=None):
     tf.get_logger().setLevel("ERROR")
     ops = tf1_ops()[:args.limit]
     if args.worker:
-        probe_worker(args.worker, tf, ops, args.start, args.lines)
+        known = _partial_entries(args.worker) if args.recheck else None
+        probe_worker(args.worker, tf, sorted(known) if known is not None else ops, args.start, args.lines, known)
         return 0
     versions = _versions(tf)
     found = {}
-    for target in args.only.split(","):
+    for target in [t for t in args.only.split(",") if t]:
         if target == "onnx":
             found["onnx"] = onnx_ops()
         else:
             found[target] = {"converter": versions[target], "ops": probe_target(target, tf, ops, args.limit)}
+    for target in (args.recheck.split(",") if args.recheck else []):
+        table = _load()["targets"][target]
+        partial = sorted(_partial_entries(target))
+        table["ops"].update(probe_target(target, tf, partial, None, recheck=True))
+        table["converter"] = versions[target]
+        found[target] = table
     data = {"targets": {}}
     if os.path.isfile(OUT):  # read only now: another target's run may have written it meanwhile
         with gzip.open(OUT, "rt") as handle:

@@ -10,7 +10,8 @@ from core.deploy.children import deploy_python, install_line, missing_modules
 from core.deploy.proof import run_reference, stage_verdict
 from core.deploy.report import FAILED, OK, REFUSED, DeployReport, TargetResult
 from core.deploy.shapes import data_layout
-from core.deploy.targets import run_target
+from core.deploy.narrowing import narrow_float64
+from core.deploy.targets import declared_outputs as request_declared, run_target
 from core.errors import Cancelled, ModelError
 from core.verify.feeds import build_feeds
 
@@ -118,24 +119,41 @@ def _staging(directory):
 
 def _one_target(python, target, graph_def, inputs, proof, request, missing, layout, workdir, staging, directory,
                 cancel):
-    """One target: refused up front (missing package, unsupported op or dtype), else converted and proven."""
+    """One target: refused up front (missing package, unsupported op or dtype), else converted and proven
+    (for TFLite a graph that only float64 stops is narrowed to float32 first, said in dtype_changes)."""
+    original = graph_def
     if missing.get(target):
         return TargetResult(target, REFUSED, install_line(missing[target], python))
     structure = support.structure_reason(graph_def, request.outputs, target)
     if structure:
         return TargetResult(target, REFUSED, structure)
     problems = support.check(graph_def, target)
+    narrowed, changes = _narrowed(target, graph_def, problems)
+    note = []
+    if narrowed is not None:
+        note = ["float64->float32 in %d nodes (float64 %s: the converter takes only float32)"
+                % (len(changes), ", ".join(sorted(set(p.op for p in problems))))]
+        graph_def, problems = narrowed, support.check(narrowed, target)
     if problems:
         return TargetResult(target, REFUSED, support.reason_line(target, problems, graph_def))
     try:
-        result = run_target(python, target, graph_def, inputs, proof, request, layout, workdir, staging, cancel)
+        result = run_target(python, target, graph_def, inputs, proof, request, layout, workdir, staging, cancel,
+                            declared=request_declared(original, request.outputs) if narrowed is not None else None)
     except Cancelled:
         raise
     except ModelError as exc:
         return TargetResult(target, FAILED, str(exc))
+    result.dtype_changes = note + result.dtype_changes
     if result.ok:
         result.paths = _publish(result.paths, directory)
     return result
+
+
+def _narrowed(target, graph_def, problems):
+    """For TFLite, when only float64 stops it: the graph narrowed to float32 and the nodes changed."""
+    if target != "tflite" or not problems or any(p.dtype != "float64" for p in problems):
+        return None, []
+    return narrow_float64(graph_def)
 
 
 def _publish(paths, directory):

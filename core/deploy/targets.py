@@ -25,7 +25,8 @@ def dtype_changes(declared, artifact):
     return changes
 
 
-def _graph_outputs(graph_def, outputs):
+def declared_outputs(graph_def, outputs):
+    """[{name, dtype}] of ``outputs`` as ``graph_def`` types them."""
     from core.deploy.graph_edit import output_dtype
     from core.formats import dtypes
     nodes = dict((n.name, n) for n in graph_def.node)
@@ -37,16 +38,18 @@ def _graph_outputs(graph_def, outputs):
     return declared
 
 
-def run_target(python, target, graph_def, inputs, proof, request, layout, workdir, staging, cancel=None):
+def run_target(python, target, graph_def, inputs, proof, request, layout, workdir, staging, cancel=None,
+               declared=None):
     """Converts ``graph_def`` for ``target`` in a child, runs the artifact there on the proof's feeds, and
     compares with the checkpoint's outputs.
 
     Returns:
-        TargetResult (OK, or FAILED with the first output that differs).
+        TargetResult (OK, or FAILED with the first output that differs). ``declared``: the outputs' dtypes
+        before a narrowing (for dtype_changes); ``graph_def`` then goes to a file of its own.
     Raises:
         ModelError: the child could not convert or run it (one line).
     """
-    graph_path = os.path.join(workdir, "deploy.pb")
+    graph_path = os.path.join(workdir, "deploy.pb" if declared is None else "deploy-%s.pb" % target)
     if not os.path.isfile(graph_path):
         with open(graph_path, "wb") as handle:
             handle.write(graph_def.SerializeToString())
@@ -65,8 +68,8 @@ def run_target(python, target, graph_def, inputs, proof, request, layout, workdi
                           request.rtol, request.atol, half=(HALF_RTOL, HALF_ATOL))
     worst = max([c.max_abs_diff for c in checks] or [0.0])
     worst_rel = max([c.max_rel_diff for c in checks] or [0.0])
-    changes = dtype_changes(inputs, result["inputs"]) + dtype_changes(_graph_outputs(graph_def, request.outputs),
-                                                                      result["outputs"])
+    declared = declared or declared_outputs(graph_def, request.outputs)
+    changes = dtype_changes(inputs, result["inputs"]) + dtype_changes(declared, result["outputs"])
     bad = [c for c in checks if not c.passed]
     common = dict(paths=result["paths"], inputs=result["inputs"], outputs=result["outputs"], dtype_changes=changes)
     if bad:

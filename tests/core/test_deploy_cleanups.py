@@ -161,10 +161,20 @@ def test_readiness_names_the_op_its_loop_and_the_way_out(tmp_path):
     fixture = load_fixture("lstm")
     frozen = _frozen(tmp_path, fixture)
     final = cleanup_stages(frozen, fixture.outputs)[-1].graph_def
-    problems = support.check(final, "tflite")
-    assert "TensorArrayV3" in [p.op for p in problems]
-    line = support.reason_line("tflite", problems, final)
-    assert line.startswith("TFLite: ") and "no TensorArrayV3 (a while loop in " in line
+    problems = dict((p.op, p) for p in support.check(final, "tflite"))
+    # dynamic_rnn makes its TensorArrays before the while loop and reads them inside it (TF names the
+    # loop body's nodes under the loop's frame, "<scope>/while/").
+    array = [n.name for n in final.node if n.op == "TensorArrayV3"]
+    read = [n.name for n in final.node if n.op == "TensorArrayReadV3"]
+    assert problems["TensorArrayV3"].nodes == array and "/while/" not in array[0]
+    assert problems["TensorArrayReadV3"].nodes == read and "/while/" in read[0]
+    # the converter takes these at the dtypes the LSTM uses (int32 slices of its shape, float32 gates)
+    assert not set(problems) & {"StridedSlice", "ConcatV2", "Split"}
+    line = support.reason_line("tflite", list(problems.values()), final)
+    assert line.startswith("TFLite: ") and "no TensorArrayV3 (%s/)" % array[0].rsplit("/", 1)[0] in line
+    read_problem = support.Problem("TensorArrayReadV3", None, read)
+    loop_scope = read[0].rsplit("/", 1)[0]
+    assert "(a while loop in %s/)" % loop_scope in support.reason_line("tflite", [read_problem], final)
     assert line.endswith("cut before it, or allow SELECT_TF_OPS")
     assert "\n" not in line
     dtypes = load_fixture("dtypes")
@@ -179,3 +189,21 @@ def fixture_pb(tmp_path, name):
     with api.open_model(fixture.folder) as model:
         api.freeze(model, api.FreezeRequest(fixture.outputs, destination=path, inference=True))
     return path
+
+
+def test_float64_narrowed_to_float32_computes_the_same_in_tensorflow(tmp_path):
+    from core.deploy.narrowing import float64_nodes, narrow_float64
+    fixture = load_fixture("dtypes")
+    final = cleanup_stages(_frozen(tmp_path, fixture), fixture.outputs)[-1].graph_def
+    wide = float64_nodes(final)
+    assert wide and "y64" in wide
+    narrowed, changed = narrow_float64(final)
+    assert sorted(changed) == sorted(wide) and float64_nodes(narrowed) == []
+    assert [p for p in support.check(narrowed, "tflite") if p.dtype == "float64"] == []
+    feeds, _ = build_feeds(final, fixture.outputs)
+    expected = run_frozen(final.SerializeToString(), feeds, fixture.outputs)
+    narrow_feeds = dict((k, v.astype(np.float32) if v.dtype == np.float64 else v) for k, v in feeds.items())
+    actual = run_frozen(narrowed.SerializeToString(), narrow_feeds, fixture.outputs)
+    assert actual["y64"].dtype == np.float32 and expected["y64"].dtype == np.float64
+    for name in fixture.outputs:
+        assert_close(actual[name].astype(expected[name].dtype), expected[name], rtol=1e-5, atol=1e-5)

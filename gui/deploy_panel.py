@@ -135,6 +135,7 @@ class DeployPanel(QDialog):
         target, _, text = message.partition(": ")
         if target in self.lines and text:
             self.lines[target].setText(text)
+            self.summary.setText("%s: %s" % (LABELS[target], text))
         else:
             self.summary.setText(message)
 
@@ -153,7 +154,8 @@ class DeployPanel(QDialog):
                 item.setToolTip("\n".join(result.paths + result.dtype_changes) or result.reason)
                 self.table.setItem(row, column, item)
             self.lines[target].setText(result.status)
-        self.table.resizeColumnsToContents()
+        for column in range(len(COLUMNS) - 1):  # the last one (files / reason) keeps the rest of the width
+            self.table.resizeColumnToContents(column)
         kept = ", ".join("%s (%s)" % (name, note) for name, note, ok, _ in report.cleanups if ok)
         self.summary.setText("Layout %s; clean-ups: %s; checked against TensorFlow %s in %s" % (
             report.layout or "none", kept or "none", report.tensorflow, report.directory))

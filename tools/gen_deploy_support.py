@@ -262,7 +262,7 @@ def _type_attr(op_def):
     return next((a.name for a in op_def.attr if a.type == "type"), None)
 
 
-def probe_target(target, tf, ops, limit=None, recheck=False):
+def probe_target(target, tf, ops, limit=None, known=None):
     """op -> [the type attr the dtypes refer to, dtypes the converter takes] for the ops it takes at all
     (OpenVINO, slow to ask, is asked at float32 only: its dtypes are "*").
 
@@ -272,18 +272,22 @@ def probe_target(target, tf, ops, limit=None, recheck=False):
     import subprocess
     ops = ops[:limit]
     lines_path = os.path.join(tempfile.mkdtemp(prefix="gen-deploy-support-"), "probes.jsonl")
+    with open(lines_path + ".ops", "w") as handle:  # the workers' list: the table may change meanwhile
+        json.dump({"ops": ops, "known": known}, handle)
     done = {}
     while len(done) < len(ops):
         start = len(done)
         subprocess.call([sys.executable, os.path.abspath(__file__), "--worker", target, "--start", str(start),
-                         "--lines", lines_path] + (["--limit", str(limit)] if limit else []) +
-                        (["--recheck", target] if recheck else []))
+                         "--lines", lines_path] + (["--limit", str(limit)] if limit else []))
         with open(lines_path) as handle:
-            done = dict((json.loads(line)["op"], json.loads(line)["entry"]) for line in handle if line.strip())
-        if len(done) == start:  # the worker died on ops[start]
+            lines = [json.loads(line) for line in handle if line.strip()]
+        done = dict((line["op"], line["entry"]) for line in lines if "entry" in line)
+        partial = dict((line["op"], line["partial"]) for line in lines if "partial" in line)
+        if len(done) == start:  # the worker died on ops[start]: the dtypes it took before the crash stay
+            entry = partial.get(ops[start])
             with open(lines_path, "a") as handle:
-                handle.write(json.dumps({"op": ops[start], "entry": None}) + "\n")
-            done[ops[start]] = None
+                handle.write(json.dumps({"op": ops[start], "entry": entry}) + "\n")
+            done[ops[start]] = entry
             sys.stderr.write("%s: the converter crashed on %s\n" % (target, ops[start]))
     return dict((op, entry) for op, entry in done.items() if entry is not None)
 
@@ -301,15 +305,19 @@ def probe_worker(target, tf, ops, start, lines_path, known=None):
             with open(lines_path, "a") as handle:
                 handle.write(json.dumps({"op": name, "entry": None}) + "\n")
             continue
-        entry = _probe_op(target, tf, op_def, folder, (known or {}).get(name))
+        def partial(entry, name=name):
+            with open(lines_path, "a") as handle:
+                handle.write(json.dumps({"op": name, "partial": entry}) + "\n")
+        entry = _probe_op(target, tf, op_def, folder, (known or {}).get(name), partial)
         with open(lines_path, "a") as handle:
             handle.write(json.dumps({"op": name, "entry": entry}) + "\n")
         if position % 50 == 0:
             sys.stderr.write("%s: %d/%d ops\n" % (target, position, len(ops)))
 
 
-def _probe_op(target, tf, op_def, folder, known=None):
-    """[type attr, dtypes taken] for one op (None: not taken at any dtype)."""
+def _probe_op(target, tf, op_def, folder, known=None, partial=None):
+    """[type attr, dtypes taken] for one op (None: not taken at any dtype); ``partial`` is called with
+    the entry so far after each dtype taken (a converter may crash on the next one)."""
     form = plausible_form(target, tf, op_def, folder)
     types = PROBE_TYPES if target != "openvino" else ["float32"]
     taken = list(known[1]) if known else []
@@ -324,6 +332,8 @@ def _probe_op(target, tf, op_def, folder, known=None):
         any_probe = True
         if verdict:
             taken.append(type_name)
+            if partial is not None:
+                partial([_type_attr(op_def), [t for t in PROBE_TYPES if t in taken]])
     taken = [t for t in PROBE_TYPES if t in taken]
     if target == "openvino" and taken:
         taken = ["*"]
@@ -335,11 +345,16 @@ def _load():
         return json.load(handle)
 
 
-def _partial_entries(target):
-    """op -> entry of the shipped table's ops that ``target`` takes at some dtypes but not at all."""
-    ops = _load()["targets"][target]["ops"]
-    return dict((op, entry) for op, entry in ops.items()
-                if "*" not in entry[1] and len(entry[1]) < len(PROBE_TYPES))
+def _partial_entries(target, missing_only=False):
+    """op -> entry for a --recheck: the ops ``target``'s table takes at some dtypes but not all (not
+    with ``missing_only``), and (entry None) the ops it lacks that another target's converter takes."""
+    targets = _load()["targets"]
+    ops = targets[target]["ops"]
+    found = {} if missing_only else dict((op, entry) for op, entry in ops.items()
+                                         if "*" not in entry[1] and len(entry[1]) < len(PROBE_TYPES))
+    for other, table in targets.items():
+        found.update((op, None) for op in table["ops"] if other != target and op not in ops)
+    return found
 
 
 def _versions(tf):
@@ -355,6 +370,8 @@ def main(argv=None):
     parser.add_argument("--limit", type=int, default=None, help="probe only the first N ops (a quick look)")
     parser.add_argument("--recheck", default="", help="TARGETS: probe again only the dtypes their table refuses "
                         "for ops it takes at some dtype (after a change to the probes)")
+    parser.add_argument("--missing-only", action="store_true", help="with --recheck: only the ops a target's "
+                        "table lacks that another target takes")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--start", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--lines", help=argparse.SUPPRESS)
@@ -363,8 +380,14 @@ def main(argv=None):
     tf.get_logger().setLevel("ERROR")
     ops = tf1_ops()[:args.limit]
     if args.worker:
-        known = _partial_entries(args.worker) if args.recheck else None
-        probe_worker(args.worker, tf, sorted(known) if known is not None else ops, args.start, args.lines, known)
+        listed = {"ops": ops, "known": None}
+        if os.path.isfile(args.lines + ".ops"):
+            with open(args.lines + ".ops") as handle:
+                listed = json.load(handle)
+        elif args.recheck:  # a parent from before the list file
+            listed["known"] = _partial_entries(args.worker)
+            listed["ops"] = sorted(listed["known"])
+        probe_worker(args.worker, tf, listed["ops"], args.start, args.lines, listed["known"])
         return 0
     versions = _versions(tf)
     found = {}
@@ -375,8 +398,8 @@ def main(argv=None):
             found[target] = {"converter": versions[target], "ops": probe_target(target, tf, ops, args.limit)}
     for target in (args.recheck.split(",") if args.recheck else []):
         table = _load()["targets"][target]
-        partial = sorted(_partial_entries(target))
-        table["ops"].update(probe_target(target, tf, partial, None, recheck=True))
+        known = _partial_entries(target, args.missing_only)
+        table["ops"].update(probe_target(target, tf, sorted(known), None, known))
         table["converter"] = versions[target]
         found[target] = table
     data = {"targets": {}}

@@ -254,8 +254,25 @@ def onnx_ops():
         for version, table in enumerate(per_opset):
             if version <= opset:
                 names.update(table)
+    names.update(rewritten_ops(tf2onnx))
     return {"converter": "tf2onnx %s, opset %d" % (tf2onnx.__version__, opset),
             "ops": dict((name, [None, ["*"]]) for name in sorted(names))}
+
+
+def rewritten_ops(tf2onnx):
+    """The TF 1.x ops tf2onnx's rewriters turn into ONNX before its handlers run (while loops' Enter/Exit/
+    Merge/Switch/NextIteration/LoopCond, TensorArrays, conds): the op names quoted in tf2onnx/rewriter's
+    sources and in the control-flow helpers it uses. They have no handler, yet tf2onnx converts them."""
+    package = os.path.dirname(tf2onnx.__file__)
+    folder = os.path.join(package, "rewriter")
+    paths = [os.path.join(folder, n) for n in sorted(os.listdir(folder)) if n.endswith(".py")]
+    known = set(tf1_ops())
+    found = set()
+    for path in paths + [os.path.join(package, "utils.py")]:  # utils: the TensorArray ops loops use
+        if os.path.isfile(path):
+            with open(path) as handle:
+                found.update(re.findall(r"[\"']([A-Z][A-Za-z0-9]+)[\"']", handle.read()))
+    return found & known
 
 
 def _type_attr(op_def):
@@ -372,6 +389,8 @@ def main(argv=None):
                         "for ops it takes at some dtype (after a change to the probes)")
     parser.add_argument("--missing-only", action="store_true", help="with --recheck: only the ops a target's "
                         "table lacks that another target takes")
+    parser.add_argument("--from", dest="start_op", default="", metavar="OP",
+                        help="with --recheck: only the ops from OP on (in name order: an interrupted recheck)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--start", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--lines", help=argparse.SUPPRESS)
@@ -398,7 +417,7 @@ def main(argv=None):
             found[target] = {"converter": versions[target], "ops": probe_target(target, tf, ops, args.limit)}
     for target in (args.recheck.split(",") if args.recheck else []):
         table = _load()["targets"][target]
-        known = _partial_entries(target, args.missing_only)
+        known = dict((op, e) for op, e in _partial_entries(target, args.missing_only).items() if op >= args.start_op)
         table["ops"].update(probe_target(target, tf, sorted(known), None, known))
         table["converter"] = versions[target]
         found[target] = table

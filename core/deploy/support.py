@@ -22,6 +22,8 @@ _STRUCTURE = frozenset(["Const", "Placeholder", "PlaceholderV2", "PlaceholderWit
 _WAY_OUT = {"tflite": "cut before it, or allow SELECT_TF_OPS", "onnx": "cut before it",
             "openvino": "cut before it", "opencv": "cut before it"}
 _DTYPE_WAY_OUT = "cast to float32 before it, or cut there"
+# The dtypes tools/gen_deploy_support.py probes: another (a resource handle, a variant) is not known refused.
+PROBED_DTYPES = frozenset(["float32", "float64", "float16", "int32", "int64", "uint8", "bool", "string"])
 _LOCK = threading.Lock()
 _CACHE = {}
 
@@ -67,7 +69,7 @@ def check(graph_def, target, support=None):
             continue
         attr, dtypes = entry
         dtype = _node_dtype(node, attr if node.op != "Const" else "dtype")
-        if "*" not in dtypes and dtype is not None and dtype not in dtypes:
+        if "*" not in dtypes and dtype in PROBED_DTYPES and dtype not in dtypes:
             found.setdefault((node.op, dtype), []).append(node.name)
     return [Problem(op, dtype, names) for (op, dtype), names in found.items()]
 

@@ -120,7 +120,7 @@ def _staging(directory):
 def _one_target(python, target, graph_def, inputs, proof, request, missing, layout, workdir, staging, directory,
                 cancel):
     """One target: refused up front (missing package, unsupported op or dtype), else converted and proven
-    (for TFLite a graph that only float64 stops is narrowed to float32 first, said in dtype_changes)."""
+    (for TFLite a float64 graph is narrowed to float32 first, said in dtype_changes)."""
     original = graph_def
     if missing.get(target):
         return TargetResult(target, REFUSED, install_line(missing[target], python))
@@ -132,7 +132,7 @@ def _one_target(python, target, graph_def, inputs, proof, request, missing, layo
     note = []
     if narrowed is not None:
         note = ["float64->float32 in %d nodes (float64 %s: the converter takes only float32)"
-                % (len(changes), ", ".join(sorted(set(p.op for p in problems))))]
+                % (len(changes), ", ".join(sorted(set(p.op for p in problems if p.dtype == "float64"))))]
         graph_def, problems = narrowed, support.check(narrowed, target)
     if problems:
         return TargetResult(target, REFUSED, support.reason_line(target, problems, graph_def))
@@ -150,8 +150,8 @@ def _one_target(python, target, graph_def, inputs, proof, request, missing, layo
 
 
 def _narrowed(target, graph_def, problems):
-    """For TFLite, when only float64 stops it: the graph narrowed to float32 and the nodes changed."""
-    if target != "tflite" or not problems or any(p.dtype != "float64" for p in problems):
+    """For TFLite, when float64 stops it: the graph narrowed to float32 and the nodes changed."""
+    if target != "tflite" or not any(p.dtype == "float64" for p in problems):
         return None, []
     return narrow_float64(graph_def)
 

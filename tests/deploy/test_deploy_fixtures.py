@@ -84,3 +84,19 @@ def test_a_fixed_shape_reaches_every_artifact(tmp_path, deploy_python_path):
             shape = result["inputs"][0]["shape"]
             assert shape[0] in (1, -1) and sorted(shape[1:]) == [1, 28, 28] or shape == [1, 28, 28, 1], target
     assert report["targets"]["onnx"]["inputs"][0]["shape"] == [1, 28, 28, 1]
+
+
+def test_tflite_narrows_float64_and_says_so(tmp_path, deploy_python_path):
+    fixture = load_fixture("dtypes")
+    fixture.outputs = ["y64"]
+    command = [sys.executable, os.path.join(ROOT, "main.py"), "deploy", fixture.folder, "--outputs", "y64", "--to",
+               "tflite", "-o", str(tmp_path / "out"), "--json", "--deploy-python", deploy_python_path]
+    done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+    result = json.loads(done.stdout)["targets"]["tflite"]
+    assert done.returncode == 0 and result["status"] == "ok", result["reason"]
+    assert result["inputs"][0]["dtype"] == "float32" and result["outputs"][0]["dtype"] == "float32"
+    assert "float64->float32 x" in result["dtype_changes"] and "float64->float32 y64" in result["dtype_changes"]
+    assert result["dtype_changes"][0].startswith("float64->float32 in ")
+    value, = load_and_run(deploy_python_path, "tflite", result["paths"][0], fixture, tmp_path, ["y64"])
+    assert value.dtype == np.float32  # TF 1.4's float64 outputs, to float32 precision
+    np.testing.assert_allclose(value.astype(np.float64), fixture.expected["y64"], rtol=1e-5, atol=1e-6)

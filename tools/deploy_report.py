@@ -1,7 +1,7 @@
 """Deploy table: `main.py deploy` of every spec'd model of a folder to every target, a target x model table.
 
 Usage (the tool's Python; the converters in the deploy Python, $TF1FREEZE_DEPLOY_PYTHON):
-    python tools/deploy_report.py PATH [--no-cleanup] [--both] [--runs-in "TF 1.4.0"] [--json FILE]
+    python tools/deploy_report.py PATH [--no-cleanup] [--both] [--runs-in "TF 1.4.0"] [--only A,B] [--json FILE]
 
 PATH holds model folders with a ``spec.json`` (the TF 1.4 fixtures, or ../shared/wild read in place):
 outputs from spec["outputs"], input-pipeline cuts (``IteratorGetNext:3``) from spec["inputs"]. A folder
@@ -100,6 +100,7 @@ def main(argv=None):
     parser.add_argument("--both", action="store_true", help="with and without the clean-ups")
     parser.add_argument("--runs-in", default="", help='only models whose spec says so, e.g. "TF 1.4.0"')
     parser.add_argument("--json", dest="json_path", help="also write the rows here")
+    parser.add_argument("--only", default="", help="only models whose folder name contains one of these (A,B)")
     args = parser.parse_args(argv)
     from core.deploy.children import deploy_python
     python = deploy_python()
@@ -107,6 +108,8 @@ def main(argv=None):
         ("as frozen", False) if args.no_cleanup else ("cleaned", True)]
     rows, counts = [], dict(((m, t), [0, 0, 0]) for m, _ in modes for t in TARGETS)
     for name, folder, spec in models(args.path, args.runs_in):
+        if args.only and not any(part in name for part in args.only.split(",")):
+            continue
         for mode, cleanup in modes:
             workdir = tempfile.mkdtemp(prefix="deploy-report-")
             report = deploy(folder, spec, os.path.join(workdir, "out"), python, cleanup)

@@ -4,7 +4,8 @@ Usage (the tool's Python; the converters in the deploy Python, $TF1FREEZE_DEPLOY
     python tools/deploy_report.py PATH [--no-cleanup] [--both] [--runs-in "TF 1.4.0"] [--only A,B] [--json FILE]
 
 PATH holds model folders with a ``spec.json`` (the TF 1.4 fixtures, or ../shared/wild read in place):
-outputs from spec["outputs"], input-pipeline cuts (``IteratorGetNext:3``) from spec["inputs"]. A folder
+outputs from spec["outputs"], input-pipeline cuts (``IteratorGetNext:3``) from spec["inputs"] as --inputs,
+the inference values the authors feed (``{"name": "keep_prob", "value": 1.0}``, scalars) as --set. A folder
 with an ``io.npz`` (TF 1.4.0's recorded feeds and outputs) also has each ok artifact loaded again by
 tests/deploy/run_artifact.py in its runtime and compared with those outputs: a mismatch is a false ok.
 Per target: ok / supported (not refused by readiness or a missing package) / false ok.
@@ -24,19 +25,39 @@ sys.path.insert(0, ROOT)
 TARGETS = ["tflite", "onnx", "openvino", "opencv"]
 LOADER = os.path.join(ROOT, "tests", "deploy", "run_artifact.py")
 
-from tools.corpus_report import _pipeline_cuts, _strip0, model_path  # noqa: E402
+from tools.corpus_report import _pipeline_cuts, _strip0, model_path, spec_inputs  # noqa: E402
 
 
-def deploy(folder, spec, directory, python, cleanup=True):
-    """The --json report of one deploy run (a dict; "error" set when the command printed no object)."""
+def spec_values(spec):
+    """--set items for the spec's fixed inference inputs (a keep_prob 1.0): scalar values only (a list is
+    data the authors feed, not a switch)."""
+    items = []
+    for name, item in sorted(spec_inputs(spec).items()):
+        value = item.get("value")
+        if ":" in name or value is None or isinstance(value, (list, dict)):
+            continue
+        items.append("%s=%s" % (name, str(value).lower() if isinstance(value, bool) else value))
+    return items
+
+
+def deploy_command(folder, spec, directory, python, cleanup=True):
+    """The `main.py deploy` command line for one model of a spec'd folder."""
     command = [sys.executable, os.path.join(ROOT, "main.py"), "deploy", model_path(folder, spec), "--outputs",
                ",".join(_strip0(o) for o in spec["outputs"]), "--to", ",".join(TARGETS), "-o", directory,
                "--json", "--deploy-python", python]
     cuts = _pipeline_cuts(spec)
     if cuts:
         command += ["--inputs", ",".join(cuts)]
+    for item in spec_values(spec):
+        command += ["--set", item]
     if not cleanup:
         command.append("--no-cleanup")
+    return command
+
+
+def deploy(folder, spec, directory, python, cleanup=True):
+    """The --json report of one deploy run (a dict; "error" set when the command printed no object)."""
+    command = deploy_command(folder, spec, directory, python, cleanup)
     done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
     try:
         return json.loads(done.stdout)

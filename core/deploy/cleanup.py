@@ -4,8 +4,9 @@ import collections
 
 from core.deploy.batchnorm_folding import fold_batch_norms
 from core.deploy.constant_folding import fold_constants
+from core.deploy.dropout_folding import fold_dropout
 from core.deploy.graph_edit import copy_graph
-from core.deploy.shapes import fix_shapes
+from core.deploy.shapes import explicit_legacy_shapes, fix_shapes
 from core.deploy.strip import strip_graph
 
 
@@ -23,17 +24,24 @@ def _fold(graph_def, outputs):
     return graph, ("%d node%s" % (count, "s" * (count != 1))) if count else ""
 
 
+def _dropout(graph_def, outputs):
+    graph, count = fold_dropout(graph_def, outputs)
+    return graph, ("%d dropout%s at keep probability 1" % (count, "s" * (count != 1))) if count else ""
+
+
 def _batch_norm(graph_def, outputs):
     graph, notes = fold_batch_norms(graph_def, outputs)
     return graph, "; ".join(notes)
 
 
-CLEANUPS = (("strip", _strip), ("fold constants", _fold), ("fold batch norm", _batch_norm))
+CLEANUPS = (("strip", _strip), ("fold constants", _fold), ("fold dropout", _dropout), ("fold batch norm", _batch_norm))
 
 
 def shaped(graph_def, shapes):
-    """The frozen graph with the fixed input shapes applied (the graph every stage starts from)."""
+    """The frozen graph with the fixed input shapes applied (the graph every stage starts from); an old
+    graph's "any shape" placeholders made explicit, as the converters read an empty shape as a scalar."""
     graph = copy_graph(graph_def)
+    explicit_legacy_shapes(graph)
     if shapes:
         fix_shapes(graph, shapes)
     return graph

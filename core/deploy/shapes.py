@@ -59,6 +59,36 @@ def fix_shapes(graph_def, shapes):
             _set_shape(node.attr["_output_shapes"].list.shape[0], shape)
 
 
+# Up to GraphDef producer 21 a Placeholder's empty ``shape {}`` meant "any shape" (TensorFlow's Placeholder
+# shape function still reads it so for such graphs); the converters read it as a scalar.
+LAST_UNCONSTRAINED_EMPTY_SHAPE = 21
+
+
+def explicit_legacy_shapes(graph_def):
+    """In a graph of producer <= 21, gives each placeholder whose ``shape`` is an empty ``{}`` the shape it
+    really has: its recorded ``_output_shapes`` when there is one, else an unknown rank (in place).
+
+    Returns:
+        list of the placeholder names changed.
+    """
+    if graph_def.versions.producer > LAST_UNCONSTRAINED_EMPTY_SHAPE:
+        return []
+    changed = []
+    for node in graph_def.node:
+        if node.op not in PLACEHOLDERS or "shape" not in node.attr:
+            continue
+        declared = node.attr["shape"].shape
+        if declared.unknown_rank or declared.dim:
+            continue
+        recorded = node.attr["_output_shapes"].list.shape if "_output_shapes" in node.attr else []
+        if recorded:
+            declared.CopyFrom(recorded[0])
+        else:
+            declared.unknown_rank = True
+        changed.append(node.name)
+    return changed
+
+
 def data_layout(graph_def):
     """"NHWC", "NCHW", "NHWC+NCHW" (both), or None when no op of the graph has a data layout."""
     found = set()

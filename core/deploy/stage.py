@@ -11,7 +11,7 @@ from core.deploy.proof import run_reference, stage_verdict
 from core.deploy.report import FAILED, OK, REFUSED, DeployReport, TargetResult
 from core.deploy.shapes import data_layout
 from core.deploy.narrowing import narrow_float64
-from core.deploy.targets import declared_outputs as request_declared, run_target
+from core.deploy.targets import declared_outputs as request_declared, run_target, with_way_out
 from core.errors import Cancelled, ModelError
 from core.verify.feeds import build_feeds
 
@@ -142,7 +142,7 @@ def _one_target(python, target, graph_def, inputs, proof, request, missing, layo
     except Cancelled:
         raise
     except ModelError as exc:
-        return TargetResult(target, FAILED, str(exc))
+        return TargetResult(target, FAILED, with_way_out(str(exc), inputs))
     result.dtype_changes = note + result.dtype_changes
     if result.ok:
         result.paths = _publish(result.paths, directory)

@@ -15,6 +15,29 @@ _NARROWER = {("float64", "float32"), ("int64", "int32"), ("float32", "float16"),
              ("int32", "int16"), ("int64", "int16")}
 
 
+# Converter messages that come from a shape the graph computes with (a Reshape to a training batch size, a
+# shape a converter could not infer): fixed input shapes are the way out.
+_SHAPE_FAILURES = ("evenly divisible", "Cannot reshape", "Incompatible shapes", "Dimensions must be equal",
+                   "dynamic shape", "Dynamic shape", "unknown rank", "is not fully defined", "must be rank",
+                   "shape mismatch", "Shape mismatch", "shapes must be equal")
+_MESSAGE_CHARS = 260
+
+
+def with_way_out(message, inputs):
+    """A failure's one line, with the way out when the message says what would help (``inputs``: the
+    graph's [{name, shape}], the shapes --shape is shown with, unknown dims as 1)."""
+    if not any(marker in message for marker in _SHAPE_FAILURES):
+        return message
+    if len(message) > _MESSAGE_CHARS:
+        message = message[:_MESSAGE_CHARS].rstrip() + "..."
+    examples = ["--shape %s=%s" % (i["name"], ",".join(str(d if isinstance(d, int) and d > 0 else 1)
+                                                       for d in (i.get("shape") or [])))
+                for i in inputs if i.get("shape")]
+    fix = " ".join(examples) if examples else "--shape NAME=DIMS"
+    return "%s; a shape the graph computes with does not convert: fix the input shapes (%s; the batch size " \
+           "the graph was built for, when a Reshape names one)" % (message, fix)
+
+
 def dtype_changes(declared, artifact):
     """"float64->float32 y64" for each tensor whose dtype the artifact narrowed (declared: name -> dtype)."""
     changes = []

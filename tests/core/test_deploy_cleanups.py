@@ -207,3 +207,71 @@ def test_float64_narrowed_to_float32_computes_the_same_in_tensorflow(tmp_path):
     assert actual["y64"].dtype == np.float32 and expected["y64"].dtype == np.float64
     for name in fixture.outputs:
         assert_close(actual[name].astype(expected[name].dtype), expected[name], rtol=1e-5, atol=1e-5)
+
+
+def _dropout_graph(tf, keep):
+    """x -> TF 1.x's tf.nn.dropout formula (x / keep_prob * Floor(keep_prob + random_uniform)) -> y, with
+    keep_prob a Const ``keep`` as `--set keep_prob=...` leaves it (TF 2's dropout writes another form)."""
+    with tf.Graph().as_default() as graph:
+        x = tf.placeholder(tf.float32, [None, 5], name="x")
+        hidden = tf.nn.relu(tf.matmul(x, tf.constant(np.arange(15, dtype=np.float32).reshape(5, 3) / 7)))
+        keep_prob = tf.constant(keep, name="keep_prob")
+        noise = tf.random_uniform(tf.shape(hidden), dtype=tf.float32)
+        dropped = tf.div(hidden, keep_prob) * tf.floor(keep_prob + noise)
+        tf.identity(dropped * 2.0, name="y")
+    graph_def = protos.GraphDef()
+    graph_def.ParseFromString(graph.as_graph_def().SerializeToString())
+    return graph_def
+
+
+def test_dropout_at_keep_probability_one_leaves_the_graph(tf):
+    graph_def = _dropout_graph(tf, 1.0)
+    stages = cleanup_stages(graph_def, ["y"])
+    assert "fold dropout" in [s.name for s in stages]
+    final = stages[-1].graph_def
+    left = set(n.op for n in final.node)
+    assert not left & {"RandomUniform", "Floor", "RealDiv", "Shape"}, left
+    feeds, _ = build_feeds(graph_def, ["y"])
+    expected = run_frozen(graph_def.SerializeToString(), feeds, ["y"])["y"]
+    assert np.array_equal(run_frozen(final.SerializeToString(), feeds, ["y"])["y"], expected)
+    hidden = np.maximum(feeds["x"].dot(np.arange(15, dtype=np.float32).reshape(5, 3) / 7), 0)
+    assert_close(expected, hidden * 2.0, rtol=1e-6, atol=1e-6)  # TF itself: dropout at 1 is the identity
+
+
+def test_dropout_that_drops_is_kept(tf):
+    graph_def = _dropout_graph(tf, 0.5)
+    stages = cleanup_stages(graph_def, ["y"])
+    assert "fold dropout" not in [s.name for s in stages]
+    final = stages[-1].graph_def if stages else graph_def
+    assert {"RandomUniform", "Floor"} <= set(n.op for n in final.node)
+
+
+def test_an_old_graphs_any_shape_placeholder_gets_its_recorded_shape(tf):
+    from core.deploy.cleanup import shaped
+    with tf.Graph().as_default() as graph:
+        tf.identity(tf.placeholder(tf.float32, [None, 3], name="x") * 2.0, name="y")
+        tf.placeholder(tf.float32, [], name="scalar")
+    graph_def = protos.GraphDef()
+    graph_def.ParseFromString(graph.as_graph_def(add_shapes=True).SerializeToString())
+    x = [n for n in graph_def.node if n.name == "x"][0]
+    x.attr["shape"].shape.Clear()  # how producer-15 graphs wrote an unshaped placeholder: "shape {}"
+    graph_def.versions.producer = 15
+    old = shaped(graph_def, {})
+    shapes = dict((n.name, n.attr["shape"].shape) for n in old.node if n.op == "Placeholder")
+    assert [d.size for d in shapes["x"].dim] == [-1, 3]
+    assert not shapes["scalar"].dim and not shapes["scalar"].unknown_rank  # its _output_shapes say scalar
+    value = np.ones((2, 3), np.float32)
+    assert_close(run_frozen(old.SerializeToString(), {"x": value}, ["y"])["y"], value * 2, rtol=0, atol=0)
+    graph_def.versions.producer = 24  # since producer 22 an empty shape is a scalar: left as it is
+    new = shaped(graph_def, {})
+    assert not [n for n in new.node if n.name == "x"][0].attr["shape"].shape.dim
+
+
+def test_a_shape_failure_names_the_shape_to_fix():
+    from core.deploy.targets import with_way_out
+    message = ("converting failed: ValueError: Dimension size must be evenly divisible by 1024 but is 1 for "
+               "'{{node Reshape}} = Reshape[T=DT_FLOAT, Tshape=DT_INT32]' with input shapes: [], [4]")
+    line = with_way_out(message, [{"name": "images", "shape": [-1, 32, 32]}])
+    assert line.startswith(message[:60]) and "--shape images=1,32,32" in line
+    assert with_way_out("converting failed: no kernel", [{"name": "x", "shape": [-1]}]) == \
+        "converting failed: no kernel"

@@ -26,10 +26,14 @@ class DeployPanel(QDialog):
         self.setWindowTitle("Deploy — tf1freeze")
         self.worker = None
         self.readiness_worker = None
+        self.running = False
+        self._retired = []  # readiness checks the outputs outdated, kept until their threads end
         self.report = None
         self.outputs = list(window.tree_model.checked) if window.tree_model is not None else []
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Outputs: %s" % (", ".join(self.outputs) or "none ticked")))
+        self.outputs_label = QLabel(self._outputs_text())
+        self.outputs_label.setWordWrap(True)
+        layout.addWidget(self.outputs_label)
         layout.addLayout(self._targets_grid())
         self.shapes = QLineEdit()
         self.shapes.setPlaceholderText("input shapes, e.g. images=1,224,224,3; mask=1,10 (optional)")
@@ -54,6 +58,20 @@ class DeployPanel(QDialog):
         self.run_button.setEnabled(bool(self.outputs))
         layout.addWidget(buttons)
         self.resize(900, 520)
+        if window.tree_model is not None:  # the panel follows the outputs ticked in the window meanwhile
+            window.tree_model.checked_changed.connect(self._outputs_changed)
+        self.check_readiness()
+
+    def _outputs_text(self):
+        return "Outputs: %s" % (", ".join(self.outputs) or "none ticked (tick them in the tree)")
+
+    def _outputs_changed(self):
+        outputs = list(self.window.tree_model.checked) if self.window.tree_model is not None else []
+        if outputs == self.outputs:
+            return
+        self.outputs = outputs
+        self.outputs_label.setText(self._outputs_text())
+        self.run_button.setEnabled(bool(outputs) and not self.running)
         self.check_readiness()
 
     def _targets_grid(self):
@@ -98,14 +116,27 @@ class DeployPanel(QDialog):
             for label in self.ready.values():
                 label.setText("tick the outputs to deploy first")
             return
-        worker = Worker(lambda progress=None, cancel=None: api.deploy_readiness(self.window.loaded,
-                                                                                 self.request()))
-        worker.finished.connect(self._show_readiness)
+        try:
+            request = self.request()
+        except api.ModelError as exc:
+            for label in self.ready.values():
+                label.setText(str(exc))
+            return
+        for label in self.ready.values():
+            label.setText("checking…")
+        worker = Worker(lambda progress=None, cancel=None: api.deploy_readiness(self.window.loaded, request))
+        worker.finished.connect(lambda found, worker=worker: self._show_readiness(found, worker))
         worker.failed.connect(lambda message: [l.setText(message) for l in self.ready.values()])
+        if self.readiness_worker is not None:
+            self._retired.append(self.readiness_worker)
+            self.readiness_worker.thread_finished.connect(
+                lambda old=self.readiness_worker: self._retired.remove(old) if old in self._retired else None)
         self.readiness_worker = worker
         worker.start()
 
-    def _show_readiness(self, found):
+    def _show_readiness(self, found, worker=None):
+        if worker is not None and worker is not self.readiness_worker:
+            return  # the outputs changed since: a newer check is coming
         for target, reason in found.items():
             self.ready[target].setText("ready" if not reason else reason)
             self.ready[target].setToolTip(reason or "every op and dtype is one its converter takes")
@@ -121,6 +152,7 @@ class DeployPanel(QDialog):
             return
         self.table.setRowCount(0)
         self.run_button.setEnabled(False)
+        self.running = True
         for target in request.targets:
             self.lines[target].setText("waiting")
         self.summary.setText("freezing for inference…")
@@ -128,8 +160,12 @@ class DeployPanel(QDialog):
         self.worker.progress.connect(self._progress)
         self.worker.finished.connect(self._finished)
         self.worker.failed.connect(self._failed)
-        self.worker.done.connect(lambda: self.run_button.setEnabled(True))
+        self.worker.done.connect(self._run_done)
         self.worker.start()
+
+    def _run_done(self):
+        self.running = False
+        self.run_button.setEnabled(bool(self.outputs))
 
     def _progress(self, done, total, message):
         target, _, text = message.partition(": ")
@@ -167,7 +203,7 @@ class DeployPanel(QDialog):
             self.summary.setText("No file manager could be opened here; the artifacts are in %s" % folder)
 
     def closeEvent(self, event):
-        for worker in (self.worker, self.readiness_worker):
+        for worker in [self.worker, self.readiness_worker] + self._retired:
             if worker is not None:
                 worker.cancel()
                 worker.wait()

@@ -357,6 +357,16 @@ def _probe_op(target, tf, op_def, folder, known=None, partial=None):
     return [_type_attr(op_def), taken if any_probe else ["*"]] if taken or not any_probe else None
 
 
+def finished_lines(path, known):
+    """op -> entry of the ops of ``known`` an interrupted run's probes file finished and took."""
+    with open(path) as handle:
+        lines = [json.loads(line) for line in handle if line.strip()]
+    done = dict((line["op"], line["entry"]) for line in lines if "entry" in line and line["op"] in known)
+    sys.stderr.write("merging %d finished ops (%d taken) of %d\n" % (
+        len(done), sum(1 for e in done.values() if e is not None), len(known)))
+    return dict((op, entry) for op, entry in done.items() if entry is not None)
+
+
 def _load():
     with gzip.open(OUT, "rt") as handle:
         return json.load(handle)
@@ -391,6 +401,10 @@ def main(argv=None):
                         "table lacks that another target takes")
     parser.add_argument("--from", dest="start_op", default="", metavar="OP",
                         help="with --recheck: only the ops from OP on (in name order: an interrupted recheck)")
+    parser.add_argument("--ops", default="", metavar="A,B",
+                        help="with --recheck: only these ops (those a graph needs first)")
+    parser.add_argument("--merge-lines", metavar="FILE", help="with --recheck TARGET: keep the ops an interrupted "
+                        "run finished (its probes.jsonl, named in its temporary folder) instead of probing")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--start", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--lines", help=argparse.SUPPRESS)
@@ -417,8 +431,12 @@ def main(argv=None):
             found[target] = {"converter": versions[target], "ops": probe_target(target, tf, ops, args.limit)}
     for target in (args.recheck.split(",") if args.recheck else []):
         table = _load()["targets"][target]
-        known = dict((op, e) for op, e in _partial_entries(target, args.missing_only).items() if op >= args.start_op)
-        table["ops"].update(probe_target(target, tf, sorted(known), None, known))
+        known = dict((op, e) for op, e in _partial_entries(target, args.missing_only).items() if op >= args.start_op
+                     and (not args.ops or op in args.ops.split(",")))
+        if args.merge_lines:
+            table["ops"].update(finished_lines(args.merge_lines, known))
+        else:
+            table["ops"].update(probe_target(target, tf, sorted(known), None, known))
         table["converter"] = versions[target]
         found[target] = table
     data = {"targets": {}}

@@ -28,10 +28,14 @@ def test_deploy_the_example_to_all_four_targets_from_the_panel(qtbot, window, tm
     os.environ["TF1FREEZE_DEPLOY_PYTHON"] = deploy_python_path
     with qtbot.waitSignal(window.model_loaded, timeout=120000):
         window.open_path(EXAMPLE)
+    window.deploy_action.trigger()  # opened before any output is ticked: it follows the ticks after
+    panel = window.deploy_panel
+    assert panel.outputs_label.text().startswith("Outputs: none ticked")
+    assert not panel.run_button.isEnabled()
     for name in OUTPUTS:
         window.tree_model.set_checked(name, True)
-    window.deploy_action.trigger()
-    panel = window.deploy_panel
+    assert panel.outputs == OUTPUTS and panel.run_button.isEnabled()
+    assert panel.outputs_label.text() == "Outputs: " + ", ".join(OUTPUTS)
     qtbot.waitUntil(lambda: all(l.text() != "checking…" for l in panel.ready.values()), timeout=120000)
     assert [panel.ready[t].text() for t in panel.ready] == ["ready"] * 4
     panel.folder.setText(str(tmp_path / "deployed"))

@@ -82,9 +82,11 @@ class DeployPanel(QDialog):
             self.boxes[target].setChecked(True)
             self.ready[target] = QLabel("checking…")
             self.lines[target] = QLabel("")
-            for column, widget in enumerate((self.boxes[target], self.ready[target], self.lines[target])):
+            # the step (waiting, converting, ok) next to the target; readiness takes the rest of the width
+            for column, widget in enumerate((self.boxes[target], self.lines[target], self.ready[target])):
                 grid.addWidget(widget, row, column)
-        grid.setColumnStretch(1, 1)
+        grid.setColumnMinimumWidth(1, 90)
+        grid.setColumnStretch(2, 1)
         return grid
 
     def _folder_row(self):

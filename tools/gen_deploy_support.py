@@ -73,7 +73,7 @@ def _attr_value(tf, attr, dtype):
     return value
 
 
-SHAPES = ([1, 4, 4, 4], [4, 4], [4])
+SHAPES = ([1, 4, 4, 4], [4, 4], [4], [])  # scalars last: Range, Fill-like ops take only those
 
 
 def _probe_input(tf, graph, name, enum, shape, constant, value=None):

@@ -231,6 +231,7 @@ def check_graph(graph_def, path):
     references = set()
     for inputs in table.inputs:
         references.update(inputs)
+    references.difference_update(names)  # inputs that are a bare node name: most of them
     dangling = set(r for r in references
                    if (r[1:] if r.startswith("^") else r.split(":", 1)[0]) not in names)
     if dangling:

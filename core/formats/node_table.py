@@ -35,6 +35,10 @@ class NodeTable(object):
         """The op of node ``name`` (KeyError when there is none)."""
         return self.ops[self.index[name]]
 
+    def named(self, ops):
+        """Names of the nodes whose op is in ``ops`` (a set), in graph order."""
+        return [name for name, op in zip(self.names, self.ops) if op in ops]
+
 
 def node_table(graph_def):
     """The NodeTable of ``graph_def``, built on first use and cached for the few graphs last used."""

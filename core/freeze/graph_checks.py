@@ -4,6 +4,7 @@ import collections
 
 from core.errors import ModelError, quote
 from core.formats import dtypes
+from core.formats.node_table import node_table
 
 
 def check_kept_nodes(model, keep, nodes, sources, index, replaced, path):
@@ -21,13 +22,14 @@ def check_kept_nodes(model, keep, nodes, sources, index, replaced, path):
     listed = None
     if meta is not None and meta.meta_info_def.stripped_op_list.op:
         listed = set(op.name for op in meta.meta_info_def.stripped_op_list.op)
+    table = node_table(model.graph_def)
+    unlisted = set(table.ops) - listed if listed is not None else ()  # distinct ops, not every node
+    for name in sorted(n for n in table.named(unlisted) if n in keep and n not in replaced)[:1]:
+        raise ModelError("node %s has op %s, which the meta graph's own op list does not have "
+                         "(corrupt graph?)" % (quote(name), quote(table.op(name))), path)
     for name in keep:
         if name in index and name not in replaced:
-            node = nodes[name]
-            if listed is not None and node.op not in listed:
-                raise ModelError("node %s has op %s, which the meta graph's own op list does not have "
-                                 "(corrupt graph?)" % (quote(name), quote(node.op)), path)
-            _check_attrs(node, path)
+            _check_attrs(nodes[name], path)
     if not _in_source_order(keep, nodes, sources, index):
         _refuse_cycles(keep, nodes, sources, path)
 

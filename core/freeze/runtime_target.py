@@ -82,6 +82,7 @@ def fit_plan(plan_nodes, target, meta_graph=None, path=None, source_nodes=None):
     defaults = producer_defaults(meta_graph)
     dropped = collections.Counter()
     collector = FloorCollector(defaults, registry)
+    droppable = {}  # op -> its OpHistory when the target lacks some of its attrs, else None
     for plan in plan_nodes:
         if plan.kind == "const":
             collector.add(plan.name, "Const", lambda: ())
@@ -89,9 +90,12 @@ def fit_plan(plan_nodes, target, meta_graph=None, path=None, source_nodes=None):
         source = source_nodes.get(plan.name) if source_nodes is not None and plan.kind == "copy" else None
         try:
             op = source.op if source is not None else node_op(plan.data)
-            history = registry.history(op)
-            if release is not None and history is not None and history.present[release.index] and history.varying():
-                _drop_defaults(plan, op, history, release, registry, defaults, dropped)
+            if op not in droppable:
+                history = registry.history(op)
+                droppable[op] = history if (release is not None and history is not None
+                                            and history.present[release.index] and history.varying()) else None
+            if droppable[op] is not None:
+                _drop_defaults(plan, op, droppable[op], release, registry, defaults, dropped)
         except (ValueError, pb_message.DecodeError) as exc:
             raise ModelError("node %s cannot be rewritten: its bytes are not a valid NodeDef (%s)"
                              % (quote(plan.name), quote(exc)), path)

@@ -67,7 +67,17 @@ class _Piece(object):
         self.data = data
         self.header = header
         self.length = length
-        self.head = length_header(1, length)
+        self.head = _HEADS.get(length) or _head(length)
+
+
+_HEADS = {}  # length -> GraphDef node field header: nodes of a graph come in few sizes
+
+
+def _head(length):
+    head = length_header(1, length)
+    if len(_HEADS) < 4096:
+        _HEADS[length] = head
+    return head
 
 
 def _pieces(plan):

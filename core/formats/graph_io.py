@@ -66,6 +66,7 @@ class LoadedGraph(object):
 
 
 _NODE_TAG = (_NODE_IN_GRAPH << 3) | 2
+_VIEW_ABOVE = 4096
 
 
 def _graph_fields(data, start, end):
@@ -84,7 +85,9 @@ def _graph_fields(data, start, end):
             pos = value_start + length
             if pos > end:
                 raise ValueError("field runs past the end of its message")
-            spans.append(view[value_start:pos])
+            # A small node as bytes (a memoryview object alone is larger), a large one (a Const of
+            # weights in a .pb) as a view, never copied.
+            spans.append(data[value_start:pos] if length < _VIEW_ABOVE else view[value_start:pos])
             continue
         number, wire_type, field_start, value_start, value_end = next(iter_fields(data, pos, end))
         if number == _NODE_IN_GRAPH and wire_type == 2:  # a node whose tag is not the short form
@@ -229,14 +232,14 @@ def check_graph(graph_def, path):
             seen.add(name)
     names = table.index
     references = set()
-    for inputs in table.inputs:
-        references.update(inputs)
+    for node in graph_def.node:
+        references.update(node.input)
     references.difference_update(names)  # inputs that are a bare node name: most of them
     dangling = set(r for r in references
                    if (r[1:] if r.startswith("^") else r.split(":", 1)[0]) not in names)
     if dangling:
-        for name, inputs in zip(table.names, table.inputs):
-            for inp in inputs:
+        for name, node in zip(table.names, graph_def.node):
+            for inp in node.input:
                 if inp in dangling:
                     raise ModelError("node %s reads %s, which is not in the graph (truncated or corrupt?)"
                                      % (quote(name), quote(inp)), path)

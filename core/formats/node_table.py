@@ -12,21 +12,22 @@ _CACHE_SIZE = 2
 
 
 class NodeTable(object):
-    """Names, ops and inputs of a GraphDef's nodes, by position, plus name -> position and -> NodeDef.
+    """Names and ops of a GraphDef's nodes, by position, plus name -> position and -> NodeDef.
 
     Attributes:
-        names, ops: lists in graph order; inputs: list of tuples of input strings.
+        names, ops: lists in graph order (one string object per distinct op).
         index: name -> position (the last node of a repeated name; graph_io refuses repeats).
-        nodes: name -> NodeDef (the protobuf messages, for the few fields a pass still needs).
+        nodes: name -> NodeDef, a mapping that fetches the message from the GraphDef when asked
+            (protobuf's Python objects for 10^6 nodes would take more memory than the table).
     """
 
     def __init__(self, graph_def):
-        messages = list(graph_def.node)
-        self.names = [node.name for node in messages]
-        self.ops = [node.op for node in messages]
-        self.inputs = [tuple(node.input) for node in messages]
+        self.graph_def = graph_def
+        self.names = [node.name for node in graph_def.node]
+        ops = {}
+        self.ops = [ops.setdefault(op, op) for op in (node.op for node in graph_def.node)]
         self.index = dict(zip(self.names, range(len(self.names))))
-        self.nodes = dict(zip(self.names, messages))
+        self.nodes = Nodes(graph_def.node, self.index)
 
     def __len__(self):
         return len(self.names)
@@ -38,6 +39,46 @@ class NodeTable(object):
     def named(self, ops):
         """Names of the nodes whose op is in ``ops`` (a set), in graph order."""
         return [name for name, op in zip(self.names, self.ops) if op in ops]
+
+    def inputs(self, position):
+        """The inputs of the node at ``position`` (protobuf's repeated field: iterate it, do not keep it)."""
+        return self.graph_def.node[position].input
+
+
+class Nodes(object):
+    """A read-only name -> NodeDef mapping over a GraphDef's repeated ``node`` field, with edits on top.
+
+    Args:
+        messages: the repeated field; index: name -> position; overlay: name -> NodeDef that wins.
+    """
+
+    def __init__(self, messages, index, overlay=None):
+        self._messages = messages
+        self._index = index
+        self._overlay = overlay or {}
+
+    def with_overlay(self, overlay):
+        """The same mapping with ``overlay`` (added and replaced nodes) winning over the source."""
+        return Nodes(self._messages, self._index, overlay)
+
+    def get(self, name, default=None):
+        found = self._overlay.get(name)
+        if found is not None:
+            return found
+        position = self._index.get(name)
+        return default if position is None else self._messages[position]
+
+    def __getitem__(self, name):
+        found = self.get(name)
+        if found is None:
+            raise KeyError(name)
+        return found
+
+    def __contains__(self, name):
+        return name in self._overlay or name in self._index
+
+    def __len__(self):
+        return len(set(self._index) | set(self._overlay))
 
 
 def node_table(graph_def):

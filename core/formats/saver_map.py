@@ -103,10 +103,10 @@ class _Graph(object):
         self.nodes = table.nodes
         self.order = table.index
         self.groups = collections.defaultdict(list)
-        for name, op, inputs in zip(table.names, table.ops, table.inputs):
-            if op == "NoOp":
-                for inp in inputs:
-                    self.groups[node_name(inp)].append(name)
+        for position in range(len(table)):
+            if table.ops[position] == "NoOp":
+                for inp in table.inputs(position):
+                    self.groups[node_name(inp)].append(table.names[position])
         self._strings = {}
 
     def strings(self, name):

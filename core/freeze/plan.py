@@ -148,10 +148,10 @@ class KeptNodes(object):
         self.table = table = node_table(graph_def)
         self.index = table.index
         self.nodes = table.nodes
-        if edits.added or edits.replaced:  # (the table's dict is shared: edited nodes go in a copy)
-            self.nodes = dict(table.nodes)
-            self.nodes.update((n.name, n) for n in edits.added)
-            self.nodes.update(edits.replaced)
+        if edits.added or edits.replaced:  # the edited nodes win over the source's
+            overlay = dict((n.name, n) for n in edits.added)
+            overlay.update(edits.replaced)
+            self.nodes = table.nodes.with_overlay(overlay)
         self.keep, self.parent, self.sources = _reachable(self.outputs, self.nodes, edits, path, table)
         initializers = missing_initializers(graph_def, self.keep)
         if initializers:  # a deployable graph can fill its lookup tables
@@ -227,7 +227,7 @@ def _node_plans(model, kept, variables, keep_devices):
     source_bytes = model.graph.node_bytes()
     plans = []
     new_nodes = _place_added(kept.edits, keep, kept.parent)
-    for position in sorted(index[n] for n in keep if n in index):
+    for position in _kept_positions(keep, index, names):
         name = names[position]
         if new_nodes:
             for extra in new_nodes.pop(name, []):
@@ -252,28 +252,46 @@ def _node_plans(model, kept, variables, keep_devices):
     return plans
 
 
+def _kept_positions(keep, index, names):
+    """Source positions of the kept nodes, in graph order (a scan when most are kept: no list of them)."""
+    if 4 * len(keep) > len(names):
+        return (position for position, name in enumerate(names) if name in keep)
+    return sorted(index[n] for n in keep if n in index)
+
+
+class _Sources(object):
+    """Kept node name -> the names of the nodes it reads in the frozen graph, computed when asked
+    (held for every node of a 10^6-node chain, the lists took more memory than the plan)."""
+
+    def __init__(self, nodes, edits, table, path):
+        self._nodes, self._edits, self._table, self._path = nodes, edits, table, path
+        self._index = table.index if table is not None and not edits.rewired else {}
+
+    def __getitem__(self, name):
+        position = self._index.get(name)
+        edits, table = self._edits, self._table
+        if position is not None and name not in edits.replaced and table.ops[position] not in INPUT_REWRITING_OPS:
+            inputs = table.inputs(position)
+        else:
+            node = self._nodes.get(name)
+            if node is None:
+                raise ModelError("node %s is needed but not in the graph" % quote(name), self._path)
+            inputs = effective_inputs(node, edits)
+        return [node_name(inp) for inp in inputs]
+
+
 def _reachable(outputs, nodes, edits, path, table=None):
-    """Kept node names, the node that led to each, and each kept node's source nodes.
+    """Kept node names, the node that led to each, and each kept node's source nodes (a _Sources).
 
     An unedited node whose op keeps its inputs has them read from ``table`` (core.formats.node_table).
     """
     keep = set(outputs)
     parent = {}
-    sources = {}
+    sources = _Sources(nodes, edits, table, path)
     queue = collections.deque(outputs)
-    index = table.index if table is not None and not edits.rewired else {}
     while queue:
         name = queue.popleft()
-        position = index.get(name)
-        if position is not None and name not in edits.replaced and table.ops[position] not in INPUT_REWRITING_OPS:
-            inputs = table.inputs[position]
-        else:
-            node = nodes.get(name)
-            if node is None:
-                raise ModelError("node %s is needed but not in the graph" % quote(name), path)
-            inputs = effective_inputs(node, edits)
-        sources[name] = names = [node_name(inp) for inp in inputs]
-        for source in names:
+        for source in sources[name]:
             if source not in keep:
                 keep.add(source)
                 parent[source] = name

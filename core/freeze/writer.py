@@ -81,11 +81,13 @@ def _head(length):
 
 
 def _pieces(plan):
+    """What to write, node by node: a node's NodePlan when its bytes are ready (most nodes: no object
+    more per node), else a _Piece (a variable's Const: header plus streamed or materialised value)."""
     reader = plan.model.checkpoint
     pieces = []
     for node in plan.nodes:
         if node.kind != "const":
-            pieces.append(_Piece(node, data=node.data, length=len(node.data)))
+            pieces.append(node)
             continue
         variable = node.variable
         if variable.region is None and variable.dtype != DT_STRING and variable.initial is None:
@@ -104,7 +106,14 @@ def planned_size(plan):
 
 
 def _total(pieces, plan):
-    return sum(len(p.head) + p.length for p in pieces) + len(plan.tail_fields)
+    total = len(plan.tail_fields)
+    for piece in pieces:
+        if type(piece) is _Piece:
+            total += len(piece.head) + piece.length
+        else:
+            length = len(piece.data)
+            total += len(_HEADS.get(length) or _head(length)) + length
+    return total
 
 
 def check_destination(destination, input_files):
@@ -195,13 +204,15 @@ def _write_pieces(handle, pieces, reader, total, progress, cancel):
     done = 0
     batch, size = [], 0
     for piece in pieces:
-        if piece.data is not None:
-            batch.append(piece.head)
-            batch.append(piece.data)
-            size += len(piece.head) + piece.length
+        if type(piece) is not _Piece or piece.data is not None:
+            data = piece.data
+            head = _HEADS.get(len(data)) or _head(len(data))
+            batch.append(head)
+            batch.append(data)
+            size += len(head) + len(data)
             if size < _BATCH_BYTES:
                 continue
-            done = _flush(handle, batch, done, total, piece.node.name, progress, cancel)
+            done = _flush(handle, batch, done, total, _name(piece), progress, cancel)
             batch, size = [], 0
             continue
         batch.append(piece.head)
@@ -216,7 +227,11 @@ def _write_pieces(handle, pieces, reader, total, progress, cancel):
             if progress is not None:
                 progress(done, total, piece.node.name)
     if batch:
-        _flush(handle, batch, done, total, pieces[-1].node.name, progress, cancel)
+        _flush(handle, batch, done, total, _name(pieces[-1]), progress, cancel)
+
+
+def _name(piece):
+    return piece.node.name if type(piece) is _Piece else piece.name
 
 
 def _flush(handle, batch, done, total, name, progress, cancel):

@@ -7,14 +7,15 @@ from core.formats import dtypes
 from core.formats.node_table import node_table
 
 
-def check_kept_nodes(model, keep, nodes, sources, index, replaced, path):
+def check_kept_nodes(model, keep, nodes, sources, index, replaced, path, in_order=False):
     """Refuses what TensorFlow would refuse to load in the nodes a freeze keeps.
 
     Args:
         model: the Model; keep: kept node names; nodes: name -> NodeDef (with edits);
         sources: kept name -> names of the nodes it reads in the frozen graph;
         index: name -> position in the source graph;
-        replaced: names of the source nodes an edit replaced (their checks are the edit's).
+        replaced: names of the source nodes an edit replaced (their checks are the edit's);
+        in_order: True when the caller's search found every kept node reading only nodes before it.
     Raises:
         ModelError: an op missing from the meta graph's op list, a cycle, a bad shape or Const.
     """
@@ -30,12 +31,13 @@ def check_kept_nodes(model, keep, nodes, sources, index, replaced, path):
     for name in keep:
         if name in index and name not in replaced:
             _check_attrs(nodes[name], path)
-    if not _in_source_order(keep, nodes, sources, index):
+    if not in_order and not _in_source_order(keep, nodes, sources, index):
         _refuse_cycles(keep, nodes, sources, path)
 
 
-def _reads_back_edge(node, nodes, source):
-    return node.op in ("Merge", "RefMerge") and nodes[source].op in _BACK_EDGE_SOURCES
+def reads_back_edge(nodes, name, source):
+    """True when node ``name`` reads ``source`` over a while loop's back edge (Merge <- NextIteration)."""
+    return nodes[name].op in ("Merge", "RefMerge") and nodes[source].op in _BACK_EDGE_SOURCES
 
 
 def _in_source_order(keep, nodes, sources, index):
@@ -49,7 +51,7 @@ def _in_source_order(keep, nodes, sources, index):
             return False
         for source in sources[name]:
             before = index.get(source)
-            if before is None or (before >= position and not _reads_back_edge(nodes[name], nodes, source)):
+            if before is None or (before >= position and not reads_back_edge(nodes, name, source)):
                 return False
     return True
 

@@ -15,7 +15,7 @@ from google.protobuf import message as pb_message
 from core.errors import ModelError, quote
 from core.formats.node_table import node_table
 from core.formats.saver_map import VARIABLE_OPS
-from core.freeze.graph_checks import check_kept_nodes
+from core.freeze.graph_checks import check_kept_nodes, reads_back_edge
 from core.freeze.graph_edits import GraphEdits
 from core.freeze.init_guards import CHECK_OPS, initialized_checks
 from core.freeze.missing import suggest
@@ -152,11 +152,11 @@ class KeptNodes(object):
             overlay = dict((n.name, n) for n in edits.added)
             overlay.update(edits.replaced)
             self.nodes = table.nodes.with_overlay(overlay)
-        self.keep, self.parent, self.sources = _reachable(self.outputs, self.nodes, edits, path, table)
+        self.keep, self.parent, self.sources, self.in_order = _reachable(self.outputs, self.nodes, edits, path, table)
         initializers = missing_initializers(graph_def, self.keep)
         if initializers:  # a deployable graph can fill its lookup tables
-            self.keep, self.parent, self.sources = _reachable(self.outputs + initializers, self.nodes, edits, path,
-                                                              table)
+            self.keep, self.parent, self.sources, self.in_order = _reachable(self.outputs + initializers, self.nodes,
+                                                                             edits, path, table)
         if cancel is not None and cancel():
             from core.errors import Cancelled
             raise Cancelled()
@@ -202,7 +202,8 @@ def plan_freeze(model, outputs, keep_devices=False, edits=None, cancel=None, tar
     path = model.location.model_file
     kept = kept_nodes(model, outputs, edits, cancel)
     _refuse_stateful(kept)
-    check_kept_nodes(model, kept.keep, kept.nodes, kept.sources, kept.index, kept.edits.replaced, path)
+    check_kept_nodes(model, kept.keep, kept.nodes, kept.sources, kept.index, kept.edits.replaced, path,
+                     in_order=kept.in_order)
     variables = variable_values(model, kept.variable_nodes(), saver=saver, init_missing=init_missing)
     plans = _node_plans(model, kept, variables, keep_devices)
     notes = _notes(model.graph_def, kept.edits, kept.vocabularies, kept.keep, kept.index)
@@ -281,7 +282,9 @@ class _Sources(object):
 
 
 def _reachable(outputs, nodes, edits, path, table=None):
-    """Kept node names, the node that led to each, and each kept node's source nodes (a _Sources).
+    """Kept node names, the node that led to each, each kept node's source nodes (a _Sources), and
+    whether every kept node reads only nodes before it in the source (then there is no cycle: see
+    graph_checks.in_source_order, which this search spares a second walk).
 
     An unedited node whose op keeps its inputs has them read from ``table`` (core.formats.node_table).
     """
@@ -289,14 +292,23 @@ def _reachable(outputs, nodes, edits, path, table=None):
     parent = {}
     sources = _Sources(nodes, edits, table, path)
     queue = collections.deque(outputs)
+    index = table.index if table is not None else {}
+    in_order = table is not None
     while queue:
         name = queue.popleft()
+        position = index.get(name)
+        if position is None:
+            in_order = False
         for source in sources[name]:
+            if in_order:
+                before = index.get(source)
+                if before is None or (before >= position and not reads_back_edge(nodes, name, source)):
+                    in_order = False
             if source not in keep:
                 keep.add(source)
                 parent[source] = name
                 queue.append(source)
-    return keep, parent, sources
+    return keep, parent, sources, in_order
 
 
 def _chain(name, parent, limit=8):

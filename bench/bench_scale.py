@@ -9,7 +9,9 @@ Builds (cached in bench/.cache/scale/, no TensorFlow needed) two hostile-by-size
   - hostile: a bundle header claiming 2^31-1 data shards, and a text `.meta` of one 24 MB token,
     each refused by `inspect` (goal: <= 2 s and <= 200 MB; these were wall-clock and memory
     limits inside tests/core/test_hostile_inputs.py before they moved here).
-Prints one line per run with the goal it is held to, and whether it meets it.
+Prints one line per run (wall time, the child's CPU time, peak RSS) with the goal it is held to, and
+whether it meets it; and first how long this machine takes for 10^6 dict lookups in a loop, to read the
+times of a shared machine by.
 
 Usage: python bench/bench_scale.py [--deep 40000,100000] [--chain 1000000] [--hostile] [--python PYTHON]
 """
@@ -93,6 +95,9 @@ def _write(path, data):
     os.rename(path + ".part", path)
 
 
+CPU = [0.0]  # the last run's user + system CPU seconds: on a shared machine, steadier than the wall clock
+
+
 def run_measured(python, args):
     """(exit code, seconds, peak RSS in MB) of `python main.py args` in a fresh child (wait4's rusage)."""
     started = time.time()
@@ -100,7 +105,17 @@ def run_measured(python, args):
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(child.pid, 0)
     child.returncode = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -os.WTERMSIG(status)
+    CPU[0] = usage.ru_utime + usage.ru_stime
     return child.returncode, time.time() - started, usage.ru_maxrss / 1024.0
+
+
+def _calibration():
+    table = dict((i, i) for i in range(1000000))
+    started = time.time()
+    total = 0
+    for i in range(1000000):
+        total += table.get(i)
+    return time.time() - started
 
 
 def _line(kind, size, code, seconds, rss):
@@ -109,7 +124,7 @@ def _line(kind, size, code, seconds, rss):
     if size == GOAL_SIZE[kind]:
         met = code == (1 if kind in ("shards", "token") else 0) and seconds <= seconds_goal and rss <= rss_goal
         goal = "  goal <= %.0f s, <= %.0f MB: %s" % (seconds_goal, rss_goal, "met" if met else "NOT MET")
-    print("%-6s %9d  exit %d  %7.2f s  %8.1f MB%s" % (kind, size, code, seconds, rss, goal))
+    print("%-6s %9d  exit %d  %7.2f s (cpu %6.2f s)  %8.1f MB%s" % (kind, size, code, seconds, CPU[0], rss, goal))
     sys.stdout.flush()
 
 
@@ -120,6 +135,7 @@ def main(argv=None):
     parser.add_argument("--hostile", action="store_true", help="also time the refused hostile inputs")
     parser.add_argument("--python", default=sys.executable)
     args = parser.parse_args(argv)
+    print("machine: 10^6 dict lookups in a Python loop take %.2f s" % _calibration())
     work = tempfile.mkdtemp(prefix="bench-scale-")
     try:
         for depth in sorted(int(d) for d in args.deep.split(",") if d):

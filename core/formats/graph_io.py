@@ -230,13 +230,7 @@ def check_graph(graph_def, path):
             if name in seen:
                 raise ModelError("node name %s is not unique (corrupt graph)" % quote(name), path)
             seen.add(name)
-    names = table.index
-    references = set()
-    for node in graph_def.node:
-        references.update(node.input)
-    references.difference_update(names)  # inputs that are a bare node name: most of them
-    dangling = set(r for r in references
-                   if (r[1:] if r.startswith("^") else r.split(":", 1)[0]) not in names)
+    dangling = table.dangling
     if dangling:
         for name, node in zip(table.names, graph_def.node):
             for inp in node.input:

@@ -17,17 +17,25 @@ class NodeTable(object):
     Attributes:
         names, ops: lists in graph order (one string object per distinct op).
         index: name -> position (the last node of a repeated name; graph_io refuses repeats).
+        dangling: the input strings that name no node of the graph (graph_io refuses them).
         nodes: name -> NodeDef, a mapping that fetches the message from the GraphDef when asked
             (protobuf's Python objects for 10^6 nodes would take more memory than the table).
     """
 
     def __init__(self, graph_def):
         self.graph_def = graph_def
-        self.names = [node.name for node in graph_def.node]
-        ops = {}
-        self.ops = [ops.setdefault(op, op) for op in (node.op for node in graph_def.node)]
-        self.index = dict(zip(self.names, range(len(self.names))))
+        names, ops, distinct, references = [], [], {}, set()
+        for node in graph_def.node:  # one walk: each node's Python object is made once
+            names.append(node.name)
+            op = node.op
+            ops.append(distinct.setdefault(op, op))
+            references.update(node.input)
+        self.names, self.ops = names, ops
+        self.index = dict(zip(names, range(len(names))))
         self.nodes = Nodes(graph_def.node, self.index)
+        references.difference_update(self.index)  # inputs that are a bare node name: most of them
+        self.dangling = set(r for r in references
+                            if (r[1:] if r.startswith("^") else r.split(":", 1)[0]) not in self.index)
 
     def __len__(self):
         return len(self.names)

@@ -48,6 +48,16 @@ class NodeTable(object):
         """Names of the nodes whose op is in ``ops`` (a set), in graph order."""
         return [name for name, op in zip(self.names, self.ops) if op in ops]
 
+    def kept(self, keep):
+        """(position, name, NodeDef) of the nodes named in ``keep``, in graph order: one walk of the
+        GraphDef when most nodes are kept, else positions sorted and fetched one by one."""
+        messages = self.graph_def.node
+        if 4 * len(keep) > len(self.names):
+            return ((position, name, node) for position, (name, node) in enumerate(zip(self.names, messages))
+                    if name in keep)
+        positions = sorted(self.index[n] for n in keep if n in self.index)
+        return ((position, self.names[position], messages[position]) for position in positions)
+
     def inputs(self, position):
         """The inputs of the node at ``position`` (protobuf's repeated field: iterate it, do not keep it)."""
         return self.graph_def.node[position].input

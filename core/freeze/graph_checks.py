@@ -28,9 +28,9 @@ def check_kept_nodes(model, keep, nodes, sources, index, replaced, path, in_orde
     for name in sorted(n for n in table.named(unlisted) if n in keep and n not in replaced)[:1]:
         raise ModelError("node %s has op %s, which the meta graph's own op list does not have "
                          "(corrupt graph?)" % (quote(name), quote(table.op(name))), path)
-    for name in keep:
-        if name in index and name not in replaced:
-            _check_attrs(nodes[name], path)
+    for _, name, node in table.kept(keep):
+        if name not in replaced:
+            _check_attrs(node, path)
     if not in_order and not _in_source_order(keep, nodes, sources, index):
         _refuse_cycles(keep, nodes, sources, path)
 

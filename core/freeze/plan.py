@@ -223,13 +223,12 @@ def plan_freeze(model, outputs, keep_devices=False, edits=None, cancel=None, tar
 
 def _node_plans(model, kept, variables, keep_devices):
     """The NodePlans in source order, added nodes before the kept node that led to them."""
-    index, keep, source, names, ops = kept.index, kept.keep, kept.table.nodes, kept.table.names, kept.table.ops
+    keep, ops = kept.keep, kept.table.ops
     resource_dtype = resource_dtypes(keep, kept.nodes, variables)
     source_bytes = model.graph.node_bytes()
     plans = []
     new_nodes = _place_added(kept.edits, keep, kept.parent)
-    for position in _kept_positions(keep, index, names):
-        name = names[position]
+    for position, name, node in kept.table.kept(keep):
         if new_nodes:
             for extra in new_nodes.pop(name, []):
                 plans.append(NodePlan(extra.name, "new", _finish_new(extra, keep, keep_devices), reason="added"))
@@ -237,12 +236,12 @@ def _node_plans(model, kept, variables, keep_devices):
             plans.append(NodePlan(name, "const", variable=variables[name], reason="variable -> Const",
                                   device=kept.nodes[name].device if keep_devices else ""))
             continue
-        if copied_as_is(source[name], ops[position], name, kept.edits, keep_devices, resource_dtype):
+        if copied_as_is(node, ops[position], name, kept.edits, keep_devices, resource_dtype):
             plans.append(NodePlan(name, "copy", source_bytes[position]))
             continue
         try:
-            kind, data, reason = plan_node(source[name], source_bytes[index[name]], kept.edits,
-                                           keep, keep_devices, resource_dtype)
+            kind, data, reason = plan_node(node, source_bytes[position], kept.edits, keep, keep_devices,
+                                           resource_dtype)
         except (ValueError, pb_message.DecodeError) as exc:
             raise ModelError("node %s cannot be rewritten: its bytes are not a valid NodeDef (%s)"
                              % (quote(name), quote(exc)), model.location.model_file)
@@ -251,13 +250,6 @@ def _node_plans(model, kept, variables, keep_devices):
         for extra in leftovers:
             plans.append(NodePlan(extra.name, "new", _finish_new(extra, keep, keep_devices), reason="added"))
     return plans
-
-
-def _kept_positions(keep, index, names):
-    """Source positions of the kept nodes, in graph order (a scan when most are kept: no list of them)."""
-    if 4 * len(keep) > len(names):
-        return (position for position, name in enumerate(names) if name in keep)
-    return sorted(index[n] for n in keep if n in index)
 
 
 class _Sources(object):

@@ -197,12 +197,32 @@ def plan_freeze(model, outputs, keep_devices=False, edits=None, cancel=None, tar
                      % (len(initialized), ", ".join("%s (%s)" % item for item in initialized)))
     if saver is not None:
         notes.append("variables restored as saver %s restores them (--saver)" % quote(saver))
-    runtime = None
-    if target_tf is not None:
-        from core.freeze.runtime_target import fit_plan
-        runtime = fit_plan(plans, target_tf, model.meta_graph, path, kept.nodes)
-    return FreezePlan(model, kept.outputs, plans, model.graph.tail_fields(), len(model.graph_def.node), notes,
-                      runtime, initialized)
+    tail = model.graph.tail_fields()
+    runtime = fit_and_check(plans, target_tf, model, tail, kept.nodes)
+    return FreezePlan(model, kept.outputs, plans, tail, len(model.graph_def.node), notes,
+                      runtime if target_tf is not None else None, initialized)
+
+
+def fit_and_check(plans, target_tf, model, tail, source_nodes):
+    """Fits the plan to its target release (or measures its floor) and checks the result imports there.
+
+    Without a target the graph is checked, as written, against the oldest release that loads it so.
+
+    Returns:
+        core.freeze.runtime_target.RuntimeFit.
+    """
+    from core.formats.op_registry import load_registry
+    from core.freeze.import_checks import check_importable
+    from core.freeze.runtime_target import fit_plan, target_release
+    path = model.location.model_file
+    runtime = fit_plan(plans, target_tf, model.meta_graph, path, source_nodes)
+    registry = load_registry()
+    release = target_release(target_tf) if target_tf is not None else None
+    if release is None and runtime.floor.strict_floor is not None:
+        release = registry.release(runtime.floor.strict_floor)
+    if release is not None:
+        check_importable(plans, release, registry, tail, source_nodes, path)
+    return runtime
 
 
 def _node_plans(model, kept, variables, keep_devices):

@@ -26,14 +26,6 @@ from core.names import node_name
 
 log = logging.getLogger(__name__)
 
-_STATEFUL_PREFIXES = ("Apply", "ResourceApply", "SparseApply", "ResourceSparseApply", "Scatter",
-                      "ResourceScatter")
-_STATEFUL_OPS = frozenset(["CountUpTo", "IsVariableInitialized", "VarIsInitializedOp",
-                           "DestroyResourceOp", "TemporaryVariable", "DestroyTemporaryVariable",
-                           "StridedSliceAssign", "ResourceStridedSliceAssign", "RefSelect",
-                           "ResourceCountUpTo", "VariableShape"])
-
-
 class NodePlan(object):
     """One node of the frozen graph.
 
@@ -186,7 +178,7 @@ def plan_freeze(model, outputs, keep_devices=False, edits=None, cancel=None, tar
     """
     path = model.location.model_file
     kept = kept_nodes(model, outputs, edits, cancel)
-    _refuse_stateful(kept.keep, kept.nodes, kept.parent)
+    _refuse_variable_updates(kept, target_tf)
     check_kept_nodes(model, kept.keep, kept.nodes, kept.sources, kept.index, kept.edits.replaced, path)
     variables = variable_values(model, kept.variable_nodes(), saver=saver, init_missing=init_missing)
     plans = _node_plans(model, kept, variables, keep_devices)
@@ -272,28 +264,13 @@ def _reachable(outputs, nodes, edits, path):
     return keep, parent, sources
 
 
-def _chain(name, parent, limit=8):
-    chain = [name]
-    while chain[-1] in parent and len(chain) < limit:
-        chain.append(parent[chain[-1]])
-    return " <- ".join(reversed(chain))
-
-
-def _refuse_stateful(keep, nodes, parent):
-    bad = []
-    for name in keep:
-        op = nodes[name].op
-        if op in _STATEFUL_OPS or op.startswith(_STATEFUL_PREFIXES):
-            bad.append(name)
-    if bad:
-        bad.sort()
-        first = bad[0]
-        raise ModelError(
-            "cannot freeze: the outputs depend on %d op(s) that update or query variables (%s), "
-            "which a frozen graph cannot run; for example %s (%s) is reached by %s. "
-            "Choose outputs of the inference part of the graph."
-            % (len(bad), ", ".join("%s (%s)" % (quote(b), nodes[b].op) for b in bad[:5]),
-               quote(first), nodes[first].op, _chain(first, parent)))
+def _refuse_variable_updates(kept, target_tf):
+    from core.formats.op_registry import load_registry
+    from core.freeze.runtime_target import target_release
+    from core.freeze.variable_updates import refuse_variable_updates
+    registry = load_registry()
+    release = target_release(target_tf) if target_tf is not None else registry.newest
+    refuse_variable_updates(kept.keep, kept.nodes, kept.parent, registry, release)
 
 
 def _place_added(edits, keep, parent):

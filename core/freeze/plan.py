@@ -20,7 +20,7 @@ from core.freeze.init_guards import CHECK_OPS, initialized_checks
 from core.freeze.missing import suggest
 from core.freeze.node_bytes import RawNode, filter_colocation
 from core.freeze.node_rewrites import effective_inputs, gather_axis_nodes, plan_node, resource_dtypes
-from core.freeze.tables import embed_vocabularies, missing_initializers, table_note
+from core.freeze.tables import embed_vocabularies, hash_table_imports, missing_initializers, table_note
 from core.freeze.variable_values import variable_values
 from core.names import node_name
 
@@ -95,7 +95,7 @@ def _source_edits(model, given):
         (all edits, the vocabulary edits alone).
     """
     graph_def = model.graph_def
-    edits = gather_axis_nodes(graph_def).merge(initialized_checks(graph_def))
+    edits = gather_axis_nodes(graph_def).merge(initialized_checks(graph_def)).merge(hash_table_imports(graph_def))
     vocabularies = GraphEdits()
     if getattr(model.location, "saved_model_path", None):
         vocabularies = embed_vocabularies(graph_def, model.location.folder)

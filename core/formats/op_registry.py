@@ -99,6 +99,19 @@ class OpSpec(object):
         self.inputs = [_arg_spec(entry, types) for entry in compact.get("i", [])]
         self.outputs = [_arg_spec(entry, types) for entry in compact.get("o", [])]
 
+    def output_count(self, node):
+        """How many outputs a NodeDef of this op has (its number and type-list attrs, or their defaults)."""
+        total = 0
+        for arg in self.outputs:
+            attr = arg.list_attr or arg.number_attr
+            if attr is None:
+                total += 1
+                continue
+            value = node.attr[attr] if attr in node.attr else self.attrs[attr].default if attr in self.attrs else None
+            if value is not None:
+                total += len(value.list.type) if arg.list_attr else value.i
+        return total
+
     @classmethod
     def from_op_def(cls, op_def):
         """An OpSpec of a protos.OpDef (a library function's signature)."""
@@ -144,6 +157,12 @@ class OpHistory(object):
             op_def = self.defs[release_index]
             self._specs[release_index] = OpSpec(self.name, op_def) if op_def is not None else None
         return self._specs[release_index]
+
+    def spec_for(self, release_index):
+        """The OpSpec of the release, else of the newest release that has the op."""
+        if self.present[release_index]:
+            return self.spec(release_index)
+        return self.spec(len(self.present) - 1 - self.present[::-1].index(True))
 
     def first(self):
         """Index of the oldest release that has the op."""

@@ -88,6 +88,31 @@ def resolve_outputs(graph_def, outputs, path=None):
     return result
 
 
+def check_output_ports(outputs, nodes, path=None):
+    """Refuses an output "name:k" whose node has no output k (counted from its OpDef, else `_output_shapes`)."""
+    from core.formats.op_registry import load_registry
+    registry = None
+    for raw in outputs:
+        raw = raw.strip()
+        name = node_name(raw)
+        if raw.startswith("^") or len(raw) == len(name) or name not in nodes:
+            continue
+        port = int(raw[len(name) + 1:])
+        node = nodes[name]
+        registry = registry or load_registry()
+        history = registry.history(node.op)
+        spec = history.spec_for(len(history.present) - 1) if history is not None else None
+        if spec is not None:
+            count = spec.output_count(node)
+        elif "_output_shapes" in node.attr:
+            count = len(node.attr["_output_shapes"].list.shape)
+        else:
+            continue
+        if port >= count:
+            raise ModelError("output %s: node %s (%s) has %d output(s), so no output %d"
+                             % (quote(raw), quote(name), node.op, count, port), path)
+
+
 def _source_edits(model, given):
     """The edits of every freeze (axis Consts, initialised-checks, SavedModel vocabularies), then ``given``.
 
@@ -137,6 +162,7 @@ class KeptNodes(object):
         self.nodes = dict((n.name, n) for n in graph_def.node)
         self.nodes.update((n.name, n) for n in edits.added)
         self.nodes.update(edits.replaced)
+        check_output_ports(outputs, self.nodes, path)
         self.keep, self.parent, self.sources = _reachable(self.outputs, self.nodes, edits, path)
         initializers = missing_initializers(graph_def, self.keep)
         if initializers:  # a deployable graph can fill its lookup tables

@@ -74,10 +74,7 @@ def refuse_variable_updates(keep, nodes, parent, registry, release, frozen=None)
             continue
         if node.op not in specs:
             history = registry.history(node.op)
-            spec = history.spec(release.index) if history is not None else None
-            if spec is None and history is not None:
-                spec = next((history.spec(i) for i in range(len(history.present) - 1, -1, -1)
-                             if history.present[i]), None)
+            spec = history.spec_for(release.index) if history is not None else None
             specs[node.op] = spec if spec is not None and any(
                 a.is_ref or a.dtype == dtypes.DT_RESOURCE for a in spec.inputs) else None
         spec = specs[node.op]

@@ -38,10 +38,28 @@ def test_set_value_of_the_wrong_type(tmp_path):
              words=["--set is_training", "not a boolean"])
 
 
+def _save(folder, head):
+    """Writes model.ckpt(.meta) of x [?,2] -> head(tf, x, w) named y, w a 2x2 variable."""
+    tf = tf1()
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [None, 2], name="x")
+        w = tf.Variable(np.array([[0.5, 0.0], [0.0, 2.0]], np.float32), name="w")
+        tf.identity(head(tf, x, w), name="y")
+        saver = tf.train.Saver()
+        with tf.Session() as session:
+            session.run(tf.global_variables_initializer())
+            saver.save(session, os.path.join(str(folder), "model.ckpt"))
+
+
+def _loop(tf, x, w):
+    start = tf.matmul(x, w, name="start")
+    return tf.while_loop(lambda i, a: i < 3, lambda i, a: (i + 1, tf.multiply(a, 2.0, name="double")),
+                         [tf.constant(0), start], name="loop")[1]
+
+
 def _build_loop(folder):
     """A while loop as TF 1.x builds it (Enter/Merge/Switch/NextIteration/Exit in the graph; TF 2.x's
     compat.v1 would make a While op with a function body, so its v1 loops are asked for)."""
-    tf = tf1()
     try:
         from tensorflow.python.ops import control_flow_util
     except ImportError:  # TF 1.4 has only v1 loops
@@ -50,25 +68,10 @@ def _build_loop(folder):
     if control_flow_util is not None:
         control_flow_util.ENABLE_CONTROL_FLOW_V2 = False
     try:
-        _write_loop(tf, folder)
+        _save(folder, _loop)
     finally:
         if control_flow_util is not None:
             control_flow_util.ENABLE_CONTROL_FLOW_V2 = v2
-
-
-def _write_loop(tf, folder):
-    prefix = os.path.join(str(folder), "model.ckpt")
-    with tf.Graph().as_default():
-        x = tf.placeholder(tf.float32, [None, 2], name="x")
-        w = tf.Variable(np.array([[0.5, 0.0], [0.0, 2.0]], np.float32), name="w")
-        start = tf.matmul(x, w, name="start")
-        _, total = tf.while_loop(lambda i, a: i < 3, lambda i, a: (i + 1, tf.multiply(a, 2.0, name="double")),
-                                 [tf.constant(0), start], name="loop")
-        tf.identity(total, name="y")
-        saver = tf.train.Saver()
-        with tf.Session() as session:
-            session.run(tf.global_variables_initializer())
-            saver.save(session, prefix)
 
 
 def test_cut_inside_a_while_loop_is_refused_and_before_it_works(tmp_path):
@@ -85,22 +88,9 @@ def test_cut_inside_a_while_loop_is_refused_and_before_it_works(tmp_path):
         np.testing.assert_allclose(run_frozen(handle.read(), {"start": fed}, ["y"])["y"], fed * 8)
 
 
-def _build_random(folder):
-    tf = tf1()
-    prefix = os.path.join(str(folder), "model.ckpt")
-    with tf.Graph().as_default():
-        x = tf.placeholder(tf.float32, [None, 2], name="x")
-        w = tf.Variable(np.ones([2, 2], np.float32), name="w")
-        tf.identity(tf.matmul(x, w) + tf.random_uniform([2]), name="y")  # differs on every run
-        saver = tf.train.Saver()
-        with tf.Session() as session:
-            session.run(tf.global_variables_initializer())
-            saver.save(session, prefix)
-
-
 def test_failed_verify_keeps_no_pb_at_the_destination(tmp_path):
     pytest.importorskip("tensorflow")
-    _build_random(tmp_path)
+    _save(tmp_path, lambda tf, x, w: tf.matmul(x, w) + tf.random_uniform([2]))  # differs on every run
     destination = tmp_path / "out.pb"
     code, out, err = run_main("freeze", str(tmp_path), "--outputs", "y", "--verify", "-o", destination,
                               "--target-tf", installed_version())

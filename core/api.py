@@ -17,7 +17,7 @@ from core.pipeline import LoadedModel
 
 __all__ = [
     "Cancelled", "ModelError", "FreezeRequest", "LoadedModel", "load", "open_model", "freeze", "plan", "fixed_values",
-    "planned_size", "human_size", "locate", "supported_files", "parse_value", "dtype_name", "shape_text",
+    "planned_size", "human_size", "locate", "supported_files", "dtype_name", "shape_text",
     "output_shapes", "verify", "tensorflow_available", "install_hint", "graph_ends", "QueryError", "install_signal_cleanup",
     "graph_picture", "picture_dot", "suggest_cuts", "signature_cuts",
     "runtime_floor", "plan_floor", "DEFAULT_TARGET_TF", "target_releases", "dropped_checkpoint",
@@ -153,12 +153,6 @@ def supported_files():
     """The file patterns the Open dialog offers."""
     from core.formats.locate import SUPPORTED
     return SUPPORTED
-
-
-def parse_value(text, dtype):
-    """A placeholder value typed as text, parsed by its dtype name ('float32', 'bool', ...)."""
-    from core.analysis.training_switches import parse_switch_value
-    return parse_switch_value(text, dtype)
 
 
 def dtype_name(dtype):

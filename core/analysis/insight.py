@@ -147,10 +147,6 @@ class GraphAnalysis(object):
             return found
         return required_inputs(self.graph, outputs, [s.name for s in self.training_switches])
 
-    def role_of(self, name):
-        """The role of node ``name``, or None when there is no such node."""
-        return self.roles.get(name)
-
 
 def analyze(graph_def, meta_graph=None, progress=None):
     """Analyses a graph (protos.GraphDef, with its MetaGraphDef when there is one).

@@ -80,9 +80,23 @@ def _refuse_cycles(keep, nodes, sources, path):
             if pending[reader] == 0:
                 ready.append(reader)
     if done < len(keep):
-        stuck = sorted(name for name, count in pending.items() if count > 0)
-        raise ModelError("%d nodes the outputs need form a cycle, for example %s (corrupt graph?)"
-                         % (len(stuck), quote(stuck[0])), path)
+        stuck = set(name for name, count in pending.items() if count > 0)
+        raise ModelError("%d nodes the outputs need form a cycle: %s (corrupt graph?)"
+                         % (len(stuck), _cycle_text(stuck, readers)), path)
+
+
+def _cycle_text(stuck, readers, shown=6):
+    """One cycle among the stuck nodes, as 'a -> b -> a' (networkx finds it; only on this error path)."""
+    import networkx
+    graph = networkx.DiGraph()
+    graph.add_edges_from((source, reader) for source in stuck for reader in readers.get(source, ())
+                         if reader in stuck)
+    try:
+        edges = networkx.find_cycle(graph, source=sorted(stuck))
+    except networkx.NetworkXNoCycle:  # cannot happen when Kahn's walk got stuck; say what is stuck
+        return "for example " + quote(min(stuck))
+    names = [quote(edge[0]) for edge in edges[:shown]]
+    return " -> ".join(names + ([quote(edges[0][0])] if len(edges) <= shown else ["..."]))
 
 
 def _check_shape(node, key, shape, path, allow_unknown=True):

@@ -261,7 +261,8 @@ def test_cli_freeze_target_and_inspect_runtime(new_attr_checkpoint, tmp_path):
 
 def test_verify_names_its_tensorflow_and_gives_the_floor_it_cannot_load(tf, tmp_path):
     from core.verify.runner import verify
-    import tensorflow
+    from tests.tf_runtime import tensorflow as _tensorflow
+    tensorflow = _tensorflow()
     rng = np.random.RandomState(2)
     with tf.Graph().as_default():
         x = tf.placeholder(tf.float32, [None, 3], name="x")

@@ -123,6 +123,7 @@ class _Checker(object):
 
     def run(self):
         valid_name = _NODE_NAME.match
+        check_inputs = self._check_inputs
         for name, plan in self.plans.items():
             if not valid_name(name):
                 _fail(name, "Const" if plan.kind == "const" else self.node_def(name).op,
@@ -130,10 +131,10 @@ class _Checker(object):
                       "starting with '_', '-' or '/')")
             if plan.kind == "const":
                 continue  # a variable's value: the writer builds a Const of its dtype and shape
-            types = self.node_types(name)
+            types = self.types.get(name) or self.node_types(name)
             if types is not None:
-                node = self.node_def(name)
-                self._check_inputs(node, types[0])
+                node = self.parsed.get(name) or self.node_def(name)
+                check_inputs(node, types[0])
                 if node.op == "Const":
                     _check_const(node)
 
@@ -146,8 +147,8 @@ class _Checker(object):
             result = ((), (plan.variable.dtype,))
         else:
             node = self.node_def(name)
-            key = (node.op, tuple(sorted((k, node.attr[k].SerializeToString()) for k in node.attr
-                                         if not k.startswith("_"))))
+            attrs = node.attr
+            key = (node.op,) + tuple(sorted((k, attrs[k].SerializeToString()) for k in attrs if k[:1] != "_"))
             if key not in self.signatures:
                 spec = self.spec(node.op)
                 result = None
@@ -177,7 +178,7 @@ class _Checker(object):
             source, port = (text, 0) if ":" not in text else (node_name(text), port_of(text))
             if source not in self.plans:
                 _fail(node.name, node.op, "input %d reads %s, which is not in the graph" % (position, quote(text)))
-            types = self.node_types(source)
+            types = self.types.get(source) or self.node_types(source)
             if types is None:
                 continue
             outputs, want = types[1], expected[position]

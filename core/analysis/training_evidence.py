@@ -1,0 +1,59 @@
+"""What the training structure says about a graph's outputs, read once: the training (losses, optimizers,
+copies), the value flow, the loss frontier, the op facts, and the nodes that can never be outputs."""
+
+from core.analysis.frontier import read_frontier, value_flow
+from core.analysis.op_semantics import OpFacts, dead_branch
+from core.analysis.role_walks import collection_names
+from core.analysis.roles import INITIALIZER, SAVER, SUMMARY, TRAINING
+from core.analysis.training import is_write, read_training
+from core.analysis.value_flow import propagate, value_out
+
+_BLOCKING_ROLES = frozenset([TRAINING, SAVER, SUMMARY, INITIALIZER])
+# Collections of the variables metrics keep their running totals in (tf.metrics): bookkeeping.
+_LOCAL_COLLECTIONS = ("local_variables", "metric_variables")
+
+
+class TrainingEvidence(object):
+    """Attributes:
+        structure: core.analysis.training.TrainingStructure.
+        flow: core.analysis.frontier.Flow.
+        frontier: core.analysis.frontier.Frontier.
+        facts: core.analysis.op_semantics.OpFacts.
+        bookkeeping: set of indexes whose values come from a state update or a counter (a metric's update_op,
+            global_step + 1, an Estimator's initialised-guard).
+        dead: set of indexes only the training branch of a cond on a training switch runs.
+    """
+
+    def never_output(self, model, i):
+        """Whether node ``i`` can never be an output: by what its op does, or because it is bookkeeping, the
+        training branch of a switch's cond, or a trained weight itself."""
+        flow = self.flow
+        if i in flow.source_nodes or i in flow.blocked:
+            return True
+        if i in flow.weights:  # a weight the network uses; one nothing uses is fetched on its own
+            return any(d not in flow.blocked for d, _ in value_out(model)[i])
+        if flow.weights and flow.raw.get(i, 0) and not flow.params.get(i, 0):
+            return True  # the input itself, reshaped or cast: no weight has touched it
+        return self.facts.never_output(model.ops[i]) or i in self.bookkeeping or i in self.dead
+
+
+def read_evidence(model, roles, meta_graph=None):
+    """Reads the TrainingEvidence of a graph.
+
+    Args:
+        model: core.analysis.graph_model.GraphModel.
+        roles: core.analysis.roles.Roles.
+    """
+    evidence = TrainingEvidence()
+    structure = evidence.structure = read_training(model)
+    blocked = set(i for i, r in enumerate(roles.role) if r in _BLOCKING_ROLES) | structure.gradient_nodes
+    flow = evidence.flow = value_flow(model, structure, roles.placeholders, blocked)
+    evidence.frontier = read_frontier(model, structure, flow)
+    evidence.facts = OpFacts(meta_graph)
+    local = set(model.position[n] for key in _LOCAL_COLLECTIONS for n in collection_names(meta_graph, key)
+                if n in model.position)
+    seeds = [(v, None, 1) for v in structure.counters | local]
+    seeds += [(i, None, 1) for i, op in enumerate(model.ops) if is_write(op) and i not in blocked]
+    evidence.bookkeeping = set(propagate(model, seeds, blocked)) | structure.counters | local
+    evidence.dead = dead_branch(model, dict((i, False) for i in roles.switches))
+    return evidence

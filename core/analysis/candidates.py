@@ -13,6 +13,7 @@ from core.analysis.roles import LOSS
 from core.analysis.suggested import (ALTERNATIVE, OTHER, SIGNATURE, SUGGESTED, TRAINING_SIDE,
                                      choose_outputs)
 from core.analysis.training_evidence import read_evidence
+from core.analysis.value_flow import value_out
 from core.names import node_name
 
 TAILS = frozenset(["BiasAdd", "Relu", "Sigmoid", "Softmax"])
@@ -86,11 +87,7 @@ def rank_candidates(model, roles, meta_graph=None, evidence=None):
     """
     evidence = evidence if evidence is not None else read_evidence(model, roles, meta_graph)
     pool = Pool(model, roles, meta_graph)
-    chosen = set(pool.candidate_set()) | set(m.value for m in evidence.frontier.meetings)
-    if not evidence.structure.objectives:
-        # Without training, names are what is left: what its authors named is worth listing.
-        chosen |= set(i for i in pool.members if authors_name(model.names[i], model.ops[i]))
-    chosen = set(i for i in chosen if i in pool.signature or not evidence.never_output(model, i))
+    chosen = _starting_set(model, pool, evidence)
     named = _named(model, pool, meta_graph)
     context = FormContext(model, evidence.flow, evidence.frontier.loss_region, named, evidence.facts,
                           lambda i: i in pool.signature or not evidence.never_output(model, i))
@@ -121,6 +118,23 @@ def rank_candidates(model, roles, meta_graph=None, evidence=None):
                                                    key=lambda i: -scored[i][0])
         head.forms = [model.names[i] for i in head.indexes]
     return Ranking(result, heads, [model.names[i] for i in choice.suggested])
+
+
+def _starting_set(model, pool, evidence):
+    """The nodes worth ranking before their heads are completed. With training structure: the frontier, what
+    the graph names (signature, collections) and the pool's nodes nothing else consumes; without it, the pool's
+    candidates and what its authors named (names are what is left)."""
+    named = set(pool.signature) | set(pool.collections)
+    frontier = set(m.value for m in evidence.frontier.meetings)
+    if evidence.structure.objectives:
+        flow = evidence.flow
+        ends = set(i for i in pool.members | pool.weight_only
+                   if not any(d not in flow.blocked and d not in evidence.dead for d, _ in value_out(model)[i]))
+        chosen = frontier | ends | set(pool.prediction_siblings())
+    else:
+        chosen = set(pool.candidate_set())
+        chosen |= set(i for i in pool.members if authors_name(model.names[i], model.ops[i]))
+    return set(i for i in chosen | named if i in pool.signature or not evidence.never_output(model, i))
 
 
 def _scored(model, roles, pool, facts, chosen, groups, choice, evidence):

@@ -32,6 +32,8 @@ class Meeting(object):
             "network" (another objective's trained weights: a generator's output), "loss" (only constants: the
             last layer before a loss without labels).
         sources: indexes of the raw sources it meets (labels, or the input itself).
+        mask: the same sources as a mask of Flow.sources (ports of an input pipeline apart).
+        source_names: their names (`y`, `IteratorGetNext:1`).
         objective: the Objective whose network computed it.
         judge: for kind "network", the Objective whose network consumes it.
         value: the node that computes the value (``node`` seen through the loss's reshapes and arithmetic);
@@ -39,6 +41,8 @@ class Meeting(object):
     """
 
     def __init__(self, node, at, kind, sources, objective, judge=None):
+        self.mask = 0
+        self.source_names = []
         self.value = node
         self.node = node
         self.at = at
@@ -203,7 +207,11 @@ def _label_meetings(model, flow, objective, bit, region):
             if s in region and _processed(flow, bit, s):
                 own = flow.source_bits.get(s, 0)
                 kind = "labels" if raw & ~own else "input"
-                found.append(Meeting(s, at, kind, _bits(flow, raw & ~own if kind == "labels" else raw), objective))
+                mask = raw & ~own if kind == "labels" else raw
+                meeting = Meeting(s, at, kind, _bits(flow, mask), objective)
+                meeting.mask = mask
+                meeting.source_names = _source_names(model, flow, mask)
+                found.append(meeting)
     return _unique(found)
 
 
@@ -231,8 +239,9 @@ def _label_free(model, flow, objective, bit):
         seen.add(i)
         if model.ops[i] in _LABEL_FREE_LOSS and i not in flow.applies:
             follow = [s for s in value_inputs(model, i) if _processed(flow, bit, s)]
+            # One prediction's arithmetic, or a sum of loss terms; not two of the network's values combined.
             if len(set(flow.source_bits.get(s, 0) for s in follow)) < 2 or \
-                    all(model.ops[s] in _REDUCTIONS for s in follow):
+                    all(model.ops[s] in _LABEL_FREE_LOSS and s not in flow.applies for s in follow):
                 stack.extend((s, i) for s in follow)
                 continue
         if _processed(flow, bit, i):
@@ -322,6 +331,8 @@ def resolve_values(model, flow, meetings, region_of):
             copy = Meeting(meeting.node, meeting.at, meeting.kind, meeting.sources, meeting.objective,
                            meeting.judge)
             copy.value = value
+            copy.mask = meeting.mask
+            copy.source_names = meeting.source_names
             result.append(copy)
     return result
 
@@ -394,7 +405,16 @@ def _through_views(model, flow, i, at):
 
 
 def _bits(flow, mask):
-    return [flow.sources[b][0] for b in range(len(flow.sources)) if mask >> b & 1]
+    return sorted(set(flow.sources[b][0] for b in range(len(flow.sources)) if mask >> b & 1))
+
+
+def _source_names(model, flow, mask):
+    """The names of the sources of a mask: a placeholder's name, an input pipeline's `IteratorGetNext:1`."""
+    names = []
+    for b, (node, port) in enumerate(flow.sources):
+        if mask >> b & 1:
+            names.append(model.names[node] if port is None else "%s:%d" % (model.names[node], port))
+    return names
 
 
 def _unique(meetings):

@@ -95,8 +95,8 @@ def _frontier_families(choice, context, structure, meetings):
         choice.objective_of[core] = meeting.objective
         choice.meeting_at[core] = meeting.at
         if meeting.kind == "labels":
-            choice.labels_of[core] = tuple(meeting.sources)
-        _explain(choice, context.model, meeting, family)
+            choice.labels_of[core] = meeting.mask
+        _explain(choice, context.model, meeting, family, choice.kinds[core])
 
 
 def _classify(flow, meeting, judge_bits, labelled):
@@ -111,27 +111,30 @@ def _classify(flow, meeting, judge_bits, labelled):
     return _EXTRA if id(meeting.objective) in labelled else _LAST
 
 
-def _explain(choice, model, meeting, family):
+def _explain(choice, model, meeting, family, kind):
     names = model.names
     loss = names[meeting.at].split("/", 1)[0]
     value = meeting.value
-    if meeting.kind == "labels":
-        text = "the loss '%s' compares it with the labels %s" % (loss, _quoted(names, meeting.sources))
+    if kind == _VERDICT:
+        text = "the verdict of a network that judges another's output (a discriminator)"
+    elif meeting.kind == "labels":
+        text = "the loss '%s' compares it with the labels %s" % (loss, _quoted(meeting.source_names))
     elif meeting.kind == "input":
         text = "the loss '%s' compares it with its own input %s (a reconstruction)" % (
-            loss, _quoted(names, meeting.sources))
+            loss, _quoted(meeting.source_names))
     elif meeting.kind == "network":
         text = "the generator's output: trained by %s, judged by '%s'" % (
             ", ".join(meeting.objective.optimizers), _network_name(names, meeting.judge))
     else:
         text = "the last layer before the loss '%s', which compares it with no labels" % loss
     for head in family.heads():
+        head.reason = "%s; %s" % (text, head.reason)
         for i in head.indexes:
             choice.note(i, text if i in (value, family.core) else "a form of '%s': %s" % (names[value], text))
 
 
-def _quoted(names, indexes):
-    return ", ".join("'%s'" % names[i] for i in indexes) or "(none)"
+def _quoted(names):
+    return ", ".join("'%s'" % name for name in names) or "(none)"
 
 
 def _network_name(names, objective):

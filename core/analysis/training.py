@@ -77,9 +77,12 @@ class TrainingStructure(object):
         gradient_nodes: set of the indexes inside gradients scopes.
         copies: dict variable index -> the trained variable index an assignment copies into it.
         counters: set of the variable indexes only ever incremented by constants (global_step, metric counts).
+        slots: set of the variable indexes an optimizer keeps its own state in (Adam's m and v, Ftrl's
+            accumulators: what its apply ops take besides the variable they train).
     """
 
     def __init__(self, objectives, gradient_nodes, copies, counters):
+        self.slots = set()
         self.objectives = objectives
         self.trained = set()
         for objective in objectives:
@@ -128,7 +131,26 @@ def read_training(model):
     structure = TrainingStructure(objectives, gradient_nodes, {}, set())
     structure.copies = _copies(model, structure.trained, gradient_nodes)
     structure.counters = _counters(model)
+    structure.slots = _slots(model) - structure.trained
     return structure
+
+
+def _slots(model):
+    """Variables an optimizer's apply ops take after the one they train (its slots)."""
+    slots = set()
+    for i, op in enumerate(model.ops):
+        if not op.startswith(APPLY_PREFIXES):
+            continue
+        for s, _ in model.data_in[i][1:]:
+            j = s
+            for _ in range(3):
+                if model.ops[j] in VARIABLE_OPS:
+                    slots.add(j)
+                    break
+                if model.ops[j] not in _READS or not model.data_in[j]:
+                    break
+                j = model.data_in[j][0][0]
+    return slots
 
 
 def _gradient_calls(model):

@@ -22,6 +22,8 @@ class TrainingEvidence(object):
         bookkeeping: set of indexes whose values come from a state update or a counter (a metric's update_op,
             global_step + 1, an Estimator's initialised-guard).
         dead: set of indexes only the training branch of a cond on a training switch runs.
+        label_tainted: set of indexes whose values depend on a label a loss compares the network with (the
+            loss, an accuracy): a prediction never does.
     """
 
     def never_output(self, model, i):
@@ -30,11 +32,14 @@ class TrainingEvidence(object):
         flow = self.flow
         if i in flow.source_nodes or i in flow.blocked:
             return True
-        if i in flow.weights:  # a weight the network uses; one nothing uses is fetched on its own
-            return any(d not in flow.blocked for d, _ in value_out(model)[i])
+        if i in flow.weights:
+            # A trained weight is no prediction; in a graph nothing trains, a variable's read that nothing uses
+            # is fetched on its own (a table, a constant the authors named).
+            return bool(self.structure.objectives) or any(d not in flow.blocked for d, _ in value_out(model)[i])
         if flow.weights and flow.raw.get(i, 0) and not flow.params.get(i, 0):
             return True  # the input itself, reshaped or cast: no weight has touched it
-        return self.facts.never_output(model.ops[i]) or i in self.bookkeeping or i in self.dead
+        return (self.facts.never_output(model.ops[i]) or i in self.bookkeeping or i in self.dead
+                or i in self.label_tainted)
 
 
 def read_evidence(model, roles, meta_graph=None):
@@ -52,8 +57,19 @@ def read_evidence(model, roles, meta_graph=None):
     evidence.facts = OpFacts(meta_graph)
     local = set(model.position[n] for key in _LOCAL_COLLECTIONS for n in collection_names(meta_graph, key)
                 if n in model.position)
-    seeds = [(v, None, 1) for v in structure.counters | local]
+    seeds = [(v, None, 1) for v in structure.counters | local | structure.slots]
     seeds += [(i, None, 1) for i, op in enumerate(model.ops) if is_write(op) and i not in blocked]
-    evidence.bookkeeping = set(propagate(model, seeds, blocked)) | structure.counters | local
+    evidence.bookkeeping = set(propagate(model, seeds, blocked)) | structure.counters | local | structure.slots
+    evidence.label_tainted = _label_tainted(flow, evidence.frontier.meetings)
     evidence.dead = dead_branch(model, dict((i, False) for i in roles.switches))
     return evidence
+
+
+def _label_tainted(flow, meetings):
+    mask = 0
+    for meeting in meetings:
+        if meeting.kind == "labels":
+            mask |= meeting.mask
+    if not mask:
+        return set()
+    return set(i for i, bits in flow.source_bits.items() if bits & mask and i not in flow.source_nodes)

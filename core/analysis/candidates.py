@@ -88,12 +88,13 @@ def rank_candidates(model, roles, meta_graph=None, evidence=None):
     evidence = evidence if evidence is not None else read_evidence(model, roles, meta_graph)
     pool = Pool(model, roles, meta_graph)
     chosen = _starting_set(model, pool, evidence)
-    named = _named(model, pool, meta_graph)
+    lists = _output_lists(pool, evidence, chosen)
+    named = _named(model, pool, lists)
     context = FormContext(model, evidence.flow, evidence.frontier.loss_region, named, evidence.facts,
                           lambda i: i in pool.signature or not evidence.never_output(model, i))
     signed = _signed_outputs(model, meta_graph)
-    lists = _collection_lists(pool)
-    first = choose_outputs(context, evidence.structure, evidence.frontier.meetings, chosen, signed, [], lists)
+    members = [m for _, m in lists]
+    first = choose_outputs(context, evidence.structure, evidence.frontier.meetings, chosen, signed, [], members)
     chosen |= set(i for h in first.heads() for i in h.indexes if not evidence.never_output(model, i))
     chosen = sorted(chosen)
     if not chosen:
@@ -101,7 +102,7 @@ def rank_candidates(model, roles, meta_graph=None, evidence=None):
     facts = ancestry_facts(model, chosen)
     groups = _across_families(first, copy_groups(model, roles, facts, set(pool.consumed_by_loss),
                                                  evidence.structure.trained))
-    choice = choose_outputs(context, evidence.structure, evidence.frontier.meetings, chosen, signed, groups, lists)
+    choice = choose_outputs(context, evidence.structure, evidence.frontier.meetings, chosen, signed, groups, members)
     scored = _scored(model, roles, pool, facts, chosen, groups, choice, evidence)
     result = []
     for i in chosen:
@@ -186,11 +187,15 @@ def _network_notes(model, evidence, facts, i):
     return ["no optimizer in this graph trains its variables"]
 
 
-def _named(model, pool, meta_graph):
-    """index -> how the graph itself names it as an output (a signature, a small collection)."""
+def _named(model, pool, lists):
+    """index -> how the graph itself names it as an output (a signature, a collection small enough to be a
+    list of outputs)."""
     named = {}
+    listed = set(i for _, members in lists for i in members)
     for i, keys in pool.collections.items():
-        named[i] = "in the collection%s %s" % ("s" if len(keys) > 1 else "", ", ".join("'%s'" % k for k in keys))
+        if i in listed:
+            named[i] = "in the collection%s %s" % ("s" if len(keys) > 1 else "",
+                                                   ", ".join("'%s'" % k for k in keys))
     for i, name in pool.signature.items():
         named[i] = "SavedModel signature '%s'" % name
     return named
@@ -216,13 +221,20 @@ def _across_families(choice, groups):
     return result
 
 
-def _collection_lists(pool):
-    """The members of each non-standard collection, by collection name."""
+def _output_lists(pool, evidence, chosen):
+    """(name, members) of the non-standard collections small enough to list outputs: a collection is evidence
+    in proportion to how few tensors it holds, and one holding more tensors than the graph has predictions
+    (slim's end_points: every layer) lists no outputs."""
     lists = {}
     for i, keys in sorted(pool.collections.items()):
         for key in keys:
             lists.setdefault(key, []).append(i)
-    return [lists[key] for key in sorted(lists)]
+    if evidence.structure.objectives:
+        predictions = len(set(m.value for m in evidence.frontier.meetings))
+    else:
+        predictions = len(pool.ends())
+    limit = max(2, predictions)
+    return [(key, lists[key]) for key in sorted(lists) if len(lists[key]) <= limit]
 
 
 def _signed_outputs(model, meta_graph):

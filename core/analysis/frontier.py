@@ -8,18 +8,9 @@ itself). A node of the loss where raw values meet processed ones, with no traine
 compares the network's output with what it should have been.
 """
 
-from core.analysis.evidence import used_ports
 from core.analysis.naming import authors_name
-from core.analysis.value_flow import propagate, reaches, value_ancestors, value_inputs, value_out
-from core.analysis.training import SOURCE_OPS
-from core.formats.saver_map import VARIABLE_OPS
-
-# Ops that only move or select the elements of their inputs: a trained variable seen through them is still a
-# weight (a read, a loop Enter, a partitioned variable's concat, a reshape, a slice).
-_VIEW_OPS = frozenset([
-    "Identity", "RefIdentity", "ReadVariableOp", "Snapshot", "Enter", "RefEnter", "Switch", "RefSwitch", "Merge",
-    "RefMerge", "Reshape", "Transpose", "Cast", "Squeeze", "ExpandDims", "ConcatV2", "Concat", "Pack", "Split",
-    "SplitV", "Unpack", "Slice", "StridedSlice", "Tile", "Exit", "RefExit", "NextIteration", "RefNextIteration"])
+from core.analysis.network_flow import forward_consumers, input_bits
+from core.analysis.value_flow import value_ancestors, value_inputs, value_out
 
 
 class Meeting(object):
@@ -55,102 +46,10 @@ class Meeting(object):
         return "Meeting(%d at %d, %s)" % (self.node, self.at, self.kind)
 
 
-class Flow(object):
-    """Value masks over the forward graph.
-
-    Attributes:
-        sources: list of (node index, port or None): placeholders and the used ports of input-pipeline ops.
-        source_bits: dict index -> mask of the sources reaching it by value.
-        raw: dict index -> mask of the sources reaching it without passing through a trained weight.
-        params: dict index -> mask of the objectives (bit by position) whose trained variables reach it.
-        weights: set of indexes that are trained variables or views of them.
-        blocked: the indexes no value passes through (training, saver, bookkeeping).
-        applies: set of indexes applying a weight (a value input is a weight, the node itself is not).
-    """
-
-
-def value_flow(model, structure, source_nodes, blocked):
-    """The Flow of a graph.
-
-    Args:
-        structure: core.analysis.training.TrainingStructure.
-        source_nodes: indexes of the placeholders and input-pipeline ops (no training switches).
-        blocked: indexes no value passes through (gradients, optimizer, saver).
-    """
-    flow = Flow()
-    flow.blocked = blocked
-    sources = []
-    for i in source_nodes:
-        if model.ops[i] in SOURCE_OPS and not model.ops[i].startswith("Placeholder"):
-            sources.extend((i, port) for port in used_ports(model, i))
-        else:
-            sources.append((i, None))
-    flow.sources = sources
-    flow.source_nodes = set(source_nodes)
-    seeds = [(node, port, 1 << bit) for bit, (node, port) in enumerate(sources)]
-    flow.source_bits = _with_seeds(propagate(model, seeds, blocked), seeds)
-    groups = _param_groups(model, structure)
-    flow.weights = _weights(model, set().union(*groups) if groups else set(), blocked)
-    edges = value_out(model)
-    applies = set()
-    for w in flow.weights:
-        for d, _ in edges[w]:
-            if d not in flow.weights and d not in blocked:
-                applies.add(d)
-    flow.applies = applies
-    raw = _with_seeds(propagate(model, seeds, blocked, stop=applies), seeds)
-    for i in applies:
-        raw.pop(i, None)
-    flow.raw = raw
-    param_seeds = []
-    for bit, group in enumerate(_param_groups(model, structure)):
-        param_seeds.extend((v, None, 1 << bit) for v in group)
-    flow.params = propagate(model, param_seeds, blocked)
-    return flow
-
-
-def _param_groups(model, structure):
-    """The trained variables of each objective; without training, every variable as one group; in a frozen
-    graph (no variables), the constants holding more than one value (its frozen weights)."""
-    if structure.objectives:
-        return [objective.trained for objective in structure.objectives]
-    variables = set(i for i, op in enumerate(model.ops) if op in VARIABLE_OPS and i not in structure.counters)
-    if variables:
-        return [variables]
-    return [set(i for i, op in enumerate(model.ops) if op == "Const" and _holds_values(model.graph_def.node[i]))]
-
-
-def _holds_values(node):
-    """Whether a Const holds a tensor of more than one element (a weight, not a scalar or an axis)."""
-    if "value" not in node.attr:
-        return False
-    dims = [d.size for d in node.attr["value"].tensor.tensor_shape.dim]
-    count = 1
-    for d in dims:
-        count *= d
-    return count > 1 and node.attr["value"].tensor.dtype in (1, 2, 19)  # float, double, half
-
-
-def _with_seeds(masks, seeds):
-    for node, _, mask in seeds:
-        masks[node] = masks.get(node, 0) | mask
-    return masks
-
-
-def _weights(model, trained, blocked):
-    """Trained variables and the nodes that only view them (reads, loop entries, reshapes, partition concats)."""
-    def view(d, weights):
-        return model.ops[d] in _VIEW_OPS and all(s in weights or _constant(model, s) for s, _ in model.data_in[d])
-    return reaches(model, trained, blocked, view)
-
-
-def _constant(model, i):
-    return model.ops[i] in ("Const", "Shape", "Range", "Pack") and not model.data_in[i] or model.ops[i] == "Const"
-
-
 class Frontier(object):
-    """The frontier of a graph's losses: ``meetings`` (Meeting list) and ``loss_region`` (set of the indexes
-    after which no trained weight is applied on the way to a loss)."""
+    """The frontier of a graph's losses: ``meetings`` (Meeting list), ``loss_region`` (set of the indexes
+    after which no trained weight is applied on the way to a loss) and ``loss_ancestry`` (every index a loss's
+    value comes from)."""
 
     def __init__(self, meetings, loss_region):
         self.meetings = meetings
@@ -161,19 +60,23 @@ def read_frontier(model, structure, flow):
     """The Frontier of every objective (meetings by objective then node index, each with its value)."""
     result = []
     regions = {}
+    ancestry = set()
     for bit, objective in enumerate(structure.objectives):
-        region = regions[id(objective)] = _final_region(model, objective, flow)
+        region = regions[id(objective)] = _final_region(model, objective, flow, ancestry)
         found = _label_meetings(model, flow, objective, bit, region)
         result.extend(found)
-        result.extend(_label_free(model, flow, objective, bit))
+        result.extend(_label_free(model, flow, objective, bit, region))
         result.extend(_network_meetings(model, structure, flow, objective, bit))
     loss_region = set().union(*regions.values()) if regions else set()
-    return Frontier(resolve_values(model, flow, result, regions), loss_region)
+    frontier = Frontier(resolve_values(model, flow, result, regions), loss_region)
+    frontier.loss_ancestry = ancestry
+    return frontier
 
 
-def _final_region(model, objective, flow):
+def _final_region(model, objective, flow, ancestries):
     """The loss's ancestors after which no trained weight is applied any more (the loss and the last layer)."""
     ancestry = value_ancestors(model, objective.losses)
+    ancestries.update(ancestry)
     starts = [s for i in ancestry if i in flow.applies for s, _ in model.data_in[i] if s in ancestry]
     before = value_ancestors(model, starts) & ancestry if starts else set()
     return ancestry - before
@@ -182,7 +85,9 @@ def _final_region(model, objective, flow):
 def _processed(flow, bit, i):
     """Whether node ``i`` holds what the objective's network computed from its inputs: its trained weights and
     an input reach it, no raw source does."""
-    return bool(flow.params.get(i, 0) >> bit & 1) and bool(flow.source_bits.get(i, 0)) and not flow.raw.get(i, 0)
+    bits = flow.source_bits.get(i, 0)
+    return bool(flow.params.get(i, 0) >> bit & 1) and bool(bits) and not flow.raw.get(i, 0) and \
+        not bits & flow.label_mask
 
 
 def _pure_raw(flow, i):
@@ -198,9 +103,14 @@ def _label_meetings(model, flow, objective, bit, region):
             continue
         inputs = value_inputs(model, at)
         raw = 0
-        for s in inputs:
+        for position, edge in enumerate(model.data_in[at]):
+            s = edge[0]
+            if s not in inputs:
+                continue
             if _pure_raw(flow, s):
-                raw |= flow.raw[s]
+                raw |= input_bits(flow, flow.raw, edge)
+            else:  # values computed from labels (an NCE loss's true weights, gathered by the labels)
+                raw |= input_bits(flow, flow.source_bits, edge) & flow.label_mask
         if not raw:
             continue
         for s in inputs:
@@ -224,7 +134,7 @@ _LABEL_FREE_LOSS = _REDUCTIONS | frozenset([
     "GreaterEqual", "Greater", "Less", "LessEqual", "Softplus"])
 
 
-def _label_free(model, flow, objective, bit):
+def _label_free(model, flow, objective, bit, region):
     """Where a loss reads the network's values without comparing them with labels (a GAN's discriminator judged
     against constants, a head the loss only averages, a residual compared with noise): back from the loss
     through reductions and through arithmetic of one prediction with constants, to the first node that is
@@ -244,7 +154,7 @@ def _label_free(model, flow, objective, bit):
                     all(model.ops[s] in _LABEL_FREE_LOSS and s not in flow.applies for s in follow):
                 stack.extend((s, i) for s in follow)
                 continue
-        if _processed(flow, bit, i):
+        if _processed(flow, bit, i) and i in region:
             found.append(Meeting(_behind_views(model, flow, i), after, "loss", [], objective))
     return _unique(sorted(found, key=lambda m: m.node))
 
@@ -359,11 +269,6 @@ def _look_back(model, flow, meeting, region):
     return values or [meeting.node]
 
 
-def forward_consumers(model, flow, i):
-    """The nodes outside training and bookkeeping that take node ``i``'s values."""
-    return [d for d, _ in value_out(model)[i] if d not in flow.blocked]
-
-
 def _loss_only(model, flow, i, region):
     return all(d in region for d in forward_consumers(model, flow, i))
 
@@ -385,23 +290,23 @@ def _distinct(model, flow, processed):
 
 
 def _through_views(model, flow, i, at):
-    """Looks through the loss's shape-only views of a value to the op computing it: a view whose input the
-    graph also uses elsewhere (the logits an argmax reads), or a view made inside the loss's name scope."""
-    scope = model.names[at].rpartition("/")[0]
-    for _ in range(4):
-        if model.ops[i] not in SHAPE_ONLY:
-            break
-        inputs = [s for s in value_inputs(model, i) if flow.params.get(s, 0)]
+    """Looks through the loss's shape-only views of a value to the op computing it, when the graph also uses
+    that value elsewhere (the logits an argmax reads) or a view was made inside the loss's name scope; a view
+    that is the network's own last op (a flatten nothing else reads before it) stays."""
+    scopes = [model.names[at], model.names[at].rpartition("/")[0]]
+    chain = []
+    value = i
+    while model.ops[value] in SHAPE_ONLY and len(chain) < 6:
+        inputs = [s for s in value_inputs(model, value) if flow.params.get(s, 0)]
         if len(inputs) != 1:
             break
-        source = inputs[0]
-        made_by_loss = bool(scope) and (model.names[i].startswith(scope + "/") or
-                                        model.names[i].rpartition("/")[0] == scope)
-        shared = any(d != i for d in forward_consumers(model, flow, source))
-        if not made_by_loss and not shared:
-            break
-        i = source
-    return i
+        chain.append(value)
+        value = inputs[0]
+    if not chain:
+        return i
+    made_by_loss = any(scope and model.names[v].startswith(scope + "/") for v in chain for scope in scopes)
+    shared = any(d not in chain for v in [value] + chain[1:] for d in forward_consumers(model, flow, v))
+    return value if made_by_loss or shared else i
 
 
 def _bits(flow, mask):

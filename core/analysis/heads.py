@@ -9,7 +9,8 @@ signature or a collection names it, nothing in the graph consumes it (it was bui
 graph consumes every form, the form the loss compares (for scores) or the pick itself.
 """
 
-from core.analysis.frontier import SHAPE_ONLY, forward_consumers, naming_identity
+from core.analysis.frontier import SHAPE_ONLY, naming_identity
+from core.analysis.network_flow import forward_consumers
 from core.analysis.naming import authors_name
 from core.analysis.value_flow import value_inputs
 
@@ -142,10 +143,9 @@ def _re_expresses(context, d, source, picked):
     if op not in allowed or context.facts.never_output(op) and op not in DECODERS:
         return False
     others = [s for s in value_inputs(model, d) if s != source]
-    if op in DECODERS:
-        own = context.flow.source_bits.get(source, 0)
-        return all(not context.flow.params.get(s, 0) and not context.flow.source_bits.get(s, 0) & ~own
-                   for s in others)
+    if op in DECODERS:  # the sequence lengths the decoder takes are data; labels are not
+        flow = context.flow
+        return all(not flow.params.get(s, 0) and not flow.source_bits.get(s, 0) & flow.label_mask for s in others)
     return all(_constant_side(context, s) for s in others)
 
 
@@ -168,11 +168,20 @@ def _named(context, forms):
 
 
 def _built_for_use(context, scores, frontier_value, core):
-    """Scores forms the graph computes beyond what its loss reads (a softmax the loss does not use): the
-    prediction its authors built."""
+    """Scores forms the graph computes beyond what its loss reads (a softmax the loss does not use, and its
+    views): the prediction its authors built."""
     if frontier_value is None:
         return []
-    return [i for i in scores if i not in (frontier_value, core) and i not in context.loss_region]
+    model = context.model
+    activated = set(i for i in scores if model.ops[i] in SCORE_OPS and i not in (frontier_value, core))
+    stack = list(activated)
+    while stack:
+        i = stack.pop()
+        for d in forward_consumers(model, context.flow, i):
+            if d in scores and d not in activated:
+                activated.add(d)
+                stack.append(d)
+    return [i for i in scores if i in activated and i not in context.loss_region]
 
 
 def _compared(context, i):

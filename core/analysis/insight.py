@@ -153,7 +153,7 @@ class GraphAnalysis(object):
         found = signature_inputs(self.graph, self.signatures, outputs)
         if found is not None:
             return found
-        return required_inputs(self.graph, outputs, [s.name for s in self.training_switches])
+        return required_inputs(self.graph, outputs, [s.name for s in self.training_switches], self.evidence.flow)
 
     def role_of(self, name):
         """The role of node ``name``, or None when there is no such node."""

@@ -1,12 +1,13 @@
 """What the training structure says about a graph's outputs, read once: the training (losses, optimizers,
 copies), the value flow, the loss frontier, the op facts, and the nodes that can never be outputs."""
 
-from core.analysis.frontier import read_frontier, value_flow
+from core.analysis.frontier import read_frontier
+from core.analysis.network_flow import value_flow
 from core.analysis.op_semantics import OpFacts, dead_branch
 from core.analysis.role_walks import collection_names
 from core.analysis.roles import INITIALIZER, SAVER, SUMMARY, TRAINING
 from core.analysis.training import is_write, read_training
-from core.analysis.value_flow import propagate, value_out
+from core.analysis.value_flow import propagate, value_consumers, value_out
 
 _BLOCKING_ROLES = frozenset([TRAINING, SAVER, SUMMARY, INITIALIZER])
 # Collections of the variables metrics keep their running totals in (tf.metrics): bookkeeping.
@@ -36,8 +37,8 @@ class TrainingEvidence(object):
             # A trained weight is no prediction; in a graph nothing trains, a variable's read that nothing uses
             # is fetched on its own (a table, a constant the authors named).
             return bool(self.structure.objectives) or any(d not in flow.blocked for d, _ in value_out(model)[i])
-        if flow.weights and flow.raw.get(i, 0) and not flow.params.get(i, 0):
-            return True  # the input itself, reshaped or cast: no weight has touched it
+        if flow.raw.get(i, 0) and i not in flow.any_variable and flow.weights:
+            return True  # the input itself, reshaped or cast: no variable has touched it
         return (self.facts.never_output(model.ops[i]) or i in self.bookkeeping or i in self.dead
                 or i in self.label_tainted)
 
@@ -60,16 +61,44 @@ def read_evidence(model, roles, meta_graph=None):
     seeds = [(v, None, 1) for v in structure.counters | local | structure.slots]
     seeds += [(i, None, 1) for i, op in enumerate(model.ops) if is_write(op) and i not in blocked]
     evidence.bookkeeping = set(propagate(model, seeds, blocked)) | structure.counters | local | structure.slots
-    evidence.label_tainted = _label_tainted(flow, evidence.frontier.meetings)
+    evidence.label_tainted = _label_tainted(model, flow, evidence.frontier)
     evidence.dead = dead_branch(model, dict((i, False) for i in roles.switches))
     return evidence
 
 
-def _label_tainted(flow, meetings):
-    mask = 0
-    for meeting in meetings:
-        if meeting.kind == "labels":
-            mask |= meeting.mask
+_COMPARISONS = frozenset(["Equal", "NotEqual", "InTopK", "InTopKV2", "EditDistance"])
+
+
+def _label_tainted(model, flow, frontier):
+    """Nodes computed from labels: the sources the OpDefs call labels, and the raw sources a loss compares the
+    network with that meet the network's values nowhere but in losses and comparisons (an accuracy's Equal).
+    A sequence length a decoder also reads with the network's values is data, not a label."""
+    mask = flow.label_mask
+    for meeting in frontier.meetings:
+        if meeting.kind == "labels" and meeting.mask & ~mask:
+            for bit in range(len(flow.sources)):
+                if meeting.mask >> bit & 1 and _only_compared(model, flow, frontier, flow.sources[bit]):
+                    mask |= 1 << bit
     if not mask:
         return set()
     return set(i for i, bits in flow.source_bits.items() if bits & mask and i not in flow.source_nodes)
+
+
+def _only_compared(model, flow, frontier, source):
+    """Whether a source's values meet the network's only in a loss's ancestry or in a comparison."""
+    node, port = source
+    stack = value_consumers(model, node, port)
+    seen = set(stack)
+    while stack:
+        i = stack.pop()
+        if i in flow.blocked:
+            continue
+        if flow.params.get(i, 0):  # the network's values are here too
+            if i not in frontier.loss_ancestry and model.ops[i] not in _COMPARISONS:
+                return False
+            continue
+        for d in value_consumers(model, i):
+            if d not in seen:
+                seen.add(d)
+                stack.append(d)
+    return True

@@ -14,19 +14,29 @@ LAYOUT_ARGS = frozenset([
     "crops", "ksize", "filter_sizes", "seq_len_max", "fft_length", "num_segments"])
 
 
+# Input args that take the values a loss or a metric compares the network's output with.
+LABEL_ARGS = frozenset(["labels", "true_classes", "targets", "labels_indices", "labels_values", "truth_indices",
+                        "truth_values"])
+
+
 def layout_positions(model, i):
     """Positions of node ``i``'s data inputs that are layout args (LAYOUT_ARGS), from the op registry."""
-    inputs = model.data_in[i]
-    if len(inputs) < 2:
+    if len(model.data_in[i]) < 2:
         return _NONE
+    return arg_positions(model, i, LAYOUT_ARGS)
+
+
+def arg_positions(model, i, names):
+    """Positions of node ``i``'s data inputs whose OpDef arg is one of ``names`` (a frozenset)."""
     op = model.ops[i]
-    fixed = _FIXED.get(op)
+    key = (op, names)
+    fixed = _FIXED.get(key)
     if fixed is None:
         args = _registry_args(op)
         if any("*" in spec or spec.startswith("list:") for _, spec in args):
-            fixed = _FIXED[op] = False
+            fixed = _FIXED[key] = False
         else:
-            fixed = _FIXED[op] = frozenset(p for p, (name, _) in enumerate(args) if name in LAYOUT_ARGS)
+            fixed = _FIXED[key] = frozenset(p for p, (name, _) in enumerate(args) if name in names)
     if fixed is not False:
         return fixed
     node = model.graph_def.node[i]
@@ -34,7 +44,7 @@ def layout_positions(model, i):
     position = 0
     for name, spec in _registry_args(op):
         count = _arg_count(node, spec)
-        if name in LAYOUT_ARGS:
+        if name in names:
             found.update(range(position, position + count))
         position += count
     return found

@@ -141,6 +141,8 @@ def _starting_set(model, pool, evidence):
 def _scored(model, roles, pool, facts, chosen, groups, choice, evidence):
     """index -> (score, reasons): the tier's bonus, the training structure's reasons, then secondary evidence."""
     context = _Context(model, roles, pool, facts, chosen)
+    if evidence.structure.objectives:
+        context.judged, context.judges = {}, set()  # the training structure names generators and judges
     scored = dict((i, _score(context, i)) for i in chosen)
     for best, members in groups:
         names = ", ".join(model.names[m] for m in members[:4]) + (" ..." if len(members) > 4 else "")

@@ -181,14 +181,13 @@ _JOINS = frozenset(["ConcatV2", "Concat", "Pack", "Reshape", "Identity", "Expand
 
 
 def _network_meetings(model, structure, flow, objective, bit):
-    """Where this objective's network hands its values to a network another objective trains (a generator's
-    output entering the discriminator)."""
-    mine = 1 << bit
+    """Where this objective's network hands its values to a network only another objective trains (a
+    generator's output entering the discriminator, an adversarial autoencoder's code entering its critic)."""
     found = []
     for i, mask in sorted(flow.params.items()):
-        if mask != mine or not _processed(flow, bit, i) or i in flow.weights:
+        if not mask >> bit & 1 or not _processed(flow, bit, i) or i in flow.weights:
             continue
-        judge = _judge(model, flow, i, mine)
+        judge = _judge(model, flow, i, mask)
         if judge is not None:
             other = structure.objectives[judge[1]]
             if set(other.losses) != set(objective.losses):
@@ -196,9 +195,10 @@ def _network_meetings(model, structure, flow, objective, bit):
     return _unique(found)
 
 
-def _judge(model, flow, i, mine):
-    """(node, objective position) of the first node of another trained network that takes node ``i``'s values,
-    through joins (a concat with the condition of a conditional GAN), or None."""
+def _judge(model, flow, i, mask):
+    """(node, objective position) of the first node applying the weights of an objective none of whose trained
+    variables compute node ``i`` (mask ``mask``), taking ``i``'s values through joins (a concat with the
+    condition of a conditional GAN); or None."""
     frontier = [(i, 0)]
     seen = set()
     while frontier:
@@ -207,11 +207,10 @@ def _judge(model, flow, i, mine):
             if d in seen:
                 continue
             seen.add(d)
-            other = flow.params.get(d, 0) & ~mine
+            other = flow.params.get(d, 0) & ~mask
             if d in flow.applies and other:
                 return d, (other & -other).bit_length() - 1
-            if depth < 3 and model.ops[d] in _JOINS and not other and j == i or (
-                    depth < 3 and model.ops[d] in _JOINS and not other and model.ops[j] in _JOINS):
+            if depth < 3 and model.ops[d] in _JOINS and not other and (j == i or model.ops[j] in _JOINS):
                 frontier.append((d, depth + 1))
     return None
 

@@ -244,5 +244,5 @@ def _preferred_score(context, scores, picks, frontier_value, core, built, depth)
     if built:
         return max(built, key=lambda i: depth.get(i, 0)), "the prediction the graph builds beyond its loss", True
     if frontier_value is not None:
-        return frontier_value, "the form the loss compares", False
+        return frontier_value, "the form the loss (or the network judging it) reads", False
     return (core if core in scores else scores[0]), "the value itself", False

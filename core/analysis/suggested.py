@@ -96,7 +96,8 @@ def _frontier_families(choice, context, structure, meetings):
         choice.meeting_at[core] = meeting.at
         if meeting.kind == "labels":
             choice.labels_of[core] = meeting.mask
-        _explain(choice, context.model, meeting, family, choice.kinds[core])
+        judge = _judge_of(structure, context.flow, meeting.value, judge_bits)
+        _explain(choice, context.model, meeting, family, choice.kinds[core], judge)
 
 
 def _classify(flow, meeting, judge_bits, labelled):
@@ -111,12 +112,21 @@ def _classify(flow, meeting, judge_bits, labelled):
     return _EXTRA if id(meeting.objective) in labelled else _LAST
 
 
-def _explain(choice, model, meeting, family, kind):
+def _judge_of(structure, flow, value, judge_bits):
+    """The judging objective whose trained variables compute ``value``, or None."""
+    bits = flow.params.get(value, 0) & judge_bits
+    if not bits:
+        return None
+    return structure.objectives[(bits & -bits).bit_length() - 1]
+
+
+def _explain(choice, model, meeting, family, kind, judge):
     names = model.names
     loss = names[meeting.at].split("/", 1)[0]
     value = meeting.value
-    if kind == _VERDICT:
-        text = "the verdict of a network that judges another's output (a discriminator)"
+    if kind == _VERDICT and judge is not None:
+        text = "the verdict of '%s' (trained by %s), which judges the generator's output" % (
+            _network_name(names, judge), ", ".join(judge.optimizers))
     elif meeting.kind == "labels":
         text = "the loss '%s' compares it with the labels %s" % (loss, _quoted(meeting.source_names))
     elif meeting.kind == "input":

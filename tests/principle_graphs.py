@@ -338,6 +338,46 @@ def sampled_loss(tf1):
                   inputs={"ids": ["data", None]})
 
 
+def adversarial_autoencoder(tf1):
+    """An adversarial autoencoder: the reconstruction loss trains encoder and decoder, a critic judges the
+    encoder's code against a prior, and a third optimizer trains the encoder to fool it. The code enters
+    weights none of its trainers touch: it is a generator's output; the reconstruction is a prediction."""
+    x = tf1.placeholder(tf1.float32, [None, 10], name="x")
+    prior = tf1.placeholder(tf1.float32, [None, 2], name="prior")
+    with tf1.variable_scope("encoder"):
+        code = _dense(tf1, _dense(tf1, x, 8, "e1", tf1.nn.relu), 2, "e2")
+    with tf1.variable_scope("decoder"):
+        reconstruction = _dense(tf1, _dense(tf1, code, 8, "d1", tf1.nn.relu), 10, "d2", tf1.nn.sigmoid)
+    with tf1.variable_scope("critic") as scope:
+        real = _dense(tf1, _dense(tf1, prior, 8, "c1", tf1.nn.relu), 1, "c2")
+        scope.reuse_variables()
+        fake = _dense(tf1, _dense(tf1, code, 8, "c1", tf1.nn.relu), 1, "c2")
+    entropy = tf1.nn.sigmoid_cross_entropy_with_logits
+    scopes = dict((k, [v for v in tf1.trainable_variables() if v.name.startswith(k)])
+                  for k in ("encoder", "decoder", "critic"))
+    tf1.train.AdamOptimizer(1e-3).minimize(tf1.reduce_mean(tf1.square(x - reconstruction)),
+                                           var_list=scopes["encoder"] + scopes["decoder"])
+    tf1.train.AdamOptimizer(1e-3).minimize(
+        tf1.reduce_mean(entropy(labels=tf1.ones_like(real), logits=real)) +
+        tf1.reduce_mean(entropy(labels=tf1.zeros_like(fake), logits=fake)), var_list=scopes["critic"])
+    tf1.train.AdamOptimizer(1e-3).minimize(tf1.reduce_mean(entropy(labels=tf1.ones_like(fake), logits=fake)),
+                                           var_list=scopes["encoder"])
+    return Expect([code, reconstruction], inputs={"x": ["data", None]},
+                  reasons={code: "the generator's output", reconstruction: "its own input 'x'"})
+
+
+def selected_probability(tf1):
+    """The authors fetch one column of the softmax (the positive class's probability) through a gather nothing
+    else reads: a selection of a prediction with constant indices is a form of it, built to be fetched."""
+    x = tf1.placeholder(tf1.float32, [None, 6], name="x")
+    labels = tf1.placeholder(tf1.int64, [None], name="labels")
+    logits = _dense(tf1, _dense(tf1, x, 8, "h", tf1.nn.relu), 2, "out")
+    positive = tf1.gather(tf1.nn.softmax(logits), [1], axis=1)
+    loss = tf1.reduce_mean(tf1.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits))
+    tf1.train.AdamOptimizer(1e-3).minimize(loss)
+    return Expect([positive], inputs={"x": ["data", None]})
+
+
 def keep_prob(tf1):
     """A scalar placeholder that scales a dropout is a keep_prob: fed 1.0 at inference; the outputs need it."""
     x = tf1.placeholder(tf1.float32, [None, 6], name="x")
@@ -351,7 +391,8 @@ def keep_prob(tf1):
 
 BUILDERS = [reshape_before_loss, gan, dqn_target, autoencoder, metrics_and_bookkeeping, end_points_collection,
             argmax_as_output, dataset_fed, queue_fed, auxiliary_head, notebook_reruns, multi_task, training_branch,
-            denoiser, authors_collection, siamese, ctc, sampled_loss, keep_prob]
+            denoiser, authors_collection, siamese, ctc, sampled_loss, keep_prob, adversarial_autoencoder,
+            selected_probability]
 NAMES = [b.__name__ for b in BUILDERS]
 
 

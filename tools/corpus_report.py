@@ -409,8 +409,13 @@ def _gate(path, totals, write):
             handle.write("\n")
         sys.stderr.write("recorded the baseline in %s\n" % path)
         return 0
-    with open(path) as handle:
-        baseline = json.load(handle)
+    try:
+        with open(path) as handle:
+            baseline = json.load(handle)
+    except (IOError, OSError, ValueError) as exc:
+        sys.stderr.write("error: %s: cannot read the baseline (%s); record one with --write-baseline\n"
+                         % (path, exc))
+        return 1
     regressions = compare_with_baseline(totals, baseline, sys.stderr)
     for line in regressions:
         sys.stderr.write("error: corpus regression against %s: %s\n" % (path, line))

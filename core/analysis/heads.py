@@ -21,6 +21,8 @@ PICK_OPS = frozenset(["ArgMax", "ArgMin", "TopKV2", "TopK", "CTCGreedyDecoder", 
 DECODERS = frozenset(["CTCGreedyDecoder", "CTCBeamSearchDecoder"])
 _AFTER_PICK = SHAPE_ONLY | frozenset(["OneHot", "AsString", "LookupTableFindV2", "LookupTableFind"])
 _JOINS = frozenset(["ConcatV2", "Concat", "Pack"])
+# Ops that select some of a tensor's elements with constant indices (the probabilities of chosen classes).
+_SELECTIONS = frozenset(["GatherV2", "Gather", "StridedSlice", "Slice"])
 _COMPARISONS = frozenset(["Equal", "NotEqual", "InTopK", "InTopKV2", "EditDistance"])
 _FAMILY_LIMIT = 48
 
@@ -139,7 +141,7 @@ def _re_expresses(context, d, source, picked):
     lengths the network already read)."""
     model = context.model
     op = model.ops[d]
-    allowed = _AFTER_PICK if picked else SHAPE_ONLY | SCORE_OPS | PICK_OPS | _JOINS
+    allowed = _AFTER_PICK if picked else SHAPE_ONLY | SCORE_OPS | PICK_OPS | _JOINS | _SELECTIONS
     if op not in allowed or context.facts.never_output(op) and op not in DECODERS:
         return False
     others = [s for s in value_inputs(model, d) if s != source]

@@ -64,7 +64,8 @@ def test_what_an_op_does_keeps_it_from_being_offered(built, name):
 
 
 @pytest.mark.parametrize("name", [n for n in principle_graphs.NAMES if n in (
-    "reshape_before_loss", "gan", "dqn_target", "autoencoder", "auxiliary_head", "authors_collection")])
+    "reshape_before_loss", "gan", "dqn_target", "autoencoder", "auxiliary_head", "authors_collection",
+    "adversarial_autoencoder")])
 def test_reasons_say_what_the_training_structure_shows(built, name):
     folder, expect = built[name]
     with api.load(folder) as loaded:

@@ -17,11 +17,11 @@ from core.pipeline import LoadedModel
 
 __all__ = [
     "Cancelled", "ModelError", "FreezeRequest", "LoadedModel", "load", "open_model", "freeze", "plan", "fixed_values",
-    "planned_size", "human_size", "locate", "supported_files", "parse_value", "dtype_name", "shape_text",
+    "planned_size", "human_size", "locate", "supported_files", "dtype_name", "shape_text",
     "output_shapes", "verify", "tensorflow_available", "install_hint", "graph_ends", "QueryError", "install_signal_cleanup",
     "graph_picture", "picture_dot", "suggest_cuts", "signature_cuts",
     "runtime_floor", "plan_floor", "DEFAULT_TARGET_TF", "target_releases", "dropped_checkpoint",
-    "saved_model_tag_sets", "suggested_outputs", "output_heads",
+    "saved_model_tag_sets", "savers", "missing_variables", "suggested_outputs", "output_heads",
 ]
 
 
@@ -35,9 +35,10 @@ def load(path, progress=None, cancel=None, checkpoint=None, tags=None):
 
 
 def open_model(path, checkpoint=None, tags=None):
-    """Opens a model without analysing it: core.formats.model.Model (see its open_model)."""
-    from core.formats.model import open_model as _open
-    return _open(path, checkpoint=checkpoint, tags=tags)
+    """Opens a model without analysing it yet (a freeze needs no analysis): a LoadedModel whose
+    ``analysis`` and ``variables`` are computed when first used."""
+    from core import pipeline
+    return pipeline.open_loaded(path, checkpoint=checkpoint, tags=tags)
 
 
 def suggested_outputs(loaded):
@@ -57,50 +58,67 @@ def output_heads(loaded):
     return list(loaded.analysis.heads)
 
 
-def suggest_cuts(model):
+def suggest_cuts(loaded):
     """Input-pipeline tensors (iterators, dequeues, decoders) to cut at: SuggestedCut list."""
     from core.analysis.input_pipeline import suggest_cuts as _suggest
-    model = getattr(model, "model", model)
-    return _suggest(model.graph_def, model.meta_graph)
+    return _suggest(loaded.model.graph_def, loaded.model.meta_graph)
 
 
-def signature_cuts(model, signature):
+def signature_cuts(loaded, signature):
     """The inputs of a signature that are not placeholders: the cuts freezing it needs."""
     from core.freeze.input_cuts import signature_cuts as _cuts
-    return _cuts(getattr(model, "model", model).graph_def, signature)
+    return _cuts(loaded.model.graph_def, signature)
 
 
-def freeze(model, request, progress=None, cancel=None):
-    """Runs a FreezeRequest: core.freeze.writer.FreezeReport (see core.pipeline.freeze)."""
-    from core import pipeline
-    return pipeline.freeze(model, request, progress=progress, cancel=cancel)
+def freeze(loaded, request, progress=None, cancel=None):
+    """Runs a FreezeRequest on a LoadedModel: plans it and writes the `.pb`.
+
+    Returns core.freeze.writer.FreezeReport (see core.freeze.stage.freeze_request).
+    """
+    from core.freeze.stage import freeze_request
+    return freeze_request(loaded.model, request, progress=progress, cancel=cancel)
 
 
-def plan(model, request, cancel=None):
-    """The FreezePlan of a request, nothing written (see core.pipeline.plan)."""
-    from core import pipeline
-    return pipeline.plan(getattr(model, "model", model), request, cancel=cancel)
+def savers(loaded):
+    """The graph's savers in graph order (core.formats.saver_map.Saver: ``name``, ``variable_count``,
+    ``restores_moving_averages``, ``is_default``); FreezeRequest.saver takes a ``name``."""
+    from core.formats.saver_map import find_savers
+    return find_savers(loaded.model.graph_def, loaded.model.meta_graph)
 
 
-def fixed_values(model, request):
-    """dict placeholder -> value that a request fixes (see core.pipeline.fixed_values)."""
-    from core import pipeline
-    return pipeline.fixed_values(getattr(model, "model", model), request)
+def missing_variables(loaded, request):
+    """The variables the request's outputs need that nothing restores, for the window's "initialise
+    missing variables" option: MissingVariable list (``name``, ``key``, ``initializer`` ("zeros", "ones",
+    "constant", or None when only TensorFlow can compute it), ``reason``); empty when none is missing."""
+    from core.freeze.stage import missing_variables as _missing
+    return _missing(loaded.model, request)
+
+
+def plan(loaded, request, cancel=None):
+    """The FreezePlan of a request, nothing written (see core.freeze.stage.plan_request)."""
+    from core.freeze.stage import plan_request
+    return plan_request(loaded.model, request, cancel=cancel)
+
+
+def fixed_values(loaded, request):
+    """dict placeholder -> value that a request fixes (see core.freeze.stage.fixed_values)."""
+    from core.freeze.stage import fixed_values as _values
+    return _values(loaded.model, request)
 
 
 DEFAULT_TARGET_TF = "1.4"
 
 
-def runtime_floor(model):
-    """The TensorFlow version floor of a model's graph (see core.pipeline.runtime_floor)."""
-    from core import pipeline
-    return pipeline.runtime_floor(model)
+def runtime_floor(loaded):
+    """core.analysis.runtime_floor.Floor of a model's whole graph (producer defaults from its meta graph)."""
+    from core.analysis.runtime_floor import graph_floor
+    return graph_floor(loaded.model.graph_def, loaded.model.meta_graph)
 
 
 def plan_floor(freeze_plan):
-    """The TensorFlow version floor of what a plan writes (see core.pipeline.plan_floor)."""
-    from core import pipeline
-    return pipeline.plan_floor(freeze_plan)
+    """The TensorFlow version floor of what a plan writes (see core.freeze.runtime_target.plan_floor)."""
+    from core.freeze.runtime_target import plan_floor as _floor
+    return _floor(freeze_plan)
 
 
 def target_releases():
@@ -154,16 +172,10 @@ def supported_files():
     return SUPPORTED
 
 
-def parse_value(text, dtype):
-    """A placeholder value typed as text, parsed by its dtype name ('float32', 'bool', ...)."""
-    from core.analysis.training_switches import parse_switch_value
-    return parse_switch_value(text, dtype)
-
-
 def dtype_name(dtype):
     """'float32' for DT_FLOAT (an enum number)."""
-    from core.formats.protos import dtype_name as _name
-    return _name(dtype)
+    from core.formats.dtypes import name
+    return name(dtype)
 
 
 def shape_text(shape):
@@ -178,10 +190,10 @@ def output_shapes(node):
     return _shapes(node)
 
 
-def verify(model, frozen_path, outputs, **options):
+def verify(loaded, frozen_path, outputs, **options):
     """Runs checkpoint and frozen graph side by side: core.verify.runner.VerifyReport."""
     from core.verify.runner import verify as _verify
-    return _verify(getattr(model, "model", model), frozen_path, outputs, **options)
+    return _verify(loaded.model, frozen_path, outputs, **options)
 
 
 def tensorflow_available():

@@ -96,7 +96,7 @@ class FreezeFlow(QObject):
         window.notice.clear()
         request = self.request(destination)
         window.show_status("Freezing %s into %s …" % (plural(len(request.outputs), "output"), destination))
-        self.tasks.start(Worker(api.freeze, window.loaded.model, request), "freeze", self._frozen,
+        self.tasks.start(Worker(api.freeze, window.loaded, request), "freeze", self._frozen,
                          self._failed, self._cancelled)
 
     def _frozen(self, report):

@@ -4,7 +4,6 @@ import logging
 import os
 
 from PyQt5.QtCore import QSettings, Qt, pyqtSignal
-from PyQt5.QtGui import QKeySequence
 from PyQt5.QtWidgets import (QAbstractItemView, QApplication, QDockWidget, QLabel, QMainWindow,
                              QMessageBox, QSplitter, QTreeView, QVBoxLayout, QWidget)
 
@@ -130,15 +129,6 @@ class MainWindow(QMainWindow):
     def _build_actions(self):
         menus.build(self)
         self.opener.fill_recent_menu(self.recent_menu)
-
-    def add_view_dock(self, dock, area=Qt.RightDockWidgetArea, shortcut=None):
-        """Adds a dock (e.g. the graph view) with its toggle in the View menu."""
-        self.addDockWidget(area, dock)
-        action = dock.toggleViewAction()
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-        self.view_menu.addAction(action)
-        return action
 
     def _connect(self):
         self.tree.doubleClicked.connect(self._tree_double_clicked)
@@ -382,7 +372,7 @@ class MainWindow(QMainWindow):
         """The placeholder values the freeze options fix (inference mode): {name: value}, from the core."""
         if self.loaded is None:
             return {}
-        return api.fixed_values(self.loaded.model, self.freezer.request(None))
+        return api.fixed_values(self.loaded, self.freezer.request(None))
 
     def freeze(self):
         self.freezer.freeze()

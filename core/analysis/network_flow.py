@@ -5,6 +5,7 @@ applying them."""
 from core.analysis.evidence import used_ports
 from core.analysis.training import SOURCE_OPS
 from core.analysis.value_flow import LABEL_ARGS, arg_positions, propagate, reaches, value_inputs, value_out
+from core.formats import dtypes
 from core.formats.saver_map import VARIABLE_OPS
 
 # Ops that only move or select the elements of their inputs: a trained variable seen through them is still a
@@ -129,7 +130,7 @@ def _holds_values(node):
     count = 1
     for d in dims:
         count *= d
-    return count > 1 and node.attr["value"].tensor.dtype in (1, 2, 19)  # float, double, half
+    return count > 1 and node.attr["value"].tensor.dtype in (dtypes.DT_FLOAT, dtypes.DT_DOUBLE, dtypes.DT_HALF)
 
 
 def _with_seeds(masks, seeds):

@@ -3,6 +3,7 @@ outputs, whether it is stateful, which dtype it yields; and which branch of a co
 at inference."""
 
 from core.analysis.input_pipeline import op_defs
+from core.formats.dtypes import DT_STRING
 from core.formats.op_registry import load_registry, stateful_ops
 
 # Stateful ops that only read state and yield a value a model computes with (a resource variable's read, an
@@ -10,7 +11,6 @@ from core.formats.op_registry import load_registry, stateful_ops
 STATE_READS = frozenset(["ReadVariableOp", "ResourceGather", "ResourceGatherNd", "LookupTableFind",
                          "LookupTableFindV2", "TensorArrayReadV3", "TensorArrayGatherV3", "TensorArrayReadV2",
                          "TensorArrayGatherV2"])
-DT_STRING = 7
 
 
 class OpFacts(object):
@@ -83,8 +83,7 @@ class OpFacts(object):
 
 def _spec(arg):
     if arg.type:
-        from core.formats import protos
-        return "DT_" + protos.dtype_name(arg.type).upper()
+        return "DT_STRING" if arg.type == DT_STRING else "DT_%d" % arg.type
     base = arg.type_attr or arg.type_list_attr
     return (arg.number_attr + "*" + base) if arg.number_attr else base
 

@@ -29,10 +29,6 @@ def collapsed_id(anchor, direction):
     return "%s%s:%s" % (MORE_PREFIX, direction, anchor)
 
 
-def is_placeholder(node_id):
-    return node_id.startswith(MORE_PREFIX)
-
-
 class Subgraph(object):
     """Nodes and edges to draw.
 

@@ -14,8 +14,6 @@ from core.formats import protos
 from core.freeze.tables import INIT_OPS as TABLE_INIT_OPS
 from core.errors import ModelError
 from core.names import node_name
-from core.analysis.graph_model import GraphModel
-from core.analysis.inputs import required_inputs
 from core.verify.feeds import build_feeds, feed_key, normalise_feeds, summarize_error
 
 log = logging.getLogger(__name__)
@@ -70,22 +68,6 @@ def _strip_output_shapes(meta_graph):
         if "_output_shapes" in node.attr:
             del node.attr["_output_shapes"]
     return copy.SerializeToString()
-
-
-def make_inputs(graph_def, names, batch_size=2, seed=0):
-    """Generates feeds for placeholders from what the graph says about them (core.analysis.inputs):
-    a keep_prob is 1.0, a switch its default, a length fits the data; other floats from a seeded
-    normal; integers that index an embedding stay below its table size; bools False; strings b"a".
-
-    Returns:
-        dict name -> numpy array.
-    """
-    from core.verify.feeds import generate
-    graph = GraphModel(graph_def)
-    wanted = set(names)
-    found = dict((item.name, item) for item in required_inputs(graph, sorted(wanted)))
-    rng = np.random.RandomState(seed)
-    return dict((name, generate(graph, found[name], batch_size, rng)) for name in names if name in found)
 
 
 def _guarded(call, what):

@@ -4,7 +4,7 @@ and which variables are copies of trained ones (target networks, moving-average 
 import re
 
 from core.formats.saver_map import VARIABLE_OPS
-from core.analysis.value_flow import reaches, value_ancestors
+from core.analysis.value_flow import value_ancestors
 
 _GRADIENT_SCOPE = re.compile(r"(?:^|/)gradients(?:_\d+)?/")
 _SEED = re.compile(r"^(Fill|grad_ys_\d+)(_\d+)?$")
@@ -19,6 +19,8 @@ SOURCE_OPS = frozenset([
     "QueueDequeueUpToV2", "ReaderRead", "ReaderReadV2", "ReaderReadUpTo", "ReaderReadUpToV2",
     "ParseExample", "ParseSingleExample", "ParseExampleV2"])
 _COPY_SEARCH_LIMIT = 5000
+# What an initializer or a restore assigns: never a copy of a trained variable.
+_CONSTANT_VALUES = frozenset(["Const", "Fill", "RestoreV2", "Restore", "RestoreSlice", "ZerosLike", "OnesLike"])
 
 
 def is_write(op):
@@ -211,13 +213,12 @@ def _copies(model, trained, gradient_nodes):
     """Untrained variables that an assignment fills from a trained variable without any input data
     (a target network's `assign(eval_w)`, an ExponentialMovingAverage shadow): copy -> the trained variable."""
     copies = {}
-    if not trained:
+    candidates = [i for i, op in enumerate(model.ops) if op in ASSIGN_OPS and i not in gradient_nodes
+                  and len(model.data_in[i]) > 1 and model.data_in[i][1][0] is not None
+                  and model.ops[model.data_in[i][1][0]] not in _CONSTANT_VALUES]
+    if not trained or not candidates:
         return copies
-    from_trained = reaches(model, trained, blocked=gradient_nodes)
-    for i, op in enumerate(model.ops):
-        if op not in ASSIGN_OPS or i in gradient_nodes or len(model.data_in[i]) < 2 or \
-                model.data_in[i][1][0] not in from_trained:
-            continue
+    for i in candidates:
         target = written_variable(model, i)
         if target is None or target in trained or target in copies:
             continue

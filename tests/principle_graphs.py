@@ -366,6 +366,20 @@ def adversarial_autoencoder(tf1):
                   reasons={code: "the generator's output", reconstruction: "its own input 'x'"})
 
 
+def sliced_targets(tf1):
+    """A detector's two heads are compared with two slices of one targets tensor (boxes and a class),
+    weighted 5 and 1: they predict different things, so both are outputs (no auxiliary head here)."""
+    x = tf1.placeholder(tf1.float32, [None, 6], name="x")
+    targets = tf1.placeholder(tf1.float32, [None, 5], name="targets")
+    trunk = _dense(tf1, x, 8, "trunk", tf1.nn.relu)
+    boxes = _dense(tf1, trunk, 4, "boxes")
+    objectness = _dense(tf1, trunk, 1, "objectness")
+    loss = 5.0 * tf1.reduce_mean(tf1.square(boxes - targets[:, :4])) + tf1.reduce_mean(
+        tf1.nn.sigmoid_cross_entropy_with_logits(labels=targets[:, 4:], logits=objectness))
+    tf1.train.AdamOptimizer(1e-3).minimize(loss)
+    return Expect([boxes, objectness], inputs={"x": ["data", None]})
+
+
 def selected_probability(tf1):
     """The authors fetch one column of the softmax (the positive class's probability) through a gather nothing
     else reads: a selection of a prediction with constant indices is a form of it, built to be fetched."""
@@ -392,7 +406,7 @@ def keep_prob(tf1):
 BUILDERS = [reshape_before_loss, gan, dqn_target, autoencoder, metrics_and_bookkeeping, end_points_collection,
             argmax_as_output, dataset_fed, queue_fed, auxiliary_head, notebook_reruns, multi_task, training_branch,
             denoiser, authors_collection, siamese, ctc, sampled_loss, keep_prob, adversarial_autoencoder,
-            selected_probability]
+            selected_probability, sliced_targets]
 NAMES = [b.__name__ for b in BUILDERS]
 
 

@@ -25,6 +25,7 @@ class Meeting(object):
         sources: indexes of the raw sources it meets (labels, or the input itself).
         mask: the same sources as a mask of Flow.sources (ports of an input pipeline apart).
         source_names: their names (`y`, `IteratorGetNext:1`).
+        references: the raw tensors (node, port) it is compared with at ``at`` (the labels tensor itself).
         objective: the Objective whose network computed it.
         judge: for kind "network", the Objective whose network consumes it.
         value: the node that computes the value (``node`` seen through the loss's reshapes and arithmetic);
@@ -32,6 +33,7 @@ class Meeting(object):
     """
 
     def __init__(self, node, at, kind, sources, objective, judge=None):
+        self.references = ()
         self.mask = 0
         self.source_names = []
         self.value = node
@@ -103,12 +105,14 @@ def _label_meetings(model, flow, objective, bit, region):
             continue
         inputs = value_inputs(model, at)
         raw = 0
+        references = []
         for position, edge in enumerate(model.data_in[at]):
             s = edge[0]
             if s not in inputs:
                 continue
             if _pure_raw(flow, s):
                 raw |= input_bits(flow, flow.raw, edge)
+                references.append(edge)
             else:  # values computed from labels (an NCE loss's true weights, gathered by the labels)
                 raw |= input_bits(flow, flow.source_bits, edge) & flow.label_mask
         if not raw:
@@ -121,6 +125,7 @@ def _label_meetings(model, flow, objective, bit, region):
                 meeting = Meeting(s, at, kind, _bits(flow, mask), objective)
                 meeting.mask = mask
                 meeting.source_names = _source_names(model, flow, mask)
+                meeting.references = tuple(sorted(references))
                 found.append(meeting)
     return _unique(found)
 
@@ -242,6 +247,7 @@ def resolve_values(model, flow, meetings, region_of):
             copy.value = value
             copy.mask = meeting.mask
             copy.source_names = meeting.source_names
+            copy.references = meeting.references
             result.append(copy)
     return result
 

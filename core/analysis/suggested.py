@@ -95,9 +95,21 @@ def _frontier_families(choice, context, structure, meetings):
         choice.objective_of[core] = meeting.objective
         choice.meeting_at[core] = meeting.at
         if meeting.kind == "labels":
-            choice.labels_of[core] = meeting.mask
+            choice.labels_of[core] = _labels_tensor(context.model, meeting.references)
         judge = _judge_of(structure, context.flow, meeting.value, judge_bits)
         _explain(choice, context.model, meeting, family, choice.kinds[core], judge)
+
+
+def _labels_tensor(model, references):
+    """The labels tensor a comparison reads, seen through views (a cross-entropy's reshape of the labels):
+    two heads compared with this same tensor predict the same thing."""
+    found = []
+    for node, port in references:
+        while model.ops[node] in ("Identity", "Reshape", "Squeeze", "ExpandDims", "Cast", "OneHot",
+                                  "StopGradient") and model.data_in[node]:
+            node, port = model.data_in[node][0]
+        found.append((node, port))
+    return tuple(sorted(found)) or None
 
 
 def _classify(flow, meeting, judge_bits, labelled):
@@ -168,8 +180,9 @@ def _wanted(choice, structure, context):
 
 
 def _without_auxiliary(choice, families, context):
-    """Heads compared with the same labels predict one thing: when the loss weighs one less (an auxiliary
-    classifier's `weights=0.4`), that one is a device of training, not the prediction."""
+    """Heads compared with the same labels tensor predict one thing: when the loss weighs one less (an
+    auxiliary classifier's `weights=0.4`), that one is a device of training, not the prediction. Heads
+    compared with different slices of one labels tensor (a detector's boxes and classes) are not."""
     by_labels = {}
     for family in families:
         labels = choice.labels_of.get(family.core)

@@ -115,6 +115,9 @@ def rank_candidates(model, roles, meta_graph=None, evidence=None):
     result.sort(key=lambda c: (-c.score, model.position[c.name]))
     heads = sorted(choice.heads(), key=lambda h: (not h.suggested, -scored[h.indexes[0]][0]))
     for head in heads:
+        copy_note = _network_notes(model, evidence, facts, head.indexes[0])
+        if copy_note:
+            head.reason = "%s; %s" % (copy_note[0], head.reason)
         head.indexes = [head.indexes[0]] + sorted((i for i in head.indexes[1:] if i in scored),
                                                    key=lambda i: -scored[i][0])
         head.forms = [model.names[i] for i in head.indexes]

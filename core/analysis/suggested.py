@@ -134,7 +134,7 @@ def _judge_of(structure, flow, value, judge_bits):
 
 def _explain(choice, model, meeting, family, kind, judge):
     names = model.names
-    loss = names[meeting.at].split("/", 1)[0]
+    loss = _loss_name(names[meeting.at])
     value = meeting.value
     if kind == _VERDICT and judge is not None:
         text = "the verdict of '%s' (trained by %s), which judges the generator's output" % (
@@ -153,6 +153,15 @@ def _explain(choice, model, meeting, family, kind, judge):
         head.reason = "%s; %s" % (text, head.reason)
         for i in head.indexes:
             choice.note(i, text if i in (value, family.core) else "a form of '%s': %s" % (names[value], text))
+
+
+def _loss_name(name):
+    """The name scope a loss function made its ops in (`dnn/head/sparse_softmax_cross_entropy_loss` for its
+    `.../xentropy/xentropy`), else the op's own name."""
+    scope, _, local = name.rpartition("/")
+    while scope and scope.rpartition("/")[2] == local:
+        scope, _, local = scope.rpartition("/")
+    return scope or name
 
 
 def _quoted(names):

@@ -68,9 +68,7 @@ def value_flow(model, structure, source_nodes, blocked):
     for bit, group in enumerate(_param_groups(model, structure)):
         param_seeds.extend((v, None, 1 << bit) for v in group)
     flow.params = propagate(model, param_seeds, blocked)
-    # What any variable (a frozen graph's weight constants) touches: a node outside it is the input itself.
-    variables = set(i for i, op in enumerate(model.ops) if op in VARIABLE_OPS).union(*groups)
-    flow.any_variable = set(propagate(model, [(v, None, 1) for v in variables], blocked)) | variables
+    flow.parameters = set().union(*groups) if groups else set()
     flow.label_mask = _label_arg_mask(model, flow, blocked) & ~_deep_mask(model, flow)
     return flow
 
@@ -148,6 +146,22 @@ def _weights(model, trained, blocked):
 
 def _constant(model, i):
     return model.ops[i] in ("Const", "Shape", "Range", "Pack") and not model.data_in[i] or model.ops[i] == "Const"
+
+
+def touched_by_variable(model, flow, i, limit=20000):
+    """Whether a variable (or a frozen graph's weight constant) reaches node ``i`` by value: a raw node no
+    variable reaches is the input itself, reshaped or cast."""
+    seen = set([i])
+    stack = [i]
+    while stack and len(seen) < limit:
+        j = stack.pop()
+        if model.ops[j] in VARIABLE_OPS or j in flow.parameters:
+            return True
+        for s in value_inputs(model, j):
+            if s not in seen and s not in flow.blocked:
+                seen.add(s)
+                stack.append(s)
+    return len(seen) >= limit
 
 
 def forward_consumers(model, flow, i):

@@ -81,10 +81,12 @@ class TrainingStructure(object):
         counters: set of the variable indexes only ever incremented by constants (global_step, metric counts).
         slots: set of the variable indexes an optimizer keeps its own state in (Adam's m and v, Ftrl's
             accumulators: what its apply ops take besides the variable they train).
+        writes: indexes of every op that writes a variable (optimizer updates, assignments).
     """
 
     def __init__(self, objectives, gradient_nodes, copies, counters):
         self.slots = set()
+        self.writes = []
         self.objectives = objectives
         self.trained = set()
         for objective in objectives:
@@ -132,7 +134,8 @@ def read_training(model):
     objectives = [Objective(*entry) for _, entry in sorted(by_losses.items(), key=lambda kv: min(kv[1][3]))]
     structure = TrainingStructure(objectives, gradient_nodes, {}, set())
     structure.copies = _copies(model, structure.trained, gradient_nodes)
-    structure.counters = _counters(model)
+    structure.writes = [i for i, op in enumerate(model.ops) if is_write(op)]
+    structure.counters = _counters(model, structure.writes)
     structure.slots = _slots(model) - structure.trained
     return structure
 
@@ -247,13 +250,11 @@ def _variable_shape(model, i):
     return tuple(int(d.size) for d in node.attr["shape"].shape.dim)
 
 
-def _counters(model):
+def _counters(model, writes):
     """Variables whose every write adds a constant (global_step += 1, a metric's count += batch size) or
     copies another counter; never trained and never data."""
     written = {}
-    for i, op in enumerate(model.ops):
-        if not is_write(op):
-            continue
+    for i in writes:
         target = written_variable(model, i)
         if target is not None:
             written.setdefault(target, []).append(i)

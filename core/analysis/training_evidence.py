@@ -2,11 +2,11 @@
 copies), the value flow, the loss frontier, the op facts, and the nodes that can never be outputs."""
 
 from core.analysis.frontier import read_frontier
-from core.analysis.network_flow import value_flow
+from core.analysis.network_flow import touched_by_variable, value_flow
 from core.analysis.op_semantics import OpFacts, dead_branch
 from core.analysis.role_walks import collection_names
 from core.analysis.roles import INITIALIZER, SAVER, SUMMARY, TRAINING
-from core.analysis.training import is_write, read_training
+from core.analysis.training import read_training
 from core.analysis.value_flow import propagate, value_consumers, value_out
 
 _BLOCKING_ROLES = frozenset([TRAINING, SAVER, SUMMARY, INITIALIZER])
@@ -37,7 +37,7 @@ class TrainingEvidence(object):
             # A trained weight is no prediction; in a graph nothing trains, a variable's read that nothing uses
             # is fetched on its own (a table, a constant the authors named).
             return bool(self.structure.objectives) or any(d not in flow.blocked for d, _ in value_out(model)[i])
-        if flow.raw.get(i, 0) and i not in flow.any_variable and flow.weights:
+        if flow.weights and flow.raw.get(i, 0) and not touched_by_variable(model, flow, i):
             return True  # the input itself, reshaped or cast: no variable has touched it
         return (self.facts.never_output(model.ops[i]) or i in self.bookkeeping or i in self.dead
                 or i in self.label_tainted)
@@ -59,7 +59,7 @@ def read_evidence(model, roles, meta_graph=None):
     local = set(model.position[n] for key in _LOCAL_COLLECTIONS for n in collection_names(meta_graph, key)
                 if n in model.position)
     seeds = [(v, None, 1) for v in structure.counters | local | structure.slots]
-    seeds += [(i, None, 1) for i, op in enumerate(model.ops) if is_write(op) and i not in blocked]
+    seeds += [(i, None, 1) for i in structure.writes if i not in blocked]
     evidence.bookkeeping = set(propagate(model, seeds, blocked)) | structure.counters | local | structure.slots
     evidence.label_tainted = _label_tainted(model, flow, evidence.frontier)
     evidence.dead = dead_branch(model, dict((i, False) for i in roles.switches))

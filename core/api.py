@@ -22,7 +22,7 @@ __all__ = [
     "output_shapes", "verify", "tensorflow_available", "install_hint", "graph_ends", "QueryError", "install_signal_cleanup",
     "graph_picture", "picture_dot", "suggest_cuts", "signature_cuts",
     "runtime_floor", "plan_floor", "DEFAULT_TARGET_TF", "target_releases", "dropped_checkpoint",
-    "saved_model_tag_sets", "savers", "missing_variables",
+    "saved_model_tag_sets", "savers", "missing_variables", "suggested_outputs", "output_heads",
     "DeployRequest", "DEPLOY_TARGETS", "deploy", "deploy_readiness", "parse_shape",
 ]
 
@@ -41,6 +41,23 @@ def open_model(path, checkpoint=None, tags=None):
     ``analysis`` and ``variables`` are computed when first used."""
     from core import pipeline
     return pipeline.open_loaded(path, checkpoint=checkpoint, tags=tags)
+
+
+def suggested_outputs(loaded):
+    """The output names a user would freeze (what *Use suggested outputs* ticks): one form per head of each
+    trained network's prediction, the trained copy of a network, a GAN's generator, every head of a multi-head
+    model; a SavedModel's serving signature outputs when it has one.
+
+    Args:
+        loaded: core.pipeline.LoadedModel.
+    """
+    return list(loaded.analysis.suggested)
+
+
+def output_heads(loaded):
+    """The heads of a model's predictions (core.analysis.heads.Head: ``preferred`` name, ``forms`` names with the
+    preferred first, ``reason`` text, ``kind`` "scores"/"picks", ``suggested``), suggested heads first."""
+    return list(loaded.analysis.heads)
 
 
 def suggest_cuts(loaded):

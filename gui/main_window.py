@@ -345,12 +345,12 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def use_suggested_outputs(self):
-        """Ticks the top candidates: the highlighted best group (all within a score margin of the best)."""
-        if self.tree_model is None or not self.loaded.analysis.candidates:
+        """Ticks exactly the outputs core suggests (api.suggested_outputs: one form per head of each prediction)."""
+        if self.tree_model is None:
             return
-        candidates = self.loaded.analysis.candidates
-        best = candidates[0].score
-        chosen = [c.name for c in candidates[:5] if c.score >= best - 2.0 and c.score > 4.0] or [candidates[0].name]
+        chosen = api.suggested_outputs(self.loaded)
+        if not chosen:
+            return
         self.tree_model.set_all_checked(chosen)
         for name in chosen:
             self._expand_to(name)

@@ -32,6 +32,7 @@ class OpTreeModel(QAbstractItemModel):
         self._checked = []
         self._checked_set = set()
         self._candidates = dict((c.name, (rank, c)) for rank, c in enumerate(analysis.candidates))
+        self._suggested = set(getattr(analysis, "suggested", ()))
         self._matches = None
         self._visible = None
         self._hide_training = False
@@ -197,7 +198,7 @@ class OpTreeModel(QAbstractItemModel):
             if self._matches is not None and name in self._matches:
                 return self._brushes["match"]
             if candidate is not None:
-                return self._brushes["top_candidate" if candidate[0] < 3 else "candidate"]
+                return self._brushes["top_candidate" if name in self._suggested else "candidate"]
             return None
         if role == Qt.ForegroundRole:
             if role_name in (INPUT, SWITCH):

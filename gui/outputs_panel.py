@@ -28,7 +28,7 @@ class OutputsPanel(QWidget):
         self.list.itemDoubleClicked.connect(lambda item: self.navigate.emit(item.text()))
         buttons = QHBoxLayout()
         self.suggest_button = QPushButton("Use suggested outputs")
-        self.suggest_button.setToolTip("Tick the top-ranked candidate outputs")
+        self.suggest_button.setToolTip("Tick the suggested outputs: one form of each prediction the model makes")
         self.remove_button = QPushButton("Remove")
         self.copy_button = QPushButton("Copy")
         self.copy_button.setToolTip("Copy as the comma-separated list freeze_graph takes")

@@ -3,7 +3,7 @@
 import sys
 
 from core import api
-from core.api import FreezeRequest, ModelError
+from core.api import FreezeSession, ModelError
 
 
 def add_parser(subparsers):
@@ -74,10 +74,10 @@ def set_values(items):
 
 
 def request_from(args, outputs, input_cuts=()):
-    """The FreezeRequest the arguments describe."""
-    return FreezeRequest(outputs, destination=args.destination, values=set_values(args.switches),
-                         inference=args.inference, keep_devices=args.keep_devices, input_cuts=input_cuts,
-                         target_tf=args.target_tf)
+    """The FreezeRequest the arguments describe (through the FreezeSession the window builds too)."""
+    session = FreezeSession(outputs, input_cuts, set_values(args.switches), inference=args.inference,
+                            keep_devices=args.keep_devices, target_tf=args.target_tf)
+    return session.request(args.destination)
 
 
 def _terminal_progress():
@@ -110,7 +110,8 @@ def run(args):
             _print_report(model, report)
         if args.verify:
             from cli.verify_cmd import report_verification
-            return report_verification(model, report.destination, report.outputs, switch_values=report.fixed)
+            return report_verification(model, report.destination, report.outputs, switch_values=report.fixed,
+                                       request=request)
     return 0
 
 

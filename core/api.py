@@ -13,6 +13,7 @@ from core.analysis.search import QueryError
 from core.analysis.subgraph import CENTER, CUT, FIXED, OUTPUT  # noqa: F401  (graph view marks)
 from core.errors import Cancelled, ModelError
 from core.freeze.request import FreezeRequest
+from core.freeze.session import FreezeSession
 from core.pipeline import LoadedModel
 
 __all__ = [
@@ -21,7 +22,9 @@ __all__ = [
     "output_shapes", "verify", "tensorflow_available", "install_hint", "graph_ends", "QueryError", "install_signal_cleanup",
     "graph_picture", "picture_dot", "suggest_cuts", "signature_cuts",
     "runtime_floor", "plan_floor", "DEFAULT_TARGET_TF", "target_releases", "dropped_checkpoint",
-    "saved_model_tag_sets",
+    "saved_model_tag_sets", "FreezeSession", "freeze_picture", "colour_family", "has_node", "node_op", "node_role",
+    "node_names", "op_types", "output_ports", "node_shape", "resolve_outputs", "scope_path", "search",
+    "counts_text", "constant_values", "has_values", "tensor_values", "savers", "suggested_outputs", "VERSION", "missing_variables",
 ]
 
 
@@ -38,6 +41,146 @@ def open_model(path, checkpoint=None, tags=None):
     """Opens a model without analysing it: core.formats.model.Model (see its open_model)."""
     from core.formats.model import open_model as _open
     return _open(path, checkpoint=checkpoint, tags=tags)
+
+
+# -- read-only views of a LoadedModel for the fronts (they never walk the analysis themselves) -------------
+VERSION = "0.3"
+
+
+def suggested_outputs(loaded):
+    """The outputs a user would freeze: the best candidate group (within a score margin of the best)."""
+    candidates = loaded.analysis.candidates
+    if not candidates:
+        return []
+    best = candidates[0].score
+    return [c.name for c in candidates[:5] if c.score >= best - 2.0 and c.score > 4.0] or [candidates[0].name]
+
+
+def savers(loaded):
+    """The graph's savers (name, variable_count, restores_moving_averages, is_default); one per restore scope."""
+    return []
+
+
+def has_node(loaded, name):
+    """Is ``name`` a node of the loaded graph?"""
+    return name in loaded.analysis.graph.position
+
+
+def node_op(loaded, name):
+    """The op type of node ``name``."""
+    return loaded.analysis.graph.op(name)
+
+
+def node_role(loaded, name):
+    """The role of node ``name`` (INPUT, VARIABLE, TRAINING, ...), or None when there is no such node."""
+    return loaded.analysis.roles.get(name)
+
+
+def node_names(loaded):
+    """Every node name, in graph order."""
+    return list(loaded.analysis.graph.names)
+
+
+def op_types(loaded):
+    """The set of op types the graph uses."""
+    return set(loaded.analysis.graph.ops)
+
+
+def node_shape(loaded, name):
+    """The shape text ("[?,10]") of output 0 of node ``name``, "" when unknown."""
+    from core.analysis.subgraph import port_shape
+    return port_shape(loaded.analysis.graph, name, 0)
+
+
+def output_ports(loaded, name):
+    """The outputs of node ``name``: list of (tensor name, dtype name, shape text), from its OpDef and attrs."""
+    return loaded.analysis.details(name).outputs
+
+
+def resolve_outputs(loaded, names):
+    """Node names of output names ("name", "name:0"), each once; ModelError names an unknown one with the
+    closest names in the graph."""
+    from core.freeze.plan import resolve_outputs as _resolve
+    return _resolve(loaded.model.graph_def, names, loaded.model.location.model_file)
+
+
+def scope_path(loaded, name):
+    """The scope paths from the top down to node ``name`` ("a", "a/b", "a/b/op"), for opening the tree."""
+    return [node.full_path for node in loaded.analysis.scope_tree.path_of(name)]
+
+
+def search(loaded, query):
+    """Node names matching ``query`` (terms, glob*, /regex/, op:Type), in graph order; QueryError when malformed."""
+    return loaded.analysis.search(query)
+
+
+def counts_text(loaded):
+    """'463 nodes · 32 variables · 635 parameters' (a frozen graph: its constants' values instead)."""
+    summary = loaded.analysis.summary(loaded.variable_bytes())
+    if summary.variables or loaded.model.checkpoint is not None:
+        return "%s nodes · %d variables · %s parameters" % ("{:,}".format(summary.nodes), summary.variables,
+                                                             "{:,}".format(summary.parameters))
+    values = constant_values(loaded)
+    return "%s nodes · %s constant values (%s)" % ("{:,}".format(summary.nodes), "{:,}".format(values[0]),
+                                                   human_size(values[1]))
+
+
+def constant_values(loaded):
+    """(values, bytes) held by the graph's Const nodes (a frozen graph's weights)."""
+    from core.formats.bundle import itemsize
+    count = size = 0
+    graph = loaded.analysis.graph
+    for i, op in enumerate(graph.ops):
+        if op != "Const":
+            continue
+        tensor = graph.graph_def.node[i].attr["value"].tensor
+        elements = 1
+        for dim in tensor.tensor_shape.dim:
+            elements *= max(0, dim.size)
+        count += elements
+        try:
+            size += len(tensor.tensor_content) or elements * itemsize(tensor.dtype)
+        except ModelError:  # a resource or variant: no fixed-size values
+            pass
+    return count, size
+
+
+def has_values(loaded, name):
+    """Can the window show the values of node ``name``: a Const, or a variable its checkpoint holds?"""
+    if node_op(loaded, name) == "Const":
+        return True
+    info = loaded.variables.get(name)
+    return info is not None and info.in_checkpoint and loaded.model.checkpoint is not None
+
+
+def tensor_values(loaded, name, progress=None, cancel=None):
+    """The values of a Const (its tensor) or of a variable (its checkpoint entry, the whole tensor for a
+    partition) as a numpy array; ModelError when the node holds none."""
+    from core.formats.bundle import numpy_dtype
+    from core.formats.v1_checkpoint import tensor_proto_values
+    node = loaded.analysis.graph.node(name)
+    if node.op == "Const":
+        tensor = node.attr["value"].tensor
+        shape = [int(d.size) for d in tensor.tensor_shape.dim]
+        count = 1
+        for size in shape:
+            count *= size
+        try:
+            return tensor_proto_values(tensor, tensor.dtype, shape, "Const %s" % name)
+        except ModelError:  # one value filling the whole shape, as TensorFlow writes tf.zeros([...])
+            single = tensor_proto_values(tensor, tensor.dtype, [1], "Const %s" % name)
+            import numpy as np
+            return np.full(shape, single[0], dtype=numpy_dtype(tensor.dtype)) if count else single[:0]
+    info = loaded.variables.get(name)
+    if info is None or not info.in_checkpoint or loaded.model.checkpoint is None:
+        raise ModelError("%s holds no values the window can read (it is neither a Const nor a variable in the "
+                         "checkpoint)" % name)
+    return loaded.model.checkpoint.read(info.key)
+
+
+def missing_variables(loaded):
+    """Names of the variables the checkpoint lacks (a freeze needing them fails unless init_missing)."""
+    return sorted(v.name for v in loaded.variables.values() if not v.in_checkpoint)
 
 
 def suggest_cuts(model):
@@ -191,6 +334,35 @@ def graph_picture(analysis, request, **options):
     core.analysis.graph_picture.graph_picture; request kinds "neighbourhood" and "freeze")."""
     from core.analysis.graph_picture import graph_picture as _picture
     return _picture(analysis, request, **options)
+
+
+def freeze_picture(loaded, freeze_plan, request, key=None, char_width=7.0, max_nodes=None, scopes=None,
+                   progress=None, cancel=None):
+    """What a freeze writes, laid out for drawing: the nodes of ``freeze_plan`` (api.plan of ``request``),
+    the outputs, input cuts and fixed placeholders marked (a core.analysis.graph_picture.Picture whose
+    ``total`` is the frozen graph's node count; past ``max_nodes`` the rest is "+k more"; ``key`` names
+    the freeze in the picture's request, e.g. FreezeSession.key(with_target=False))."""
+    from core.analysis.graph_picture import frozen_picture
+    from core.freeze.input_cuts import plan_cuts
+    from core.freeze.plan_graph import kept_graph
+    from core.names import node_name
+    kept = kept_graph(freeze_plan, max_nodes)
+    model = loaded.model
+    present = set(n.name for n in kept.graph_def.node)
+    marks = dict((name, FIXED) for name in fixed_values(loaded, request) if name in present)
+    if request.input_cuts:
+        for cut in plan_cuts(model.graph_def, request.input_cuts, model.meta_graph, model.location.model_file):
+            if cut.placeholder in present:
+                marks[cut.placeholder] = CUT
+    marks.update((node_name(o), OUTPUT) for o in freeze_plan.outputs if node_name(o) in present)
+    return frozen_picture(loaded.analysis, kept, marks, key, char_width=char_width, scopes=scopes, progress=progress,
+                          cancel=cancel)
+
+
+def colour_family(role, is_candidate):
+    """How the window colours a node: "candidate", "input", "variable", "training" or ""."""
+    from core.analysis.graph_dot import family
+    return family(role, is_candidate)
 
 
 def picture_dot(picture, analysis):

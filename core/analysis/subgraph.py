@@ -5,7 +5,8 @@ import collections
 from core.errors import ModelError
 from core.names import node_name
 
-MORE_PREFIX = "+"  # TensorFlow node names never contain "+": placeholder ids cannot clash
+MORE_PREFIX = "+"  # TensorFlow node names never contain "+" or "#": these ids cannot clash
+GROUP_PREFIX = "#"
 DEFAULT_MAX_NODES = 160
 DEFAULT_FANOUT = 8
 UP, DOWN = "up", "down"
@@ -29,34 +30,33 @@ def collapsed_id(anchor, direction):
     return "%s%s:%s" % (MORE_PREFIX, direction, anchor)
 
 
-def is_placeholder(node_id):
-    return node_id.startswith(MORE_PREFIX)
-
-
 class Subgraph(object):
     """Nodes and edges to draw.
 
     Attributes:
         nodes: real node names, in graph order.
         collapsed: dict placeholder id -> Collapsed (ids start with MORE_PREFIX).
-        edges: list of Edge between nodes and placeholders.
+        groups: dict group id -> core.analysis.scope_groups.ScopeGroup: a name scope drawn as one box
+            (ids start with GROUP_PREFIX).
+        edges: list of Edge between nodes, placeholders and groups.
         marks: dict node name -> CENTER, OUTPUT, CUT or FIXED.
         truncated: True when the node cap hid part of the requested neighbourhood.
     """
 
-    def __init__(self, nodes, edges, collapsed=None, marks=None, truncated=False):
+    def __init__(self, nodes, edges, collapsed=None, marks=None, truncated=False, groups=None):
         self.nodes = nodes
         self.edges = edges
         self.collapsed = collapsed or {}
+        self.groups = groups or {}
         self.marks = marks or {}
         self.truncated = truncated
 
     def ids(self):
-        """Every drawable id: node names, then placeholder ids."""
-        return list(self.nodes) + sorted(self.collapsed)
+        """Every drawable id: node names, then placeholder ids, then group ids."""
+        return list(self.nodes) + sorted(self.collapsed) + sorted(self.groups)
 
     def __len__(self):
-        return len(self.nodes) + len(self.collapsed)
+        return len(self.nodes) + len(self.collapsed) + len(self.groups)
 
 
 def _unique(indexes):
@@ -207,6 +207,27 @@ def freeze_subgraph(model, outputs, cuts=(), fixed=(), max_nodes=None):
     return Subgraph([names[i] for i in sorted(chosen)], edges, collapsed, marks, truncated=bool(collapsed))
 
 
+def whole_subgraph(model, hidden=None, marks=None):
+    """Every node of ``model`` (a graph that is itself the part to draw, such as a planned frozen graph).
+
+    Args:
+        model: core.analysis.graph_model.GraphModel.
+        hidden: dict node name -> names of its inputs left out of ``model``: drawn as "+k more".
+        marks: dict node name -> OUTPUT, CUT or FIXED.
+    Returns:
+        Subgraph.
+    """
+    names = model.names
+    edges = _induced_edges(model, set(range(len(names))))
+    collapsed = {}
+    for anchor, rest in sorted((hidden or {}).items()):
+        if anchor in model.position and rest:
+            pid = collapsed_id(anchor, UP)
+            collapsed[pid] = Collapsed(pid, anchor, UP, list(rest))
+            edges.append(Edge(pid, anchor, "more", 0))
+    return Subgraph(list(names), edges, collapsed, dict(marks or {}), truncated=bool(collapsed))
+
+
 def port_shape(model, name, port):
     """The shape text ("[?,10]") of output ``port`` of node ``name``, or "" when unknown."""
     from core.analysis.candidates import output_shapes
@@ -227,7 +248,7 @@ def edge_labels(model, subgraph):
     labels = {}
     for edge in subgraph.edges:
         key = (edge.source, edge.port)
-        if edge.kind == "data" and key not in labels:
+        if edge.kind == "data" and key not in labels and edge.source in model.position:
             text = port_shape(model, edge.source, edge.port)
             if text:
                 labels[key] = text

@@ -118,8 +118,10 @@ def _check_attrs(node, path):
         elif kind == "tensor":
             _check_tensor(node, key, value.tensor, path)
             if node.op == "Const" and "dtype" in attrs and attrs["dtype"].type != value.tensor.dtype:
-                raise ModelError("Const %s is declared %d but its value tensor is of type %d (corrupt graph?)"
-                                 % (quote(node.name), attrs["dtype"].type, value.tensor.dtype), path)
+                from core.formats.protos import dtype_name
+                raise ModelError("Const %s is declared %s but its value tensor is %s (corrupt graph?)"
+                                 % (quote(node.name), dtype_name(attrs["dtype"].type),
+                                    dtype_name(value.tensor.dtype)), path)
 
 
 def _check_tensor(node, key, tensor, path):

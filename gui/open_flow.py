@@ -16,6 +16,18 @@ FILE_FILTER = "TensorFlow models (*.meta *.index *.data-* checkpoint *.pb *.pbtx
 DROP_EVENTS = (QEvent.DragEnter, QEvent.DragMove, QEvent.Drop)
 
 
+def accept_as_copy(event):
+    """Accepts a drag or drop as a Copy (else a Link), never a Move: a file manager would delete the source
+    of a move. False when the source offers neither."""
+    for action in (Qt.CopyAction, Qt.LinkAction):
+        if event.possibleActions() & action:
+            event.setDropAction(action)
+            event.accept()
+            return True
+    event.ignore()
+    return False
+
+
 def dropped_path(mime):
     """(path, None) for a drop of one local file or folder, else (None, why not)."""
     if not mime.hasUrls():
@@ -199,9 +211,7 @@ class OpenFlow(QObject):
         if event.type() == QEvent.DragEnter:
             self.drag_enter(event)
         elif event.type() == QEvent.DragMove:
-            if self._acceptable(mime):
-                event.acceptProposedAction()
-            else:
+            if not self._acceptable(mime) or not accept_as_copy(event):
                 event.ignore()
         else:
             self.drop(event)
@@ -225,7 +235,7 @@ class OpenFlow(QObject):
         if prefix is not None:
             self.window.statusBar().showMessage("Drop to pair the graph with checkpoint %s"
                                                 % os.path.basename(prefix), 3000)
-            event.acceptProposedAction()
+            accept_as_copy(event)
             return
         if path is not None:
             try:
@@ -234,7 +244,7 @@ class OpenFlow(QObject):
                 why = exc.message
         if why is None:
             self.window.statusBar().showMessage("Drop to open %s" % os.path.basename(path.rstrip("/")), 3000)
-            event.acceptProposedAction()
+            accept_as_copy(event)
         else:
             self.window.notice.show_message(refusal(path, why), "error")
             event.ignore()
@@ -243,8 +253,8 @@ class OpenFlow(QObject):
         path, why = dropped_path(event.mimeData())
         prefix = self.pairing(path)
         if prefix is not None:
-            event.acceptProposedAction()
-            self.pair(prefix)
+            if accept_as_copy(event):
+                self.pair(prefix)
             return
         if path is not None:
             try:
@@ -255,8 +265,8 @@ class OpenFlow(QObject):
             self.window.notice.show_message(refusal(path, why), "error")
             event.ignore()
             return
-        event.acceptProposedAction()
-        self.open_path(path)
+        if accept_as_copy(event):
+            self.open_path(path)
 
     # -- recent files ---------------------------------------------------------------------
     def recent_paths(self):
@@ -278,4 +288,13 @@ class OpenFlow(QObject):
         for number, path in enumerate(paths, 1):
             action = menu.addAction("&%d %s" % (number, path))
             action.triggered.connect(lambda _=False, p=path: self.open_path(p))
+        if paths:
+            menu.addSeparator()
+            clear = menu.addAction("&Clear the list")
+            clear.setObjectName("clear_recent")
+            clear.triggered.connect(self.clear_recent)
         menu.setEnabled(bool(paths))
+
+    def clear_recent(self):
+        self.settings.setValue("recent", [])
+        self.fill_recent_menu(self.window.recent_menu)

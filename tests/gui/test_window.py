@@ -199,13 +199,16 @@ def test_navigation_links_double_click_and_history(qtbot, window):
     assert window.details.current == "output/MatMul"
 
 
-def test_navigation_reveals_nodes_hidden_by_the_search(qtbot, window):
+def test_navigation_reveals_nodes_hidden_by_the_search_and_keeps_it(qtbot, window):
     open_and_wait(qtbot, window, load_fixture("mlp").folder)
-    window.search.setText("op:Softmax")
+    window.search.setText("op:BiasAdd")
     window.apply_search()
+    matches = window.loaded.analysis.search("op:BiasAdd")
+    assert len(matches) == 2
     assert window.navigate("dense/kernel")
     assert window.tree.currentIndex().internalPointer().op_name == "dense/kernel"
-    assert window.search.text() == ""
+    assert window.search.text() == "op:BiasAdd" and window.match_label.text() == "2 matches"
+    assert set(_visible_ops(window.tree_model)) == set(matches) | {"dense/kernel"}
 
 
 def test_variable_details_show_checkpoint_entry(qtbot, window):

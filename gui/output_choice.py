@@ -1,0 +1,78 @@
+"""Choosing what to freeze: suggested outputs, a typed or pasted list, the saver, missing variables."""
+
+import re
+
+from core import api
+from core.api import ModelError
+
+
+def use_suggested(window):
+    """Ticks exactly the suggested outputs (api.suggested_outputs) and opens their scopes."""
+    if window.loaded is None or not window.loaded.analysis.candidates:
+        return []
+    chosen = api.suggested_outputs(window.loaded)
+    window.session.set_outputs(chosen)
+    for name in chosen:
+        window.navigator.expand_to(name)
+    window.statusBar().showMessage("Suggested outputs ticked: %s" % ", ".join(chosen), 5000)
+    return chosen
+
+
+def parse_list(text):
+    """'a, b:0 c' -> ['a', 'b:0', 'c']: names separated by commas or white space, as --outputs takes them."""
+    return [part for part in re.split(r"[,\s]+", text.strip()) if part]
+
+
+def type_outputs(window, text):
+    """Ticks exactly the outputs named in ``text``; an unknown name is refused in one line with the closest
+    names, and nothing changes. Returns the node names ticked (None when refused)."""
+    if window.loaded is None:
+        return None
+    names = parse_list(text)
+    try:
+        resolved = api.resolve_outputs(window.loaded, names) if names else []
+    except ModelError as exc:
+        window.notice.show_message("Cannot use these outputs: %s" % exc.message, "error")
+        return None
+    window.notice.clear()
+    window.session.set_outputs(resolved)
+    for name in resolved:
+        window.navigator.expand_to(name)
+    return resolved
+
+
+def bind_saver(combo, signals):
+    """The saver combo writes the session's saver ("" in the combo is the meta graph's own: None)."""
+    session = signals.session
+    combo.currentIndexChanged.connect(lambda _: session.set_option("saver", combo.currentData() or None))
+
+    def redraw(changed):
+        if "saver" in changed:
+            index = combo.findData(session.saver or "")
+            if index >= 0 and index != combo.currentIndex():
+                combo.blockSignals(True)
+                combo.setCurrentIndex(index)
+                combo.blockSignals(False)
+    signals.changed.connect(redraw)
+
+
+def model_options(window, loaded):
+    """The options that depend on the model: its savers, the variables its checkpoint lacks, the input-pipeline
+    tensors worth cutting at."""
+    suggestions = api.suggest_cuts(loaded)
+    window.pipeline_cuts = [s.name for s in suggestions]
+    window.outputs.set_pipeline(suggestions)
+    window.outputs.set_savers(api.savers(loaded), window.session.saver)
+    missing = api.missing_variables(loaded) if loaded.model.checkpoint is not None else []
+    window.outputs.set_missing(len(missing))
+    window.outputs.init_missing.setToolTip("The checkpoint lacks %s; ticked, they get their initializer's value "
+                                           "(zeros, ones, a constant), otherwise a freeze that needs them is "
+                                           "refused" % ", ".join(missing[:8] + (["…"] if len(missing) > 8 else [])))
+
+
+def use_pipeline_cuts(window):
+    """Cuts at every suggested input-pipeline tensor (the row under the outputs), keeping the other cuts."""
+    with window.session.batch():
+        for tensor in window.pipeline_cuts:
+            window.session.set_cut(tensor, True)
+    window.statusBar().showMessage("Cut at %s" % ", ".join(window.pipeline_cuts), 5000)

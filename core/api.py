@@ -24,7 +24,7 @@ __all__ = [
     "runtime_floor", "plan_floor", "DEFAULT_TARGET_TF", "target_releases", "dropped_checkpoint",
     "saved_model_tag_sets", "FreezeSession", "freeze_picture", "colour_family", "has_node", "node_op", "node_role",
     "node_names", "op_types", "output_ports", "node_shape", "resolve_outputs", "scope_path", "search",
-    "counts_text", "constant_values", "has_values", "tensor_values", "savers", "suggested_outputs", "VERSION", "missing_variables",
+    "counts_text", "constant_values", "has_values", "tensor_values", "ModelFacts", "model_facts", "savers", "suggested_outputs", "VERSION", "missing_variables",
 ]
 
 
@@ -145,6 +145,27 @@ def constant_values(loaded):
     return count, size
 
 
+class ModelFacts(object):
+    """What the window shows about a model beside its tree, gathered off the GUI thread (model_facts).
+
+    Attributes:
+        suggested_cuts: SuggestedCut list (input-pipeline tensors); counts: the status bar's counts line;
+        missing_variables: names of variables the checkpoint lacks; savers: the savers() list.
+    """
+
+    def __init__(self, suggested_cuts, counts, missing, saver_list):
+        self.suggested_cuts = suggested_cuts
+        self.counts = counts
+        self.missing_variables = missing
+        self.savers = saver_list
+
+
+def model_facts(loaded, progress=None, cancel=None):
+    """The ModelFacts of a loaded model (whole-graph walks: call it where blocking does not matter)."""
+    missing = missing_variables(loaded) if loaded.model.checkpoint is not None else []
+    return ModelFacts(suggest_cuts(loaded), counts_text(loaded), missing, savers(loaded))
+
+
 def has_values(loaded, name):
     """Can the window show the values of node ``name``: a Const, or a variable its checkpoint holds?"""
     if node_op(loaded, name) == "Const":
@@ -186,8 +207,9 @@ def missing_variables(loaded):
 def suggest_cuts(model):
     """Input-pipeline tensors (iterators, dequeues, decoders) to cut at: SuggestedCut list."""
     from core.analysis.input_pipeline import suggest_cuts as _suggest
+    analysis = getattr(model, "analysis", None)
     model = getattr(model, "model", model)
-    return _suggest(model.graph_def, model.meta_graph)
+    return _suggest(model.graph_def, model.meta_graph, analysis.graph if analysis is not None else None)
 
 
 def signature_cuts(model, signature):

@@ -224,8 +224,10 @@ class MainWindow(QMainWindow):
     def open_path(self, path):
         return self.opener.open_path(path)
 
-    def show_model(self, loaded):
-        """Shows a freshly loaded model: tree, title, counts, notices; selects the best candidate."""
+    def show_model(self, opened):
+        """Shows a freshly loaded model (gui.open_flow.Opened): tree, title, counts, notices; selects the best
+        candidate. Whole-graph walks were done by the load's worker: nothing here blocks on a big graph."""
+        loaded, facts = opened.loaded, opened.facts
         self.runtime.stop()
         self.plans.stop()
         if self.loaded is not None:
@@ -249,8 +251,8 @@ class MainWindow(QMainWindow):
         self.history.clear()
         self.outputs.set_outputs([])
         self.signatures.set_signatures(loaded.model.signatures)
-        model_options(self, loaded)
-        self._show_names(loaded)
+        model_options(self, facts)
+        self._show_names(loaded, facts)
         self._show_notes(loaded)
         for candidate in loaded.analysis.candidates[:3]:
             self.navigator.expand_to(candidate.name)
@@ -260,14 +262,14 @@ class MainWindow(QMainWindow):
         self.update_actions()
         self.model_loaded.emit()
 
-    def _show_names(self, loaded):
+    def _show_names(self, loaded, facts):
         location = loaded.model.location
         name = display_name(location)
         self.setWindowTitle("%s — tf1freeze" % name)
         tags = " · tags %s" % (",".join(loaded.model.tags) or "(none)") if loaded.model.tags is not None else ""
         self.show_status("%s  (%s%s)" % (name, location.kind, tags))
         self.status_model.setToolTip(location.model_file or location.path)
-        self.status_counts.setText(api.counts_text(loaded))
+        self.status_counts.setText(facts.counts)
 
     def _show_notes(self, loaded):
         location = loaded.model.location

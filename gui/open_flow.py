@@ -1,5 +1,6 @@
 """Opening models: File › Open (files and folders), drops on any part of the window, recent files, the load."""
 
+import gc
 import logging
 import os
 
@@ -52,13 +53,53 @@ def tag_text(tags):
     return ",".join(tags) if tags else "(no tags)"
 
 
+class Opened(object):
+    """A load's answer: the LoadedModel and its api.ModelFacts, both made in the worker thread."""
+
+    def __init__(self, loaded, facts):
+        self.loaded = loaded
+        self.facts = facts
+
+    def close(self):
+        self.loaded.close()
+
+
+class _collector_out_of_the_way(object):
+    """A load's million objects kept out of the cyclic collector: collections pause while it runs, and after
+    it they are frozen (gc.freeze, Python >= 3.7), so no collection ever walks them while holding the
+    interpreter (a collection of a 100k-node model stalls the event loop 100-200 ms, again and again). What
+    earlier loads left is unfrozen and collected first, in the worker, so a replaced model is freed."""
+
+    def __enter__(self):
+        self._was = gc.isenabled()
+        if hasattr(gc, "unfreeze"):
+            gc.unfreeze()
+            gc.collect()
+        gc.disable()
+
+    def __exit__(self, *exc):
+        if hasattr(gc, "freeze"):
+            gc.freeze()
+        if self._was:
+            gc.enable()
+
+
 def load_or_ask(path, checkpoint=None, tags=None, progress=None, cancel=None):
-    """api.load, or a TagChoice when ``path`` is a SavedModel with several tag sets and none was given."""
+    """Opened (api.load and api.model_facts), or a TagChoice when ``path`` is a SavedModel with several tag
+    sets and none was given."""
     if tags is None:
         tag_sets = api.saved_model_tag_sets(path)
         if len(tag_sets) > 1:
             return TagChoice(tag_sets)
-    return api.load(path, progress=progress, cancel=cancel, checkpoint=checkpoint, tags=tags)
+    with _collector_out_of_the_way():
+        loaded = api.load(path, progress=progress, cancel=cancel, checkpoint=checkpoint, tags=tags)
+        try:
+            if progress is not None:
+                progress(100, 100, "looking for input pipelines")
+            return Opened(loaded, api.model_facts(loaded))
+        except BaseException:
+            loaded.close()
+            raise
 
 
 def refusal(path, why):
@@ -102,7 +143,7 @@ class OpenFlow(QObject):
     (the search box would otherwise paste the file:// text).
 
     Signals:
-        loaded(object LoadedModel), failed(str), cancelled()
+        loaded(object Opened: LoadedModel and facts), failed(str), cancelled()
     """
 
     loaded = pyqtSignal(object)
@@ -160,10 +201,10 @@ class OpenFlow(QObject):
         if isinstance(loaded, TagChoice):
             self.ask_tags(self.loading_path, self.loading_checkpoint, loaded.tag_sets)
             return
-        self.remember_recent(self.loading_path or loaded.model.location.path)
+        self.remember_recent(self.loading_path or loaded.loaded.model.location.path)
         self.loaded.emit(loaded)
         if self.loading_checkpoint is not None:
-            location = loaded.model.location
+            location = loaded.loaded.model.location
             self.window.show_status("%s paired with checkpoint %s" % (
                 os.path.basename(location.model_file), os.path.basename(location.prefix)))
 

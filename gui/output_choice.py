@@ -56,14 +56,13 @@ def bind_saver(combo, signals):
     signals.changed.connect(redraw)
 
 
-def model_options(window, loaded):
-    """The options that depend on the model: its savers, the variables its checkpoint lacks, the input-pipeline
-    tensors worth cutting at."""
-    suggestions = api.suggest_cuts(loaded)
-    window.pipeline_cuts = [s.name for s in suggestions]
-    window.outputs.set_pipeline(suggestions)
-    window.outputs.set_savers(api.savers(loaded), window.session.saver)
-    missing = api.missing_variables(loaded) if loaded.model.checkpoint is not None else []
+def model_options(window, facts):
+    """The options that depend on the model (api.ModelFacts): its savers, the variables its checkpoint lacks,
+    the input-pipeline tensors worth cutting at."""
+    window.pipeline_cuts = [s.name for s in facts.suggested_cuts]
+    window.outputs.set_pipeline(facts.suggested_cuts)
+    window.outputs.set_savers(facts.savers, window.session.saver)
+    missing = facts.missing_variables
     window.outputs.set_missing(len(missing))
     window.outputs.init_missing.setToolTip("The checkpoint lacks %s; ticked, they get their initializer's value "
                                            "(zeros, ones, a constant), otherwise a freeze that needs them is "

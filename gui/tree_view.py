@@ -10,7 +10,7 @@ from core import api
 from gui.op_tree_model import NAME, OP, SHAPE
 
 ICON_AND_PADDING = 34
-SHAPE_SAMPLE = 3000
+SHAPE_SAMPLE = 1000
 MAX_EXPANDED_KEPT = 2000
 
 

@@ -59,10 +59,10 @@ OURS = r'''
 import os, sys, time, json, resource
 sys.path.insert(0, sys.argv[1])
 from core.formats.model import open_model
-from core.freeze.plan import freeze
+from core.freeze.stage import plan_and_write
 started = time.time()
 with open_model(sys.argv[2]) as model:
-    report = freeze(model, sys.argv[3].split(","), sys.argv[4])
+    report = plan_and_write(model, sys.argv[3].split(","), sys.argv[4])
 seconds = time.time() - started
 print(json.dumps({"seconds": seconds, "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                   "nodes": report.nodes_after, "bytes": report.bytes_written}))

@@ -27,6 +27,12 @@ def add_parser(subparsers):
                              "default and drop the dead cond branches")
     parser.add_argument("--set", dest="switches", action="append", default=[], metavar="NAME=VALUE",
                         help="fix a training switch to VALUE (implies inference mode for it)")
+    parser.add_argument("--saver", metavar="NAME",
+                        help="restore variables as this saver does (as `inspect` lists them, e.g. the moving-average "
+                             "saver); default: the one the meta graph's saver_def names")
+    parser.add_argument("--init-missing", action="store_true",
+                        help="a variable nothing restores gets its initializer's value when that is computable "
+                             "without TensorFlow (zeros, ones, constants, fill); random initializers stay an error")
     parser.add_argument("--verify", action="store_true",
                         help="run checkpoint and frozen graph in TensorFlow and compare; exit 1 on a difference")
     parser.add_argument("--target-tf", default=api.DEFAULT_TARGET_TF, metavar="VERSION",
@@ -49,14 +55,14 @@ def open_from_args(args):
     return api.open_model(args.path, checkpoint=args.checkpoint, tags=args.tags)
 
 
-def _targets(model, args):
+def _targets(loaded, args):
     """Outputs and input cuts from --outputs, --signature and --inputs."""
     outputs = [o for o in (args.outputs or "").split(",") if o.strip()]
     inputs = [i for i in (args.inputs or "").split(",") if i.strip()]
     if args.signature:
-        signature = model.signature(args.signature)
+        signature = loaded.model.signature(args.signature)
         outputs = outputs or signature.output_nodes
-        inputs = inputs or api.signature_cuts(model, signature)
+        inputs = inputs or api.signature_cuts(loaded, signature)
     if not outputs:
         raise ModelError("give the outputs (--outputs NAME[,NAME...]) or a signature (--signature NAME)")
     return outputs, inputs
@@ -76,7 +82,8 @@ def set_values(items):
 def request_from(args, outputs, input_cuts=()):
     """The FreezeRequest the arguments describe (through the FreezeSession the window builds too)."""
     session = FreezeSession(outputs, input_cuts, set_values(args.switches), inference=args.inference,
-                            keep_devices=args.keep_devices, target_tf=args.target_tf)
+                            keep_devices=args.keep_devices, target_tf=args.target_tf, saver=args.saver,
+                            init_missing=args.init_missing)
     return session.request(args.destination)
 
 
@@ -101,23 +108,23 @@ def run(args):
     if not (args.outputs or args.signature):
         sys.stderr.write("error: the following arguments are required: --outputs (or --signature NAME)\n")
         return 2
-    with open_from_args(args) as model:
-        outputs, inputs = _targets(model, args)
+    with open_from_args(args) as loaded:
+        outputs, inputs = _targets(loaded, args)
         request = request_from(args, outputs, inputs)
         progress = _terminal_progress() if sys.stderr.isatty() and not args.quiet else None
-        report = api.freeze(model, request, progress=progress)
+        report = api.freeze(loaded, request, progress=progress)
         if not args.quiet:
-            _print_report(model, report)
+            _print_report(loaded, report)
         if args.verify:
             from cli.verify_cmd import report_verification
-            return report_verification(model, report.destination, report.outputs, switch_values=report.fixed,
+            return report_verification(loaded, report.destination, report.outputs, switch_values=report.fixed,
                                        request=request)
     return 0
 
 
-def _print_report(model, report):
+def _print_report(loaded, report):
     out = sys.stdout
-    out.write("froze %s -> %s\n" % (model.location.model_file, report.destination))
+    out.write("froze %s -> %s\n" % (loaded.location.model_file, report.destination))
     out.write("  outputs: %s\n" % ", ".join(report.outputs))
     out.write("  nodes: %d -> %d, variables converted: %d, size: %s, time: %.2f s\n"
               % (report.nodes_before, report.nodes_after, report.variables_converted,
@@ -126,5 +133,5 @@ def _print_report(model, report):
         out.write("  %s\n" % line)
     for name, value in sorted(report.fixed.items()):
         out.write("  fixed %s = %r\n" % (name, value))
-    for note in model.location.notes + report.notes:
+    for note in loaded.location.notes + report.notes:
         out.write("  note: %s\n" % note)

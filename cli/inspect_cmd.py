@@ -50,9 +50,9 @@ def collect(loaded, outputs=None):
     variables = sorted(loaded.variables.values(), key=lambda v: v.name)
     location = model.location
     summary = _plain(analysis.summary(variable_bytes=loaded.variable_bytes(), outputs=outputs))
-    runtime = api.runtime_floor(model).to_json()
+    runtime = api.runtime_floor(loaded).to_json()
     if outputs:
-        plan = api.plan(model, api.FreezeRequest(outputs))
+        plan = api.plan(loaded, api.FreezeRequest(outputs))
         summary["frozen_outputs"] = list(plan.outputs)
         summary["frozen_nodes"] = len(plan.nodes)
         summary["frozen_bytes"] = api.planned_size(plan)
@@ -68,9 +68,12 @@ def collect(loaded, outputs=None):
         "variables": _plain(variables),
         "summary": summary,
         "signatures": _plain(list(model.signatures.values())),
-        "suggested_cuts": _plain(api.suggest_cuts(model)),
+        "suggested_cuts": _plain(api.suggest_cuts(loaded)),
         "assets": _plain(model.assets),
         "runtime": runtime,
+        "savers": [{"name": s.name, "variable_count": s.variable_count,
+                    "restores_moving_averages": s.restores_moving_averages, "is_default": s.is_default}
+                   for s in api.savers(loaded)],
     }
     if outputs:
         info["required_inputs"] = _plain(analysis.required_inputs(outputs))
@@ -99,6 +102,12 @@ def _write_formats(out, info):
         for cut in info["suggested_cuts"]:
             out.write("  %-40s %-8s %-14s %s\n" % (cut["name"], cut["dtype"] or "?", _shape_text(cut["shape"]),
                                                    cut["reason"]))
+    if len(info["savers"]) > 1:
+        out.write("\nSavers (freeze --saver NAME; * the one saver_def names, used by default):\n")
+        for saver in info["savers"]:
+            out.write("  %s %-20s %5d variables%s\n" % ("*" if saver["is_default"] else " ", saver["name"],
+                                                       saver["variable_count"], ", restores moving averages"
+                                                       if saver["restores_moving_averages"] else ""))
     if info["assets"]:
         out.write("\nAssets:\n")
         for asset in info["assets"]:

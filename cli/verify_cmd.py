@@ -91,15 +91,15 @@ def report_verification(model, frozen, outputs, feeds=None, batch_size=2, rtol=1
     return 0
 
 
-def session_from(args, model):
+def session_from(args, loaded):
     """The FreezeSession the arguments describe: outputs (or the signature's, or the frozen graph's ends),
     input cuts, fixed values, saver and init_missing, as the freeze that made the graph had them."""
     outputs = [o for o in (args.outputs or "").split(",") if o.strip()]
     cuts = [c for c in (args.input_cuts or "").split(",") if c.strip()]
     if args.signature:
-        signature = model.signature(args.signature)
+        signature = loaded.model.signature(args.signature)
         outputs = outputs or signature.output_nodes
-        cuts = cuts or api.signature_cuts(model, signature)
+        cuts = cuts or api.signature_cuts(loaded, signature)
     return api.FreezeSession(outputs or api.graph_ends(args.frozen), cuts, set_values(args.switches),
                              saver=args.saver, init_missing=args.init_missing)
 
@@ -108,9 +108,9 @@ def run(args):
     feeds = _load_feeds(args.inputs) if args.inputs else None
     if args.json:
         progress_line("opening %s" % args.path)
-    with api.open_model(args.path, checkpoint=args.checkpoint, tags=args.tags) as model:
-        session = session_from(args, model)
+    with api.open_model(args.path, checkpoint=args.checkpoint, tags=args.tags) as loaded:
+        session = session_from(args, loaded)
         request = session.request(args.frozen)
-        values = api.fixed_values(model, request)
-        return report_verification(model, args.frozen, request.outputs, feeds, args.batch_size, args.rtol, args.atol,
-                                   values, args.json, request)
+        values = api.fixed_values(loaded, request)
+        return report_verification(loaded, args.frozen, request.outputs, feeds, args.batch_size, args.rtol,
+                                   args.atol, values, args.json, request)

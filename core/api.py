@@ -18,13 +18,15 @@ from core.pipeline import LoadedModel
 
 __all__ = [
     "Cancelled", "ModelError", "FreezeRequest", "LoadedModel", "load", "open_model", "freeze", "plan", "fixed_values",
-    "planned_size", "human_size", "locate", "supported_files", "parse_value", "dtype_name", "shape_text",
+    "planned_size", "human_size", "locate", "supported_files", "dtype_name", "shape_text",
     "output_shapes", "verify", "tensorflow_available", "install_hint", "graph_ends", "QueryError", "install_signal_cleanup",
     "graph_picture", "picture_dot", "suggest_cuts", "signature_cuts",
     "runtime_floor", "plan_floor", "DEFAULT_TARGET_TF", "target_releases", "dropped_checkpoint",
-    "saved_model_tag_sets", "FreezeSession", "freeze_picture", "colour_family", "has_node", "node_op", "node_role",
+    "saved_model_tag_sets", "savers", "missing_variables",
+    "FreezeSession", "freeze_picture", "colour_family", "has_node", "node_op", "node_role",
     "node_names", "op_types", "output_ports", "node_shape", "resolve_outputs", "scope_path", "search",
-    "counts_text", "constant_values", "has_values", "tensor_values", "ModelFacts", "model_facts", "savers", "suggested_outputs", "VERSION", "missing_variables",
+    "counts_text", "constant_values", "has_values", "tensor_values", "ModelFacts", "model_facts",
+    "suggested_outputs", "VERSION", "training_only_names",
 ]
 
 
@@ -38,9 +40,10 @@ def load(path, progress=None, cancel=None, checkpoint=None, tags=None):
 
 
 def open_model(path, checkpoint=None, tags=None):
-    """Opens a model without analysing it: core.formats.model.Model (see its open_model)."""
-    from core.formats.model import open_model as _open
-    return _open(path, checkpoint=checkpoint, tags=tags)
+    """Opens a model without analysing it yet (a freeze needs no analysis): a LoadedModel whose
+    ``analysis`` and ``variables`` are computed when first used."""
+    from core import pipeline
+    return pipeline.open_loaded(path, checkpoint=checkpoint, tags=tags)
 
 
 # -- read-only views of a LoadedModel for the fronts (they never walk the analysis themselves) -------------
@@ -54,11 +57,6 @@ def suggested_outputs(loaded):
         return []
     best = candidates[0].score
     return [c.name for c in candidates[:5] if c.score >= best - 2.0 and c.score > 4.0] or [candidates[0].name]
-
-
-def savers(loaded):
-    """The graph's savers (name, variable_count, restores_moving_averages, is_default); one per restore scope."""
-    return []
 
 
 def has_node(loaded, name):
@@ -127,21 +125,16 @@ def counts_text(loaded):
 
 def constant_values(loaded):
     """(values, bytes) held by the graph's Const nodes (a frozen graph's weights)."""
-    from core.formats.bundle import itemsize
+    from core.formats import dtypes
     count = size = 0
     graph = loaded.analysis.graph
     for i, op in enumerate(graph.ops):
         if op != "Const":
             continue
         tensor = graph.graph_def.node[i].attr["value"].tensor
-        elements = 1
-        for dim in tensor.tensor_shape.dim:
-            elements *= max(0, dim.size)
+        elements = dtypes.element_count(dtypes.shape_dims(tensor.tensor_shape))
         count += elements
-        try:
-            size += len(tensor.tensor_content) or elements * itemsize(tensor.dtype)
-        except ModelError:  # a resource or variant: no fixed-size values
-            pass
+        size += len(tensor.tensor_content) or elements * (dtypes.itemsize(tensor.dtype) or 0)
     return count, size
 
 
@@ -150,20 +143,53 @@ class ModelFacts(object):
 
     Attributes:
         suggested_cuts: SuggestedCut list (input-pipeline tensors); counts: the status bar's counts line;
-        missing_variables: names of variables the checkpoint lacks; savers: the savers() list.
+        savers: the savers() list.
     """
 
-    def __init__(self, suggested_cuts, counts, missing, saver_list):
+    def __init__(self, suggested_cuts, counts, saver_list, training_only=frozenset()):
         self.suggested_cuts = suggested_cuts
         self.counts = counts
-        self.missing_variables = missing
         self.savers = saver_list
+        self.training_only = training_only
 
 
 def model_facts(loaded, progress=None, cancel=None):
     """The ModelFacts of a loaded model (whole-graph walks: call it where blocking does not matter)."""
-    missing = missing_variables(loaded) if loaded.model.checkpoint is not None else []
-    return ModelFacts(suggest_cuts(loaded), counts_text(loaded), missing, savers(loaded))
+    return ModelFacts(suggest_cuts(loaded), counts_text(loaded), savers(loaded), training_only_names(loaded))
+
+
+def training_only_names(loaded):
+    """The nodes "Show training ops" hides: the training-only roles (loss, gradients, optimizer, saver, ...)
+    and the constants and bookkeeping only they consume, or that nothing consumes inside a scope of
+    training-only nodes (the shape checks a loss leaves behind), so no scope is left holding only those."""
+    graph, roles = loaded.analysis.graph, loaded.analysis.roles
+    names = graph.names
+    hidden = set(i for i, name in enumerate(names) if roles.get(name) in TRAINING_ONLY)
+    training_scopes = set()
+    for i in hidden:
+        scope = names[i].rpartition("/")[0]
+        while scope and scope not in training_scopes:
+            training_scopes.add(scope)
+            scope = scope.rpartition("/")[0]
+    for order in (range(len(names) - 1, -1, -1), range(len(names))):  # consumers mostly come later: two passes
+        for i in order:
+            if i not in hidden and roles.get(names[i]) in (CONSTANT, "other") and \
+                    _feeds_only(graph, hidden, i, _near_training(names[i], training_scopes)):
+                hidden.add(i)
+    return frozenset(names[i] for i in hidden)
+
+
+def _near_training(name, training_scopes):
+    """Is ``name``'s scope, or the scope around it, one that holds training-only nodes?"""
+    scope = name.rpartition("/")[0]
+    return scope in training_scopes or (bool(scope) and scope.rpartition("/")[0] in training_scopes)
+
+
+def _feeds_only(graph, hidden, i, in_training_scope):
+    consumers = graph.data_out[i] + graph.control_out[i]
+    if not consumers:
+        return in_training_scope
+    return all(c in hidden for c in consumers)
 
 
 def has_values(loaded, name):
@@ -175,23 +201,15 @@ def has_values(loaded, name):
 
 
 def tensor_values(loaded, name, progress=None, cancel=None):
-    """The values of a Const (its tensor) or of a variable (its checkpoint entry, the whole tensor for a
-    partition) as a numpy array; ModelError when the node holds none."""
-    from core.formats.bundle import numpy_dtype
-    from core.formats.v1_checkpoint import tensor_proto_values
+    """The values of a Const (its tensor, read as TensorFlow reads it) or of a variable (its checkpoint entry,
+    the whole tensor for a partition) as a numpy array; ModelError when the node holds none."""
+    from core.formats import dtypes
     node = loaded.analysis.graph.node(name)
     if node.op == "Const":
-        tensor = node.attr["value"].tensor
-        shape = [int(d.size) for d in tensor.tensor_shape.dim]
-        count = 1
-        for size in shape:
-            count *= size
         try:
-            return tensor_proto_values(tensor, tensor.dtype, shape, "Const %s" % name)
-        except ModelError:  # one value filling the whole shape, as TensorFlow writes tf.zeros([...])
-            single = tensor_proto_values(tensor, tensor.dtype, [1], "Const %s" % name)
-            import numpy as np
-            return np.full(shape, single[0], dtype=numpy_dtype(tensor.dtype)) if count else single[:0]
+            return dtypes.proto_values(node.attr["value"].tensor)
+        except ValueError as exc:
+            raise ModelError("Const %s: %s" % (name, exc))
     info = loaded.variables.get(name)
     if info is None or not info.in_checkpoint or loaded.model.checkpoint is None:
         raise ModelError("%s holds no values the window can read (it is neither a Const nor a variable in the "
@@ -199,56 +217,68 @@ def tensor_values(loaded, name, progress=None, cancel=None):
     return loaded.model.checkpoint.read(info.key)
 
 
-def missing_variables(loaded):
-    """Names of the variables the checkpoint lacks (a freeze needing them fails unless init_missing)."""
-    return sorted(v.name for v in loaded.variables.values() if not v.in_checkpoint)
-
-
-def suggest_cuts(model):
-    """Input-pipeline tensors (iterators, dequeues, decoders) to cut at: SuggestedCut list."""
+def suggest_cuts(loaded):
+    """Input-pipeline tensors (iterators, dequeues, decoders) to cut at: SuggestedCut list (only the pipeline ops
+    are visited, through the analysed graph's adjacency)."""
     from core.analysis.input_pipeline import suggest_cuts as _suggest
-    analysis = getattr(model, "analysis", None)
-    model = getattr(model, "model", model)
-    return _suggest(model.graph_def, model.meta_graph, analysis.graph if analysis is not None else None)
+    return _suggest(loaded.model.graph_def, loaded.model.meta_graph, loaded.analysis.graph)
 
 
-def signature_cuts(model, signature):
+def signature_cuts(loaded, signature):
     """The inputs of a signature that are not placeholders: the cuts freezing it needs."""
     from core.freeze.input_cuts import signature_cuts as _cuts
-    return _cuts(getattr(model, "model", model).graph_def, signature)
+    return _cuts(loaded.model.graph_def, signature)
 
 
-def freeze(model, request, progress=None, cancel=None):
-    """Runs a FreezeRequest: core.freeze.writer.FreezeReport (see core.pipeline.freeze)."""
-    from core import pipeline
-    return pipeline.freeze(model, request, progress=progress, cancel=cancel)
+def freeze(loaded, request, progress=None, cancel=None):
+    """Runs a FreezeRequest on a LoadedModel: plans it and writes the `.pb`.
+
+    Returns core.freeze.writer.FreezeReport (see core.freeze.stage.freeze_request).
+    """
+    from core.freeze.stage import freeze_request
+    return freeze_request(loaded.model, request, progress=progress, cancel=cancel)
 
 
-def plan(model, request, cancel=None):
-    """The FreezePlan of a request, nothing written (see core.pipeline.plan)."""
-    from core import pipeline
-    return pipeline.plan(getattr(model, "model", model), request, cancel=cancel)
+def savers(loaded):
+    """The graph's savers in graph order (core.formats.saver_map.Saver: ``name``, ``variable_count``,
+    ``restores_moving_averages``, ``is_default``); FreezeRequest.saver takes a ``name``."""
+    from core.formats.saver_map import find_savers
+    return find_savers(loaded.model.graph_def, loaded.model.meta_graph)
 
 
-def fixed_values(model, request):
-    """dict placeholder -> value that a request fixes (see core.pipeline.fixed_values)."""
-    from core import pipeline
-    return pipeline.fixed_values(getattr(model, "model", model), request)
+def missing_variables(loaded, request):
+    """The variables the request's outputs need that nothing restores, for the window's "initialise
+    missing variables" option: MissingVariable list (``name``, ``key``, ``initializer`` ("zeros", "ones",
+    "constant", or None when only TensorFlow can compute it), ``reason``); empty when none is missing."""
+    from core.freeze.stage import missing_variables as _missing
+    return _missing(loaded.model, request)
+
+
+def plan(loaded, request, cancel=None):
+    """The FreezePlan of a request, nothing written (see core.freeze.stage.plan_request)."""
+    from core.freeze.stage import plan_request
+    return plan_request(loaded.model, request, cancel=cancel)
+
+
+def fixed_values(loaded, request):
+    """dict placeholder -> value that a request fixes (see core.freeze.stage.fixed_values)."""
+    from core.freeze.stage import fixed_values as _values
+    return _values(loaded.model, request)
 
 
 DEFAULT_TARGET_TF = "1.4"
 
 
-def runtime_floor(model):
-    """The TensorFlow version floor of a model's graph (see core.pipeline.runtime_floor)."""
-    from core import pipeline
-    return pipeline.runtime_floor(model)
+def runtime_floor(loaded):
+    """core.analysis.runtime_floor.Floor of a model's whole graph (producer defaults from its meta graph)."""
+    from core.analysis.runtime_floor import graph_floor
+    return graph_floor(loaded.model.graph_def, loaded.model.meta_graph)
 
 
 def plan_floor(freeze_plan):
-    """The TensorFlow version floor of what a plan writes (see core.pipeline.plan_floor)."""
-    from core import pipeline
-    return pipeline.plan_floor(freeze_plan)
+    """The TensorFlow version floor of what a plan writes (see core.freeze.runtime_target.plan_floor)."""
+    from core.freeze.runtime_target import plan_floor as _floor
+    return _floor(freeze_plan)
 
 
 def target_releases():
@@ -302,16 +332,10 @@ def supported_files():
     return SUPPORTED
 
 
-def parse_value(text, dtype):
-    """A placeholder value typed as text, parsed by its dtype name ('float32', 'bool', ...)."""
-    from core.analysis.training_switches import parse_switch_value
-    return parse_switch_value(text, dtype)
-
-
 def dtype_name(dtype):
     """'float32' for DT_FLOAT (an enum number)."""
-    from core.formats.protos import dtype_name as _name
-    return _name(dtype)
+    from core.formats.dtypes import name
+    return name(dtype)
 
 
 def shape_text(shape):
@@ -326,10 +350,10 @@ def output_shapes(node):
     return _shapes(node)
 
 
-def verify(model, frozen_path, outputs, **options):
+def verify(loaded, frozen_path, outputs, **options):
     """Runs checkpoint and frozen graph side by side: core.verify.runner.VerifyReport."""
     from core.verify.runner import verify as _verify
-    return _verify(getattr(model, "model", model), frozen_path, outputs, **options)
+    return _verify(loaded.model, frozen_path, outputs, **options)
 
 
 def tensorflow_available():
@@ -353,7 +377,7 @@ def graph_ends(path):
 
 def graph_picture(analysis, request, **options):
     """A node's neighbourhood or what a freeze keeps, laid out for drawing (see
-    core.analysis.graph_picture.graph_picture; request kinds "neighbourhood" and "freeze")."""
+    core.analysis.graph_picture.graph_picture); what a freeze keeps is freeze_picture's."""
     from core.analysis.graph_picture import graph_picture as _picture
     return _picture(analysis, request, **options)
 

@@ -17,3 +17,13 @@ def node_name(name):
     if colon > 0 and name[colon + 1:].isdigit():
         return name[:colon]
     return name
+
+
+def port_of(name):
+    """The output port a graph input refers to: 0 for "node", 3 for "node:3" (control inputs: -1)."""
+    if name.startswith("^"):
+        return -1
+    colon = name.rfind(":")
+    if colon > 0 and name[colon + 1:].isdigit():
+        return int(name[colon + 1:])
+    return 0

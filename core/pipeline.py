@@ -1,4 +1,4 @@
-"""The pipeline both fronts run: path -> opened and analysed model -> frozen graph on disk.
+"""Opening a model for the fronts: path -> LoadedModel (opened, analysed on the way or when first asked).
 
 Every long call takes ``progress`` (a callable ``(done, total, message)``; total 0 means
 "busy, no fraction") and ``cancel`` (a callable returning True to stop) as keyword arguments.
@@ -7,24 +7,44 @@ Every long call takes ``progress`` (a callable ``(done, total, message)``; total
 import gc
 import logging
 
-from core.errors import Cancelled, ModelError
+from core.errors import Cancelled
 
 log = logging.getLogger(__name__)
 
 
 class LoadedModel(object):
-    """A model opened and analysed: all the window and `inspect` show.
+    """A model opened (and analysed, when asked for): the one model type of core.api.
 
     Attributes:
         model: core.formats.model.Model (location, graph, checkpoint reader).
-        analysis: core.analysis.insight.GraphAnalysis.
-        variables: dict variable name -> core.analysis.variables.VariableInfo.
+        analysis: core.analysis.insight.GraphAnalysis (computed on first use when not given).
+        variables: dict variable name -> core.analysis.variables.VariableInfo (likewise).
     """
 
-    def __init__(self, model, analysis, variables):
+    def __init__(self, model, analysis=None, variables=None):
         self.model = model
-        self.analysis = analysis
-        self.variables = variables
+        self._analysis = analysis
+        self._variables = variables
+
+    @property
+    def analysis(self):
+        if self._analysis is None:
+            from core.analysis.insight import analyze
+            self._analysis = analyze(self.model.graph_def, self.model.meta_graph)
+        return self._analysis
+
+    @property
+    def variables(self):
+        if self._variables is None:
+            from core.analysis.variables import list_variables
+            found = list_variables(self.model.graph_def, self.model.meta_graph, self.model.checkpoint)
+            self._variables = dict((v.name, v) for v in found)
+        return self._variables
+
+    @property
+    def location(self):
+        """core.formats.locate.ModelLocation of the opened model."""
+        return self.model.location
 
     def variable_bytes(self):
         """dict variable name -> bytes in the checkpoint (variables the checkpoint holds)."""
@@ -60,6 +80,12 @@ class _paused_gc(object):
             gc.enable()
 
 
+def open_loaded(path, checkpoint=None, tags=None):
+    """Opens the model at ``path`` without analysing it yet (a freeze needs no analysis): LoadedModel."""
+    from core.formats.model import open_model
+    return LoadedModel(open_model(path, checkpoint=checkpoint, tags=tags))
+
+
 def load(path, progress=None, cancel=None, checkpoint=None, tags=None):
     """Opens the model at ``path`` (any of its files or its folder) and analyses it.
 
@@ -90,91 +116,3 @@ def load(path, progress=None, cancel=None, checkpoint=None, tags=None):
             model.close()
             raise
     return LoadedModel(model, analysis, dict((v.name, v) for v in variables))
-
-
-def fixed_values(model, request):
-    """The placeholder values a request fixes: inference-mode defaults, then the explicit ones.
-
-    Returns:
-        dict placeholder name -> Python value.
-    Raises:
-        ModelError: a value for something that is not a placeholder, or that does not parse.
-    """
-    from core.analysis.training_switches import find_training_switches, parse_switch_value
-    from core.formats import protos
-    values = {}
-    if request.inference:
-        for switch in find_training_switches(model.graph_def):
-            if switch.default is not None:
-                values[switch.name] = switch.default
-    nodes = None
-    for name, value in sorted(request.values.items()):
-        if nodes is None:
-            nodes = dict((n.name, n) for n in model.graph_def.node)
-        node = nodes.get(name.split(":")[0])
-        if node is None or node.op not in ("PlaceholderWithDefault", "Placeholder", "PlaceholderV2"):
-            raise ModelError("no placeholder named '%s' in the graph" % name, model.location.model_file)
-        if isinstance(value, str):
-            value = parse_switch_value(value, protos.dtype_name(node.attr["dtype"].type))
-        values[node.name] = value
-    return values
-
-
-def graph_edits(model, request, values=None):
-    """The GraphEdits a request applies on top of the source graph (None when there are none)."""
-    from core.freeze.switch_folding import fold_training_switches
-    values = fixed_values(model, request) if values is None else values
-    edits = None
-    if request.input_cuts:
-        from core.freeze.input_cuts import cut_inputs
-        edits = cut_inputs(model.graph_def, request.input_cuts, model.meta_graph, request.outputs,
-                           model.location.model_file)
-    if not values:
-        return edits
-    switches = fold_training_switches(model.graph_def, values)
-    return switches if edits is None else edits.merge(switches)
-
-
-def plan(model, request, cancel=None):
-    """The core.freeze.plan.FreezePlan of a request, without writing anything."""
-    from core.freeze.plan import plan_freeze
-    return plan_freeze(model, request.outputs, keep_devices=request.keep_devices,
-                       edits=graph_edits(model, request), cancel=cancel, target_tf=request.target_tf)
-
-
-def freeze(model, request, progress=None, cancel=None):
-    """Runs a FreezeRequest on an opened model and writes the frozen graph.
-
-    Args:
-        model: core.formats.model.Model, or a LoadedModel.
-        request: core.freeze.request.FreezeRequest.
-    Returns:
-        core.freeze.writer.FreezeReport, with ``fixed`` the placeholder values it fixed.
-    Raises:
-        ModelError, Cancelled.
-    """
-    from core.freeze.plan import freeze as freeze_plan
-    model = getattr(model, "model", model)
-    values = fixed_values(model, request)
-    destination = request.destination or model.default_output_path()
-    report = freeze_plan(model, request.outputs, destination, keep_devices=request.keep_devices,
-                         edits=graph_edits(model, request, values), progress=progress, cancel=cancel,
-                         target_tf=request.target_tf)
-    return report._replace(fixed=values)
-
-
-def runtime_floor(model):
-    """core.analysis.runtime_floor.Floor of a model's whole graph (producer defaults from its meta graph)."""
-    from core.analysis.runtime_floor import graph_floor
-    model = getattr(model, "model", model)
-    return graph_floor(model.graph_def, model.meta_graph)
-
-
-def plan_floor(freeze_plan):
-    """The Floor of what a FreezePlan writes (its target's, when it was fitted to one)."""
-    if freeze_plan.runtime is not None:
-        return freeze_plan.runtime.floor
-    from core.freeze.runtime_target import fit_plan
-    # The ops are read from the planned bytes: a "copy" may be an input cut's Placeholder that took
-    # the name of the node it replaces, so the source graph's node of that name is not its op.
-    return fit_plan(freeze_plan.nodes, None, freeze_plan.model.meta_graph).floor

@@ -20,7 +20,9 @@ def create_application(argv=None):
     style = os.path.join(RESOURCES, "style.qss")
     if os.path.isfile(style):
         with open(style) as handle:
-            app.setStyleSheet(handle.read())
+            sheet = handle.read()
+        if app.styleSheet() != sheet:  # set again, Qt would polish every widget anew
+            app.setStyleSheet(sheet)
     return app
 
 

@@ -1,6 +1,6 @@
 """The graph view as a dock of the main window, wired to its selection, history and freeze plan."""
 
-from PyQt5.QtCore import QEvent, QObject, Qt
+from PyQt5.QtCore import QEvent, QObject, Qt, QTimer
 from PyQt5.QtGui import QKeySequence
 from PyQt5.QtWidgets import QDockWidget
 
@@ -68,4 +68,10 @@ def attach_graph_dock(window):
     window.plans.planned.connect(view.show_plan)
     window.plans.started.connect(view.show_measuring)
     view.freeze_button.toggled.connect(freeze_mode)
+
+    def opened(visible):
+        if visible and not dock.isFloating():  # a third of the window, the tree keeping most of the rest
+            window.resizeDocks([dock], [max(dock.minimumSizeHint().width(), window.width() // 3)], Qt.Horizontal)
+        QTimer.singleShot(0, window.balance_panels)
+    dock.visibilityChanged.connect(opened)
     return dock

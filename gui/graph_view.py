@@ -6,8 +6,8 @@ import time
 
 from PyQt5.QtCore import QEvent, Qt, pyqtSignal
 from PyQt5.QtGui import QFont, QFontMetrics
-from PyQt5.QtWidgets import (QButtonGroup, QCheckBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMenu,
-                             QRadioButton, QSpinBox, QToolButton, QVBoxLayout, QWidget)
+from PyQt5.QtWidgets import (QButtonGroup, QCheckBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QLineEdit, QMenu,
+                             QRadioButton, QScrollArea, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
 from core import api
 from gui.graph_canvas import GraphCanvas
@@ -85,12 +85,15 @@ class GraphView(QWidget):
         self.export_button.setMenu(menu)
         self.status = QLabel("")
         self.status.setWordWrap(True)
+        self.status.setMinimumWidth(1)
         self.status.setContentsMargins(6, 0, 6, 2)
         self.canvas = GraphCanvas()
         self.canvas.item_clicked.connect(self._clicked)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
+        controls = QWidget()
+        rows = QVBoxLayout(controls)
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.setSpacing(2)
+        self.find.setMinimumWidth(80)
         for widgets in ((self.neighbourhood_button, self.freeze_button, self.hops),
                         (self.group_box, self.find, fit, self.export_button)):
             row = QHBoxLayout()
@@ -99,7 +102,20 @@ class GraphView(QWidget):
                 row.addWidget(widget, 1 if widget is self.find else 0)
             if self.find not in widgets:
                 row.addStretch(1)
-            layout.addLayout(row)
+            rows.addLayout(row)
+        # On a narrow screen (a scale factor of 2) the controls scroll sideways instead of widening the dock.
+        strip = QScrollArea()
+        strip.setWidget(controls)
+        strip.setWidgetResizable(True)
+        strip.setFrameShape(QFrame.NoFrame)
+        strip.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        strip.setHorizontalScrollBarPolicy(Qt.ScrollBarAsNeeded)
+        strip.setFixedHeight(controls.sizeHint().height() + strip.horizontalScrollBar().sizeHint().height())
+        strip.setMinimumWidth(120)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(strip)
         layout.addWidget(self.canvas, 1)
         layout.addWidget(self.status)
         self._update_controls()

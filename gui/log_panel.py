@@ -12,13 +12,19 @@ if hasattr(QtMsgType, "QtInfoMsg"):
 
 
 def route_qt_messages():
-    """Sends Qt's own warnings into logging (logger "qt")."""
+    """Sends Qt's own warnings into logging (logger "qt"), and on to a handler installed before (a test
+    runner's, which fails a test on a Qt warning)."""
     qt_log = logging.getLogger("qt")
+    previous = []
 
     def handler(kind, context, message):
         qt_log.log(_QT_LEVELS.get(kind, logging.WARNING), "%s", message)
+        if previous[0] is not None:
+            previous[0](kind, context, message)
 
-    qInstallMessageHandler(handler)
+    before = qInstallMessageHandler(handler)
+    previous.append(getattr(before, "chained", before))  # installed twice: ours is not chained to itself
+    handler.chained = previous[0]
 
 
 class _Emitter(QObject):

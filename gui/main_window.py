@@ -21,7 +21,8 @@ from gui.notice_bar import NoticeBar
 from gui.op_tree_model import OpTreeModel
 from gui.open_flow import OpenFlow
 from gui.outputs_panel import OutputsPanel
-from gui.output_choice import bind_saver, model_options, type_outputs, use_pipeline_cuts, use_suggested
+from gui.output_choice import (bind_saver, model_options, show_missing, type_outputs, use_pipeline_cuts,
+                               use_suggested)
 from gui.plan_watch import PlanWatch
 from gui.runtime_watch import RuntimeWatch
 from gui.screen_fit import fit_to_screen
@@ -91,6 +92,7 @@ class MainWindow(QMainWindow):
         self.notice = NoticeBar()
         self.tree = QTreeView()
         self.tree.setUniformRowHeights(True)
+        self.tree.setIndentation(14)  # deep scopes keep room for the names
         self.tree.setSelectionMode(QAbstractItemView.SingleSelection)
         self.tree.setAlternatingRowColors(True)
         self.tree.setEditTriggers(QAbstractItemView.NoEditTriggers)
@@ -181,6 +183,7 @@ class MainWindow(QMainWindow):
         bind_checkbox(self.outputs.init_missing, self.session_signals, "init_missing")
         bind_saver(self.outputs.saver_combo, self.session_signals)
         self.session_signals.changed.connect(self._session_changed)
+        self.plans.planned.connect(lambda result: show_missing(self, result))
         tree_menu.install(self)
         self.opener.watch_drops([self, self.search, self.details.viewport(), self.tree.viewport(),
                                  self.outputs.list.viewport(), self.outputs.entry])
@@ -202,6 +205,14 @@ class MainWindow(QMainWindow):
             action.setEnabled(not busy or self.tasks.kind == "load")
 
     _update_actions = update_actions
+
+    def balance_panels(self):
+        """Gives the tree the larger share of the central area (the details and freeze panel keep their
+        minimum): called when a dock opens or closes and the central area changes width."""
+        total = sum(self.splitter.sizes())
+        right = max(self.right.minimumWidth(), int(total * 0.42))
+        if total > right:
+            self.splitter.setSizes([total - right, right])
 
     # -- status ---------------------------------------------------------------------------
     def show_status(self, text, busy=False):
@@ -239,6 +250,7 @@ class MainWindow(QMainWindow):
         self.session.clear()
         self.tree_model = OpTreeModel(loaded, self.session_signals, self)
         self.tree_model.set_colours(Colours(self.palette()))
+        self.tree_model.set_training_only(facts.training_only)
         if not self.training_action.isChecked():
             self.tree_model.set_filter(None, hide_training=True)
         self.tree.setModel(self.tree_model)

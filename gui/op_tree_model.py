@@ -54,6 +54,7 @@ class OpTreeModel(QAbstractItemModel):
         self._visible = None
         self._hide_training = False
         self._revealed = set()
+        self._training_only = None
         self._children_cache = {}
         self._shapes = {}
         self._bold = QFont()
@@ -85,10 +86,9 @@ class OpTreeModel(QAbstractItemModel):
         visible = None
         if filter_rows or self._hide_training:
             names = self._matches if filter_rows else api.node_names(self.loaded)
-            roles = self._roles
             visible = set()
             for name in names:
-                if self._hide_training and roles.get(name) in TRAINING_ONLY and name not in self._checked_set:
+                if self._hide_training and self._is_training_only(name) and name not in self._checked_set:
                     continue
                 _add_path(visible, name)
             for name in self._revealed:
@@ -108,6 +108,15 @@ class OpTreeModel(QAbstractItemModel):
     @property
     def hide_training(self):
         return self._hide_training
+
+    def set_training_only(self, names):
+        """The nodes hidden with the training ops (api.training_only_names); None: their roles alone decide."""
+        self._training_only = names
+
+    def _is_training_only(self, name):
+        if self._training_only is not None:
+            return name in self._training_only
+        return self._roles.get(name) in TRAINING_ONLY
 
     def reveal(self, name):
         """Shows ``name`` (and its scopes) although the search or the training filter hides it."""

@@ -72,14 +72,16 @@ class _collector_out_of_the_way(object):
 
     def __enter__(self):
         self._was = gc.isenabled()
-        if hasattr(gc, "unfreeze"):
-            gc.unfreeze()
+        unfreeze = getattr(gc, "unfreeze", None)  # Python >= 3.7
+        if unfreeze is not None:
+            unfreeze()
             gc.collect()
         gc.disable()
 
     def __exit__(self, *exc):
-        if hasattr(gc, "freeze"):
-            gc.freeze()
+        freeze = getattr(gc, "freeze", None)
+        if freeze is not None:
+            freeze()
         if self._was:
             gc.enable()
 

@@ -62,11 +62,14 @@ def model_options(window, facts):
     window.pipeline_cuts = [s.name for s in facts.suggested_cuts]
     window.outputs.set_pipeline(facts.suggested_cuts)
     window.outputs.set_savers(facts.savers, window.session.saver)
-    missing = facts.missing_variables
-    window.outputs.set_missing(len(missing))
-    window.outputs.init_missing.setToolTip("The checkpoint lacks %s; ticked, they get their initializer's value "
-                                           "(zeros, ones, a constant), otherwise a freeze that needs them is "
-                                           "refused" % ", ".join(missing[:8] + (["…"] if len(missing) > 8 else [])))
+    window.outputs.set_missing([])
+
+
+def show_missing(window, result):
+    """Offers "Initialise N missing variables" when the planned outputs need variables nothing restores."""
+    missing = result.missing if result is not None else []
+    if missing or not window.session.init_missing:
+        window.outputs.set_missing(missing)
 
 
 def use_pipeline_cuts(window):

@@ -27,6 +27,7 @@ class OutputsPanel(QWidget):
         self.list = QListWidget()
         self.list.setSelectionMode(QListWidget.ExtendedSelection)
         self.list.setMinimumHeight(48)
+        self.list.setMaximumHeight(self.fontMetrics().height() * 7)  # the options below stay in view
         self.list.itemDoubleClicked.connect(lambda item: self.navigate.emit(item.text()))
         self.entry = QLineEdit()
         self.entry.setPlaceholderText("Type or paste outputs: name,name:0,…  (Return)")
@@ -72,7 +73,7 @@ class OutputsPanel(QWidget):
         self.verify_button.clicked.connect(self.verify)
         self.set_outputs([])
         self.set_savers([], None)
-        self.set_missing(0)
+        self.set_missing([])
         self.set_pipeline([])
 
     def _layout(self):
@@ -170,9 +171,17 @@ class OutputsPanel(QWidget):
         for widget in (self.saver_label, self.saver_combo):
             widget.setVisible(len(savers) > 1)
 
-    def set_missing(self, count):
-        """Shows "Initialise missing variables" when the checkpoint lacks ``count`` > 0 variables."""
+    def set_missing(self, missing):
+        """Shows "Initialise N missing variables" when the outputs need variables nothing restores
+        (api.missing_variables items: name, initializer, reason), with each in the tooltip."""
+        count = len(missing)
         self.init_missing.setText("Initialise %d missing variable%s" % (count, "" if count == 1 else "s"))
+        self.init_missing.setToolTip("Nothing restores %s. Ticked, each gets its initializer's value when that "
+                                     "is computable without TensorFlow (zeros, ones, a constant, fill); otherwise "
+                                     "the freeze refuses them.\n%s" % (
+                                         "these variables" if count != 1 else "this variable",
+                                         "\n".join("%s: %s" % (m.name, m.initializer or "not computable")
+                                                    for m in missing[:12])))
         self.init_missing.setVisible(count > 0)
 
     def outputs(self):

@@ -17,24 +17,37 @@ DEBOUNCE_MS = 300
 
 class PlanResult(object):
     """One measured plan: ``key`` (FreezeSession.key(with_target=False)), ``request``, ``plan`` (None when it
-    failed), ``floor`` (the frozen result's version floor) and ``error`` (why the freeze would fail)."""
+    failed), ``floor`` (the frozen result's version floor), ``error`` (why the freeze would fail) and
+    ``missing`` (the variables the outputs need that nothing restores: api.missing_variables)."""
 
-    def __init__(self, key, request, plan=None, floor=None, error=None):
+    def __init__(self, key, request, plan=None, floor=None, error=None, missing=()):
         self.key = key
         self.request = request
         self.plan = plan
         self.floor = floor
         self.error = error
+        self.missing = list(missing)
+
+
+def _missing(loaded, request):
+    if loaded.model.checkpoint is None:
+        return []
+    try:
+        return api.missing_variables(loaded, request)
+    except api.ModelError:
+        return []
 
 
 def measure_plan(loaded, request, progress=None, cancel=None):
-    """(plan, floor, error) of ``request`` checked against no release (the floor says which it needs)."""
+    """(plan, floor, error, missing variables) of ``request`` checked against no release (the floor says
+    which it needs)."""
     request.target_tf = None
+    missing = _missing(loaded, request)
     try:
         plan = api.plan(loaded, request, cancel=cancel)
-        return plan, api.plan_floor(plan), None
+        return plan, api.plan_floor(plan), None, missing
     except api.ModelError as exc:
-        return None, None, exc.message
+        return None, None, exc.message, missing
 
 
 class PlanWatch(QObject):
@@ -94,7 +107,8 @@ class PlanWatch(QObject):
         worker = Worker(measure_plan, loaded, request)
         generation = self._generation
         worker.finished.connect(lambda found, g=generation: self._measured(g, key, request, found))
-        worker.failed.connect(lambda message, g=generation: self._measured(g, key, request, (None, None, message)))
+        worker.failed.connect(lambda message, g=generation: self._measured(g, key, request,
+                                                                            (None, None, message, [])))
         self._running.add(worker)
         worker.thread_finished.connect(lambda w=worker: self._running.discard(w))
         self.started.emit()
@@ -103,8 +117,8 @@ class PlanWatch(QObject):
     def _measured(self, generation, key, request, found):
         if generation != self._generation:
             return
-        plan, floor, error = found
-        self.result = PlanResult(key, request, plan, floor, error)
+        plan, floor, error, missing = found
+        self.result = PlanResult(key, request, plan, floor, error, missing)
         self.planned.emit(self.result)
 
     def stop(self, msecs=30000):

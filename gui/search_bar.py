@@ -17,8 +17,10 @@ class SearchBar(QWidget):
     def __init__(self, parent=None):
         super(SearchBar, self).__init__(parent)
         self.edit = QLineEdit()
-        self.edit.setPlaceholderText("Search: terms, glob*, /regex/, op:Relu  (Ctrl+F; Return goes to the first)")
+        self.edit.setPlaceholderText("Search: terms glob* /regex/ op:Relu (Ctrl+F)")
         self.edit.setClearButtonEnabled(True)
+        self.edit.setToolTip("All terms match (case-insensitive); glob*, /regular expression/, op:Type. "
+                             "Typing filters the tree; Return goes to the first match; Escape clears")
         self.edit.installEventFilter(self)
         self.match_label = QLabel("")
         self.match_label.setMinimumWidth(90)

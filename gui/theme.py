@@ -1,7 +1,8 @@
 """The window's theme: follow the system (the palette Qt started with), light or dark (Fusion palettes)."""
 
-from PyQt5.QtGui import QColor, QPalette
-from PyQt5.QtWidgets import QApplication, QStyleFactory
+from PyQt5.QtCore import QRectF
+from PyQt5.QtGui import QColor, QPainter, QPalette, QPen
+from PyQt5.QtWidgets import QApplication, QProxyStyle, QStyle, QStyleFactory
 
 SYSTEM, LIGHT, DARK = "system", "light", "dark"
 THEMES = ((SYSTEM, "Follow the &system"), (LIGHT, "&Light"), (DARK, "&Dark"))
@@ -16,6 +17,28 @@ _DARK_COLOURS = {
 }
 _DISABLED = {QPalette.WindowText: "#80868b", QPalette.Text: "#80868b", QPalette.ButtonText: "#80868b"}
 _started_with = {}
+
+
+class OutlinedIndicators(QProxyStyle):
+    """Fusion with a visible outline around check boxes and radio buttons: on a dark palette Fusion draws
+    them dark on dark (an unticked box was nearly invisible)."""
+
+    _INDICATORS = (QStyle.PE_IndicatorCheckBox, QStyle.PE_IndicatorItemViewItemCheck, QStyle.PE_IndicatorRadioButton)
+
+    def drawPrimitive(self, element, option, painter, widget=None):
+        super(OutlinedIndicators, self).drawPrimitive(element, option, painter, widget)
+        if element not in self._INDICATORS:
+            return
+        painter.save()
+        painter.setRenderHint(QPainter.Antialiasing)
+        painter.setPen(QPen(option.palette.color(QPalette.Text).darker(150), 1.0))
+        painter.setBrush(QColor(0, 0, 0, 0))
+        rect = QRectF(option.rect).adjusted(1.5, 1.5, -1.5, -1.5)
+        if element == QStyle.PE_IndicatorRadioButton:
+            painter.drawEllipse(rect)
+        else:
+            painter.drawRoundedRect(rect, 2, 2)
+        painter.restore()
 
 
 def dark_palette():
@@ -33,16 +56,29 @@ def _remember_system(app):
         _started_with["palette"] = QPalette(app.palette())
 
 
+_applied = [SYSTEM]
+
+
 def apply_theme(name):
-    """Applies theme ``name`` (SYSTEM, LIGHT or DARK) to the application; returns the name applied."""
+    """Applies theme ``name`` (SYSTEM, LIGHT or DARK) to the application; returns the name applied. Nothing
+    is redone when it is already the application's theme."""
     app = QApplication.instance()
     _remember_system(app)
-    if name not in (LIGHT, DARK):
+    name = name if name in (LIGHT, DARK) else SYSTEM
+    if name == _applied[0]:
+        return name
+    _applied[0] = name
+    if name == SYSTEM:
         if app.style().objectName() != _started_with["style"]:
             app.setStyle(QStyleFactory.create(_started_with["style"]))
         app.setPalette(_started_with["palette"])
-        return SYSTEM
-    fusion = QStyleFactory.create("Fusion")
-    app.setStyle(fusion)
-    app.setPalette(dark_palette() if name == DARK else fusion.standardPalette())
+    else:
+        fusion = OutlinedIndicators(QStyleFactory.create("Fusion")) if name == DARK else QStyleFactory.create("Fusion")
+        app.setStyle(fusion)
+        app.setPalette(dark_palette() if name == DARK else fusion.standardPalette())
+    # Widgets polished under the application's style sheet keep their old palette until it is set again.
+    sheet = app.styleSheet()
+    if sheet:
+        app.setStyleSheet("")
+        app.setStyleSheet(sheet)
     return name

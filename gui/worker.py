@@ -46,12 +46,6 @@ class Worker(QObject):
         """Asks the core call to stop at its next check."""
         self._cancel.set()
 
-    def is_cancelled(self):
-        return self._cancel.is_set()
-
-    def is_running(self):
-        return self._thread.isRunning()
-
     @property
     def thread_finished(self):
         """The QThread's finished signal: after it, the worker may be dropped."""

@@ -4,12 +4,17 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 
 import numpy as np
 import pytest
 
+from tests.strict import STRICT_VARIABLE, strict
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+if not os.environ.get("XDG_RUNTIME_DIR"):  # Qt warns without one, and Qt warnings fail a test
+    os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="tf1freeze-xdg-")
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
@@ -39,6 +44,18 @@ class Fixture(object):
     def has_reference(self):
         return os.path.isfile(self.reference)
 
+    def meta_node_count(self):
+        """How many NodeDefs the fixture's .meta holds, counted with protobuf (not by the tool)."""
+        from core.formats import protos
+        with open(self.meta, "rb") as handle:
+            return len(protos.MetaGraphDef.FromString(handle.read()).graph_def.node)
+
+    def reference_node_count(self):
+        """How many NodeDefs TensorFlow 1.4's own freezer kept for the fixture's outputs (reference.pb)."""
+        from core.formats import protos
+        with open(self.reference, "rb") as handle:
+            return len(protos.GraphDef.FromString(handle.read()).node)
+
 
 def load_fixture(name):
     return Fixture(name)
@@ -61,3 +78,26 @@ def tf():
     """TensorFlow's v1 API (tf.compat.v1 on 2.x, tf on 1.4)."""
     from tests.tf_runtime import tf1
     return tf1()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under TF1FREEZE_STRICT=1 (CI) a skipped test fails the run: no test is skipped by default, so a
+    skip means the machine lacks something the suite needs (TensorFlow, Xvfb, xdotool, TF 1.4's Python)."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and not hasattr(report, "wasxfail") and strict():
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = "skipped, and %s=1 makes a skip a failure: %s" % (STRICT_VARIABLE, reason)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    """The same for a whole module skipped at collection (pytest.importorskip at module level)."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and strict():
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = "skipped, and %s=1 makes a skip a failure: %s" % (STRICT_VARIABLE, reason)

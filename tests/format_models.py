@@ -144,7 +144,8 @@ def _text_file_table(tf1, filename):
     if lookup is not None and hasattr(lookup, "StaticHashTable"):
         initializer = lookup.TextFileInitializer(filename, tf1.string, -2, tf1.int64, -1)
         return lookup.StaticHashTable(initializer, default_value=-1)
-    import tensorflow as tf
+    from tests.tf_runtime import tensorflow
+    tf = tensorflow()
     initializer = tf.contrib.lookup.TextFileInitializer(filename, tf1.string, -2, tf1.int64, -1)
     return tf.contrib.lookup.HashTable(initializer, default_value=-1)
 

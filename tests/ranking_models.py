@@ -17,7 +17,8 @@ import numpy as np
 
 
 def _tf1():
-    import tensorflow as tf
+    from tests.tf_runtime import tensorflow
+    tf = tensorflow()
     if hasattr(tf, "compat") and hasattr(tf.compat, "v1"):
         return tf.compat.v1
     return tf

@@ -14,7 +14,8 @@ ModelSpec = collections.namedtuple("ModelSpec", "name folder prefix outputs feed
 
 
 def _tf():
-    import tensorflow as tf
+    from tests.tf_runtime import tensorflow
+    tf = tensorflow()
     if hasattr(tf, "compat") and hasattr(tf.compat, "v1"):
         tf1 = tf.compat.v1
         tf1.disable_v2_behavior()

@@ -29,7 +29,7 @@ with atheris.instrument_imports():
     from core.formats.model import open_model
     from core.formats.sstable import parse_table
     from core.freeze.node_bytes import RawNode, filter_colocation
-    from core.freeze.plan import freeze
+    from core.freeze.stage import plan_and_write
 
 FIXTURES = os.path.join(ROOT, "tests", "fixtures", "tf1.4")
 MLP = os.path.join(FIXTURES, "mlp")
@@ -110,7 +110,7 @@ def fuzz_freeze(data):
     _write(os.path.join("freeze", "model.ckpt.meta"), data)
     try:
         with open_model(os.path.join(folder, "model.ckpt")) as model:
-            freeze(model, ["output/BiasAdd"], os.path.join(WORK, "out.pb"))
+            plan_and_write(model, ["output/BiasAdd"], os.path.join(WORK, "out.pb"))
     except ModelError as exc:
         _check(exc)
 

@@ -3,7 +3,7 @@
 import collections
 import re
 
-from core.formats import protos
+from core.formats import dtypes
 from core.analysis.copies import ancestry_facts, copy_groups
 from core.analysis.naming import authors_name
 from core.analysis.evidence import PREDICTION_OPS
@@ -42,7 +42,7 @@ def output_dtype(node):
     """The dtype name ("float32") of a node's outputs from its type attrs, or None."""
     for key in ("T", "dtype", "out_type", "output_type", "Tout", "DstT"):
         if key in node.attr and node.attr[key].type:
-            return protos.dtype_name(node.attr[key].type)
+            return dtypes.name(node.attr[key].type)
     return None
 
 

@@ -5,6 +5,7 @@ LAYER_GAP = 44.0
 NODE_GAP = 18.0
 DUMMY_WIDTH = 8.0
 SWEEPS = 4
+TRANSPOSE_ROUNDS = 4
 COORDINATE_ROUNDS = 4
 BACK_EDGE_OPS = frozenset(["NextIteration", "RefNextIteration"])
 
@@ -97,8 +98,31 @@ def _count_crossings(upper_pos, lower_pos, pairs):
     return crossings
 
 
+def _pair_crossings(u, v, pos, near):
+    """Crossings between the edges of ``u`` and ``v`` to one neighbouring layer when u is left of v."""
+    return sum(1 for a in near[u] for b in near[v] if pos[a] > pos[b])
+
+
+def _transpose(rows, pos, succ, pred):
+    """Swaps neighbours in a layer while that lowers the crossings with both adjacent layers."""
+    for _ in range(TRANSPOSE_ROUNDS):
+        improved = False
+        for row in rows:
+            for i in range(len(row) - 1):
+                u, v = row[i], row[i + 1]
+                now = _pair_crossings(u, v, pos, pred) + _pair_crossings(u, v, pos, succ)
+                swapped = _pair_crossings(v, u, pos, pred) + _pair_crossings(v, u, pos, succ)
+                if swapped < now:
+                    row[i], row[i + 1] = v, u
+                    pos[u], pos[v] = i + 1, i
+                    improved = True
+        if not improved:
+            return
+
+
 def _order(rows, succ, pred):
-    """Barycenter sweeps down and up; keeps the ordering with the fewest crossings."""
+    """Barycenter sweeps down and up, each followed by swaps of neighbours that remove crossings; keeps the
+    ordering with the fewest crossings."""
     pos = {}
     for row in rows:
         for i, v in enumerate(row):
@@ -124,6 +148,7 @@ def _order(rows, succ, pred):
                 row.sort(key=keys.__getitem__)
                 for i, v in enumerate(row):
                     pos[v] = i
+        _transpose(rows, pos, succ, pred)
         now = crossings()
         if now < best:
             best = now

@@ -1,7 +1,6 @@
 """The graph as indexed adjacency: data edges (with ports) apart from control edges."""
 
 
-
 def parse_input(text):
     """Splits a NodeDef input into (node name, port, is_control)."""
     if text.startswith("^"):
@@ -19,8 +18,7 @@ class GraphModel(object):
 
     Nodes are numbered in graph order. ``data_in[i]`` lists (source index, port),
     ``control_in[i]`` source indexes, ``data_out``/``control_out`` the reverse.
-    A networkx DiGraph with edge attributes ``kind`` ("data"/"control") and
-    ``port`` is built on first use of ``nx``.
+    Plain lists, not networkx: docs/architecture.md gives the measurement (bench/bench_reachability.py).
     """
 
     def __init__(self, graph_def):
@@ -55,7 +53,6 @@ class GraphModel(object):
                 else:
                     data_in[i].append((source, port))
                     data_out[source].append(i)
-        self._nx = None
 
     def __len__(self):
         return len(self.names)
@@ -133,18 +130,3 @@ class GraphModel(object):
         """Names of every node the given nodes depend on (the nodes included)."""
         seen = self.ancestor_indexes([self.position[n] for n in names], include_control)
         return set(self.names[i] for i in seen)
-
-    @property
-    def nx(self):
-        """The graph as a networkx.DiGraph (built on first use)."""
-        if self._nx is None:
-            import networkx
-            graph = networkx.DiGraph()
-            graph.add_nodes_from(self.names)
-            names = self.names
-            graph.add_edges_from((names[s], names[i], {"kind": "data", "port": p})
-                                 for i, inputs in enumerate(self.data_in) for s, p in inputs)
-            graph.add_edges_from((names[s], names[i], {"kind": "control", "port": -1})
-                                 for i, inputs in enumerate(self.control_in) for s in inputs)
-            self._nx = graph
-        return self._nx

@@ -6,17 +6,17 @@ from core.analysis.graph_dot import to_dot
 from core.analysis.graph_layout import layout_subgraph
 from core.analysis.graph_model import GraphModel
 from core.analysis.scope_groups import group_scopes
-from core.analysis.subgraph import edge_labels, freeze_subgraph, neighbourhood, whole_subgraph
+from core.analysis.subgraph import edge_labels, neighbourhood, whole_subgraph
 
-NEIGHBOURHOOD, FREEZE, FROZEN = "neighbourhood", "freeze", "frozen"
+NEIGHBOURHOOD, FROZEN = "neighbourhood", "frozen"
 
 
 class Picture(object):
     """What the graph view draws.
 
     Attributes:
-        request: (NEIGHBOURHOOD, center, hops, expanded pairs), (FREEZE, outputs, cuts, fixed) or
-            (FROZEN, outputs, key): a planned frozen graph (``key`` tells one freeze from another).
+        request: (NEIGHBOURHOOD, center, hops, expanded pairs) or (FROZEN, outputs, key): a planned frozen
+            graph (``key`` tells one freeze from another).
         subgraph: core.analysis.subgraph.Subgraph.
         graph: the core.analysis.graph_model.GraphModel the subgraph's names belong to (the source
             graph, or the planned frozen graph for FROZEN).
@@ -68,25 +68,21 @@ def graph_picture(analysis, request, char_width=7.0, max_nodes=None, scopes=None
     Args:
         analysis: core.analysis.insight.GraphAnalysis.
         request: (NEIGHBOURHOOD, center, hops, expanded (name, "up"/"down") pairs)
-            or (FREEZE, outputs, cuts, fixed placeholder names).
+            (what a freeze keeps is frozen_picture's, from the freeze plan itself).
         char_width: the width of an average character of the box font, in layout units.
-        max_nodes: cap on the nodes drawn (None: the subgraph's own default; all for FREEZE).
+        max_nodes: cap on the nodes drawn (None: the subgraph's own default).
         scopes: None draws every node; a set of scope paths groups every other name scope into one box.
         progress, cancel: the usual core callbacks (progress gets a message).
     Returns:
         Picture.
     Raises:
-        KeyError: an unknown center; core.errors.ModelError: an unknown output, cut or switch.
+        KeyError: an unknown center.
     """
     started = time.time()
     model = analysis.graph
-    if request[0] == NEIGHBOURHOOD:
-        _, center, hops, expanded = request
-        options = {} if max_nodes is None else {"max_nodes": max_nodes}
-        sub = neighbourhood(model, center, hops=hops, expanded=expanded, **options)
-    else:
-        _, outputs, cuts, fixed = request
-        sub = freeze_subgraph(model, outputs, cuts, fixed, max_nodes=max_nodes)
+    _, center, hops, expanded = request
+    options = {} if max_nodes is None else {"max_nodes": max_nodes}
+    sub = neighbourhood(model, center, hops=hops, expanded=expanded, **options)
     return _laid_out(request, sub, model, analysis, started, char_width, scopes, progress)
 
 

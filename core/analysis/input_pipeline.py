@@ -2,7 +2,8 @@
 
 import collections
 
-from core.formats import protos
+from core.formats import dtypes
+from core.formats.dtypes import DT_INT64, DT_STRING
 from core.names import node_name
 
 SOURCE_OPS = frozenset([
@@ -18,8 +19,6 @@ _UINT8_OPS = frozenset(["DecodeJpeg", "DecodeAndCropJpeg", "DecodeGif", "DecodeB
 _STRING_OPS = frozenset(["ReaderRead", "ReaderReadV2", "ReaderReadUpTo", "ReaderReadUpToV2"])
 _TYPE_ATTRS = ("T", "dtype", "out_type", "DstT", "output_type", "Tout")
 _LIST_ATTRS = ("output_types", "component_types", "dtypes", "Toutput_types", "Tdense")
-DT_STRING = 7
-DT_INT64 = 9
 
 
 class SuggestedCut(collections.namedtuple("SuggestedCut", "name op dtype shape reason")):
@@ -169,6 +168,6 @@ def suggest_cuts(graph_def, meta_graph=None, graph=None):
         for port in sorted(consumed.get(node.name, ())):
             dtype = tensor_dtype(node, port, ops)
             result.append(SuggestedCut("%s:%d" % (node.name, port), node.op,
-                                       protos.dtype_name(dtype) if dtype else None,
+                                       dtypes.name(dtype) if dtype else None,
                                        tensor_shape(node, port), reason))
     return result

@@ -3,7 +3,7 @@
 import collections
 import re
 
-from core.formats import protos
+from core.formats import dtypes
 from core.names import node_name
 from core.analysis.evidence import SOURCE_PORTS_OPS, is_dropout_rate, used_ports
 
@@ -62,9 +62,9 @@ def _port_shape(node, port):
 def _port_dtype(node, port):
     for key in ("output_types", "component_types", "Tdense"):
         if key in node.attr and port < len(node.attr[key].list.type):
-            return protos.dtype_name(node.attr[key].list.type[port])
+            return dtypes.name(node.attr[key].list.type[port])
     if "dtype" in node.attr:
-        return protos.dtype_name(node.attr["dtype"].type)
+        return dtypes.name(node.attr["dtype"].type)
     return "?"
 
 
@@ -106,14 +106,14 @@ def _int_values(node):
     if node.op != "Const" or "value" not in node.attr:
         return None
     tensor = node.attr["value"].tensor
-    if tensor.int_val:
-        return list(tensor.int_val)
-    if tensor.int64_val:
-        return list(tensor.int64_val)
+    if tensor.dtype not in (dtypes.DT_INT32, dtypes.DT_INT64):
+        return None
     if tensor.tensor_content:
-        import numpy as np
-        return np.frombuffer(tensor.tensor_content, dtype=np.int64 if tensor.dtype == 9 else np.int32).tolist()
-    return None
+        try:
+            return dtypes.proto_values(tensor).ravel().tolist()
+        except ValueError:
+            return None
+    return dtypes.typed_values(tensor) or None
 
 
 def _reshape_input(model, reshape):
@@ -202,7 +202,7 @@ def required_inputs(model, outputs, switch_names=()):
         op = model.ops[i]
         node = model.graph_def.node[i]
         if op in PLACEHOLDER_OPS:
-            dtype = protos.dtype_name(node.attr["dtype"].type) if "dtype" in node.attr else "?"
+            dtype = dtypes.name(node.attr["dtype"].type) if "dtype" in node.attr else "?"
             shape = _declared_shape(node)
             if shape == [] and _legacy_unknown(node) and _needs_rank(model, i):
                 shape = None  # `shape {}` from before TF 1.2 means unknown: a MatMul or reshape says so

@@ -87,7 +87,7 @@ class GraphAnalysis(object):
         log.info("analysed %d nodes in %.2fs", len(self.graph), time.time() - started)
 
     def _input_info(self, i):
-        from core.formats import protos
+        from core.formats import dtypes
         from core.analysis.candidates import output_shapes
         node = self.graph.graph_def.node[i]
         shape = None
@@ -97,7 +97,7 @@ class GraphAnalysis(object):
             shapes = output_shapes(node)
             if shapes and shapes[0] is not None:
                 shape = shapes[0]
-        dtype = protos.dtype_name(node.attr["dtype"].type) if "dtype" in node.attr else "?"
+        dtype = dtypes.name(node.attr["dtype"].type) if "dtype" in node.attr else "?"
         return InputInfo(node.name, dtype, shape, len(set(self.graph.data_out[i])), self._roles.role[i])
 
     @property
@@ -147,10 +147,6 @@ class GraphAnalysis(object):
         if found is not None:
             return found
         return required_inputs(self.graph, outputs, [s.name for s in self.training_switches])
-
-    def role_of(self, name):
-        """The role of node ``name``, or None when there is no such node."""
-        return self.roles.get(name)
 
 
 def analyze(graph_def, meta_graph=None, progress=None):

@@ -3,7 +3,7 @@
 import collections
 import struct
 
-from core.formats import protos
+from core.formats import dtypes
 from core.analysis.candidates import output_dtype
 from core.analysis.op_outputs import output_dtypes, output_shapes_of, variable_shape
 
@@ -30,17 +30,13 @@ def _tensor_text(tensor):
     count = 1
     for d in dims:
         count *= d
-    dtype = protos.dtype_name(tensor.dtype)
+    dtype = dtypes.name(tensor.dtype)
     if tensor.tensor_content or count > 6:
         return "%s%s (%d values)" % (dtype, shape_text(dims), count)
-    values = []
-    for field in ("float_val", "double_val", "int_val", "int64_val", "bool_val", "string_val", "half_val"):
-        values = list(getattr(tensor, field))
-        if values:
-            break
-    if not values:
+    values = dtypes.typed_values(tensor)
+    if not values or tensor.dtype in (dtypes.DT_HALF, dtypes.DT_BFLOAT16):
         return "%s%s" % (dtype, shape_text(dims))
-    as_text = float32_text if field == "float_val" else repr
+    as_text = float32_text if tensor.dtype == dtypes.DT_FLOAT else repr
     shown = ", ".join(repr(v.decode("utf-8", "replace")) if isinstance(v, bytes) else as_text(v) for v in values)
     if dims:
         return "%s%s = [%s]" % (dtype, shape_text(dims), shown)
@@ -69,7 +65,7 @@ def attr_text(value):
     if kind in ("i", "b"):
         return str(getattr(value, kind))
     if kind == "type":
-        return protos.dtype_name(value.type)
+        return dtypes.name(value.type)
     if kind == "shape":
         if value.shape.unknown_rank:
             return "unknown rank"
@@ -85,7 +81,7 @@ def attr_text(value):
         lst = value.list
         items += [repr(s.decode("utf-8", "replace")) for s in lst.s]
         items += [str(i) for i in lst.i] + [float32_text(f) for f in lst.f] + [str(b) for b in lst.b]
-        items += [protos.dtype_name(t) for t in lst.type]
+        items += [dtypes.name(t) for t in lst.type]
         items += ["unknown rank" if s.unknown_rank else shape_text([d.size for d in s.dim]) for s in lst.shape]
         items += [_tensor_text(t) for t in lst.tensor]
         shown = ", ".join(items[:8]) + (", ... (%d)" % len(items) if len(items) > 8 else "")
@@ -95,19 +91,19 @@ def attr_text(value):
 
 def _outputs(model, node, meta_graph):
     """(tensor, dtype, shape text) per output port, from the op's OpDef and the node's attrs."""
-    dtypes = output_dtypes(node, meta_graph)
-    if dtypes is None:  # an op no OpDef describes: its type attrs, one output
-        dtypes = [] if node.op in _NO_OUTPUTS else [output_dtype(node) or "?"]
-    shapes = output_shapes_of(node, len(dtypes))
+    port_dtypes = output_dtypes(node, meta_graph)
+    if port_dtypes is None:  # an op no OpDef describes: its type attrs, one output
+        port_dtypes = [] if node.op in _NO_OUTPUTS else [output_dtype(node) or "?"]
+    shapes = output_shapes_of(node, len(port_dtypes))
     held = variable_shape(node)
     if node.op == "ReadVariableOp" and shapes and shapes[0] is None and model.data_in[model.index(node.name)]:
         source = model.graph_def.node[model.data_in[model.index(node.name)][0][0]]
         shapes = [variable_shape(source)]
     outputs = []
-    for port, (dtype, shape) in enumerate(zip(dtypes, shapes)):
+    for port, (dtype, shape) in enumerate(zip(port_dtypes, shapes)):
         text = shape_text(shape)
         if held is not None and dtype == "resource":
-            text = "%s (a %s %s variable)" % (text, protos.dtype_name(node.attr["dtype"].type), shape_text(held))
+            text = "%s (a %s %s variable)" % (text, dtypes.name(node.attr["dtype"].type), shape_text(held))
         outputs.append(("%s:%d" % (node.name, port), dtype, text))
     return outputs
 

@@ -7,13 +7,13 @@ registry that has the op; dtypes resolve through the node's attrs (``T``, ``outp
 iterator's ``output_shapes``).
 """
 
-from core.formats import protos
+from core.formats import dtypes
 
-_DT_NUMBERS = dict(protos.DATA_TYPES)
+_DT_NUMBERS = dtypes.BY_ENUM_NAME
 
 
 def _from_op_def(op_def):
-    """[(type spec, is_ref)] of a protos.OpDef's output_args: spec "DT_X", "attr", "n*attr" or "@list_attr"."""
+    """[(type spec, is_ref)] of an OpDef's output_args: spec "DT_X", "attr", "n*attr", "@list_attr" or "#number"."""
     specs = []
     for arg in op_def.output_arg:
         if arg.type_list_attr:
@@ -21,9 +21,7 @@ def _from_op_def(op_def):
         elif arg.type_attr:
             spec = ("%s*%s" % (arg.number_attr, arg.type_attr)) if arg.number_attr else arg.type_attr
         else:
-            name = protos.DTYPE_NAMES.get(arg.type)
-            spec = ("%s*DT_%s" % (arg.number_attr, name.upper())) if arg.number_attr and name else \
-                "#%d" % arg.type
+            spec = ("%s*#%d" % (arg.number_attr, arg.type)) if arg.number_attr else "#%d" % arg.type
         specs.append((spec, arg.is_ref))
     return specs
 
@@ -83,11 +81,11 @@ def output_dtypes(node, meta_graph=None):
         if spec.startswith("@"):
             value = attrs.get(spec[1:])
             types = list(value.list.type) if value is not None else []
-            result.extend(protos.dtype_name(t + (100 if ref else 0)) for t in types)
+            result.extend(dtypes.name(t + (dtypes.REF_OFFSET if ref else 0)) for t in types)
             continue
         count, _, kind = spec.rpartition("*")
         number = _dtype_of(kind, attrs)
-        name = protos.dtype_name(number + (100 if ref else 0)) if number else "?"
+        name = dtypes.name(number + (dtypes.REF_OFFSET if ref else 0)) if number else "?"
         result.extend([name] * (_count_of(count, attrs) if count else 1))
     return result
 

@@ -2,7 +2,7 @@
 
 import collections
 
-from core.formats import protos
+from core.formats import dtypes
 from core.formats.op_registry import load_registry
 
 MAX_EXAMPLES = 3
@@ -167,7 +167,7 @@ class FloorCollector(object):
             kind = value.WhichOneof("value")
             if key in known and kind in ("type", "list"):
                 for dtype in ([value.type] if kind == "type" else value.list.type):
-                    dtype_req = self._req(("dtype", op, key, dtype), "dtype", op, key, protos.dtype_name(dtype))
+                    dtype_req = self._req(("dtype", op, key, dtype), "dtype", op, key, dtypes.name(dtype))
                     dtype_req.number = dtype
                     dtype_req.nodes.append(name)
 

@@ -1,9 +1,7 @@
-"""Small pieces of a graph to draw: the neighbourhood of a node and the part a freeze keeps."""
+"""Small pieces of a graph to draw: the neighbourhood of a node, or a whole (planned frozen) graph."""
 
 import collections
 
-from core.errors import ModelError
-from core.names import node_name
 
 MORE_PREFIX = "+"  # TensorFlow node names never contain "+" or "#": these ids cannot clash
 GROUP_PREFIX = "#"
@@ -151,60 +149,6 @@ def neighbourhood(model, center, hops=2, max_nodes=DEFAULT_MAX_NODES, fanout=DEF
         edges.append(Edge(pid, anchor, "more", 0) if direction == UP else Edge(anchor, pid, "more", 0))
     truncated = len(chosen) >= limits[0] and bool(collapsed)
     return Subgraph([names[i] for i in sorted(chosen)], edges, collapsed, {center: CENTER}, truncated)
-
-
-def freeze_subgraph(model, outputs, cuts=(), fixed=(), max_nodes=None):
-    """The nodes a freeze keeps for ``outputs``: breadth-first over data and control inputs.
-
-    The search stops at input cuts (tensor names whose node becomes an input) and at fixed
-    switches (placeholders fixed to a value): they are kept, their own inputs are not.
-
-    Args:
-        model: core.analysis.graph_model.GraphModel.
-        outputs: output names ("name" or "name:0").
-        cuts: tensor or node names cut into inputs.
-        fixed: names of placeholders fixed to constants.
-        max_nodes: draw at most this many (the nearest to the outputs); the inputs of the
-            last ones become "+k more" placeholders. None: all.
-    Returns:
-        Subgraph with marks OUTPUT, CUT and FIXED.
-    Raises:
-        ModelError: a name that is not in the graph.
-    """
-    position = model.position
-    marks = {}
-    for kind, names in ((FIXED, fixed), (CUT, cuts), (OUTPUT, outputs)):
-        for raw in names:
-            name = node_name(raw)
-            if name not in position:
-                raise ModelError("%s '%s' is not in the graph" % ("output" if kind == OUTPUT else kind, raw))
-            marks[name] = kind
-    stop = set(position[node_name(n)] for n in list(cuts) + list(fixed))
-    starts = _unique([position[node_name(o)] for o in outputs])
-    chosen = set(starts)
-    queue = collections.deque(starts)
-    data_in, control_in = model.data_in, model.control_in
-    cap = max_nodes if max_nodes is not None else len(model) + 1
-    while queue and len(chosen) < cap:
-        i = queue.popleft()
-        if i in stop:
-            continue
-        for s in [s for s, _ in data_in[i]] + control_in[i]:
-            if s not in chosen and len(chosen) < cap:
-                chosen.add(s)
-                queue.append(s)
-    names = model.names
-    edges = _induced_edges(model, chosen)
-    collapsed = {}
-    for i in sorted(chosen) if len(chosen) >= cap else ():
-        if i in stop:
-            continue
-        rest = [names[s] for s in _unique([s for s, _ in data_in[i]] + control_in[i]) if s not in chosen]
-        if rest:
-            pid = collapsed_id(names[i], UP)
-            collapsed[pid] = Collapsed(pid, names[i], UP, rest)
-            edges.append(Edge(pid, names[i], "more", 0))
-    return Subgraph([names[i] for i in sorted(chosen)], edges, collapsed, marks, truncated=bool(collapsed))
 
 
 def whole_subgraph(model, hidden=None, marks=None):

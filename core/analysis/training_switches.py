@@ -4,11 +4,11 @@ import collections
 import re
 
 
-from core.formats import protos
+from core.formats import dtypes
+from core.formats.dtypes import DT_BOOL
 from core.errors import ModelError
 from core.names import node_name
 
-DT_BOOL = 10
 _SWITCH_NAME = re.compile(r"(^|/|_)(is_?training|training|train|phase|mode|keep_?prob|dropout|drop_?rate|rate)"
                           r"(_\d+)?$", re.IGNORECASE)
 
@@ -19,22 +19,9 @@ class SwitchInfo(collections.namedtuple("SwitchInfo", "name dtype default")):
 
 def const_value(node):
     """A scalar Const's Python value, or None."""
-    import numpy as np
     if node is None or node.op != "Const" or "value" not in node.attr:
         return None
-    tensor = node.attr["value"].tensor
-    if tensor.tensor_shape.dim:
-        return None
-    for field in ("bool_val", "float_val", "double_val", "int_val", "int64_val"):
-        values = getattr(tensor, field)
-        if len(values):
-            value = values[0]
-            return bool(value) if field == "bool_val" else value
-    if tensor.tensor_content:
-        from core.formats.bundle import numpy_dtype
-        value = np.frombuffer(tensor.tensor_content, dtype=numpy_dtype(tensor.dtype))[0]
-        return bool(value) if tensor.dtype == DT_BOOL else value.item()
-    return False if tensor.dtype == DT_BOOL else 0
+    return dtypes.scalar_value(node.attr["value"].tensor)
 
 
 def _is_scalar(node):
@@ -68,7 +55,7 @@ def find_training_switches(graph_def):
             if not (dtype == DT_BOOL and named and _is_scalar(node)):
                 continue
             default = None
-        result.append(SwitchInfo(node.name, protos.dtype_name(dtype), default))
+        result.append(SwitchInfo(node.name, dtypes.name(dtype), default))
     return result
 
 

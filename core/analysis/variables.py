@@ -2,7 +2,7 @@
 
 import collections
 
-from core.formats import protos
+from core.formats import dtypes
 from core.formats.saver_map import VARIABLE_OPS, fallback_key, variable_sources
 
 
@@ -67,7 +67,7 @@ def list_variables(graph_def, meta_graph=None, checkpoint=None):
                 for d in lengths:
                     part *= d
                 nbytes = entry.nbytes * part // total if total else 0
-        result.append(VariableInfo(node.name, node.op, protos.dtype_name(node.attr["dtype"].type),
+        result.append(VariableInfo(node.name, node.op, dtypes.name(node.attr["dtype"].type),
                                    shape, key, nbytes, in_checkpoint, node.name in trainable,
                                    partition))
     return result

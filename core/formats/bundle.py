@@ -5,24 +5,15 @@ import logging
 import os
 import struct
 
-
 from core.formats import crc32c
-from core.formats import protos
+from core.formats import dtypes, protos
 from core.errors import ModelError, quote
+from core.formats.dtypes import DT_BFLOAT16, DT_STRING
+from core.formats.slice_keys import slice_key
 from core.formats.sstable import read_table
 from core.formats.wire import read_varint
 
 log = logging.getLogger(__name__)
-
-DT_STRING = 7
-DT_BFLOAT16 = 14
-# numpy type codes of TensorFlow's DataTypes (bfloat16, 14, as its uint16 bit patterns); codes, not
-# numpy types, so that importing this module does not import numpy.
-_NUMPY = {
-    1: "f4", 2: "f8", 3: "i4", 4: "u1", 5: "i2", 6: "i1", 8: "c8", 9: "i8", 10: "?", 11: "i1", 12: "u1",
-    13: "i4", 14: "u2", 15: "i2", 16: "u2", 17: "u2", 18: "c16", 19: "f2", 22: "u4", 23: "u8",
-}
-
 
 class TensorEntry(collections.namedtuple("TensorEntry", "name dtype shape nbytes partitioned")):
     """One tensor listed in a checkpoint. nbytes: bytes of its stored data (all slices)."""
@@ -31,32 +22,20 @@ class TensorEntry(collections.namedtuple("TensorEntry", "name dtype shape nbytes
 MAX_SLICES = 1 << 14
 
 
-def itemsize(dtype, path=None):
-    """Bytes per element of a TensorFlow DataType as stored (0 for strings), without numpy.
-
-    Raises:
-        ModelError: for types with no fixed-size storage here (resource, variant).
-    """
+def _stored_itemsize(dtype, path):
+    """Bytes per element of a dtype a bundle can store (0 for strings); ModelError for the others."""
     if dtype == DT_STRING:
         return 0
-    if dtype not in _NUMPY:
-        raise ModelError("tensors of type %s cannot be read" % protos.dtype_name(dtype), path)
-    code = _NUMPY[dtype]
-    return 1 if code == "?" else int(code[1:])
+    if dtypes.numpy_code(dtype) is None:
+        raise ModelError("tensors of type %s cannot be read" % dtypes.name(dtype), path)
+    return dtypes.itemsize(dtype)
 
 
-def numpy_dtype(dtype, path=None):
-    """The numpy dtype holding a TensorFlow DataType (bfloat16 as uint16 bit patterns).
-
-    Raises:
-        ModelError: for types with no numpy equivalent (resource, variant).
-    """
-    import numpy as np
-    if dtype == DT_STRING:
-        return np.dtype(object)
-    if dtype not in _NUMPY:
-        raise ModelError("tensors of type %s cannot be read" % protos.dtype_name(dtype), path)
-    return np.dtype(_NUMPY[dtype]).newbyteorder("<")
+def _numpy_dtype(dtype, path):
+    try:
+        return dtypes.numpy_dtype(dtype)
+    except ValueError as exc:
+        raise ModelError(str(exc), path)
 
 
 def _count(shape):
@@ -64,56 +43,6 @@ def _count(shape):
     for dim in shape:
         total *= dim
     return total
-
-
-# --- OrderedCode, as TensorFlow encodes the keys of a partitioned tensor's slices -------
-
-_HEADER_BITS = [(0, 0), (0x80, 0), (0xC0, 0), (0xE0, 0), (0xF0, 0), (0xF8, 0), (0xFC, 0),
-                (0xFE, 0), (0xFF, 0), (0xFF, 0x80), (0xFF, 0xC0)]
-
-
-def _num_increasing(value):
-    data = bytearray()
-    while value > 0:
-        data.insert(0, value & 0xFF)
-        value >>= 8
-    return bytes(bytearray([len(data)]) + data)
-
-
-def _signed_num_increasing(value):
-    x = ~value if value < 0 else value
-    if x < 64:
-        return bytes(bytearray([(0x80 ^ value) & 0xFF]))
-    bits = x.bit_length()
-    length = (bits + 7) // 7
-    raw = bytearray(struct.pack(">q", value))
-    sign = 0xFF if value < 0 else 0
-    raw = bytearray([sign, sign]) + raw
-    out = raw[len(raw) - length:]
-    out[0] ^= _HEADER_BITS[length][0]
-    out[1] ^= _HEADER_BITS[length][1]
-    return bytes(out)
-
-
-def slice_key(name, extents):
-    """TensorFlow's checkpoint key of one slice: EncodeTensorNameSlice(name, slice).
-
-    Args:
-        name: the full tensor's name.
-        extents: list of (start, length) per dimension; length -1 means the whole dimension.
-    """
-    escaped = bytearray()
-    for byte in bytearray(name.encode("utf-8")):
-        if byte == 0:
-            escaped += b"\x00\xff"
-        elif byte == 0xFF:
-            escaped += b"\xff\x00"
-        else:
-            escaped.append(byte)
-    key = _num_increasing(0) + bytes(escaped) + b"\x00\x01" + _num_increasing(len(extents))
-    for start, length in extents:
-        key += _signed_num_increasing(start) + _signed_num_increasing(length)
-    return key
 
 
 def _extents(slice_proto, shape):
@@ -214,7 +143,7 @@ class CheckpointReader(object):
     def _check_sizes(self, name, proto, shape, dtype=None):
         """A stored entry's size, offset and shard against its shape and dtype."""
         dtype = proto.dtype if dtype is None else dtype
-        size = itemsize(dtype, self.index_path)
+        size = _stored_itemsize(dtype, self.index_path)
         if proto.size < 0 or proto.offset < 0:
             raise ModelError("corrupt: invalid size %d or offset %d in the entry of tensor %s"
                              % (proto.size, proto.offset, quote(name)), self.index_path)
@@ -225,7 +154,7 @@ class CheckpointReader(object):
             expected = _count(shape) * size
             if proto.size != expected:
                 raise ModelError("corrupt: tensor %s has %d bytes, expected %d for %s of shape %s"
-                                 % (quote(name), proto.size, expected, protos.dtype_name(dtype),
+                                 % (quote(name), proto.size, expected, dtypes.name(dtype),
                                     list(shape)), self.index_path)
 
     def _checked_slices(self, name, proto, shape):
@@ -320,7 +249,7 @@ class CheckpointReader(object):
         import numpy as np
         if proto.dtype == DT_STRING:
             return self._decode_strings(name, proto, data, shape)
-        dtype = numpy_dtype(proto.dtype, self.index_path)
+        dtype = _numpy_dtype(proto.dtype, self.index_path)
         expected = _count(shape) * dtype.itemsize
         if len(data) != expected:
             raise ModelError("tensor %s has %d bytes, expected %d for shape %s"
@@ -367,7 +296,7 @@ class CheckpointReader(object):
         if not proto.slices:
             return self._decode(name, proto, self._read_stored(name, proto), shape)
         parts = self._checked_slices(name, proto, shape)
-        full = np.empty(shape, dtype=numpy_dtype(proto.dtype, self.index_path))
+        full = np.empty(shape, dtype=_numpy_dtype(proto.dtype, self.index_path))
         for slice_proto, part in zip(proto.slices, parts):
             starts, lengths = _region(_extents(slice_proto, shape), shape)
             data = self._read_stored(name, part, proto.dtype)
@@ -417,7 +346,7 @@ class CheckpointReader(object):
         if entry.nbytes > (64 << 20):
             proto = self._proto(name)
             if not proto.slices and proto.dtype != DT_STRING:
-                dtype = numpy_dtype(proto.dtype)
+                dtype = _numpy_dtype(proto.dtype, self.index_path)
                 handle = self._check_extent(name, proto)
                 handle.seek(proto.offset)
                 flat = np.frombuffer(handle.read(count * dtype.itemsize), dtype=dtype)

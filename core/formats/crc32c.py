@@ -25,7 +25,16 @@ def _python_value(data, crc=0):
 
 def _load_extension():
     """The `crc32c` package's C extension, loaded without the package's __init__ (which imports
-    importlib.metadata and a CLI: a third of a small freeze's start-up); the plain import otherwise."""
+    importlib.metadata and a CLI: a third of a small freeze's start-up); the plain import otherwise.
+
+    The direct load relies on where the pinned releases (requirements.txt) keep the extension
+    (``crc32c/_crc32c*.so``); when it is not there the package is imported, and the log says so.
+
+    Returns:
+        (module with ``crc32c(data, crc)``, "extension" or "package").
+    Raises:
+        ImportError: the package is not installed.
+    """
     import glob
     import importlib.machinery
     import importlib.util
@@ -39,24 +48,25 @@ def _load_extension():
             loader = importlib.machinery.ExtensionFileLoader("crc32c._crc32c", paths[0])
             module = importlib.util.module_from_spec(importlib.util.spec_from_loader("crc32c._crc32c", loader))
             loader.exec_module(module)
-            return module
-    except (ImportError, OSError, IndexError, AttributeError):
-        pass
+            return module, "extension"
+        if folder:
+            log.info("the crc32c package in %s has no _crc32c extension file: importing the whole package", folder)
+    except (ImportError, OSError, IndexError, AttributeError) as exc:
+        log.info("loading the crc32c extension directly failed (%s): importing the whole package", exc)
     import crc32c
-    return crc32c
+    return crc32c, "package"
 
 
 try:
-    _fast = _load_extension()
+    _fast, SOURCE = _load_extension()
 
     def value(data, crc=0):
         """CRC-32C of ``data``, continuing from ``crc``."""
         return _fast.crc32c(data, crc)
 
-    FAST = True
-except ImportError:  # pragma: no cover - exercised by the fallback test
+except ImportError:
     value = _python_value
-    FAST = False
+    SOURCE = "python"
     log.warning("the crc32c package is not installed: checksums are computed in pure Python (slow)")
 
 python_value = _python_value

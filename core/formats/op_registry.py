@@ -9,7 +9,7 @@ import threading
 
 from google.protobuf import json_format
 
-from core.formats import protos
+from core.formats import dtypes, protos
 
 log = logging.getLogger(__name__)
 
@@ -17,7 +17,6 @@ REGISTRY_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.
                              "resources", "op_registry", "registry.txt.gz")
 _LOCK = threading.Lock()
 _CACHE = {}
-_DTYPES = dict(protos.DATA_TYPES)
 
 
 class Release(object):
@@ -42,7 +41,8 @@ class AttrSpec(object):
         self.name, self.type, self._default_json, allowed = entry
         self.allowed_types = None
         if allowed is not None and "type" in allowed and self.type in ("type", "list(type)"):
-            self.allowed_types = frozenset(_DTYPES[t] for t in allowed["type"] if t in _DTYPES)
+            self.allowed_types = frozenset(dtypes.BY_ENUM_NAME[t] for t in allowed["type"]
+                                           if t in dtypes.BY_ENUM_NAME)
         self._default = None
 
     @property

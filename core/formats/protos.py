@@ -9,6 +9,8 @@ not listed survive parsing as unknown fields.
 
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
+from core.formats.dtypes import DATA_TYPES, REF_OFFSET
+
 _F = descriptor_pb2.FieldDescriptorProto
 _SCALARS = {
     "double": _F.TYPE_DOUBLE, "float": _F.TYPE_FLOAT, "int64": _F.TYPE_INT64,
@@ -17,14 +19,6 @@ _SCALARS = {
     "uint32": _F.TYPE_UINT32,
 }
 
-DATA_TYPES = [
-    ("DT_INVALID", 0), ("DT_FLOAT", 1), ("DT_DOUBLE", 2), ("DT_INT32", 3),
-    ("DT_UINT8", 4), ("DT_INT16", 5), ("DT_INT8", 6), ("DT_STRING", 7),
-    ("DT_COMPLEX64", 8), ("DT_INT64", 9), ("DT_BOOL", 10), ("DT_QINT8", 11),
-    ("DT_QUINT8", 12), ("DT_QINT32", 13), ("DT_BFLOAT16", 14), ("DT_QINT16", 15),
-    ("DT_QUINT16", 16), ("DT_UINT16", 17), ("DT_COMPLEX128", 18), ("DT_HALF", 19),
-    ("DT_RESOURCE", 20), ("DT_VARIANT", 21), ("DT_UINT32", 22), ("DT_UINT64", 23),
-]
 
 # message name -> list of (field name, number, type, label); type is a scalar
 # name, ".tensorflow.Message", "enum:.tensorflow.Enum" or "map:KEY:VALUE".
@@ -179,7 +173,7 @@ def _build_file():
     for name, number in DATA_TYPES:
         enum.value.add(name=name, number=number)
     for name, number in DATA_TYPES[1:]:
-        enum.value.add(name=name + "_REF", number=number + 100)
+        enum.value.add(name=name + "_REF", number=number + REF_OFFSET)
     by_path = {}
     for path in _MESSAGES:  # parents are listed after their nested types
         pass
@@ -244,17 +238,3 @@ SavedTensorSlices = _message_class("tensorflow.SavedTensorSlices")
 SavedModel = _message_class("tensorflow.SavedModel")
 AssetFileDef = _message_class("tensorflow.AssetFileDef")
 OpDef = _message_class("tensorflow.OpDef")
-
-DTYPE_NAMES = dict((number, name[3:].lower()) for name, number in DATA_TYPES)
-DTYPE_NAMES[19] = "float16"
-for _number, _name in list(DTYPE_NAMES.items()):
-    DTYPE_NAMES[_number + 100] = _name + "_ref"
-
-
-def dtype_name(number):
-    """Returns TensorFlow's short name of a DataType number ("float32", "int64", ...)."""
-    if number == 1:
-        return "float32"
-    if number == 2:
-        return "float64"
-    return DTYPE_NAMES.get(number, "dtype%d" % number)

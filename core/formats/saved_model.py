@@ -8,7 +8,7 @@ from google.protobuf import message as pb_message
 from google.protobuf import text_format
 
 from core.errors import ModelError
-from core.formats import protos
+from core.formats import dtypes, protos
 from core.formats.graph_io import LoadedGraph, check_graph
 from core.formats.wire import message_spans
 from core.names import node_name
@@ -139,7 +139,7 @@ def _shape(proto):
 
 
 def _specs(mapping):
-    return [TensorSpec(key, info.name, protos.dtype_name(info.dtype), _shape(info.tensor_shape))
+    return [TensorSpec(key, info.name, dtypes.name(info.dtype), _shape(info.tensor_shape))
             for key, info in sorted(mapping.items())]
 
 
@@ -178,8 +178,8 @@ def assets(meta_graph, folder):
                 continue
             seen.add(tensor)
             node = nodes.get(node_name(tensor))
-            values = list(node.attr["value"].tensor.string_val) if node is not None else []
-            filename = os.path.basename(values[0].decode("utf-8", "replace")) if values else ""
+            values = dtypes.string_values(node.attr["value"].tensor) if node is not None else []
+            filename = os.path.basename(values[0]) if values else ""
             result.append(Asset(tensor, filename, _asset_path(folder, filename)))
     return result
 

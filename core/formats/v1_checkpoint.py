@@ -7,23 +7,15 @@ import re
 
 
 from core.errors import ModelError
-from core.formats import protos
-from core.formats.bundle import DT_BFLOAT16, DT_STRING, TensorEntry, numpy_dtype, slice_key
+from core.formats import dtypes, protos
+from core.formats.bundle import TensorEntry
+from core.formats.dtypes import DT_BFLOAT16, DT_STRING
+from core.formats.slice_keys import slice_key
 from core.formats.sstable import is_table, read_table
 
 log = logging.getLogger(__name__)
 
 _SHARD_RE = re.compile(r"-[0-9?]{5}-of-[0-9?]{5}$")
-
-# DataType -> the TensorProto repeated field TensorSliceWriter fills (saved_tensor_slice_util.h).
-_FIELDS = {
-    1: "float_val", 2: "double_val", 3: "int_val", 4: "int_val", 5: "int_val", 6: "int_val",
-    7: "string_val", 8: "scomplex_val", 9: "int64_val", 10: "bool_val", 11: "int_val",
-    12: "int_val", 13: "int_val", 14: "half_val", 15: "int_val", 16: "int_val", 17: "int_val",
-    18: "dcomplex_val", 19: "half_val", 22: "uint32_val", 23: "uint64_val",
-}
-_FALLBACK_FIELDS = ("int_val", "int64_val", "half_val", "float_val", "double_val", "uint32_val",
-                    "uint64_val", "bool_val")
 
 
 def strip_shard_suffix(prefix):
@@ -71,45 +63,6 @@ def _region(extents, shape):
     starts = [s for s, _ in extents]
     lengths = [dim if length < 0 else length for (_, length), dim in zip(extents, shape)]
     return starts, lengths
-
-
-def tensor_proto_values(tensor, dtype, shape, where):
-    """The values of a TensorProto in its typed repeated fields (or tensor_content) as numpy.
-
-    Raises:
-        ModelError: the value count does not match ``shape``.
-    """
-    import numpy as np
-    count = _count(shape)
-    if dtype == DT_STRING:
-        values = list(tensor.string_val)
-        array = np.empty(len(values), dtype=object)
-        array[:] = values
-    elif tensor.tensor_content:
-        array = np.frombuffer(tensor.tensor_content, dtype=numpy_dtype(dtype))
-    else:
-        array = _typed_values(tensor, dtype, count)
-    if array.size != count:
-        raise ModelError("%s holds %d values, expected %d for shape %s" % (where, array.size, count, list(shape)))
-    return array.reshape(shape)
-
-
-def _typed_values(tensor, dtype, count):
-    import numpy as np
-    target = numpy_dtype(dtype)
-    field = _FIELDS.get(dtype)
-    values = list(getattr(tensor, field)) if field else []
-    if not values and count:
-        for name in _FALLBACK_FIELDS:
-            values = list(getattr(tensor, name))
-            if values:
-                break
-    if dtype in (8, 18):
-        parts = np.array(values, dtype=np.float32 if dtype == 8 else np.float64)
-        return parts.view(target)
-    if dtype in (19, DT_BFLOAT16):
-        return np.array(values, dtype=np.int64).astype(np.uint16).view(target)
-    return np.array(values).astype(target) if values else np.zeros(0, dtype=target)
 
 
 class _Tensor(object):
@@ -185,10 +138,16 @@ class V1CheckpointReader(object):
         if tensor.dtype == DT_STRING:
             nbytes = sum(len(v) for _, v in self._slice_values(tensor))
         else:
-            nbytes = _count(tensor.shape) * numpy_dtype(tensor.dtype).itemsize
+            nbytes = _count(tensor.shape) * (dtypes.itemsize(tensor.dtype) or 0)
         return TensorEntry(name, tensor.dtype, tensor.shape, nbytes, partitioned)
 
     # -- reads ------------------------------------------------------------------------
+    def _numpy_dtype(self, tensor):
+        try:
+            return dtypes.numpy_dtype(tensor.dtype)
+        except ValueError as exc:
+            raise ModelError("tensor '%s': %s" % (tensor.name, exc), self.index_path)
+
     def _slice_values(self, tensor):
         for extents, path in tensor.slices:
             stored = self._values.get(slice_key(tensor.name, extents))
@@ -204,12 +163,11 @@ class V1CheckpointReader(object):
             message.ParseFromString(value)
         except Exception as exc:
             raise ModelError("corrupt data of tensor '%s' (%s)" % (tensor.name, exc), path)
-        where = "tensor '%s' (slice %s)" % (tensor.name, extents)
         try:
-            array = tensor_proto_values(message.data.data, tensor.dtype, lengths, where)
-        except ModelError as exc:
-            raise ModelError(exc.message, path)
-        return starts, lengths, array
+            array = dtypes.slice_values(message.data.data, tensor.dtype, _count(lengths))
+        except ValueError as exc:
+            raise ModelError("tensor '%s' (slice %s) %s" % (tensor.name, extents, exc), path)
+        return starts, lengths, array.reshape(lengths)
 
     def read(self, name):
         """The whole tensor as numpy (strings: object array of bytes; bfloat16: uint16 bits)."""
@@ -220,7 +178,7 @@ class V1CheckpointReader(object):
             starts, lengths, array = self._decode_slice(tensor, slices[0][0], slices[0][1])
             if list(lengths) == list(tensor.shape):
                 return array
-        full = np.zeros(tensor.shape, dtype=numpy_dtype(tensor.dtype))
+        full = np.zeros(tensor.shape, dtype=self._numpy_dtype(tensor))
         for extents, value in slices:
             starts, lengths, array = self._decode_slice(tensor, extents, value)
             full[tuple(slice(s, s + l) for s, l in zip(starts, lengths))] = array

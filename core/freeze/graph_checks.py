@@ -3,6 +3,7 @@
 import collections
 
 from core.errors import ModelError, quote
+from core.formats import dtypes
 
 
 def check_kept_nodes(model, keep, nodes, sources, index, replaced, path):
@@ -79,13 +80,23 @@ def _refuse_cycles(keep, nodes, sources, path):
             if pending[reader] == 0:
                 ready.append(reader)
     if done < len(keep):
-        stuck = sorted(name for name, count in pending.items() if count > 0)
-        raise ModelError("%d nodes the outputs need form a cycle, for example %s (corrupt graph?)"
-                         % (len(stuck), quote(stuck[0])), path)
+        stuck = set(name for name, count in pending.items() if count > 0)
+        raise ModelError("%d nodes the outputs need form a cycle: %s (corrupt graph?)"
+                         % (len(stuck), _cycle_text(stuck, readers)), path)
 
 
-_ITEMSIZE = {1: 4, 2: 8, 3: 4, 4: 1, 5: 2, 6: 1, 8: 8, 9: 8, 10: 1, 11: 1, 12: 1, 13: 4, 14: 2, 15: 2,
-             16: 2, 17: 2, 18: 16, 19: 2, 22: 4, 23: 8}
+def _cycle_text(stuck, readers, shown=6):
+    """One cycle among the stuck nodes, as 'a -> b -> a' (networkx finds it; only on this error path)."""
+    import networkx
+    graph = networkx.DiGraph()
+    graph.add_edges_from((source, reader) for source in stuck for reader in readers.get(source, ())
+                         if reader in stuck)
+    try:
+        edges = networkx.find_cycle(graph, source=sorted(stuck))
+    except networkx.NetworkXNoCycle:  # cannot happen when Kahn's walk got stuck; say what is stuck
+        return "for example " + quote(min(stuck))
+    names = [quote(edge[0]) for edge in edges[:shown]]
+    return " -> ".join(names + ([quote(edges[0][0])] if len(edges) <= shown else ["..."]))
 
 
 def _check_shape(node, key, shape, path, allow_unknown=True):
@@ -118,7 +129,7 @@ def _check_attrs(node, path):
         elif kind == "tensor":
             _check_tensor(node, key, value.tensor, path)
             if node.op == "Const" and "dtype" in attrs and attrs["dtype"].type != value.tensor.dtype:
-                from core.formats.protos import dtype_name
+                from core.formats.dtypes import name as dtype_name
                 raise ModelError("Const %s is declared %s but its value tensor is %s (corrupt graph?)"
                                  % (quote(node.name), dtype_name(attrs["dtype"].type),
                                     dtype_name(value.tensor.dtype)), path)
@@ -128,10 +139,10 @@ def _check_tensor(node, key, tensor, path):
     _check_shape(node, key, tensor.tensor_shape, path, allow_unknown=False)
     if not tensor.tensor_content:
         return
-    itemsize = _ITEMSIZE.get(tensor.dtype)
+    itemsize = dtypes.itemsize(tensor.dtype)
     count = 1
     for dim in tensor.tensor_shape.dim:
         count *= dim.size
-    if itemsize is not None and len(tensor.tensor_content) != count * itemsize:
+    if itemsize and len(tensor.tensor_content) != count * itemsize:
         raise ModelError("node %s: attr %s holds %d bytes of tensor data for %d values (corrupt graph?)"
                          % (quote(node.name), quote(key), len(tensor.tensor_content), count), path)

@@ -5,10 +5,11 @@ through `cond(IsVariableInitialized(global_step), ...)`; a Const cannot feed the
 input, so TF 1.4's own freezer writes a graph that fails to import.
 """
 
-from core.analysis.training_switches import DT_BOOL
+from core.formats.dtypes import DT_BOOL
 from core.formats.saver_map import VARIABLE_OPS
 from core.freeze.graph_edits import GraphEdits
-from core.freeze.switch_folding import _const_node, fold_known
+from core.freeze.node_defs import const_node
+from core.freeze.switch_folding import fold_known
 from core.names import node_name
 
 CHECK_OPS = frozenset(["IsVariableInitialized", "VarIsInitializedOp"])
@@ -28,7 +29,7 @@ def initialized_checks(graph_def):
     known = {}
     for node in checks:
         if node_name(node.input[0]) in variables:
-            const = _const_node(node.name, DT_BOOL, True)
+            const = const_node(node.name, DT_BOOL, True)
             const.input.extend(i for i in node.input if i.startswith("^"))
             edits.replaced[node.name] = const
             known[node.name] = True

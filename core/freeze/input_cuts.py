@@ -5,9 +5,10 @@ import logging
 
 from core.analysis.input_pipeline import op_defs, tensor_dtype, tensor_shape
 from core.errors import ModelError
-from core.formats import protos
+from core.formats import dtypes
 from core.freeze.graph_edits import GraphEdits
 from core.freeze.missing import suggest as _suggest
+from core.freeze.node_defs import placeholder_node
 from core.names import node_name
 
 log = logging.getLogger(__name__)
@@ -34,20 +35,6 @@ def placeholder_name(node, port, taken=()):
     while name in taken:
         name += "_cut"
     return name
-
-
-def _placeholder(name, dtype, shape):
-    node = protos.NodeDef()
-    node.name = name
-    node.op = "Placeholder"
-    node.attr["dtype"].type = dtype
-    target = node.attr["shape"].shape
-    if shape is None:
-        target.unknown_rank = True
-    else:
-        for size in shape:
-            target.dim.add().size = size
-    return node
 
 
 def plan_cuts(graph_def, tensors, meta_graph=None, path=None):
@@ -104,7 +91,7 @@ def cut_inputs(graph_def, tensors, meta_graph=None, outputs=None, path=None):
     cuts = plan_cuts(graph_def, tensors, meta_graph, path)
     for cut in cuts:
         node, port = parse_tensor(cut.tensor)
-        placeholder = _placeholder(cut.placeholder, cut.dtype, cut.shape)
+        placeholder = placeholder_node(cut.placeholder, cut.dtype, cut.shape)
         if port == 0:
             edits.replaced[node] = placeholder
         else:
@@ -113,7 +100,7 @@ def cut_inputs(graph_def, tensors, meta_graph=None, outputs=None, path=None):
         shape = "unknown shape" if cut.shape is None else "[%s]" % ",".join(
             "?" if d < 0 else str(d) for d in cut.shape)
         edits.notes.append("input %s cut: Placeholder '%s' (%s %s)"
-                           % (cut.tensor, cut.placeholder, protos.dtype_name(cut.dtype), shape))
+                           % (cut.tensor, cut.placeholder, dtypes.name(cut.dtype), shape))
     if outputs:
         _check_other_ports(graph_def, edits, outputs, path)
     return edits

@@ -1,9 +1,11 @@
 """Rewriting the nodes a freeze keeps: ref ops to value ops, resource reads to plain reads,
 assigns to their values, inputs rewired by edits, devices and dead colocations cleared."""
 
-from core.formats import protos
+from core.formats import dtypes, protos
+from core.formats.dtypes import DT_INT32, DT_RESOURCE
 from core.freeze.graph_edits import GraphEdits
 from core.freeze.node_bytes import RawNode, filter_colocation
+from core.freeze.node_defs import const_node
 from core.names import node_name, tensor_name
 
 REF_OP_RENAMES = {
@@ -19,7 +21,6 @@ _PASS_THROUGH = frozenset(["Identity", "Enter", "Switch", "Merge", "Exit", "Next
                            "RefNextIteration", "Snapshot"])
 _REWRITTEN = frozenset(REF_OP_RENAMES) | frozenset(ASSIGN_RENAMES) | RESOURCE_WRITES | frozenset(
     ["ReadVariableOp", "ResourceGather"])
-DT_RESOURCE = 20
 
 
 def effective_inputs(node, edits):
@@ -122,12 +123,12 @@ def plan_node(node, data, edits, keep, keep_devices, resource_dtype):
             raw.set_op("GatherV2")
             raw.rename_attr("dtype", "Tparams")
             raw.keep_attrs(("Tparams", "Tindices"))
-            raw.set_attr("Taxis", _type_attr(3))
+            raw.set_attr("Taxis", _type_attr(DT_INT32))
             raw.set_inputs(effective_inputs(node, GraphEdits()))
             reasons.append("ResourceGather -> GatherV2")
         if node.name in resource_dtype:
             raw.set_attr("T", _type_attr(resource_dtype[node.name]))
-            reasons.append("T resource -> %s" % protos.dtype_name(resource_dtype[node.name]))
+            reasons.append("T resource -> %s" % dtypes.name(resource_dtype[node.name]))
         if edits.rewired:
             before = effective_inputs(node, GraphEdits())
             inputs = [rewire(i, edits.rewired) for i in before]
@@ -154,11 +155,6 @@ def gather_axis_nodes(graph_def):
     for node in graph_def.node:
         if node.op != "ResourceGather":
             continue
-        axis = protos.NodeDef()
-        axis.name = _axis_name(node)
-        axis.op = "Const"
-        axis.attr["dtype"].type = 3
-        axis.attr["value"].tensor.dtype = 3
-        axis.attr["value"].tensor.int_val.append(node.attr["batch_dims"].i if "batch_dims" in node.attr else 0)
-        edits.added.append(axis)
+        batch_dims = node.attr["batch_dims"].i if "batch_dims" in node.attr else 0
+        edits.added.append(const_node(_axis_name(node), DT_INT32, batch_dims))
     return edits

@@ -9,7 +9,6 @@ except for the rewrites listed in ``NodePlan.reason``.
 
 import collections
 import logging
-import time
 
 from google.protobuf import message as pb_message
 
@@ -59,8 +58,9 @@ class NodePlan(object):
 class FreezePlan(object):
     """What a freeze will write: nodes in order plus the GraphDef's library and versions."""
 
-    def __init__(self, model, outputs, nodes, tail_fields, nodes_before, notes, runtime=None):
+    def __init__(self, model, outputs, nodes, tail_fields, nodes_before, notes, runtime=None, initialized=()):
         self.model = model
+        self.initialized = list(initialized)
         self.runtime = runtime
         self.outputs = outputs
         self.nodes = nodes
@@ -126,7 +126,46 @@ def _notes(graph_def, edits, vocabularies, keep, index):
     return notes
 
 
-def plan_freeze(model, outputs, keep_devices=False, edits=None, cancel=None, target_tf=None):
+class KeptNodes(object):
+    """What a freeze keeps before any value is read: the nodes the outputs need, with the edits applied.
+
+    Attributes:
+        outputs: the resolved output node names; keep: kept node names; parent: kept name -> the kept
+        node that led the search to it; sources: kept name -> the names it reads in the frozen graph;
+        nodes: name -> NodeDef (source, replaced and added); index: source name -> position;
+        edits, vocabularies: the GraphEdits applied (all, and the embedded vocabularies alone).
+    """
+
+    def __init__(self, model, outputs, edits, vocabularies, cancel=None):
+        graph_def = model.graph_def
+        path = model.location.model_file
+        self.edits, self.vocabularies = edits, vocabularies
+        self.outputs = resolve_outputs(graph_def, outputs, path)
+        self.index = dict((n.name, i) for i, n in enumerate(graph_def.node))
+        self.nodes = dict((n.name, n) for n in graph_def.node)
+        self.nodes.update((n.name, n) for n in edits.added)
+        self.nodes.update(edits.replaced)
+        self.keep, self.parent, self.sources = _reachable(self.outputs, self.nodes, edits, path)
+        initializers = missing_initializers(graph_def, self.keep)
+        if initializers:  # a deployable graph can fill its lookup tables
+            self.keep, self.parent, self.sources = _reachable(self.outputs + initializers, self.nodes, edits, path)
+        if cancel is not None and cancel():
+            from core.errors import Cancelled
+            raise Cancelled()
+
+    def variable_nodes(self):
+        """The source variable nodes kept (those an edit replaced aside)."""
+        return [self.nodes[n] for n in self.keep if self.nodes[n].op in VARIABLE_OPS and n not in self.edits.replaced]
+
+
+def kept_nodes(model, outputs, edits=None, cancel=None):
+    """KeptNodes of a freeze of ``outputs`` with ``edits`` (plus the edits every freeze makes)."""
+    all_edits, vocabularies = _source_edits(model, edits)
+    return KeptNodes(model, outputs, all_edits, vocabularies, cancel)
+
+
+def plan_freeze(model, outputs, keep_devices=False, edits=None, cancel=None, target_tf=None, saver=None,
+                init_missing=False):
     """Decides every node of the frozen graph without reading any weight.
 
     Args:
@@ -137,64 +176,60 @@ def plan_freeze(model, outputs, keep_devices=False, edits=None, cancel=None, tar
         cancel: optional callable returning True to stop.
         target_tf: TensorFlow release the result must load in ("1.4"): attrs it lacks that hold their
             default are dropped, anything else it cannot load is refused. None: no check.
+        saver: the saver whose restore ops map checkpoint keys (None: the one saver_def names).
+        init_missing: variables nothing restores get their initializer's value when it is computable.
     Returns:
         FreezePlan (its ``runtime`` is a core.freeze.runtime_target.RuntimeFit when target_tf is given).
     Raises:
         ModelError: unknown outputs, missing or mismatched variables, ops that can't be frozen,
             a result the target release cannot load.
     """
-    graph_def = model.graph_def
-    edits, vocabularies = _source_edits(model, edits)
     path = model.location.model_file
-    outputs = resolve_outputs(graph_def, outputs, path)
-    index = dict((n.name, i) for i, n in enumerate(graph_def.node))
-    added = dict((n.name, n) for n in edits.added)
-    nodes = dict((n.name, n) for n in graph_def.node)
-    nodes.update(added)
-    nodes.update(edits.replaced)
-
-    keep, parent, sources = _reachable(outputs, nodes, edits, path)
-    initializers = missing_initializers(graph_def, keep)
-    if initializers:  # a deployable graph can fill its lookup tables
-        keep, parent, sources = _reachable(outputs + initializers, nodes, edits, path)
-    if cancel is not None and cancel():
-        from core.errors import Cancelled
-        raise Cancelled()
-    _refuse_stateful(keep, nodes, parent)
-    check_kept_nodes(model, keep, nodes, sources, index, edits.replaced, path)
-
-    variables = variable_values(model, [nodes[n] for n in keep if nodes[n].op in VARIABLE_OPS
-                                         and n not in edits.replaced])
-    resource_dtype = resource_dtypes(keep, nodes, variables)
-    order = sorted((n for n in keep if n in index), key=index.get)
-    source_bytes = model.graph.node_bytes()
-    plans = []
-    new_nodes = _place_added(edits, keep, parent)
-    for name in order:
-        for extra in new_nodes.pop(name, []):
-            plans.append(NodePlan(extra.name, "new", _finish_new(extra, keep, keep_devices), reason="added"))
-        if name in variables:
-            node = nodes[name]
-            plans.append(NodePlan(name, "const", variable=variables[name], reason="variable -> Const",
-                                  device=node.device if keep_devices else ""))
-            continue
-        try:
-            kind, data, reason = plan_node(graph_def.node[index[name]], source_bytes[index[name]], edits,
-                                           keep, keep_devices, resource_dtype)
-            plans.append(NodePlan(name, kind, data, reason=reason))
-        except (ValueError, pb_message.DecodeError) as exc:
-            raise ModelError("node %s cannot be rewritten: its bytes are not a valid NodeDef (%s)"
-                             % (quote(name), quote(exc)), path)
-    for leftovers in new_nodes.values():
-        for extra in leftovers:
-            plans.append(NodePlan(extra.name, "new", _finish_new(extra, keep, keep_devices), reason="added"))
-    tail = model.graph.tail_fields()
-    notes = _notes(graph_def, edits, vocabularies, keep, index)
+    kept = kept_nodes(model, outputs, edits, cancel)
+    _refuse_stateful(kept.keep, kept.nodes, kept.parent)
+    check_kept_nodes(model, kept.keep, kept.nodes, kept.sources, kept.index, kept.edits.replaced, path)
+    variables = variable_values(model, kept.variable_nodes(), saver=saver, init_missing=init_missing)
+    plans = _node_plans(model, kept, variables, keep_devices)
+    notes = _notes(model.graph_def, kept.edits, kept.vocabularies, kept.keep, kept.index)
+    initialized = sorted((v.name, v.initial.description) for v in variables.values() if v.initial is not None)
+    if initialized:
+        notes.append("%d variable(s) nothing restores took their initializer's value (--init-missing): %s"
+                     % (len(initialized), ", ".join("%s (%s)" % item for item in initialized)))
+    if saver is not None:
+        notes.append("variables restored as saver %s restores them (--saver)" % quote(saver))
     runtime = None
     if target_tf is not None:
         from core.freeze.runtime_target import fit_plan
-        runtime = fit_plan(plans, target_tf, model.meta_graph, path, nodes)
-    return FreezePlan(model, outputs, plans, tail, len(graph_def.node), notes, runtime)
+        runtime = fit_plan(plans, target_tf, model.meta_graph, path, kept.nodes)
+    return FreezePlan(model, kept.outputs, plans, model.graph.tail_fields(), len(model.graph_def.node), notes,
+                      runtime, initialized)
+
+
+def _node_plans(model, kept, variables, keep_devices):
+    """The NodePlans in source order, added nodes before the kept node that led to them."""
+    graph_def, index, keep = model.graph_def, kept.index, kept.keep
+    resource_dtype = resource_dtypes(keep, kept.nodes, variables)
+    source_bytes = model.graph.node_bytes()
+    plans = []
+    new_nodes = _place_added(kept.edits, keep, kept.parent)
+    for name in sorted((n for n in keep if n in index), key=index.get):
+        for extra in new_nodes.pop(name, []):
+            plans.append(NodePlan(extra.name, "new", _finish_new(extra, keep, keep_devices), reason="added"))
+        if name in variables:
+            plans.append(NodePlan(name, "const", variable=variables[name], reason="variable -> Const",
+                                  device=kept.nodes[name].device if keep_devices else ""))
+            continue
+        try:
+            kind, data, reason = plan_node(graph_def.node[index[name]], source_bytes[index[name]], kept.edits,
+                                           keep, keep_devices, resource_dtype)
+        except (ValueError, pb_message.DecodeError) as exc:
+            raise ModelError("node %s cannot be rewritten: its bytes are not a valid NodeDef (%s)"
+                             % (quote(name), quote(exc)), model.location.model_file)
+        plans.append(NodePlan(name, kind, data, reason=reason))
+    for leftovers in new_nodes.values():
+        for extra in leftovers:
+            plans.append(NodePlan(extra.name, "new", _finish_new(extra, keep, keep_devices), reason="added"))
+    return plans
 
 
 def _reachable(outputs, nodes, edits, path):
@@ -256,28 +291,3 @@ def _finish_new(node, keep, keep_devices):
         raw.clear_device()
     filter_colocation(raw, keep)
     return raw.to_bytes()
-
-
-def freeze(model, outputs, destination, keep_devices=False, edits=None, progress=None, cancel=None,
-           target_tf=None):
-    """Freezes ``model`` on ``outputs`` into ``destination`` (a `.pb`).
-
-    Args:
-        model: core.formats.model.Model with a checkpoint (or a graph that needs no variables).
-        outputs: output names ("name" or "name:0").
-        destination: the `.pb` to write; written to a temporary name and renamed when complete.
-        keep_devices: keep `device` fields (cleared by default).
-        edits: optional GraphEdits applied on top of the source (inference mode).
-        progress: optional callable(done_bytes, total_bytes, message).
-        cancel: optional callable returning True to stop; nothing is left behind.
-        target_tf: TensorFlow release the result must load in (see plan_freeze); None: no check.
-    Returns:
-        core.freeze.writer.FreezeReport.
-    Raises:
-        ModelError: any problem, naming the file concerned.
-        Cancelled: when ``cancel`` said so.
-    """
-    from core.freeze.writer import write_plan
-    started = time.time()
-    plan = plan_freeze(model, outputs, keep_devices=keep_devices, edits=edits, cancel=cancel, target_tf=target_tf)
-    return write_plan(plan, destination, progress=progress, cancel=cancel, started=started)

@@ -42,6 +42,22 @@ def _node_def(node_plan):
     return node
 
 
+def _walk(node, order, queue, chosen, hidden, cap):
+    """Breadth-first over the inputs from ``queue`` until ``cap`` nodes are chosen; inputs left out past the
+    cap are noted in ``hidden``."""
+    while queue:
+        name = queue.popleft()
+        for text in node(name).input:
+            source = node_name(text)
+            if source not in order or source in chosen:
+                continue
+            if len(chosen) < cap:
+                chosen.add(source)
+                queue.append(source)
+            else:
+                hidden.setdefault(name, []).append(source)
+
+
 def kept_graph(freeze_plan, max_nodes=None):
     """The frozen graph of ``freeze_plan``, or its ``max_nodes`` nodes nearest the outputs.
 
@@ -65,27 +81,15 @@ def kept_graph(freeze_plan, max_nodes=None):
 
     cap = len(plans) if max_nodes is None else max(1, max_nodes)
     chosen = set()
-    queue = collections.deque()
-    starts = [n for n in freeze_plan.outputs if n in order] + [p.name for p in plans]
     hidden = {}
-    for start in starts:
-        if len(chosen) >= cap:
-            break
-        if start in chosen:
+    outputs = [n for n in freeze_plan.outputs if n in order]
+    # The outputs together first (each is drawn), then whatever nothing reached (a table initializer).
+    for starts in [outputs] + [[p.name] for p in plans]:
+        starts = [n for n in starts if n not in chosen][:max(0, cap - len(chosen))]
+        if not starts:
             continue
-        chosen.add(start)
-        queue.append(start)
-        while queue:
-            name = queue.popleft()
-            for text in node(name).input:
-                source = node_name(text)
-                if source not in order or source in chosen:
-                    continue
-                if len(chosen) < cap:
-                    chosen.add(source)
-                    queue.append(source)
-                else:
-                    hidden.setdefault(name, []).append(source)
+        chosen.update(starts)
+        _walk(node, order, collections.deque(starts), chosen, hidden, cap)
     graph_def = protos.GraphDef()
     for name in sorted(chosen, key=order.get):
         graph_def.node.add().CopyFrom(node(name))

@@ -94,6 +94,15 @@ def fit_plan(plan_nodes, target, meta_graph=None, path=None, source_nodes=None):
     return fit
 
 
+def plan_floor(plan):
+    """The Floor of what a FreezePlan writes (its target's, when it was fitted to one)."""
+    if plan.runtime is not None:
+        return plan.runtime.floor
+    # The ops are read from the planned bytes: a "copy" may be an input cut's Placeholder that took
+    # the name of the node it replaces, so the source graph's node of that name is not its op.
+    return fit_plan(plan.nodes, None, plan.model.meta_graph).floor
+
+
 def _drop_defaults(plan, op, history, release, registry, defaults, dropped):
     raw = RawNode(plan.data)
     specs = history.attrs()

@@ -1,34 +1,12 @@
 """Fixing placeholders to values and folding away the control flow that then never runs."""
 
 
-from core.analysis.training_switches import DT_BOOL, const_value
+from core.analysis.training_switches import const_value
 from core.errors import ModelError
 from core.formats import protos
 from core.freeze.graph_edits import GraphEdits
+from core.freeze.node_defs import const_node
 from core.names import node_name
-
-
-def _const_node(name, dtype, value):
-    import numpy as np
-    node = protos.NodeDef()
-    node.name = name
-    node.op = "Const"
-    node.attr["dtype"].type = dtype
-    tensor = node.attr["value"].tensor
-    tensor.dtype = dtype
-    if dtype == DT_BOOL:
-        tensor.bool_val.append(bool(value))
-    elif dtype == 1:
-        tensor.float_val.append(float(value))
-    elif dtype == 2:
-        tensor.double_val.append(float(value))
-    elif dtype == 9:
-        tensor.int64_val.append(int(value))
-    elif dtype == 19:
-        tensor.half_val.append(int(np.array(value, dtype=np.float16).view(np.uint16)))
-    else:
-        tensor.int_val.append(int(value))
-    return node
 
 
 def fold_training_switches(graph_def, values):
@@ -54,7 +32,7 @@ def fold_training_switches(graph_def, values):
         node = nodes.get(name)
         if node is None or node.op not in ("PlaceholderWithDefault", "Placeholder"):
             raise ModelError("no placeholder named '%s' in the graph" % name)
-        edits.replaced[name] = _const_node(name, node.attr["dtype"].type, value)
+        edits.replaced[name] = const_node(name, node.attr["dtype"].type, value)
         known[name] = value
     if not known:
         return edits

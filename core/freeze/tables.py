@@ -4,8 +4,10 @@ import io
 import logging
 import os
 
-from core.formats import protos
+from core.formats import dtypes, protos
+from core.formats.dtypes import DT_INT32, DT_INT64, DT_STRING
 from core.freeze.graph_edits import GraphEdits
+from core.freeze.node_defs import const_node
 from core.names import node_name
 
 log = logging.getLogger(__name__)
@@ -18,8 +20,6 @@ INIT_OPS = frozenset(["InitializeTable", "InitializeTableV2", "InitializeTableFr
 _TEXT_FILE_OPS = frozenset(["InitializeTableFromTextFile", "InitializeTableFromTextFileV2"])
 _WHOLE_LINE = -2
 _LINE_NUMBER = -1
-DT_STRING = 7
-DT_INT64 = 9
 
 
 def table_initializers(graph_def, tables):
@@ -64,8 +64,8 @@ def table_note(graph_def, keep):
 def _string_value(node):
     if node is None or node.op != "Const":
         return None
-    values = node.attr["value"].tensor.string_val
-    return values[0].decode("utf-8", "replace") if len(values) == 1 else None
+    values = dtypes.string_values(node.attr["value"].tensor)
+    return values[0] if len(values) == 1 else None
 
 
 def _column(line, number, index, delimiter, dtype):
@@ -77,23 +77,10 @@ def _column(line, number, index, delimiter, dtype):
         value = line.split(delimiter)[index]
     if dtype == DT_STRING:
         return value.encode("utf-8")
-    return int(value) if dtype in (3, DT_INT64) else float(value)
+    return int(value) if dtype in (DT_INT32, DT_INT64) else float(value)
 
 
-def _const(name, dtype, values):
-    node = protos.NodeDef()
-    node.name = name
-    node.op = "Const"
-    node.attr["dtype"].type = dtype
-    tensor = node.attr["value"].tensor
-    tensor.dtype = dtype
-    tensor.tensor_shape.dim.add().size = len(values)
-    field = {DT_STRING: "string_val", DT_INT64: "int64_val", 3: "int_val", 1: "float_val", 2: "double_val"}[dtype]
-    getattr(tensor, field).extend(values)
-    return node
-
-
-def _read_vocabulary(node, path, dtypes):
+def _read_vocabulary(node, path, types):
     """(keys, values) a text-file initializer reads from ``path``, or None when not readable."""
     key_index = node.attr["key_index"].i
     value_index = node.attr["value_index"].i
@@ -105,8 +92,8 @@ def _read_vocabulary(node, path, dtypes):
             if 0 <= limit <= number:
                 break
             line = line.rstrip("\r\n")
-            keys.append(_column(line, number, key_index, delimiter, dtypes[0]))
-            values.append(_column(line, number, value_index, delimiter, dtypes[1]))
+            keys.append(_column(line, number, key_index, delimiter, types[0]))
+            values.append(_column(line, number, value_index, delimiter, types[1]))
     return keys, values
 
 
@@ -131,21 +118,21 @@ def embed_vocabularies(graph_def, folder):
         path = os.path.join(folder, "assets", os.path.basename(filename))
         if not os.path.isfile(path):
             continue
-        dtypes = (table.attr["key_dtype"].type, table.attr["value_dtype"].type)
+        types = (table.attr["key_dtype"].type, table.attr["value_dtype"].type)
         try:
-            keys, values = _read_vocabulary(node, path, dtypes)
+            keys, values = _read_vocabulary(node, path, types)
         except (IOError, ValueError, IndexError, KeyError) as exc:
             log.info("vocabulary %s not embedded: %s", path, exc)
             continue
-        key_const = _const(node.name + "/embedded_keys", dtypes[0], keys)
-        value_const = _const(node.name + "/embedded_values", dtypes[1], values)
+        key_const = const_node(node.name + "/embedded_keys", types[0], keys)
+        value_const = const_node(node.name + "/embedded_values", types[1], values)
         replacement = protos.NodeDef()
         replacement.name = node.name
         replacement.op = "InitializeTableV2" if node.op.endswith("V2") else "InitializeTable"
         replacement.input.extend([node.input[0], key_const.name, value_const.name])
         replacement.input.extend(i for i in node.input[2:] if i.startswith("^"))
-        replacement.attr["Tkey"].type = dtypes[0]
-        replacement.attr["Tval"].type = dtypes[1]
+        replacement.attr["Tkey"].type = types[0]
+        replacement.attr["Tval"].type = types[1]
         edits.replaced[node.name] = replacement
         edits.added.extend([key_const, value_const])
         edits.notes.append("vocabulary %s (%d entries) embedded for %s" % (os.path.basename(path), len(keys),

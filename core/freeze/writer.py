@@ -10,81 +10,45 @@ import signal
 import threading
 import time
 
-
-from core.formats import protos
 from core.errors import Cancelled, ModelError
-from core.formats.wire import length_field, length_header, varint_field
+from core.formats.dtypes import DT_STRING
+from core.formats.wire import length_header
+from core.freeze.node_defs import const_header, const_node, content_const
 
 log = logging.getLogger(__name__)
 
 MAX_GRAPH_BYTES = (1 << 31) - 1
-DT_STRING = 7
 
 
 class FreezeReport(collections.namedtuple(
         "FreezeReport", "destination outputs nodes_before nodes_after variables_converted "
-                        "bytes_written seconds notes rewrites fixed runtime")):
+                        "bytes_written seconds notes rewrites fixed runtime initialized")):
     """What a freeze did. rewrites: list of (node, reason) for nodes that differ from the source;
-    fixed: dict placeholder name -> the value it was fixed to (filled by core.pipeline);
-    runtime: core.freeze.runtime_target.RuntimeFit when a target TensorFlow was given, else None."""
+    fixed: dict placeholder name -> the value it was fixed to (filled by core.freeze.stage);
+    runtime: core.freeze.runtime_target.RuntimeFit when a target TensorFlow was given, else None;
+    initialized: (variable, "zeros"/"ones"/"constant") for each variable given its initializer's value."""
 
 
-FreezeReport.__new__.__defaults__ = ({}, None)
+FreezeReport.__new__.__defaults__ = ({}, None, ())
 
 
-def _shape_message(shape):
-    return b"".join(length_field(2, varint_field(1, d) if d else b"") for d in shape)
-
-
-def const_header(name, dtype, shape, payload_len, device=""):
-    """The bytes of a Const NodeDef up to its tensor_content payload.
-
-    The payload (the tensor's raw little-endian bytes) is the last thing in the
-    message, so a writer can stream it after this header.
-
-    Returns:
-        (header bytes, total NodeDef length).
-    """
-    tensor_head = varint_field(1, dtype) + length_field(2, _shape_message(shape))
-    if payload_len:
-        tensor_head += length_header(4, payload_len)
-    tensor_len = len(tensor_head) + payload_len
-    attr_value_head = length_header(8, tensor_len)
-    attr_value_len = len(attr_value_head) + tensor_len
-    entry_head = length_field(1, b"value") + length_header(2, attr_value_len)
-    entry_len = len(entry_head) + attr_value_len
-    dtype_entry = length_field(1, b"dtype") + length_field(2, varint_field(6, dtype))
-    node_head = length_field(1, name.encode("utf-8")) + length_field(2, b"Const")
-    if device:
-        node_head += length_field(4, device.encode("utf-8"))
-    node_head += length_field(5, dtype_entry) + length_header(5, entry_len)
-    header = node_head + entry_head + attr_value_head + tensor_head
-    return header, len(header) + payload_len
-
-
-def _small_const(variable, reader):
+def _small_const(variable, reader, device=""):
     """A Const whose value must be materialised (partition parts, strings)."""
     import numpy as np
-    if variable.region is not None:
+    if variable.initial is not None:
+        value = variable.initial.array
+    elif variable.region is not None:
         _, starts, lengths = variable.region
         value = reader.read_region(variable.key, starts, lengths)
     else:
         value = reader.read(variable.key)
     if variable.dtype == DT_STRING:
-        tensor = protos.TensorProto()
-        tensor.dtype = DT_STRING
-        for dim in variable.shape:
-            tensor.tensor_shape.dim.add().size = dim
-        tensor.string_val.extend(np.asarray(value, dtype=object).ravel().tolist())
-        node = protos.NodeDef()
-        node.name = variable.name
-        node.op = "Const"
-        node.attr["dtype"].type = DT_STRING
-        node.attr["value"].tensor.CopyFrom(tensor)
+        values = np.asarray(value, dtype=object).ravel().tolist()
+        node = const_node(variable.name, DT_STRING, values, variable.shape)
+        node.device = device
         return node.SerializeToString()
-    payload = np.ascontiguousarray(value).tobytes()
-    header, _ = const_header(variable.name, variable.dtype, variable.shape, len(payload))
-    return header + payload
+    return content_const(variable.name, variable.dtype, variable.shape, np.ascontiguousarray(value).tobytes(),
+                         device)
 
 
 class _Piece(object):
@@ -105,12 +69,12 @@ def _pieces(plan):
             pieces.append(_Piece(node, data=bytes(node.data), length=len(node.data)))
             continue
         variable = node.variable
-        if variable.region is None and variable.dtype != DT_STRING:
+        if variable.region is None and variable.dtype != DT_STRING and variable.initial is None:
             header, length = const_header(variable.name, variable.dtype, variable.shape,
                                           variable.nbytes, node.device)
             pieces.append(_Piece(node, header=header, length=length))
         else:
-            data = _small_const(variable, reader)
+            data = _small_const(variable, reader, node.device)
             pieces.append(_Piece(node, data=data, length=len(data)))
     return pieces
 
@@ -212,7 +176,7 @@ def _report(plan, destination, started):
     rewrites = [(n.name, n.reason) for n in plan.nodes if n.kind != "copy"]
     report = FreezeReport(destination, list(plan.outputs), plan.nodes_before, len(plan.nodes),
                           len(plan.variables), written, time.time() - started, list(plan.notes),
-                          rewrites, runtime=plan.runtime)
+                          rewrites, runtime=plan.runtime, initialized=list(plan.initialized))
     log.info("froze %d -> %d nodes, %d variables, %d bytes in %.2fs to %s", report.nodes_before,
              report.nodes_after, report.variables_converted, written, report.seconds, destination)
     return report

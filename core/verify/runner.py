@@ -12,8 +12,6 @@ import numpy as np
 from core.freeze.tables import INIT_OPS as TABLE_INIT_OPS
 from core.errors import ModelError
 from core.names import node_name
-from core.analysis.graph_model import GraphModel
-from core.analysis.inputs import required_inputs
 from core.verify.feeds import build_feeds, feed_key, normalise_feeds, summarize_error
 from core.verify.reference import fill_tables, guarded, run_reference
 from core.verify.tf_loader import VerifyUnavailable, install_hint, load_tensorflow, tensorflow_available  # noqa: F401
@@ -30,20 +28,6 @@ class VerifyReport(collections.namedtuple("VerifyReport", "outputs inputs_used t
     """outputs: list of OutputCheck; inputs_used: dict name -> (dtype, shape)."""
 
 
-def make_inputs(graph_def, names, batch_size=2, seed=0):
-    """Generates feeds for placeholders from what the graph says about them (core.analysis.inputs):
-    a keep_prob is 1.0, a switch its default, a length fits the data; other floats from a seeded
-    normal; integers that index an embedding stay below its table size; bools False; strings b"a".
-
-    Returns:
-        dict name -> numpy array.
-    """
-    from core.verify.feeds import generate
-    graph = GraphModel(graph_def)
-    wanted = set(names)
-    found = dict((item.name, item) for item in required_inputs(graph, sorted(wanted)))
-    rng = np.random.RandomState(seed)
-    return dict((name, generate(graph, found[name], batch_size, rng)) for name in names if name in found)
 
 
 def _run(tf1, graph, session, outputs, feeds, what):

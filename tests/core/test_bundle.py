@@ -10,10 +10,13 @@ from core.formats import crc32c
 from core.formats.bundle import open_checkpoint, slice_key
 from core.errors import ModelError
 from tests.conftest import FIXTURE_NAMES, load_fixture
+from core.formats.sstable import parse_table
+from tests.strict import missing
+from tests.tf_runtime import tensorflow, tf1 as tf1_api
 
 
 def _tf_reader(prefix):
-    import tensorflow as tf
+    tf = tensorflow()
     if hasattr(tf.train, "load_checkpoint"):
         return tf.train.load_checkpoint(prefix)
     return tf.train.NewCheckpointReader(prefix)
@@ -45,7 +48,7 @@ DTYPES = {
 
 
 def _save(prefix, tensors):
-    import tensorflow as tf
+    tf = tensorflow()
     tf1 = tf.compat.v1 if hasattr(tf, "compat") and hasattr(tf.compat, "v1") else tf
     with tf1.Graph().as_default():
         names = sorted(tensors)
@@ -61,7 +64,6 @@ def _save(prefix, tensors):
 
 
 def test_every_dtype_tensorflow_writes(tmp_path):
-    pytest.importorskip("tensorflow")
     prefix = str(tmp_path / "all")
     _save(prefix, DTYPES)
     theirs = _tf_reader(prefix)
@@ -98,18 +100,86 @@ def test_partitioned_slices_and_regions():
         assert not [n for n in reader.names() if n.startswith("\x00")]
 
 
-def test_slice_key_encoding_matches_tensorflow():
+# (name, TensorFlow's shape-and-slice spec, the slice's shape, (start, length) per dimension; -1 = all)
+SLICES = [("embedding", "30 8 10,10:0,8", (10, 8), [(10, 10), (0, 8)]),
+          ("x", "1 71000 -:1000,70000", (1, 70000), [(0, -1), (1000, 70000)]),
+          ("y", "8589934600 8589934592,1", (1,), [(8589934592, 1)])]
+
+
+def test_slice_keys_are_the_ones_tensorflow_writes(tmp_path):
+    """TF's own SaveV2 writes each slice under its encoded key: a full dimension (-1), multi-byte and
+    five-byte numbers included; slice_key must give exactly those keys."""
+    tf1 = tf1_api()
+    prefix = str(tmp_path / "slices")
+    with tf1.Graph().as_default():
+        if hasattr(tf1, "raw_ops"):
+            op = tf1.raw_ops.SaveV2
+        else:  # TF 1.x: the generated wrapper of the same kernel
+            from tensorflow.python.ops.gen_io_ops import save_v2 as op
+        tensors = [tf1.zeros(shape, tf1.float32) for _, _, shape, _ in SLICES]
+        with tf1.Session() as session:
+            session.run(op(prefix=prefix, tensor_names=[s[0] for s in SLICES],
+                           shape_and_slices=[s[1] for s in SLICES], tensors=tensors))
+    with open(prefix + ".index", "rb") as handle:
+        keys = set(key for key, _ in parse_table(handle.read(), prefix + ".index"))
+    written = keys - set([b""]) - set(s[0].encode("ascii") for s in SLICES)
+    assert written == set(slice_key(name, extents) for name, _, _, extents in SLICES)
     assert slice_key("embedding", [(10, 10), (0, 8)]) == b"\x00embedding\x00\x01\x01\x02\x8a\x8a\x80\x88"
-    assert slice_key("x", [(0, -1), (1000, 70000)])[-2:] != b""
 
 
-def test_crc32c_known_vector_and_fallback():
-    assert crc32c.value(b"123456789") == 0xE3069283
-    assert crc32c.python_value(b"123456789") == 0xE3069283
+# RFC 3720 (iSCSI) B.4 CRC-32C examples, and the classic check value.
+CRC32C_VECTORS = [(b"\x00" * 32, 0x8A9136AA), (b"\xff" * 32, 0x62A8AB43),
+                  (bytes(bytearray(range(32))), 0x46DD794E), (bytes(bytearray(range(31, -1, -1))), 0x113FDB5C),
+                  (b"123456789", 0xE3069283)]
+
+
+def _check_crc32c(module):
+    for data, expected in CRC32C_VECTORS:
+        assert module.value(data) == expected, data
+        assert module.python_value(data) == expected, data
     data = bytes(bytearray(range(256))) * 9
-    assert crc32c.value(data) == crc32c.python_value(data)
-    assert crc32c.value(data[100:], crc32c.value(data[:100])) == crc32c.value(data)
-    assert crc32c.unmask(crc32c.mask(0xDEADBEEF)) == 0xDEADBEEF
+    assert module.value(data[100:], module.value(data[:100])) == module.value(data) == module.python_value(data)
+    assert module.unmask(module.mask(0xDEADBEEF)) == 0xDEADBEEF
+
+
+def test_crc32c_fast_path_is_the_pinned_package_extension():
+    """requirements.txt pins crc32c; its extension file is loaded directly, and agrees with the package."""
+    try:
+        import crc32c as package
+    except ImportError:
+        missing("the crc32c package (pip install -r requirements.txt)")
+    assert crc32c.SOURCE == "extension"
+    _check_crc32c(crc32c)
+    data = os.urandom(4096)
+    assert crc32c.value(data) == package.crc32c(data)
+
+
+@pytest.fixture
+def reload_crc32c():
+    """Reloads core.formats.crc32c under the test's conditions; the real module is reloaded afterwards."""
+    import importlib
+    yield lambda: importlib.reload(crc32c)
+    importlib.reload(crc32c)
+
+
+def test_crc32c_without_the_package_computes_in_python_and_warns(monkeypatch, caplog, reload_crc32c):
+    import sys
+    monkeypatch.setitem(sys.modules, "crc32c", None)  # `import crc32c` raises ImportError
+    with caplog.at_level("WARNING", logger="core.formats.crc32c"):
+        module = reload_crc32c()
+    assert module.SOURCE == "python" and module.value is module.python_value
+    assert "pure Python" in caplog.text
+    _check_crc32c(module)
+
+
+def test_crc32c_with_another_package_layout_imports_the_package_and_says_so(monkeypatch, caplog, reload_crc32c):
+    import glob
+    monkeypatch.setattr(glob, "glob", lambda pattern: [])  # a release that keeps its extension elsewhere
+    with caplog.at_level("INFO", logger="core.formats.crc32c"):
+        module = reload_crc32c()
+    assert module.SOURCE == "package"
+    assert "no _crc32c extension file" in caplog.text
+    _check_crc32c(module)
 
 
 def _damaged(tmp_path, damage):

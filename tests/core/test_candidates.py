@@ -6,7 +6,7 @@ import pytest
 
 from core.formats import protos
 from core.analysis.insight import analyze
-from core.freeze.plan import freeze
+from core.freeze.stage import plan_and_write
 from core.analysis.graph_model import GraphModel
 from core.formats.model import open_model
 from tests.conftest import FIXTURE_NAMES, load_fixture
@@ -71,7 +71,7 @@ def test_true_outputs_rank_first_on_frozen_graph(name, tmp_path):
     else:  # TF 1.4 could not freeze it: use our own frozen graph
         destination = os.path.join(str(tmp_path), "frozen.pb")
         with open_model(fixture.folder) as model:
-            freeze(model, fixture.outputs, destination)
+            plan_and_write(model, fixture.outputs, destination)
         graph_def = _graph(destination)
     assert_top_k(analyze(graph_def), fixture.outputs, name + " frozen graph")
 
@@ -218,5 +218,5 @@ def test_true_outputs_rank_first_on_tf2_models(tf2_built, name, tmp_path):
     assert_top_k(analyze(pruned(meta.graph_def, spec["outputs"])), spec["outputs"], name + " inference graph")
     destination = os.path.join(str(tmp_path), "frozen.pb")
     with open_model(os.path.dirname(spec["prefix"])) as model:
-        freeze(model, spec["outputs"], destination)
+        plan_and_write(model, spec["outputs"], destination)
     assert_top_k(analyze(_graph(destination)), spec["outputs"], name + " frozen graph")

@@ -11,7 +11,7 @@ from core.formats import protos
 from core.formats.locate import CHECKPOINT, locate
 from core.formats.model import open_model
 from core.freeze.input_cuts import cut_inputs
-from core.freeze.plan import freeze
+from core.freeze.stage import plan_and_write
 from tests import format_models
 from tests.tf_runtime import assert_close, run_frozen
 
@@ -29,7 +29,7 @@ def _freeze_and_run(folder, spec, tmp_path, **kwargs):
     destination = str(tmp_path / "frozen.pb")
     with open_model(folder, **kwargs) as model:
         edits = cut_inputs(model.graph_def, list(spec.feeds), model.meta_graph, spec.outputs)
-        report = freeze(model, spec.outputs, destination, edits=edits)
+        report = plan_and_write(model, spec.outputs, destination, edits=edits)
     with open(destination, "rb") as handle:
         data = handle.read()
     return report, data, run_frozen(data, _feeds(spec), spec.outputs)
@@ -115,6 +115,6 @@ def test_verify_restores_a_graph_pbtxt_through_its_saver_ops(model_dir, tmp_path
     destination = str(tmp_path / "frozen.pb")
     with open_model(model_dir.folder) as model:
         edits = cut_inputs(model.graph_def, list(model_dir.feeds), model.meta_graph, model_dir.outputs)
-        freeze(model, model_dir.outputs, destination, edits=edits)
+        plan_and_write(model, model_dir.outputs, destination, edits=edits)
         report = verify(model, destination, model_dir.outputs, feeds=_feeds(model_dir))
     assert report.passed and len(report.outputs) == 2

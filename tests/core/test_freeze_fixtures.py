@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from core.formats import protos
-from core.freeze.plan import freeze, plan_freeze
+from core.freeze.plan import plan_freeze
+from core.freeze.stage import plan_and_write
 from core.formats.graph_io import load_graph_def
 from core.formats.model import open_model
 from tests.conftest import FIXTURE_NAMES, load_fixture
@@ -17,7 +18,7 @@ from tests.tf_runtime import assert_close, run_frozen
 def _const_value(node):
     """A Const node's value as numpy, decoded from our protos without TensorFlow."""
     tensor = node.attr["value"].tensor
-    from core.formats.bundle import numpy_dtype
+    from core.formats.dtypes import numpy_dtype
     shape = [d.size for d in tensor.tensor_shape.dim]
     if tensor.dtype == 7:
         return np.array(list(tensor.string_val), dtype=object).reshape(shape)
@@ -46,7 +47,7 @@ def frozen(tmp_path_factory):
         fixture = load_fixture(name)
         model = open_model(fixture.folder)
         destination = os.path.join(str(folder), name + ".pb")
-        report = freeze(model, fixture.outputs, destination)
+        report = plan_and_write(model, fixture.outputs, destination)
         with open(destination, "rb") as handle:
             results[name] = (fixture, model, handle.read(), report)
     yield results
@@ -125,8 +126,8 @@ def test_devices_cleared_by_default_and_kept_on_request(tmp_path):
     with open_model(fixture.folder) as model:
         graph = model.graph_def
         source = dict((n.name, n) for n in graph.node)
-        freeze(model, fixture.outputs, str(tmp_path / "a.pb"))
-        freeze(model, fixture.outputs, str(tmp_path / "b.pb"), keep_devices=True)
+        plan_and_write(model, fixture.outputs, str(tmp_path / "a.pb"))
+        plan_and_write(model, fixture.outputs, str(tmp_path / "b.pb"), keep_devices=True)
     cleared = protos.GraphDef.FromString((tmp_path / "a.pb").read_bytes())
     kept = protos.GraphDef.FromString((tmp_path / "b.pb").read_bytes())
     assert all(not n.device for n in cleared.node)
@@ -136,7 +137,7 @@ def test_devices_cleared_by_default_and_kept_on_request(tmp_path):
 def test_outputs_accept_tensor_names(tmp_path):
     fixture = load_fixture("mlp")
     with open_model(fixture.folder) as model:
-        report = freeze(model, ["output/BiasAdd:0"], str(tmp_path / "x.pb"))
+        report = plan_and_write(model, ["output/BiasAdd:0"], str(tmp_path / "x.pb"))
     assert report.outputs == ["output/BiasAdd"]
 
 
@@ -147,7 +148,7 @@ def test_refuses_a_graph_over_the_protobuf_limit_before_writing(tmp_path, monkey
     fixture = load_fixture("mlp")
     with open_model(fixture.folder) as model:
         with pytest.raises(ModelError) as info:
-            freeze(model, fixture.outputs, str(tmp_path / "big.pb"))
+            plan_and_write(model, fixture.outputs, str(tmp_path / "big.pb"))
         expected = graph_writer.human_size(graph_writer.planned_size(plan_freeze(model, fixture.outputs)))
     assert "over protobuf's 2 GiB limit" in str(info.value) and "would be %s" % expected in str(info.value)
     assert os.listdir(str(tmp_path)) == []
@@ -163,5 +164,5 @@ def test_cancel_leaves_nothing(tmp_path):
         return len(calls) > 3  # let planning pass, stop while writing
     with open_model(fixture.folder) as model:
         with pytest.raises(Cancelled):
-            freeze(model, fixture.outputs, str(tmp_path / "x.pb"), cancel=cancel)
+            plan_and_write(model, fixture.outputs, str(tmp_path / "x.pb"), cancel=cancel)
     assert os.listdir(str(tmp_path)) == []

@@ -13,7 +13,7 @@ from core.formats.graph_io import load_graph_def, load_meta_graph
 from core.formats.model import open_model
 from core.formats.saver_map import variable_sources
 from core.formats.wire import encode_varint, length_field
-from core.freeze.plan import freeze
+from core.freeze.stage import plan_and_write
 from core.freeze.writer import temporary_name
 from tests import damage
 from tests.sigterm import assert_sigterm_leaves_nothing
@@ -36,7 +36,7 @@ def _freeze_error(fixture, tmp_path, *words):
 
     def run():
         with open_model(fixture.folder) as model:
-            freeze(model, fixture.outputs, destination)
+            plan_and_write(model, fixture.outputs, destination)
     text = _one_line_error(run, *words)
     assert not os.path.exists(destination)
     assert not [n for n in os.listdir(str(tmp_path)) if n.endswith(".tmp")]
@@ -206,7 +206,7 @@ def test_node_with_wrong_wire_type_or_group_needing_an_edit(tmp_path, raw):
     with open(path, "wb") as handle:
         handle.write(graph.SerializeToString() + data)
     with open_model(path) as model:
-        _one_line_error(lambda: freeze(model, ["y"], str(tmp_path / "out.pb")), "'y'", "not a valid NodeDef")
+        _one_line_error(lambda: plan_and_write(model, ["y"], str(tmp_path / "out.pb")), "'y'", "not a valid NodeDef")
 
 
 def test_saver_region_outside_the_tensor(tmp_path):
@@ -239,11 +239,11 @@ _SLOW_FREEZE = r'''
 import os, sys, time
 sys.path.insert(0, %(root)r)
 from core.formats.model import open_model
-from core.freeze.plan import freeze
+from core.freeze.stage import plan_and_write
 def progress(done, total, message):
     sys.stdout.write("writing\n"); sys.stdout.flush(); time.sleep(60)
 with open_model(%(folder)r) as model:
-    freeze(model, %(outputs)r, %(destination)r, progress=progress)
+    plan_and_write(model, %(outputs)r, %(destination)r, progress=progress)
 '''
 
 
@@ -256,7 +256,7 @@ def test_longest_destination_name_fits(tmp_path):
     destination = str(tmp_path / ("n" * 252 + ".pb"))
     assert len(os.path.basename(temporary_name(destination)).encode("utf-8")) <= 255
     with open_model(fixture.folder) as model:
-        freeze(model, fixture.outputs, destination)
+        plan_and_write(model, fixture.outputs, destination)
     with open(destination, "rb") as handle:
         values = run_frozen(handle.read(), fixture.feeds, fixture.outputs)
     for name in fixture.outputs:
@@ -272,13 +272,13 @@ def test_frozen_graph_gets_the_umask_permissions(tmp_path, umask, mode):
     old = os.umask(umask)
     try:
         with open_model(fixture.folder) as model:
-            freeze(model, fixture.outputs, destination)
+            plan_and_write(model, fixture.outputs, destination)
     finally:
         os.umask(old)
     assert os.stat(destination).st_mode & 0o777 == mode
     os.chmod(destination, 0o640)
     with open_model(fixture.folder) as model:
-        freeze(model, fixture.outputs, destination)
+        plan_and_write(model, fixture.outputs, destination)
     assert os.stat(destination).st_mode & 0o777 == 0o640
 
 
@@ -325,13 +325,13 @@ def test_const_whose_bytes_disagree_with_its_shape(tmp_path):
     with open(path, "wb") as handle:
         handle.write(graph.SerializeToString())
     with open_model(path) as model:
-        _one_line_error(lambda: freeze(model, ["c"], str(tmp_path / "out.pb")), "8 bytes of tensor data")
+        _one_line_error(lambda: plan_and_write(model, ["c"], str(tmp_path / "out.pb")), "8 bytes of tensor data")
 
 
 def test_while_loop_back_edges_are_not_cycles(tmp_path):
     fixture = load_fixture("lstm")
     with open_model(fixture.folder) as model:
-        freeze(model, fixture.outputs, str(tmp_path / "out.pb"))
+        plan_and_write(model, fixture.outputs, str(tmp_path / "out.pb"))
     with open(str(tmp_path / "out.pb"), "rb") as handle:
         values = run_frozen(handle.read(), fixture.feeds, fixture.outputs)
     for name in fixture.outputs:
@@ -350,7 +350,7 @@ def test_nodes_out_of_order_are_not_a_cycle(tmp_path):
         handle.write(meta.SerializeToString())
     destination = str(tmp_path / "out.pb")
     with open_model(fixture.folder) as model:
-        freeze(model, fixture.outputs, destination)
+        plan_and_write(model, fixture.outputs, destination)
     with open(destination, "rb") as handle:
         values = run_frozen(handle.read(), fixture.feeds, fixture.outputs)
     assert_close(values[fixture.outputs[0]], fixture.expected[fixture.outputs[0]])
@@ -375,4 +375,5 @@ def test_const_whose_value_type_disagrees_with_its_dtype(tmp_path):
     node.attr["value"].tensor.dtype = 3
     path = _write_graph(str(tmp_path / "g.pb"), [node])
     with open_model(path) as model:
-        _one_line_error(lambda: freeze(model, ["c"], str(tmp_path / "out.pb")), "'c'", "declared float32 but its value tensor is int32")
+        _one_line_error(lambda: plan_and_write(model, ["c"], str(tmp_path / "out.pb")), "'c'",
+                        "declared float32 but its value tensor is int32")

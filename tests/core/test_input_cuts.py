@@ -8,7 +8,7 @@ from core.errors import ModelError
 from core.formats import protos
 from core.formats.model import open_model
 from core.freeze.input_cuts import cut_inputs, placeholder_name, plan_cuts
-from core.freeze.plan import freeze
+from core.freeze.stage import plan_and_write
 from tests.conftest import load_fixture
 from tests.tf_runtime import assert_close, run_frozen, tf1
 
@@ -62,7 +62,7 @@ def test_cut_at_another_port_rewires_and_prunes(tmp_path):
     destination = str(tmp_path / "cut.pb")
     with open_model(str(path)) as model:
         edits = cut_inputs(model.graph_def, ["halves:1"], outputs=["right"])
-        freeze(model, ["right"], destination, edits=edits)
+        plan_and_write(model, ["right"], destination, edits=edits)
     frozen = protos.GraphDef()
     with open(destination, "rb") as handle:
         data = handle.read()
@@ -97,12 +97,12 @@ def test_a_frozen_pb_is_inspectable_and_freezes_again_to_fewer_outputs_and_new_c
     fixture = load_fixture("multi_head")
     first = str(tmp_path / "first.pb")
     with open_model(fixture.folder) as model:
-        freeze(model, fixture.outputs, first)
+        plan_and_write(model, fixture.outputs, first)
     again = str(tmp_path / "again.pb")
     with open_model(first) as model:
         assert model.checkpoint is None and model.can_freeze
         assert suggest_cuts(model.graph_def) == []
-        report = freeze(model, fixture.outputs[:1], again)
+        report = plan_and_write(model, fixture.outputs[:1], again)
     assert report.variables_converted == 0
     with open(again, "rb") as handle:
         values = run_frozen(handle.read(), fixture.feeds, fixture.outputs[:1])
@@ -113,7 +113,7 @@ def test_a_frozen_pb_is_inspectable_and_freezes_again_to_fewer_outputs_and_new_c
         inner = nodes[fixture.outputs[0]].input[0]
         edits = cut_inputs(model.graph_def, [inner], outputs=fixture.outputs[:1])
         cut = str(tmp_path / "cut.pb")
-        freeze(model, fixture.outputs[:1], cut, edits=edits)
+        plan_and_write(model, fixture.outputs[:1], cut, edits=edits)
     frozen = protos.GraphDef()
     with open(cut, "rb") as handle:
         frozen.ParseFromString(handle.read())

@@ -17,7 +17,7 @@ import pytest
 
 from core.errors import ModelError
 from core.formats.model import open_model
-from core.freeze.plan import freeze
+from core.freeze.stage import plan_and_write
 from tests.conftest import copy_fixture, load_fixture
 from tests.mutators import mutate
 from tests.tf_runtime import assert_close, run_frozen, tf1
@@ -50,7 +50,7 @@ def clean(tmp_path_factory):
         fixture = load_fixture(name)
         destination = os.path.join(folder, name + ".pb")
         with open_model(fixture.folder) as model:
-            freeze(model, fixture.outputs, destination)
+            plan_and_write(model, fixture.outputs, destination)
         with open(destination, "rb") as handle:
             result[name] = handle.read()
     return result
@@ -67,7 +67,7 @@ def test_mutated_checkpoints_keep_the_contract(tmp_path, clean, name):
         destination = str(folder / "out.pb")
         try:
             with open_model(fixture.folder) as model:
-                freeze(model, fixture.outputs, destination)
+                plan_and_write(model, fixture.outputs, destination)
         except ModelError as exc:
             text = "error: %s" % exc
             assert "\n" not in text and "\r" not in text and len(text) < 1200, (what, text)

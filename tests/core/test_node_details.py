@@ -2,11 +2,13 @@
 
 import os
 
+import pytest
+
 from core.formats import protos
 from core.analysis.insight import analyze
 from core.analysis.graph_model import GraphModel
 from core.analysis.node_details import attr_text
-from tests.conftest import load_fixture
+from tests.conftest import FIXTURE_NAMES, load_fixture
 
 
 def _meta(name):
@@ -23,14 +25,20 @@ def _reference(name):
     return graph_def
 
 
+def _consumers_in_the_nodedefs(graph_def, name):
+    """Every node naming ``name`` among its inputs (`name`, `name:k` or `^name`), in graph order."""
+    return [n.name for n in graph_def.node
+            if any(i.lstrip("^").split(":")[0] == name for i in n.input)]
+
+
 def test_details_of_a_layer_op():
     meta = _meta("mlp")
     details = analyze(meta.graph_def, meta).details("output/BiasAdd")
     assert details.name == "output/BiasAdd" and details.op == "BiasAdd"
     assert details.data_inputs == ["output/MatMul", "output/bias/read"]
     assert details.control_inputs == []
-    assert details.consumers == ["sparse_softmax_cross_entropy_loss/xentropy/xentropy"] or \
-        "sparse_softmax_cross_entropy_loss/xentropy/xentropy" in details.consumers
+    assert details.consumers == _consumers_in_the_nodedefs(meta.graph_def, "output/BiasAdd")
+    assert "sparse_softmax_cross_entropy_loss/xentropy/xentropy" in details.consumers
     assert ("T", "float32") in details.attrs
     assert "_output_shapes" not in dict(details.attrs)
     assert details.outputs == [("output/BiasAdd:0", "float32", "[?,10]")]
@@ -103,10 +111,30 @@ def test_graph_model_edges_and_ports():
     ancestors = model.ancestors(["logits/BiasAdd"])
     assert "sequence" in ancestors and "logits/BiasAdd" in ancestors
     assert not any(n.startswith("save/") for n in ancestors)
-    graph = model.nx
-    assert graph.number_of_nodes() == len(meta.graph_def.node)
-    kinds = set(d["kind"] for _, _, d in graph.edges(data=True))
-    assert kinds == {"data", "control"}
+
+
+@pytest.mark.parametrize("name", FIXTURE_NAMES)
+def test_graph_model_reachability_agrees_with_networkx(name):
+    """networkx, on a DiGraph built here from the NodeDefs' input strings, is the oracle of GraphModel's
+    ancestor walks (data and control edges, and data edges only) and of its consumers."""
+    import networkx
+    fixture = load_fixture(name)
+    meta = _meta(name)
+    graph, data_only = networkx.DiGraph(), networkx.DiGraph()
+    for node in meta.graph_def.node:
+        graph.add_node(node.name)
+        data_only.add_node(node.name)
+        for text in node.input:
+            source = text.lstrip("^").split(":")[0]
+            graph.add_edge(source, node.name)
+            if not text.startswith("^"):
+                data_only.add_edge(source, node.name)
+    model = GraphModel(meta.graph_def)
+    for output in fixture.outputs + ["save/restore_all"]:
+        assert model.ancestors([output]) == networkx.ancestors(graph, output) | {output}, output
+        assert model.ancestors([output], include_control=False) == networkx.ancestors(data_only, output) | {output}
+    for node in meta.graph_def.node[::7]:
+        assert set(c for c, _ in model.consumers(node.name)) == set(graph.successors(node.name)), node.name
 
 
 def test_float_attrs_print_as_the_shortest_float32_text():

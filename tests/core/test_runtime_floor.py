@@ -11,7 +11,7 @@ from core.errors import ModelError
 from core.formats import protos
 from core.formats.model import open_model
 from core.formats.op_registry import load_registry
-from core.freeze.plan import freeze
+from core.freeze.stage import plan_and_write
 from tests.conftest import FIXTURE_NAMES, load_fixture
 from tests.graph_fidelity import check_faithful, graph_nodes_raw
 from tests.tf_runtime import assert_close, run_frozen
@@ -167,7 +167,7 @@ def test_default_new_attrs_are_dropped_and_the_graph_runs(new_attr_checkpoint, t
     _set_attrs(os.path.join(folder, "model.ckpt.meta"), 0)
     destination = str(tmp_path / "frozen.pb")
     with open_model(folder) as model:
-        report = freeze(model, ["out"], destination, target_tf="1.4")
+        report = plan_and_write(model, ["out"], destination, target_tf="1.4")
         with open(destination, "rb") as handle:
             data = handle.read()
         registry = load_registry()
@@ -207,12 +207,12 @@ def test_non_default_new_attr_is_refused_with_the_version(new_attr_checkpoint, t
     destination = tmp_path / "frozen.pb"
     with open_model(folder) as model:
         with pytest.raises(ModelError) as info:
-            freeze(model, ["out"], str(destination), target_tf="1.4")
+            plan_and_write(model, ["out"], str(destination), target_tf="1.4")
         message = str(info.value)
         assert "cannot freeze for TensorFlow 1.4" in message and "--target-tf %s" % needs in message
         assert "%s `%s` needs %s" % (op, attr, needs) in message and "\n" not in message
         assert not destination.exists()
-        report = freeze(model, ["out"], str(destination), target_tf=needs)
+        report = plan_and_write(model, ["out"], str(destination), target_tf=needs)
     assert report.runtime.floor.floor == needs and not report.runtime.dropped.get((op, attr))
 
 
@@ -230,9 +230,9 @@ def test_op_the_target_lacks_is_refused(tf, tmp_path):
     with open_model(str(tmp_path)) as model:
         assert graph_floor(model.graph_def, model.meta_graph, names={"x", "act"}).floor == "1.13"
         with pytest.raises(ModelError, match=r"needs TensorFlow 1\.13 \(op LeakyRelu needs 1\.13; 1 node \(act\)"):
-            freeze(model, ["act"], str(tmp_path / "frozen.pb"), target_tf="1.4")
+            plan_and_write(model, ["act"], str(tmp_path / "frozen.pb"), target_tf="1.4")
         with pytest.raises(ModelError, match="unknown TensorFlow version '1.99'"):
-            freeze(model, ["act"], str(tmp_path / "frozen.pb"), target_tf="1.99")
+            plan_and_write(model, ["act"], str(tmp_path / "frozen.pb"), target_tf="1.99")
 
 
 def test_cli_freeze_target_and_inspect_runtime(new_attr_checkpoint, tmp_path):
@@ -261,7 +261,8 @@ def test_cli_freeze_target_and_inspect_runtime(new_attr_checkpoint, tmp_path):
 
 def test_verify_names_its_tensorflow_and_gives_the_floor_it_cannot_load(tf, tmp_path):
     from core.verify.runner import verify
-    import tensorflow
+    from tests.tf_runtime import tensorflow as _tensorflow
+    tensorflow = _tensorflow()
     rng = np.random.RandomState(2)
     with tf.Graph().as_default():
         x = tf.placeholder(tf.float32, [None, 3], name="x")
@@ -274,7 +275,7 @@ def test_verify_names_its_tensorflow_and_gives_the_floor_it_cannot_load(tf, tmp_
     _make_act_leaky_relu(str(tmp_path / "model.ckpt.meta"), input_name="MatMul")
     destination = str(tmp_path / "frozen.pb")
     with open_model(str(tmp_path)) as model:
-        freeze(model, ["act"], destination, target_tf="1.13")
+        plan_and_write(model, ["act"], destination, target_tf="1.13")
         if tensorflow.__version__.startswith("1.4"):
             with pytest.raises(ModelError, match=r"TensorFlow 1\.4\.0 here cannot load the frozen graph: it needs "
                                                  r"TensorFlow >= 1\.13 \(op LeakyRelu needs 1\.13"):
@@ -311,7 +312,7 @@ def test_floor_of_a_plan_with_an_input_cut_reads_the_placeholder():
     """A cut's Placeholder takes the cut node's name: its floor is a Placeholder's, not the Relu's it replaced."""
     from core import api
     fixture = load_fixture("mlp")
-    with open_model(fixture.folder) as model:
-        plan = api.plan(model, api.FreezeRequest(fixture.outputs, input_cuts=["dense/Relu:0"]))
+    with api.open_model(fixture.folder) as loaded:
+        plan = api.plan(loaded, api.FreezeRequest(fixture.outputs, input_cuts=["dense/Relu:0"]))
         floor = api.plan_floor(plan)
     assert floor.floor == "1.0", floor.summary()

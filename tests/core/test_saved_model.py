@@ -10,7 +10,7 @@ from core.formats.model import open_model
 from core.formats.saved_model import asset_notes, assets, init_ops, signatures
 from core.formats import protos
 from core.freeze.input_cuts import cut_inputs, signature_cuts
-from core.freeze.plan import freeze
+from core.freeze.stage import plan_and_write
 from core.verify.runner import verify
 from tests import format_models
 from tests.tf_runtime import assert_close, run_frozen, tf1
@@ -64,7 +64,7 @@ def test_freezing_the_signature_runs_and_matches(serve_model, tmp_path):
     destination = str(tmp_path / "frozen.pb")
     with open_model(serve_model.folder) as model:
         outputs = model.signature("predict").output_nodes
-        report = freeze(model, outputs, destination)
+        report = plan_and_write(model, outputs, destination)
     assert report.variables_converted == 4
     values = _run(destination, serve_model, outputs)
     for output in outputs:
@@ -82,7 +82,7 @@ def test_tags_choose_the_meta_graph(tagged_model, tmp_path):
     destination = str(tmp_path / "frozen.pb")
     with open_model(tagged_model.folder, tags="train,custom") as model:
         assert model.tags == ("custom", "train")
-        freeze(model, ["probs"], destination)
+        plan_and_write(model, ["probs"], destination)
     assert_close(_run(destination, tagged_model, ["probs"])["probs"], tagged_model.expected["probs"])
     with open_model(tagged_model.folder, tags=["gpu", "serve"]) as model:
         assert model.tags == ("gpu", "serve")
@@ -94,7 +94,7 @@ def test_a_cut_at_a_signature_input_that_is_not_a_placeholder(serve_model, tmp_p
         assert hidden
         edits = cut_inputs(model.graph_def, ["hidden/Relu"], model.meta_graph, ["probs"])
         destination = str(tmp_path / "cut.pb")
-        freeze(model, ["probs"], destination, edits=edits)
+        plan_and_write(model, ["probs"], destination, edits=edits)
     graph = protos.GraphDef()
     with open(destination, "rb") as handle:
         graph.ParseFromString(handle.read())
@@ -131,7 +131,7 @@ def test_vocabulary_assets_are_embedded_and_the_init_op_kept(tmp_path):
         assert [a.filename for a in model.assets] == ["vocab.txt"]
         assert any("init_all_tables" in note for note in model.location.notes)
         # The outputs alone: the freeze keeps the op that fills their table, and says so.
-        report = freeze(model, ["ids"], str(tmp_path / "frozen.pb"))
+        report = plan_and_write(model, ["ids"], str(tmp_path / "frozen.pb"))
         assert report.outputs == ["ids"]
         assert any("keeps init_all_tables" in note for note in report.notes)
         verified = verify(model, str(tmp_path / "frozen.pb"), ["ids"], feeds=spec.feeds)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from core.formats import protos
-from core.freeze.plan import freeze
+from core.freeze.stage import plan_and_write
 from core.formats.model import open_model
 from core.analysis.insight import analyze
 from core.analysis.training_switches import find_training_switches
@@ -33,7 +33,7 @@ def built(tmp_path_factory):
 def _freeze(spec, tmp_path, edits=None, name="frozen.pb"):
     destination = str(tmp_path / name)
     with open_model(spec.folder) as model:
-        report = freeze(model, spec.outputs, destination, edits=edits)
+        report = plan_and_write(model, spec.outputs, destination, edits=edits)
         with open(destination, "rb") as handle:
             data = handle.read()
         problems = check_faithful(data, model.graph, allowed_changed=set(edits.replaced) | _rewired(edits)

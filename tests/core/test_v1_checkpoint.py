@@ -11,7 +11,7 @@ from core.formats.bundle import open_checkpoint
 from core.formats.locate import locate
 from core.formats.model import open_model
 from core.formats.v1_checkpoint import V1CheckpointReader, strip_shard_suffix, v1_files
-from core.freeze.plan import freeze
+from core.freeze.stage import plan_and_write
 from tests import format_models
 from tests.conftest import load_fixture
 from tests.tf_runtime import assert_close, run_frozen
@@ -67,7 +67,7 @@ def test_freeze_runs_and_matches_the_session(v1_models, tmp_path, kind):
     destination = str(tmp_path / "frozen.pb")
     with open_model(spec.folder) as model:
         assert model.checkpoint.version == 1
-        report = freeze(model, spec.outputs, destination)
+        report = plan_and_write(model, spec.outputs, destination)
     assert report.variables_converted >= 8
     with open(destination, "rb") as handle:
         values = run_frozen(handle.read(), spec.feeds, spec.outputs)
@@ -97,7 +97,7 @@ def test_restore_slice_savers_map_variables_to_other_keys(tmp_path):
     with open_model(spec.folder) as model:
         assert sorted(model.checkpoint.names()) == ["layer/bias", "layer/weights"]
         assert "RestoreSlice" in [n.op for n in model.graph_def.node]
-        report = freeze(model, spec.outputs, destination)
+        report = plan_and_write(model, spec.outputs, destination)
     assert report.variables_converted == 2
     with open(destination, "rb") as handle:
         values = run_frozen(handle.read(), spec.feeds, spec.outputs)

@@ -8,10 +8,12 @@ import numpy as np
 import pytest
 
 from core.formats import protos
-from core.freeze.plan import freeze
+from core.freeze.stage import plan_and_write
 from core.formats.model import open_model
-from core.verify.runner import compare, make_inputs
+from core.verify.feeds import build_feeds
+from core.verify.runner import compare
 from tests.conftest import FIXTURE_NAMES, ROOT, load_fixture
+from tests.tf_runtime import run_frozen
 
 
 @pytest.mark.parametrize("name", FIXTURE_NAMES)
@@ -21,7 +23,7 @@ def test_verification_passes_on_every_fixture(tmp_path, name, inputs):
     fixture = load_fixture(name)
     destination = str(tmp_path / "frozen.pb")
     with open_model(fixture.folder) as model:
-        freeze(model, fixture.outputs, destination)
+        plan_and_write(model, fixture.outputs, destination)
         feeds = fixture.feeds if inputs == "recorded" else None
         report = verify(model, destination, fixture.outputs, feeds=feeds)
     assert report.passed, report.outputs
@@ -36,7 +38,7 @@ def test_verification_catches_another_checkpoint(tmp_path):
     fixture = load_fixture("multi_head")
     destination = str(tmp_path / "frozen.pb")
     with open_model(fixture.folder) as model:
-        freeze(model, fixture.outputs, destination)
+        plan_and_write(model, fixture.outputs, destination)
     with open(destination, "rb") as handle:
         graph = protos.GraphDef.FromString(handle.read())
     for node in graph.node:
@@ -51,12 +53,19 @@ def test_verification_catches_another_checkpoint(tmp_path):
     assert all(not c.passed for c in report.outputs)
 
 
-def test_generated_ids_stay_inside_the_embedding_table():
+def test_generated_ids_stay_inside_the_embedding_table(tf):
+    """The feeds verify generates (build_feeds) for ids that index a partitioned embedding fit the table
+    TensorFlow's checkpoint reader gives, and TensorFlow's own frozen graph runs on them."""
     fixture = load_fixture("partitioned")
     with open_model(fixture.folder) as model:
-        feeds = make_inputs(model.graph_def, ["ids"], batch_size=64)
+        feeds, needed = build_feeds(model.graph_def, fixture.outputs, batch_size=64)
+    assert [item.name for item in needed] == ["ids"] and list(feeds) == ["ids"]
+    rows = tf.train.NewCheckpointReader(fixture.prefix).get_variable_to_shape_map()["embedding"][0]
     assert feeds["ids"].dtype == np.int64 and feeds["ids"].shape == (64,)
-    assert feeds["ids"].min() >= 0 and feeds["ids"].max() < 10
+    assert feeds["ids"].min() >= 0 and feeds["ids"].max() < rows
+    with open(fixture.reference, "rb") as handle:
+        values = run_frozen(handle.read(), feeds, fixture.outputs)  # TF refuses an id outside a partition
+    assert np.isfinite(values[fixture.outputs[0]]).all()
 
 
 def test_compare_is_exact_for_integers_and_tolerant_for_floats():

@@ -96,7 +96,7 @@ def test_verify_feeds_keep_prob_as_a_scalar_one(patterns, tmp_path):
     with api.load(folder) as loaded:
         destination = str(tmp_path / "frozen.pb")
         api.freeze(loaded, api.FreezeRequest(spec["outputs"], destination=destination))
-        report = api.verify(loaded.model, destination, spec["outputs"])
+        report = api.verify(loaded, destination, spec["outputs"])
     assert report.passed, report
     assert report.inputs_used["keep_prob"] == ("float32", [])
 
@@ -108,7 +108,7 @@ def test_verify_failure_is_one_line(patterns, tmp_path):
         destination = str(tmp_path / "frozen.pb")
         api.freeze(loaded, api.FreezeRequest(spec["outputs"], destination=destination))
         with pytest.raises(api.ModelError) as caught:
-            api.verify(loaded.model, destination, spec["outputs"], feeds={"x": np.zeros([2, 5], np.float32)})
+            api.verify(loaded, destination, spec["outputs"], feeds={"x": np.zeros([2, 5], np.float32)})
     message = str(caught.value)
     assert "\n" not in message and "failed" in message, message
 

@@ -1,16 +1,17 @@
 """The window, driven as a user would: drops, search, ticking, freezing, navigation, errors."""
 
 import os
-import time
+import re
 
+import numpy as np
 import pytest
-from PyQt5.QtCore import QMimeData, QPoint, Qt, QTimer, QUrl
+from PyQt5.QtCore import QMimeData, QPoint, Qt, QUrl
 from PyQt5.QtGui import QDragEnterEvent, QDropEvent
 from PyQt5.QtWidgets import QApplication
 
 from core.formats import protos
 from tests.conftest import copy_fixture, load_fixture
-from tests.gui.conftest import open_and_wait
+from tests.gui.conftest import PhaseGate, open_and_wait
 from tests.synthetic_graphs import write_chain_graph
 from tests.tf_runtime import assert_close, run_frozen
 
@@ -50,7 +51,12 @@ def test_drop_each_kind_of_path(qtbot, window, kind):
     location = window.loaded.model.location
     assert location.kind == ("graph" if kind == "pb" else "checkpoint")
     assert window.tree_model.rowCount() > 0
-    assert "nodes" in window.status_counts.text()
+    nodes = fixture.reference_node_count() if kind == "pb" else fixture.meta_node_count()
+    if kind == "pb":  # a frozen graph: its constants' values, not "0 parameters"
+        counts = re.match(r"^(\d+) nodes · ([\d,]+) constant values \(.*\)$", window.status_counts.text())
+    else:
+        counts = re.match(r"^(\d+) nodes · (\d+) variables · ([\d,]+) parameters$", window.status_counts.text())
+    assert counts and int(counts.group(1)) == nodes, window.status_counts.text()
 
 
 def test_unsupported_drop_says_why(qtbot, window, tmp_path):
@@ -152,16 +158,18 @@ def test_tick_with_checkbox_then_freeze_in_inference_mode(qtbot, window, tmp_pat
     window.freezer.box.close()
 
 
-def test_cancelled_freeze_leaves_nothing(qtbot, window, tmp_path):
+def test_cancelled_freeze_leaves_nothing(qtbot, window, tmp_path, monkeypatch):
     fixture = copy_fixture("mlp", tmp_path)
     open_and_wait(qtbot, window, fixture.folder)
     window.tree_model.set_checked("output/BiasAdd", True)
     destination = tmp_path / "frozen.pb"
+    writing = PhaseGate(monkeypatch, "freeze", lambda _: [n for n in os.listdir(str(tmp_path)) if n.endswith(".tmp")])
     with qtbot.waitSignal(window.freeze_cancelled, timeout=30000):
         window.start_freeze(str(destination))
-        window.cancel_work()
+        qtbot.waitUntil(writing.reached.is_set, timeout=30000)  # the temporary file is being written
+        qtbot.mouseClick(window.tasks.cancel_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: window.worker is None, timeout=10000)
-    assert not destination.exists()
+    assert writing.cancelled and not destination.exists()
     assert sorted(os.listdir(str(tmp_path))) == ["mlp", "settings.ini"]
 
 
@@ -211,11 +219,17 @@ def test_navigation_reveals_nodes_hidden_by_the_search_and_keeps_it(qtbot, windo
     assert set(_visible_ops(window.tree_model)) == set(matches) | {"dense/kernel"}
 
 
-def test_variable_details_show_checkpoint_entry(qtbot, window):
-    open_and_wait(qtbot, window, load_fixture("custom_saver_keys").folder)
+def test_variable_details_show_the_checkpoint_values(qtbot, window, tf):
+    fixture = load_fixture("custom_saver_keys")
+    open_and_wait(qtbot, window, fixture.folder)
     window.navigate("w1")
-    text = window.details.toPlainText()
-    assert "Checkpoint entry" in text and "first values" in text
+    lines = window.details.toPlainText().splitlines()
+    assert "Checkpoint entry" in lines
+    key = [l for l in lines if l.startswith("checkpoint key: ")][0][len("checkpoint key: "):]
+    shown = [float(v) for v in [l for l in lines if l.startswith("first values: ")][0][14:].split(", ")]
+    theirs = tf.train.NewCheckpointReader(fixture.prefix).get_tensor(key).ravel()
+    assert key != "w1" and len(shown) == min(8, theirs.size)  # this saver's keys differ from the names
+    np.testing.assert_allclose(shown, theirs[:len(shown)], rtol=1e-5)
 
 
 def test_recent_files_are_remembered(qtbot, window):
@@ -232,39 +246,29 @@ def test_tree_model_passes_qtmodeltester(qtbot, window, qtmodeltester):
     qtmodeltester.check(window.tree_model, force_py=True)
 
 
-def test_window_stays_responsive_while_100k_nodes_load(qtbot, window, tmp_path):
+def test_100k_nodes_load_in_the_background_and_search(qtbot, window, tmp_path):
+    """The load runs off the GUI thread (open_path returns before it is done); how long the event loop
+    may pause and how long a search takes are measured by bench/bench_gui.py, not here."""
     path = tmp_path / "big.pb"
     write_chain_graph(path, 100000)
-    gaps = []
-    last = [time.time()]
-
-    def tick():
-        now = time.time()
-        gaps.append(now - last[0])
-        last[0] = now
-
-    timer = QTimer()
-    timer.timeout.connect(tick)
-    timer.start(10)
-    started = time.time()
-    open_and_wait(qtbot, window, path, timeout=120000)
-    elapsed = time.time() - started
-    timer.stop()
+    with qtbot.waitSignal(window.model_loaded, timeout=120000):
+        window.open_path(str(path))
+        assert window.loaded is None and window.worker is not None  # still loading: the call did not block
     assert len(window.loaded.analysis.graph) == 100000
-    assert max(gaps) < 1.0, "event loop blocked for %.2f s (load took %.1f s)" % (max(gaps), elapsed)
-    started = time.time()
     window.search.setText("op_9999")
     window.apply_search()
-    assert time.time() - started < 2.0
-    assert window.match_label.text().endswith("matches")
+    assert window.match_label.text() == "%d matches" % len(window.loaded.analysis.search("op_9999"))
 
 
-def test_opening_while_a_load_runs_supersedes_it(qtbot, window, tmp_path):
+def test_opening_while_a_load_runs_supersedes_it(qtbot, window, tmp_path, monkeypatch):
     import gc
     first, second = load_fixture("lstm"), load_fixture("mlp")
+    analysing = PhaseGate(monkeypatch, "load", lambda message: message == "finding roles")
     with qtbot.waitSignal(window.model_loaded, timeout=60000):
         window.open_path(first.folder)
-        window.open_path(second.folder)  # the first load is cancelled or its result ignored
+        qtbot.waitUntil(analysing.reached.is_set, timeout=30000)  # the first load is running
+        window.open_path(second.folder)  # and is cancelled: the gate holds it until then
+    assert analysing.cancelled
     gc.collect()  # a dropped worker whose thread still ran used to abort the process here
     assert window.loaded.model.location.meta_path == second.meta
     window.tree_model.set_checked("output/BiasAdd", True)

@@ -5,15 +5,15 @@ import shutil
 import sys
 
 from PyQt5.QtCore import QMimeData, QPoint, Qt, QTimer, QUrl
-from PyQt5.QtGui import QColor, QDragEnterEvent, QDropEvent, QPalette
+from PyQt5.QtGui import QColor, QDragEnterEvent, QDropEvent, QKeySequence, QPalette
 from PyQt5.QtWidgets import QAction, QApplication, QFileDialog, QLineEdit
 
 from gui.colours import Colours, contrast
 from gui.op_tree_model import NAME, OP, SHAPE, OpTreeModel
+from gui.tree_view import content_widths
 from gui.verify_process import VerifyProcess, failure_text
 from tests.conftest import copy_fixture, load_fixture
-from tests.gui.conftest import open_and_wait
-from tests.synthetic_graphs import write_chain_graph
+from tests.gui.conftest import PhaseGate, open_and_wait
 
 
 def _mime(path):
@@ -41,19 +41,21 @@ def test_drop_on_the_search_box_opens_the_model(qtbot, window):
         _drag_and_drop(window.details.viewport(), _mime(fixture.folder))
 
 
-def test_cancel_during_a_load_stops_it_and_restores_the_status(qtbot, window, tmp_path):
-    open_and_wait(qtbot, window, load_fixture("mlp").folder)
+def test_cancel_during_a_load_stops_it_and_restores_the_status(qtbot, window, monkeypatch):
+    fixture = load_fixture("mlp")
+    open_and_wait(qtbot, window, fixture.folder)
     status = window.status_model.text()
-    path = tmp_path / "big.pb"
-    write_chain_graph(path, 30000)
+    analysing = PhaseGate(monkeypatch, "load", lambda message: message == "finding roles")
     with qtbot.waitSignal(window.load_cancelled, timeout=30000):
-        window.open_path(str(path))
+        window.open_path(load_fixture("cnn_bn").folder)
+        qtbot.waitUntil(analysing.reached.is_set, timeout=30000)
         assert window.tasks.cancel_button.isVisible() and window.tasks.cancel_button.isEnabled()
         qtbot.mouseClick(window.tasks.cancel_button, Qt.LeftButton)
         assert not window.tasks.cancel_button.isEnabled()  # pressed once; it cannot act twice
     qtbot.waitUntil(lambda: window.worker is None, timeout=10000)
-    assert window.status_model.text() == status
-    assert len(window.loaded.analysis.graph) == 285
+    assert analysing.cancelled and window.status_model.text() == status
+    assert len(window.loaded.analysis.graph) == fixture.meta_node_count()
+    assert window.loaded.model.location.meta_path == fixture.meta
     assert not window.tasks.cancel_button.isVisible()
 
 
@@ -153,13 +155,13 @@ def test_name_keeps_half_the_tree_at_any_width_and_the_columns_come_back(qtbot, 
     window.resize(1600, 900)
     qtbot.waitUntil(lambda: _columns(window)[1] >= wide_op, timeout=3000)
     check(True)
-    full = _columns(window)
+    full = (None,) + content_widths(window.tree, window.loaded)  # what Op and Shape want
     assert window.tree.textElideMode() == Qt.ElideRight  # a narrow Op or Shape elides its text
     window.graph_dock.show()
     qtbot.waitUntil(lambda: window.tree.viewport().width() < 700, timeout=5000)
     check(False)
     window.graph_dock.hide()
-    qtbot.waitUntil(lambda: _columns(window)[1:] == full[1:], timeout=5000)  # the dock closed: back as they were
+    qtbot.waitUntil(lambda: _columns(window)[1:] == full[1:], timeout=5000)  # the dock closed: back to their texts
     check(True)
 
 
@@ -306,3 +308,25 @@ def test_cut_here_as_an_input_from_the_tree_menu(qtbot, window, tmp_path):
     nodes = dict((n.name, n.op) for n in protos.GraphDef.FromString(destination.read_bytes()).node)
     assert nodes["dense/Relu"] == "Placeholder" and "dense/MatMul" not in nodes and "output/BiasAdd" in nodes
     assert menu_for(window, "dense/Relu").findChild(QAction, "cut").text() == "Remove the input cut at dense/Relu:0"
+
+
+def test_save_dialog_proposes_frozen_model_pb_beside_the_checkpoint(qtbot, window, tmp_path):
+    fixture = copy_fixture("mlp", tmp_path)
+    open_and_wait(qtbot, window, fixture.folder)
+    window.tree_model.set_checked("output/BiasAdd", True)
+    proposed = []
+
+    def answer():
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, QFileDialog):
+            QTimer.singleShot(50, answer)
+            return
+        proposed.append((dialog.acceptMode(), dialog.selectedFiles()))
+        dialog.reject()  # cancelled: nothing is frozen
+
+    QTimer.singleShot(100, answer)
+    assert window.freeze_action.shortcut().matches(QKeySequence(QKeySequence.Save)) == QKeySequence.ExactMatch
+    window.freeze_action.trigger()  # Ctrl+S: returns once the dialog is answered
+    beside = os.path.join(os.path.dirname(fixture.prefix), "frozen_model.pb")
+    assert proposed == [(QFileDialog.AcceptSave, [beside])]
+    assert not os.path.exists(beside) and window.worker is None

@@ -258,3 +258,31 @@ def test_a_frozen_graph_counts_its_constants_not_zero_parameters(qtbot, window):
         weights = sum(int(np.prod(v.shape)) for v in source.variables.values() if v.trainable)
     assert weights <= values < weights + 100 and size >= 4 * weights
     assert window.status_counts.text().endswith("constant values (%s)" % api.human_size(size))
+
+
+def test_hiding_training_ops_leaves_no_scope_of_only_loss_constants(qtbot, window):
+    open_and_wait(qtbot, window, load_fixture("cnn_bn").folder)
+    window.training_action.trigger()  # hide training ops
+    model = window.tree_model
+    tops = [model.index(row, 0).internalPointer().name for row in range(model.rowCount())]
+    assert sorted(tops) == ["classifier", "features", "images", "is_training", "probs"], tops
+
+
+def test_a_wide_fan_out_opens_readable_around_the_selected_node(qtbot, window, tmp_path):
+    graph = protos.GraphDef()
+    source = graph.node.add(name="input", op="Placeholder")
+    source.attr["dtype"].type = 1
+    for i in range(100):
+        graph.node.add(name="tower_%d/Relu" % i, op="Relu").input.append("input")
+    path = tmp_path / "fan.pb"
+    path.write_bytes(graph.SerializeToString())
+    open_and_wait(qtbot, window, path)
+    view = window.graph_dock.view
+    window.graph_dock.show()
+    with qtbot.waitSignal(view.layout_ready, timeout=30000):
+        window.navigate("input")
+    more = [i for i in view.items if i.startswith("+down:")]
+    assert more and view.picture.subgraph.collapsed[more[0]].label == "+93 more"
+    assert view.canvas.transform().m11() >= 0.8  # text stays readable; the rest is a drag or 0 away
+    visible = view.canvas.mapToScene(view.canvas.viewport().rect()).boundingRect()
+    assert visible.contains(view.items["input"].sceneBoundingRect().center())

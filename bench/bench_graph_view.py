@@ -19,22 +19,6 @@ def _timed(function, *args, **kwargs):
     return result, time.perf_counter() - started
 
 
-def _variables_as_consts(graph_def):
-    from core.formats import protos
-    copy = protos.GraphDef()
-    copy.CopyFrom(graph_def)
-    for node in copy.node:
-        if node.op in ("VariableV2", "Variable"):
-            dtype, shape = node.attr["dtype"].type, list(node.attr["shape"].shape.dim)
-            node.op = "Const"
-            node.ClearField("attr")
-            node.attr["dtype"].type = dtype
-            node.attr["value"].tensor.dtype = dtype
-            for dim in shape:
-                node.attr["value"].tensor.tensor_shape.dim.add(size=dim.size)
-    return copy
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nodes", type=int, default=5000)
@@ -52,7 +36,7 @@ def main():
     from gui.graph_items import Colours, build_scene
     from core.analysis.graph_picture import Picture
     from gui.graph_view import FREEZE_DRAW_CAP, FROZEN, NEIGHBOURHOOD, READABLE_SCALE
-    from tests.inception_graph import inception_like
+    from tests.inception_graph import inception_frozen_like, inception_like
     app = create_application()
     graph_def = inception_like(args.nodes)
     analysis = analyze(graph_def)
@@ -82,7 +66,7 @@ def main():
     import tempfile
     path = os.path.join(tempfile.mkdtemp(), "inception.pb")
     with open(path, "wb") as handle:  # variables as (empty) Consts: a graph the plan needs no checkpoint for
-        handle.write(_variables_as_consts(graph_def).SerializeToString())
+        handle.write(inception_frozen_like(args.nodes).SerializeToString())
     loaded = api.load(path)
     freeze_plan = api.plan(loaded, api.FreezeSession(["InceptionV3/Predictions/Softmax"]).request())
 

@@ -77,3 +77,38 @@ def inception_like(nodes=5000):
     logits = _node(graph, "InceptionV3/Logits/MatMul", "MatMul", [pooled, weights], [-1, 1001]).name
     _node(graph, "InceptionV3/Predictions/Softmax", "Softmax", [logits], [-1, 1001])
     return graph
+
+
+def inception_frozen_like(nodes=5000):
+    """inception_like with each variable a Const of its dtype and shape (no values): a graph whose freeze plan
+    needs no checkpoint, for drawing what a freeze keeps."""
+    graph = inception_like(nodes)
+    for node in graph.node:
+        if node.op == "VariableV2":
+            shape = [d.size for d in node.attr["shape"].shape.dim]
+            node.op = "Const"
+            node.ClearField("attr")
+            node.attr["dtype"].type = FLOAT
+            node.attr["value"].tensor.dtype = FLOAT
+            for size in shape:
+                node.attr["value"].tensor.tensor_shape.dim.add(size=size)
+    return graph
+
+
+def frozen_subgraph(graph_def, outputs, max_nodes=None):
+    """(Subgraph, GraphModel) of what freezing ``graph_def`` (no variables) on ``outputs`` keeps, as the graph
+    view draws it: core.freeze.plan_graph over the plan, past ``max_nodes`` the nodes nearest the outputs."""
+    import os
+    import tempfile
+    from core import api
+    from core.analysis.graph_model import GraphModel
+    from core.analysis.subgraph import whole_subgraph
+    from core.freeze.plan_graph import kept_graph
+    path = os.path.join(tempfile.mkdtemp(), "graph.pb")
+    with open(path, "wb") as handle:
+        handle.write(graph_def.SerializeToString())
+    with api.load(path) as loaded:
+        kept = kept_graph(api.plan(loaded, api.FreezeSession(outputs).request()), max_nodes)
+    os.remove(path)
+    model = GraphModel(kept.graph_def)
+    return whole_subgraph(model, kept.hidden), model

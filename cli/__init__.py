@@ -1,4 +1,4 @@
-"""The command line: `inspect`, `freeze` and `verify` over the same core as the window."""
+"""The command line: `inspect`, `freeze`, `verify` and `deploy` over the same core as the window."""
 
 import argparse
 import logging
@@ -6,7 +6,7 @@ import sys
 
 from core.api import Cancelled, ModelError
 
-COMMANDS = ("inspect", "freeze", "verify")
+COMMANDS = ("inspect", "freeze", "verify", "deploy")
 log = logging.getLogger("tf1freeze.cli")
 
 
@@ -32,6 +32,8 @@ def build_parser():
         verify_cmd = None
     if verify_cmd is not None:
         verify_cmd.add_parser(sub)
+    from cli import deploy_cmd
+    deploy_cmd.add_parser(sub)
     return parser
 
 

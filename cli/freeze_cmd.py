@@ -1,5 +1,6 @@
 """`main.py freeze PATH --outputs A,B [-o OUT.pb]`: writes the frozen graph."""
 
+import os
 import sys
 
 from core import api
@@ -116,10 +117,30 @@ def run(args):
         if not args.quiet:
             _print_report(loaded, report)
         if args.verify:
-            from cli.verify_cmd import report_verification
-            return report_verification(loaded, report.destination, report.outputs, switch_values=report.fixed,
-                                       request=request)
+            return _verify_or_set_aside(loaded, report, request)
     return 0
+
+
+def failed_name(destination):
+    """Where a frozen graph that failed verification is kept: OUT.verify-failed.pb beside OUT.pb."""
+    stem, extension = os.path.splitext(destination)
+    return "%s.verify-failed%s" % (stem, extension or ".pb")
+
+
+def _verify_or_set_aside(loaded, report, request):
+    """Verifies the written graph; when it fails (or cannot run) the graph leaves its name, and stderr says where."""
+    from cli.verify_cmd import report_verification
+    code = 1
+    try:
+        code = report_verification(loaded, report.destination, report.outputs, switch_values=report.fixed,
+                                   request=request)
+    finally:
+        if code != 0:
+            kept = failed_name(report.destination)
+            os.replace(report.destination, kept)
+            sys.stderr.write("the frozen graph failed verification: it is kept as %s, not %s\n"
+                             % (kept, report.destination))
+    return code
 
 
 def _print_report(loaded, report):

@@ -12,6 +12,7 @@ from core.analysis.roles import (CONSTANT, INFERENCE, INPUT, LOSS, SWITCH, TRAIN
 from core.analysis.search import QueryError
 from core.analysis.subgraph import CENTER, CUT, FIXED, OUTPUT  # noqa: F401  (graph view marks)
 from core.errors import Cancelled, ModelError
+from core.deploy.request import TARGETS as DEPLOY_TARGETS, DeployRequest
 from core.freeze.request import FreezeRequest
 from core.freeze.session import FreezeSession
 from core.pipeline import LoadedModel
@@ -23,6 +24,7 @@ __all__ = [
     "graph_picture", "picture_dot", "suggest_cuts", "signature_cuts",
     "runtime_floor", "plan_floor", "DEFAULT_TARGET_TF", "target_releases", "dropped_checkpoint",
     "saved_model_tag_sets", "savers", "missing_variables",
+    "DeployRequest", "DEPLOY_TARGETS", "deploy", "deploy_readiness", "parse_shape",
     "FreezeSession", "freeze_picture", "colour_family", "has_node", "node_op", "node_role",
     "node_names", "op_types", "output_ports", "node_shape", "resolve_outputs", "scope_path", "search",
     "counts_text", "constant_values", "has_values", "tensor_values", "ModelFacts", "model_facts",
@@ -422,3 +424,23 @@ def install_signal_cleanup():
     threads (Python handles signals in the main thread only). Returns False off the main thread."""
     from core.freeze.writer import install_signal_cleanup as _install
     return _install()
+
+
+def deploy(loaded, request, progress=None, cancel=None):
+    """Runs a DeployRequest on a LoadedModel: core.deploy.report.DeployReport (see core.deploy.run.deploy)."""
+    from core.deploy.run import deploy as _deploy
+    return _deploy(loaded.model, request, progress=progress, cancel=cancel)
+
+
+def deploy_readiness(loaded, request):
+    """dict target -> "" when its converter takes every op and dtype of the graph a DeployRequest deploys,
+    else the one-line reason (shipped op-support data; nothing is converted, no child process). Checked on
+    the frozen-for-inference graph after the clean-ups, so what they remove is not held against a target."""
+    from core.deploy.run import readiness
+    return readiness(loaded.model, request)
+
+
+def parse_shape(text):
+    """"x=1,224,224,3" -> ("x", [1, 224, 224, 3]) (ModelError when it is no NAME=DIMS)."""
+    from core.deploy.shapes import parse_shape as _parse
+    return _parse(text)

@@ -25,6 +25,9 @@ def build(window):
                              tip="Open the folder a checkpoint is in")
     window.freeze_action = _action(window, "&Freeze…", window.freeze, QKeySequence.Save,
                              tip="Freeze the ticked outputs into a .pb")
+    from gui import deploy_panel
+    window.deploy_action = _action(window, "&Deploy…", lambda: deploy_panel.open_for(window), "Ctrl+D",
+                                   tip="Convert the ticked outputs for TFLite, ONNX, OpenVINO, OpenCV and prove each")
     window.quit_action = _action(window, "&Quit", window.quit, QKeySequence.Quit)
     window.find_action = _action(window, "&Find", window.focus_search, QKeySequence.Find)
     window.copy_outputs_action = _action(window, "Copy &outputs", window.copy_outputs, "Ctrl+Shift+C",
@@ -48,6 +51,7 @@ def build(window):
     file_menu.addAction(window.open_folder_action)
     window.recent_menu = file_menu.addMenu("Open &Recent")
     file_menu.addAction(window.freeze_action)
+    file_menu.addAction(window.deploy_action)
     file_menu.addSeparator()
     file_menu.addAction(window.quit_action)
     edit_menu = menu.addMenu("&Edit")

@@ -159,6 +159,21 @@ def _pipeline_cuts(spec):
     return sorted(name for name in spec_inputs(spec) if ":" in name)
 
 
+def _freeze(loaded, request):
+    """api.freeze; when variables are missing that --init-missing can initialise, again with it (as a user
+    told so would). Returns " (--init-missing)" when that was needed, else ""."""
+    from core import api
+    try:
+        api.freeze(loaded, request)
+        return ""
+    except api.ModelError as exc:
+        if "--init-missing gives" not in str(exc):
+            raise
+    request.init_missing = True
+    api.freeze(loaded, request)
+    return " (--init-missing)"
+
+
 def freeze_for_target(row, loaded, spec, workdir, target):
     """Freezes for TensorFlow ``target`` (input pipelines cut); sets row["target"] ("ok" or the floor)."""
     from core import api
@@ -166,13 +181,13 @@ def freeze_for_target(row, loaded, spec, workdir, target):
     request = api.FreezeRequest([_strip0(o) for o in spec["outputs"]], destination=destination,
                                 input_cuts=_pipeline_cuts(spec), target_tf=target)
     try:
-        api.freeze(loaded, request)
+        note = _freeze(loaded, request)
     except Exception as exc:
         text = _one_line(exc)
         match = re.search(r"needs TensorFlow (?:>= )?(\d+\.\d+|\d+)", text)
         row["target"] = ("refused: needs %s" % match.group(1)) if match else text
         return
-    row["target"] = "ok"
+    row["target"] = "ok" + note
     row["target_path"] = destination
 
 
@@ -203,8 +218,8 @@ def check_model(folder, spec, workdir, target=None):
             row["error"] = _one_line(exc)
         destination = os.path.join(workdir, row["model"] + ".pb")
         try:
-            api.freeze(loaded, api.FreezeRequest([_strip0(o) for o in spec["outputs"]], destination=destination))
-            row["freeze"] = "ok"
+            row["freeze"] = "ok" + _freeze(loaded, api.FreezeRequest([_strip0(o) for o in spec["outputs"]],
+                                                                     destination=destination))
             row["frozen_path"] = destination
         except Exception as exc:
             row["freeze"] = _one_line(exc)
@@ -300,9 +315,9 @@ def summarize(rows, verified):
         "within_k2": sum(1 for r in ranked if r["rank"] <= r["k"] + 2),
         "listed": len(ranked),
         "inputs_exact": sum(1 for r in rows if r["inputs_exact"]),
-        "freeze_ok": sum(1 for r in rows if r.get("freeze") == "ok"),
+        "freeze_ok": sum(1 for r in rows if str(r.get("freeze")).startswith("ok")),
         "runs": sum(1 for r in rows if r.get("runs") == "equal") if verified else None,
-        "target_ok": sum(1 for r in rows if r.get("target") == "ok"),
+        "target_ok": sum(1 for r in rows if str(r.get("target")).startswith("ok")),
         "target_refused": sum(1 for r in rows if str(r.get("target", "")).startswith("refused: needs")),
         "target_runs": (sum(1 for r in rows if r.get("target_runs") == "equal")
                         if any("target_runs" in r for r in rows) else None),

@@ -8,6 +8,7 @@ import struct
 from core.formats import crc32c
 from core.formats import dtypes, protos
 from core.errors import ModelError, quote
+from core.formats.checkpoint_versions import check_versions
 from core.formats.dtypes import DT_BFLOAT16, DT_STRING
 from core.formats.slice_keys import slice_key
 from core.formats.sstable import read_table
@@ -101,6 +102,7 @@ class CheckpointReader(object):
             raise ModelError("not a V2 checkpoint index (no bundle header)", self.index_path)
         if header.endianness != 0:
             raise ModelError("big-endian checkpoints are not supported", self.index_path)
+        check_versions(header.version, "bundle header", self.index_path)
         self.data_paths = _shard_paths(prefix, header.num_shards, self.index_path)
 
     # -- listing ----------------------------------------------------------------------

@@ -19,6 +19,7 @@ DATA_TYPES = [
  DT_HALF, DT_RESOURCE, DT_VARIANT, DT_UINT32, DT_UINT64) = range(24)
 REF_OFFSET = 100  # DT_FLOAT_REF is 101: a ref-typed edge of the same dtype
 BY_ENUM_NAME = dict(DATA_TYPES)
+ENUM_NAMES = dict((number, enum) for enum, number in DATA_TYPES)
 
 # number -> (TensorFlow's name, numpy type code or None, bytes per element (0: variable), TensorProto
 # value field, V1 checkpoint slice field or None when TensorFlow cannot restore it from a V1 file).

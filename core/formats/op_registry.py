@@ -1,5 +1,7 @@
 """The op registries of real TensorFlow releases (resources/op_registry), loaded once and indexed by op."""
 
+import base64
+import collections
 import gzip
 import json
 import logging
@@ -35,15 +37,22 @@ class Release(object):
 
 
 class AttrSpec(object):
-    """An attr of one release's OpDef: type, default AttrValue (or None), allowed dtypes (or None)."""
+    """An attr of one release's OpDef: type, default AttrValue (or None), allowed dtypes and strings (or None)."""
 
     def __init__(self, entry):
         self.name, self.type, self._default_json, allowed = entry
         self.allowed_types = None
+        self.allowed_strings = None
         if allowed is not None and "type" in allowed and self.type in ("type", "list(type)"):
             self.allowed_types = frozenset(dtypes.BY_ENUM_NAME[t] for t in allowed["type"]
                                            if t in dtypes.BY_ENUM_NAME)
+        if allowed is not None and "s" in allowed and self.type in ("string", "list(string)"):
+            self.allowed_strings = frozenset(base64.b64decode(v) for v in allowed["s"])
         self._default = None
+
+    @property
+    def has_default(self):
+        return self._default_json is not None
 
     @property
     def default(self):
@@ -57,6 +66,63 @@ class AttrSpec(object):
         return self._default
 
 
+class ArgSpec(collections.namedtuple("ArgSpec", "name dtype type_attr list_attr number_attr is_ref")):
+    """One input or output of an OpDef: a fixed ``dtype``, or the attr holding its type (``type_attr``) or
+    types (``list_attr``), repeated ``number_attr`` times; ``is_ref`` for a ref edge."""
+
+
+def _arg_spec(entry, attr_types):
+    name, spec = entry
+    is_ref = spec.startswith("&")
+    spec = spec.lstrip("&")
+    number = None
+    if "*" in spec:
+        number, spec = spec.split("*", 1)
+    if spec.startswith("DT_"):
+        return ArgSpec(name, dtypes.BY_ENUM_NAME.get(spec, dtypes.DT_INVALID), None, None, number, is_ref)
+    if attr_types.get(spec) == "list(type)":
+        return ArgSpec(name, None, None, spec, number, is_ref)
+    return ArgSpec(name, None, spec, None, number, is_ref)
+
+
+class OpSpec(object):
+    """One op as one release defines it, for checking NodeDefs as TensorFlow's ValidateNodeDef does.
+
+    Attributes:
+        name: the op; attrs: {name: AttrSpec} in OpDef order; inputs, outputs: lists of ArgSpec.
+    """
+
+    def __init__(self, name, compact):
+        self.name = name
+        self.attrs = collections.OrderedDict((entry[0], AttrSpec(entry)) for entry in compact.get("a", []))
+        types = dict((name, spec.type) for name, spec in self.attrs.items())
+        self.inputs = [_arg_spec(entry, types) for entry in compact.get("i", [])]
+        self.outputs = [_arg_spec(entry, types) for entry in compact.get("o", [])]
+
+    def output_count(self, node):
+        """How many outputs a NodeDef of this op has (its number and type-list attrs, or their defaults)."""
+        total = 0
+        for arg in self.outputs:
+            attr = arg.list_attr or arg.number_attr
+            if attr is None:
+                total += 1
+                continue
+            value = node.attr[attr] if attr in node.attr else self.attrs[attr].default if attr in self.attrs else None
+            if value is not None:
+                total += len(value.list.type) if arg.list_attr else value.i
+        return total
+
+    @classmethod
+    def from_op_def(cls, op_def):
+        """An OpSpec of a protos.OpDef (a library function's signature)."""
+        def arg(a):
+            spec = a.type_attr or a.type_list_attr or dtypes.ENUM_NAMES.get(dtypes.base(a.type), "DT_INVALID")
+            return [a.name, ("&" if a.is_ref else "") + (a.number_attr + "*" if a.number_attr else "") + spec]
+        compact = {"a": [[a.name, a.type, None, None] for a in op_def.attr],
+                   "i": [arg(a) for a in op_def.input_arg], "o": [arg(a) for a in op_def.output_arg]}
+        return cls(op_def.name, compact)
+
+
 class OpHistory(object):
     """One op across the releases: which releases have it, and its compact OpDef per release (decoded lazily)."""
 
@@ -68,6 +134,7 @@ class OpHistory(object):
         self._count = count
         self._changes = None
         self._attrs = None
+        self._specs = {}
 
     @property
     def defs(self):
@@ -83,6 +150,19 @@ class OpHistory(object):
         if self._changes is None:
             self._changes = json.loads(self._raw)
         return self._changes
+
+    def spec(self, release_index):
+        """The OpSpec of the op in one release (None when that release lacks it), compiled once."""
+        if release_index not in self._specs:
+            op_def = self.defs[release_index]
+            self._specs[release_index] = OpSpec(self.name, op_def) if op_def is not None else None
+        return self._specs[release_index]
+
+    def spec_for(self, release_index):
+        """The OpSpec of the release, else of the newest release that has the op."""
+        if self.present[release_index]:
+            return self.spec(release_index)
+        return self.spec(len(self.present) - 1 - self.present[::-1].index(True))
 
     def first(self):
         """Index of the oldest release that has the op."""

@@ -9,6 +9,7 @@ import re
 from core.errors import ModelError
 from core.formats import dtypes, protos
 from core.formats.bundle import TensorEntry
+from core.formats.checkpoint_versions import check_versions
 from core.formats.dtypes import DT_BFLOAT16, DT_STRING
 from core.formats.slice_keys import slice_key
 from core.formats.sstable import is_table, read_table
@@ -108,6 +109,7 @@ class V1CheckpointReader(object):
                 raise ModelError("corrupt V1 checkpoint metadata (%s)" % exc, path)
         if meta is None or not meta.HasField("meta"):
             raise ModelError("not a V1 checkpoint (the table has no tensor list under the empty key)", path)
+        check_versions(meta.meta.versions, "V1 checkpoint's tensor list", path)
         for item in meta.meta.tensor:
             shape = tuple(int(d.size) for d in item.shape.dim)
             tensor = self._tensors.get(item.name)

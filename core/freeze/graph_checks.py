@@ -129,10 +129,9 @@ def _check_attrs(node, path):
         elif kind == "tensor":
             _check_tensor(node, key, value.tensor, path)
             if node.op == "Const" and "dtype" in attrs and attrs["dtype"].type != value.tensor.dtype:
-                from core.formats.dtypes import name as dtype_name
                 raise ModelError("Const %s is declared %s but its value tensor is %s (corrupt graph?)"
-                                 % (quote(node.name), dtype_name(attrs["dtype"].type),
-                                    dtype_name(value.tensor.dtype)), path)
+                                 % (quote(node.name), dtypes.name(attrs["dtype"].type),
+                                    dtypes.name(value.tensor.dtype)), path)
 
 
 def _check_tensor(node, key, tensor, path):

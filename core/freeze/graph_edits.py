@@ -9,6 +9,7 @@ class GraphEdits(object):
     rewired: tensor name ("node:port", port always explicit) -> tensor name that every
         consumer reads instead.  Control inputs ("^node") are never rewired.
     notes: human-readable lines describing what was changed, for the freeze report.
+    reasons: replaced node name -> why (for the report's rewrites; default "replaced (inference mode)").
     """
 
     def __init__(self):
@@ -16,6 +17,7 @@ class GraphEdits(object):
         self.added = []
         self.rewired = {}
         self.notes = []
+        self.reasons = {}
 
     def merge(self, other):
         """Adds another GraphEdits' changes to this one (the other wins on conflicts)."""
@@ -23,6 +25,7 @@ class GraphEdits(object):
         self.added.extend(other.added)
         self.rewired.update(other.rewired)
         self.notes.extend(other.notes)
+        self.reasons.update(other.reasons)
         return self
 
     def __bool__(self):

@@ -4,7 +4,7 @@ import collections
 import logging
 
 from core.analysis.input_pipeline import op_defs, tensor_dtype, tensor_shape
-from core.errors import ModelError
+from core.errors import ModelError, quote
 from core.formats import dtypes
 from core.freeze.graph_edits import GraphEdits
 from core.freeze.missing import suggest as _suggest
@@ -35,6 +35,46 @@ def placeholder_name(node, port, taken=()):
     while name in taken:
         name += "_cut"
     return name
+
+
+def loop_frames(graph_def, names):
+    """{name: (frame name, its Enter node)} for those of ``names`` inside a while loop's frame: reached from
+    an Enter through data or control edges before the loop's Exit (whose output is outside again)."""
+    wanted = set(names)
+    consumers = collections.defaultdict(list)
+    enters = []
+    for node in graph_def.node:
+        if node.op in ("Enter", "RefEnter"):
+            enters.append(node)
+        for text in node.input:
+            consumers[node_name(text)].append(node)
+    found = {}
+    for enter in enters:
+        frame = enter.attr["frame_name"].s.decode("utf-8", "replace") if "frame_name" in enter.attr else "?"
+        queue, seen = collections.deque([enter]), set([enter.name])
+        while queue:
+            node = queue.popleft()
+            if node.name in wanted and node.op not in ("Exit", "RefExit"):
+                found.setdefault(node.name, (frame, enter.name))
+            if node.op in ("Exit", "RefExit"):
+                continue
+            for consumer in consumers.get(node.name, ()):
+                if consumer.name not in seen:
+                    seen.add(consumer.name)
+                    queue.append(consumer)
+    return found
+
+
+def _refuse_loop_cuts(graph_def, cuts, path):
+    inside = loop_frames(graph_def, [parse_tensor(c.tensor)[0] for c in cuts])
+    for cut in cuts:
+        name = parse_tensor(cut.tensor)[0]
+        if name in inside:
+            frame, enter = inside[name]
+            raise ModelError("input cut %s is inside the while loop %s (entered at %s): its value changes on every "
+                             "iteration and a Placeholder outside the loop cannot feed the loop's body; cut "
+                             "before the loop, at what feeds its Enter nodes" % (quote(cut.tensor), quote(frame),
+                                                                                 quote(enter)), path)
 
 
 def plan_cuts(graph_def, tensors, meta_graph=None, path=None):
@@ -70,6 +110,8 @@ def plan_cuts(graph_def, tensors, meta_graph=None, path=None):
                              % (text, port, node.op), path)
         cuts.append(Cut("%s:%d" % (name, port), placeholder_name(name, port, nodes), dtype,
                         tensor_shape(node, port)))
+    if cuts and any(n.op in ("Enter", "RefEnter") for n in graph_def.node):
+        _refuse_loop_cuts(graph_def, cuts, path)
     return cuts
 
 

@@ -93,7 +93,7 @@ def plan_node(node, data, edits, keep, keep_devices, resource_dtype):
     if node.name in edits.replaced:
         replacement = edits.replaced[node.name]
         raw = RawNode(replacement.SerializeToString())
-        reasons = ["replaced (inference mode)"]
+        reasons = [edits.reasons.get(node.name, "replaced (inference mode)")]
         inputs = [rewire(i, edits.rewired) for i in replacement.input]
         if inputs != list(replacement.input):
             raw.set_inputs(inputs)
@@ -141,7 +141,7 @@ def plan_node(node, data, edits, keep, keep_devices, resource_dtype):
     dropped = filter_colocation(raw, keep)
     if dropped:
         reasons.append("colocation with pruned %s dropped" % ", ".join(dropped))
-    kind = "edit" if raw.changed else "copy"
+    kind = "edit" if raw.changed or node.name in edits.replaced else "copy"
     return kind, raw.to_bytes(), "; ".join(reasons)
 
 

@@ -20,19 +20,11 @@ from core.freeze.init_guards import CHECK_OPS, initialized_checks
 from core.freeze.missing import suggest
 from core.freeze.node_bytes import RawNode, filter_colocation
 from core.freeze.node_rewrites import effective_inputs, gather_axis_nodes, plan_node, resource_dtypes
-from core.freeze.tables import embed_vocabularies, missing_initializers, table_note
+from core.freeze.tables import embed_vocabularies, hash_table_imports, missing_initializers, table_note
 from core.freeze.variable_values import variable_values
 from core.names import node_name
 
 log = logging.getLogger(__name__)
-
-_STATEFUL_PREFIXES = ("Apply", "ResourceApply", "SparseApply", "ResourceSparseApply", "Scatter",
-                      "ResourceScatter")
-_STATEFUL_OPS = frozenset(["CountUpTo", "IsVariableInitialized", "VarIsInitializedOp",
-                           "DestroyResourceOp", "TemporaryVariable", "DestroyTemporaryVariable",
-                           "StridedSliceAssign", "ResourceStridedSliceAssign", "RefSelect",
-                           "ResourceCountUpTo", "VariableShape"])
-
 
 class NodePlan(object):
     """One node of the frozen graph.
@@ -96,6 +88,31 @@ def resolve_outputs(graph_def, outputs, path=None):
     return result
 
 
+def check_output_ports(outputs, nodes, path=None):
+    """Refuses an output "name:k" whose node has no output k (counted from its OpDef, else `_output_shapes`)."""
+    from core.formats.op_registry import load_registry
+    registry = None
+    for raw in outputs:
+        raw = raw.strip()
+        name = node_name(raw)
+        if raw.startswith("^") or len(raw) == len(name) or name not in nodes:
+            continue
+        port = int(raw[len(name) + 1:])
+        node = nodes[name]
+        registry = registry or load_registry()
+        history = registry.history(node.op)
+        spec = history.spec_for(len(history.present) - 1) if history is not None else None
+        if spec is not None:
+            count = spec.output_count(node)
+        elif "_output_shapes" in node.attr:
+            count = len(node.attr["_output_shapes"].list.shape)
+        else:
+            continue
+        if port >= count:
+            raise ModelError("output %s: node %s (%s) has %d output(s), so no output %d"
+                             % (quote(raw), quote(name), node.op, count, port), path)
+
+
 def _source_edits(model, given):
     """The edits of every freeze (axis Consts, initialised-checks, SavedModel vocabularies), then ``given``.
 
@@ -103,7 +120,7 @@ def _source_edits(model, given):
         (all edits, the vocabulary edits alone).
     """
     graph_def = model.graph_def
-    edits = gather_axis_nodes(graph_def).merge(initialized_checks(graph_def))
+    edits = gather_axis_nodes(graph_def).merge(initialized_checks(graph_def)).merge(hash_table_imports(graph_def))
     vocabularies = GraphEdits()
     if getattr(model.location, "saved_model_path", None):
         vocabularies = embed_vocabularies(graph_def, model.location.folder)
@@ -145,6 +162,7 @@ class KeptNodes(object):
         self.nodes = dict((n.name, n) for n in graph_def.node)
         self.nodes.update((n.name, n) for n in edits.added)
         self.nodes.update(edits.replaced)
+        check_output_ports(outputs, self.nodes, path)
         self.keep, self.parent, self.sources = _reachable(self.outputs, self.nodes, edits, path)
         initializers = missing_initializers(graph_def, self.keep)
         if initializers:  # a deployable graph can fill its lookup tables
@@ -186,7 +204,7 @@ def plan_freeze(model, outputs, keep_devices=False, edits=None, cancel=None, tar
     """
     path = model.location.model_file
     kept = kept_nodes(model, outputs, edits, cancel)
-    _refuse_stateful(kept.keep, kept.nodes, kept.parent)
+    _refuse_variable_updates(kept, target_tf)
     check_kept_nodes(model, kept.keep, kept.nodes, kept.sources, kept.index, kept.edits.replaced, path)
     variables = variable_values(model, kept.variable_nodes(), saver=saver, init_missing=init_missing)
     plans = _node_plans(model, kept, variables, keep_devices)
@@ -197,12 +215,32 @@ def plan_freeze(model, outputs, keep_devices=False, edits=None, cancel=None, tar
                      % (len(initialized), ", ".join("%s (%s)" % item for item in initialized)))
     if saver is not None:
         notes.append("variables restored as saver %s restores them (--saver)" % quote(saver))
-    runtime = None
-    if target_tf is not None:
-        from core.freeze.runtime_target import fit_plan
-        runtime = fit_plan(plans, target_tf, model.meta_graph, path, kept.nodes)
-    return FreezePlan(model, kept.outputs, plans, model.graph.tail_fields(), len(model.graph_def.node), notes,
-                      runtime, initialized)
+    tail = model.graph.tail_fields()
+    runtime = fit_and_check(plans, target_tf, model, tail, kept.nodes)
+    return FreezePlan(model, kept.outputs, plans, tail, len(model.graph_def.node), notes,
+                      runtime if target_tf is not None else None, initialized)
+
+
+def fit_and_check(plans, target_tf, model, tail, source_nodes):
+    """Fits the plan to its target release (or measures its floor) and checks the result imports there.
+
+    Without a target the graph is checked, as written, against the oldest release that loads it so.
+
+    Returns:
+        core.freeze.runtime_target.RuntimeFit.
+    """
+    from core.formats.op_registry import load_registry
+    from core.freeze.import_checks import check_importable
+    from core.freeze.runtime_target import fit_plan, target_release
+    path = model.location.model_file
+    runtime = fit_plan(plans, target_tf, model.meta_graph, path, source_nodes)
+    registry = load_registry()
+    release = target_release(target_tf) if target_tf is not None else None
+    if release is None and runtime.floor.strict_floor is not None:
+        release = registry.release(runtime.floor.strict_floor)
+    if release is not None:
+        check_importable(plans, release, registry, tail, source_nodes, path)
+    return runtime
 
 
 def _node_plans(model, kept, variables, keep_devices):
@@ -252,28 +290,13 @@ def _reachable(outputs, nodes, edits, path):
     return keep, parent, sources
 
 
-def _chain(name, parent, limit=8):
-    chain = [name]
-    while chain[-1] in parent and len(chain) < limit:
-        chain.append(parent[chain[-1]])
-    return " <- ".join(reversed(chain))
-
-
-def _refuse_stateful(keep, nodes, parent):
-    bad = []
-    for name in keep:
-        op = nodes[name].op
-        if op in _STATEFUL_OPS or op.startswith(_STATEFUL_PREFIXES):
-            bad.append(name)
-    if bad:
-        bad.sort()
-        first = bad[0]
-        raise ModelError(
-            "cannot freeze: the outputs depend on %d op(s) that update or query variables (%s), "
-            "which a frozen graph cannot run; for example %s (%s) is reached by %s. "
-            "Choose outputs of the inference part of the graph."
-            % (len(bad), ", ".join("%s (%s)" % (quote(b), nodes[b].op) for b in bad[:5]),
-               quote(first), nodes[first].op, _chain(first, parent)))
+def _refuse_variable_updates(kept, target_tf):
+    from core.formats.op_registry import load_registry
+    from core.freeze.runtime_target import target_release
+    from core.freeze.variable_updates import refuse_variable_updates
+    registry = load_registry()
+    release = target_release(target_tf) if target_tf is not None else registry.newest
+    refuse_variable_updates(kept.keep, kept.nodes, kept.parent, registry, release)
 
 
 def _place_added(edits, keep, parent):

@@ -18,6 +18,10 @@ TABLE_OPS = frozenset(["HashTable", "HashTableV2", "MutableHashTable", "MutableH
 INIT_OPS = frozenset(["InitializeTable", "InitializeTableV2", "InitializeTableFromTextFile",
                       "InitializeTableFromTextFileV2", "LookupTableImport", "LookupTableImportV2"])
 _TEXT_FILE_OPS = frozenset(["InitializeTableFromTextFile", "InitializeTableFromTextFileV2"])
+# A HashTable (an InitializableLookupTable) cannot import values before TF 2.x ("ImportValues not supported
+# by InitializableLookupTable" in TF 1.4), but every release initialises it from the same keys and values.
+_IMPORT_AS_INITIALIZE = {"LookupTableImport": "InitializeTable", "LookupTableImportV2": "InitializeTableV2"}
+_INITIALIZABLE_TABLES = frozenset(["HashTable", "HashTableV2"])
 _WHOLE_LINE = -2
 _LINE_NUMBER = -1
 
@@ -95,6 +99,35 @@ def _read_vocabulary(node, path, types):
             keys.append(_column(line, number, key_index, delimiter, types[0]))
             values.append(_column(line, number, value_index, delimiter, types[1]))
     return keys, values
+
+
+def hash_table_imports(graph_def):
+    """Rewrites the LookupTableImport(V2) that fills a HashTable (what TF 2.x's KeyValueTensorInitializer
+    writes) as InitializeTable(V2) of the same keys and values, which every release runs.
+
+    Returns:
+        GraphEdits (empty when there is nothing to rewrite).
+    """
+    edits = GraphEdits()
+    imports = [n for n in graph_def.node if n.op in _IMPORT_AS_INITIALIZE and len(n.input) >= 3]
+    if not imports:
+        return edits
+    nodes = dict((n.name, n) for n in graph_def.node)
+    for node in imports:
+        table = nodes.get(node_name(node.input[0]))
+        if table is None or table.op not in _INITIALIZABLE_TABLES:
+            continue
+        replacement = protos.NodeDef(name=node.name, op=_IMPORT_AS_INITIALIZE[node.op], input=list(node.input),
+                                     device=node.device)
+        replacement.attr["Tkey"].CopyFrom(node.attr["Tin"])
+        replacement.attr["Tval"].CopyFrom(node.attr["Tout"])
+        for key in node.attr:
+            if key.startswith("_"):
+                replacement.attr[key].CopyFrom(node.attr[key])
+        edits.replaced[node.name] = replacement
+        edits.reasons[node.name] = "%s -> %s (a HashTable is initialised, not imported into)" % (
+            node.op, replacement.op)
+    return edits
 
 
 def embed_vocabularies(graph_def, folder):

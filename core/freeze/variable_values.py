@@ -96,9 +96,10 @@ def _initial_values(model, variable_nodes, missing, chosen, init_missing):
     if not init_missing:
         hint = ""
         if computable:
-            hint = ("; --init-missing gives %s their initializer's value (%s)"
-                    % ("it" if len(computable) == 1 else "%d of them" % len(computable),
-                       ", ".join("%s: %s" % (m.name, m.initializer) for m in computable[:3])))
+            which = ("it its" if len(report) == 1 else "them their" if len(computable) == len(report)
+                     else "%d of them their" % len(computable))
+            hint = ("; --init-missing gives %s initializer's value (%s)"
+                    % (which, ", ".join("%s: %s" % (m.name, m.initializer) for m in computable[:3])))
         refuse_missing(missing, len(variable_nodes), chosen, reader, hint)
     refused = [m for m in report if m.initializer is None]
     if refused:

@@ -227,3 +227,15 @@ def verify(model, frozen_path, outputs, feeds=None, batch_size=2, rtol=1e-5, ato
               for name, expected, actual in zip(outputs, reference_values, frozen_values)]
     used = dict((k, (str(v.dtype), list(v.shape))) for k, v in inputs.items())
     return VerifyReport(checks, used, tf.__version__, all(c.passed for c in checks))
+
+
+def run_checkpoint(model, outputs, feeds):
+    """The outputs' values in the checkpoint-restored graph (for deploy's children): (list of arrays, TF version)."""
+    tf, tf1 = _tf1()
+    return _run_reference(tf1, model, outputs, feeds), tf.__version__
+
+
+def run_graph(graph_def, outputs, feeds):
+    """The outputs' values of a GraphDef (core's message) run in TensorFlow: (list of arrays, TF version)."""
+    tf, tf1 = _tf1()
+    return _run_frozen(tf1, graph_def, outputs, feeds), tf.__version__

@@ -162,7 +162,9 @@ def test_big_freeze_is_capped_and_a_placeholder_continues_as_neighbourhood(qtbot
     graph_def = protos.GraphDef()
     graph_def.node.add(name="n0", op="Placeholder").attr["dtype"].type = 1
     for i in range(1, 20):
-        graph_def.node.add(name="n%d" % i, op="Relu").input.append("n%d" % (i - 1))
+        relu = graph_def.node.add(name="n%d" % i, op="Relu")
+        relu.input.append("n%d" % (i - 1))
+        relu.attr["T"].type = 1
     loaded = loaded_graph(tmp_path, graph_def)
     view.set_model(loaded)
     draw(qtbot, view, view.show_plan, plan_result(loaded, ["n19"]), True)

@@ -1,0 +1,169 @@
+"""The deploy stage: a frozen graph cleaned up, checked, converted per target and each artifact proven."""
+
+import logging
+import os
+import shutil
+import tempfile
+
+from core.deploy import cleanup, support
+from core.deploy.children import deploy_python, install_line, missing_modules
+from core.deploy.proof import run_reference, stage_verdict
+from core.deploy.report import FAILED, OK, REFUSED, DeployReport, TargetResult
+from core.deploy.shapes import data_layout
+from core.deploy.narrowing import narrow_float64
+from core.deploy.targets import declared_outputs as request_declared, run_target, with_way_out
+from core.errors import Cancelled, ModelError
+from core.verify.feeds import build_feeds
+
+log = logging.getLogger(__name__)
+
+
+def _feeds(graph_def, outputs, batch_size):
+    """Verify's generated inputs for the deployed graph, in graph order, and their declared dtype/shape."""
+    feeds, needed = build_feeds(graph_def, outputs, batch_size=batch_size)
+    order = [item for item in needed if item.name in feeds]
+    return [(item.name, feeds[item.name]) for item in order], \
+        [{"name": item.name, "dtype": item.dtype, "shape": item.shape} for item in order]
+
+
+def _checked_stages(python, model, frozen, outputs, feeds, workdir, context, cancel):
+    """Runs the clean-ups, keeping each only when TensorFlow's outputs still match the checkpoint's.
+
+    Returns:
+        (Proof, final GraphDef, list of (stage, note, kept, max_abs_diff)).
+    """
+    skipped = set()
+    while True:
+        names = [n for n, _ in cleanup.CLEANUPS if n not in skipped] if context["cleanups"] else []
+        stages = cleanup.cleanup_stages(frozen, outputs, names)
+        proof, results = run_reference(python, model, outputs, feeds, [frozen] + [s.graph_def for s in stages],
+                                       workdir, context["renames"], context["switch_values"], cancel)
+        kept, worst, reason = stage_verdict(proof, outputs, results[0])
+        if not kept:
+            raise ModelError("the frozen graph does not compute what the checkpoint does (%s)" % reason)
+        summary, current, rejected = [], frozen, None
+        for stage, values in zip(stages, results[1:]):
+            kept, worst, reason = stage_verdict(proof, outputs, values)
+            if not kept:
+                rejected = stage.name
+                summary.append((stage.name, "%s; changed the outputs (%s), not applied" % (stage.note, reason),
+                                False, worst))
+                break
+            summary.append((stage.name, stage.note, True, worst))
+            current = stage.graph_def
+        if rejected is None:
+            return proof, current, summary
+        log.warning("clean-up %s changed the outputs: %s", rejected, summary[-1][1])
+        skipped.add(rejected)
+        context.setdefault("rejected", []).append(summary[-1])
+
+
+def _merge_rejected(summary, rejected):
+    names = set(n for n, _, _, _ in summary)
+    return summary + [r for r in rejected if r[0] not in names]
+
+
+def deploy_graph(model, frozen, request, directory, context, progress=None, cancel=None):
+    """Cleans ``frozen`` up, proves each clean-up, and converts and proves it for each requested target.
+
+    Args:
+        model: core.formats.model.Model the graph was frozen from (the reference).
+        frozen: the frozen GraphDef (input shapes already fixed).
+        directory: where the artifacts go (created when missing).
+        context: dict with renames (cut placeholder -> source tensor), switch_values (fixed values),
+            cleanups (bool), cuts (list).
+    Returns:
+        core.deploy.report.DeployReport.
+    """
+    python = deploy_python(request.python)
+    missing = missing_modules(python)
+    results = dict((t, None) for t in request.targets)
+    outputs = request.outputs
+    if missing.get("reference"):  # no TensorFlow: no reference run, no target can be proven
+        line = install_line(missing["reference"], python)
+        return DeployReport(dict((t, TargetResult(t, REFUSED, "no TensorFlow to prove it with: " + line))
+                                 for t in results), directory, error="TensorFlow is missing in " + python)
+    feeds, inputs = _feeds(frozen, outputs, request.batch_size)
+    workdir = tempfile.mkdtemp(prefix="tf1freeze-deploy-")
+    try:
+        _progress(progress, 5, "running the checkpoint and the clean-ups in TensorFlow")
+        proof, final, summary = _checked_stages(python, model, frozen, outputs, feeds, workdir, context, cancel)
+        summary = _merge_rejected(summary, context.get("rejected", []))
+        layout = data_layout(final)
+        staging = _staging(directory)
+        try:
+            for position, target in enumerate(request.targets):
+                _progress(progress, 20 + 75 * position // len(request.targets), "%s: converting" % target)
+                results[target] = _one_target(python, target, final, inputs, proof, request, missing, layout,
+                                              workdir, staging, directory, cancel)
+                _progress(progress, 20 + 75 * (position + 1) // len(request.targets),
+                          "%s: %s" % (target, results[target].status))
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        used = dict((name, (str(value.dtype), list(value.shape))) for name, value in feeds)
+        return DeployReport(results, directory, layout, summary, context.get("cuts", ()), used, proof.tensorflow)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _progress(progress, percent, message):
+    if progress is not None:
+        progress(percent, 100, message)
+
+
+def _staging(directory):
+    if not os.path.isdir(directory):
+        os.makedirs(directory)
+    return tempfile.mkdtemp(prefix=".deploy-", dir=directory)
+
+
+def _one_target(python, target, graph_def, inputs, proof, request, missing, layout, workdir, staging, directory,
+                cancel):
+    """One target: refused up front (missing package, unsupported op or dtype), else converted and proven
+    (for TFLite a float64 graph is narrowed to float32 first, said in dtype_changes)."""
+    original = graph_def
+    if missing.get(target):
+        return TargetResult(target, REFUSED, install_line(missing[target], python))
+    structure = support.structure_reason(graph_def, request.outputs, target)
+    if structure:
+        return TargetResult(target, REFUSED, structure)
+    problems = support.check(graph_def, target)
+    narrowed, changes = _narrowed(target, graph_def, problems)
+    note = []
+    if narrowed is not None:
+        note = ["float64->float32 in %d nodes (float64 %s: the converter takes only float32)"
+                % (len(changes), ", ".join(sorted(set(p.op for p in problems if p.dtype == "float64"))))]
+        graph_def, problems = narrowed, support.check(narrowed, target)
+    if problems:
+        return TargetResult(target, REFUSED, support.reason_line(target, problems, graph_def))
+    try:
+        result = run_target(python, target, graph_def, inputs, proof, request, layout, workdir, staging, cancel,
+                            declared=request_declared(original, request.outputs) if narrowed is not None else None)
+    except Cancelled:
+        raise
+    except ModelError as exc:
+        return TargetResult(target, FAILED, with_way_out(str(exc), inputs))
+    result.dtype_changes = note + result.dtype_changes
+    if result.ok:
+        result.paths = _publish(result.paths, directory)
+    return result
+
+
+def _narrowed(target, graph_def, problems):
+    """For TFLite, when float64 stops it: the graph narrowed to float32 and the nodes changed."""
+    if target != "tflite" or not any(p.dtype == "float64" for p in problems):
+        return None, []
+    return narrow_float64(graph_def)
+
+
+def _publish(paths, directory):
+    """Moves an ok artifact's files from the staging folder into place (each renamed when complete)."""
+    published = []
+    for path in paths:
+        final = os.path.join(directory, os.path.basename(path))
+        os.replace(path, final)
+        published.append(os.path.abspath(final))
+    return published
+
+
+__all__ = ["deploy_graph", "OK", "FAILED", "REFUSED"]

@@ -160,8 +160,13 @@ def test_dot_round_trips_names_and_edges():
 
 
 def test_a_capped_frozen_picture_keeps_the_nodes_nearest_the_output(tmp_path):
-    from tests.synthetic_graphs import write_chain_graph
-    write_chain_graph(str(tmp_path / "chain.pb"), 50)
+    graph_def = protos.GraphDef()
+    graph_def.node.add(name="n0", op="Placeholder").attr["dtype"].type = 1
+    for i in range(1, 50):
+        relu = graph_def.node.add(name="n%d" % i, op="Relu")
+        relu.input.append("n%d" % (i - 1))
+        relu.attr["T"].type = 1
+    (tmp_path / "chain.pb").write_bytes(graph_def.SerializeToString())
     with api.load(str(tmp_path / "chain.pb")) as loaded:
         names = api.node_names(loaded)
         request = api.FreezeSession([names[-1]]).request()

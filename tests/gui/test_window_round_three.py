@@ -12,8 +12,7 @@ from core import api
 from core.formats import protos
 from tests import format_models
 from tests.conftest import copy_fixture, load_fixture
-from tests.gui.conftest import open_and_wait
-from tests.synthetic_graphs import write_chain_graph
+from tests.gui.conftest import PhaseGate, open_and_wait
 
 
 def _frozen_names(path):
@@ -225,18 +224,20 @@ class _Idle(object):
         self._worker.wait()
 
 
-def test_quit_during_a_freeze_says_it_is_cancelling_then_closes(qtbot, window, tmp_path):
-    path = tmp_path / "big.pb"
-    write_chain_graph(path, 60000)
-    open_and_wait(qtbot, window, path)
-    window.session.set_outputs([api.node_names(window.loaded)[-1]])
-    window.start_freeze(str(tmp_path / "f.pb"))
-    assert window.tasks.kind == "freeze"
+def test_quit_during_a_freeze_says_it_is_cancelling_then_closes(qtbot, window, tmp_path, monkeypatch):
+    fixture = copy_fixture("mlp", tmp_path)
+    gate = PhaseGate(monkeypatch, "freeze", lambda message: True)  # held at its first write until cancelled
+    open_and_wait(qtbot, window, fixture.folder)
+    window.session.set_outputs(fixture.outputs)
+    destination = str(tmp_path / "f.pb")
+    window.start_freeze(destination)
+    assert gate.reached.wait(30) and window.tasks.kind == "freeze"
     assert window.quit() is False  # not closed at once: cancelled first
     assert "Cancelling the freeze before quitting" in window.status_model.text()
     assert "cancelled" in window.notice.text()
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=30000)
-    assert not os.path.exists(str(tmp_path / "f.pb"))
+    assert gate.cancelled and not os.path.exists(destination)
+    assert not [n for n in os.listdir(str(tmp_path)) if n.endswith(".tmp")]
 
 
 def test_verify_dialog_says_what_it_compared(qtbot):

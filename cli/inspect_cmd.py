@@ -65,6 +65,8 @@ def collect(loaded, outputs=None):
         "inputs": _plain(analysis.inputs),
         "training_switches": _plain(analysis.training_switches),
         "candidates": _plain(analysis.candidates),
+        "suggested": api.suggested_outputs(loaded),
+        "heads": [_head(h) for h in api.output_heads(loaded)],
         "variables": _plain(variables),
         "summary": summary,
         "signatures": _plain(list(model.signatures.values())),
@@ -78,6 +80,11 @@ def collect(loaded, outputs=None):
     if outputs:
         info["required_inputs"] = _plain(analysis.required_inputs(outputs))
     return info
+
+
+def _head(head):
+    return {"name": head.preferred, "preferred": head.preferred, "forms": list(head.forms), "kind": head.kind,
+            "suggested": head.suggested, "reason": head.reason}
 
 
 def _shape_text(shape):
@@ -113,6 +120,22 @@ def _write_formats(out, info):
         for asset in info["assets"]:
             out.write("  %-30s via %s%s\n" % (asset["filename"], asset["tensor"],
                                               "" if asset["path"] else " (file missing)"))
+def _write_heads(out, info, top):
+    """The suggested outputs, then each head: its preferred form, the other forms and why."""
+    out.write("\nSuggested outputs: %s\n" % (",".join(info["suggested"]) or "(none)"))
+    heads = info["heads"]
+    if not heads:
+        return
+    out.write("Heads (the forms of one prediction; * = suggested):\n")
+    for head in heads[:top]:
+        others = [f for f in head["forms"] if f != head["preferred"]]
+        out.write("  %s %-40s %s\n" % ("*" if head["suggested"] else " ", head["preferred"], head["reason"]))
+        if others:
+            out.write("      also: %s\n" % ", ".join(others[:6] + (["..."] if len(others) > 6 else [])))
+    if len(heads) > top:
+        out.write("  ... %d more heads (--json)\n" % (len(heads) - top))
+
+
 def _write_runtime(out, runtime):
     """The version floor: one line, then the reasons that set it (and the frozen result's floor)."""
     out.write("\nRuns on: %s\n" % _floor_text(runtime))
@@ -175,6 +198,7 @@ def run(args):
                                                 "; ".join(item.get("reasons") or [])))
     if len(info["candidates"]) > args.top:
         out.write("  ... %d more (--top N or --json)\n" % (len(info["candidates"]) - args.top))
+    _write_heads(out, info, args.top)
     out.write("\nVariables:\n")
     for item in info["variables"]:
         size = api.human_size(item["nbytes"]) if item.get("nbytes") is not None else "not in checkpoint"

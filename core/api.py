@@ -23,12 +23,12 @@ __all__ = [
     "output_shapes", "verify", "tensorflow_available", "install_hint", "graph_ends", "QueryError", "install_signal_cleanup",
     "graph_picture", "picture_dot", "suggest_cuts", "signature_cuts",
     "runtime_floor", "plan_floor", "DEFAULT_TARGET_TF", "target_releases", "dropped_checkpoint",
-    "saved_model_tag_sets", "savers", "missing_variables",
+    "saved_model_tag_sets", "savers", "missing_variables", "suggested_outputs", "output_heads",
     "DeployRequest", "DEPLOY_TARGETS", "deploy", "deploy_readiness", "parse_shape",
     "FreezeSession", "freeze_picture", "colour_family", "has_node", "node_op", "node_role",
     "node_names", "op_types", "output_ports", "node_shape", "resolve_outputs", "scope_path", "search",
     "counts_text", "constant_values", "has_values", "tensor_values", "ModelFacts", "model_facts",
-    "suggested_outputs", "VERSION", "training_only_names",
+    "VERSION", "training_only_names",
 ]
 
 
@@ -53,12 +53,20 @@ VERSION = "0.3"
 
 
 def suggested_outputs(loaded):
-    """The outputs a user would freeze: the best candidate group (within a score margin of the best)."""
-    candidates = loaded.analysis.candidates
-    if not candidates:
-        return []
-    best = candidates[0].score
-    return [c.name for c in candidates[:5] if c.score >= best - 2.0 and c.score > 4.0] or [candidates[0].name]
+    """The output names a user would freeze (what *Use suggested outputs* ticks): one form per head of each
+    trained network's prediction, the trained copy of a network, a GAN's generator, every head of a multi-head
+    model; a SavedModel's serving signature outputs when it has one.
+
+    Args:
+        loaded: core.pipeline.LoadedModel.
+    """
+    return list(loaded.analysis.suggested)
+
+
+def output_heads(loaded):
+    """The heads of a model's predictions (core.analysis.heads.Head: ``preferred`` name, ``forms`` names with the
+    preferred first, ``reason`` text, ``kind`` "scores"/"picks", ``suggested``), suggested heads first."""
+    return list(loaded.analysis.heads)
 
 
 def has_node(loaded, name):

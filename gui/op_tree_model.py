@@ -50,6 +50,7 @@ class OpTreeModel(QAbstractItemModel):
         signals.changed.connect(self._session_changed)
         self._candidates = dict((c.name, (rank, c)) for rank, c in enumerate(analysis.candidates))
         self._roles = analysis.roles
+        self._suggested = set(getattr(analysis, "suggested", ()))
         self._matches = None
         self._visible = None
         self._hide_training = False
@@ -233,7 +234,7 @@ class OpTreeModel(QAbstractItemModel):
             if self._matches is not None and name in self._matches:
                 return self._brushes["match"]
             if candidate is not None:
-                return self._brushes["top_candidate" if candidate[0] < 3 else "candidate"]
+                return self._brushes["top_candidate" if name in self._suggested else "candidate"]
             return None
         if role == Qt.ForegroundRole:
             if role_name in (INPUT, SWITCH):

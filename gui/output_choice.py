@@ -8,9 +8,11 @@ from core.api import ModelError
 
 def use_suggested(window):
     """Ticks exactly the suggested outputs (api.suggested_outputs) and opens their scopes."""
-    if window.loaded is None or not window.loaded.analysis.candidates:
+    if window.loaded is None:
         return []
     chosen = api.suggested_outputs(window.loaded)
+    if not chosen:
+        return []
     window.session.set_outputs(chosen)
     for name in chosen:
         window.navigator.expand_to(name)

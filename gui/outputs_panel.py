@@ -34,7 +34,7 @@ class OutputsPanel(QWidget):
         self.entry.setToolTip("The comma-separated list --outputs takes; Return ticks exactly these outputs")
         self.entry.returnPressed.connect(lambda: self.typed.emit(self.entry.text()))
         self.suggest_button = QPushButton("Use suggested outputs")
-        self.suggest_button.setToolTip("Tick the outputs the ranking suggests")
+        self.suggest_button.setToolTip("Tick the suggested outputs: one form of each prediction the model makes")
         self.remove_button = QPushButton("Remove")
         self.copy_button = QPushButton("Copy")
         self.copy_button.setToolTip("Copy as the comma-separated list freeze_graph takes (Ctrl+Shift+C)")

@@ -272,14 +272,20 @@ def write(directory):
     return index
 
 
-def build_all(directory):
-    """Runs ``write`` in a child process of the same interpreter and returns its index."""
+def build_in_child(module, directory, index_name):
+    """Runs ``python -m MODULE DIRECTORY`` in a child process of this interpreter (TensorFlow's global switches
+    stay there) and returns the JSON index it wrote as DIRECTORY/INDEX_NAME."""
     import subprocess
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=root)
-    subprocess.check_call([sys.executable, "-m", "tests.ranking_models", str(directory)], cwd=root, env=env)
-    with open(os.path.join(str(directory), "models.json")) as handle:
+    subprocess.check_call([sys.executable, "-m", module, str(directory)], cwd=root, env=env)
+    with open(os.path.join(str(directory), index_name)) as handle:
         return json.load(handle)
+
+
+def build_all(directory):
+    """Runs ``write`` in a child process of the same interpreter and returns its index."""
+    return build_in_child("tests.ranking_models", directory, "models.json")
 
 
 if __name__ == "__main__":

@@ -1,12 +1,17 @@
 """Corpus harness: inspect, freeze (and verify) every model of a folder of spec'd real models, print a table.
 
 Usage: python tools/corpus_report.py PATH_TO_CORPUS [--json] [--tf-python PYTHON] [--no-verify] [--only TEXT]
+                                      [--baseline FILE [--write-baseline]]
 
 Each model folder under PATH holds a ``spec.json`` (see ../shared/wild/README.md) naming the authors'
 outputs and inputs. For each model the project's own core opens it, ranks its candidate outputs, works
 out the inputs the spec's outputs need, and freezes those outputs into a temporary folder; when
 TensorFlow is available (in this Python, or in --tf-python), ``main.py verify`` runs the frozen graph
 beside the checkpoint. Nothing is ever written into PATH.
+
+With --baseline, the totals (first, within k+2, listed, suggested = the authors' set, inputs exact, and the
+freeze/run counts when measured) are compared with the recorded ones: any that drops fails (exit 1), so CI
+catches a regression of the ranking. --write-baseline records this run's totals instead.
 """
 
 import argparse
@@ -136,6 +141,8 @@ def analysis_only(folder, spec):
 def _rank_row(row, analysis, spec):
     row["rank"] = rank_of(analysis.candidates, spec["outputs"])
     row["top"] = [c.name for c in analysis.candidates[:row["k"] + 2]]
+    row["suggested"] = list(getattr(analysis, "suggested", []))
+    row["suggested_exact"] = set(row["suggested"]) == set(_strip0(o) for o in spec["outputs"])
     ours = _our_inputs(analysis, spec["outputs"])
     wanted = spec_inputs(spec)
     missing = sorted(set(wanted) - set(ours))
@@ -196,6 +203,7 @@ def check_model(folder, spec, workdir, target=None):
     from core import api
     row = {"model": os.path.basename(folder), "format": spec.get("format"), "k": len(spec["outputs"]),
            "outputs": spec["outputs"], "rank": None, "top": [], "inputs_exact": False, "inputs_note": "",
+           "suggested": [], "suggested_exact": False,
            "freeze": None, "frozen_path": None, "path": model_path(folder, spec), "error": None}
     started = time.time()
     try:
@@ -268,15 +276,15 @@ def _cell(text, width):
 
 
 def print_table(rows, verified, out=sys.stdout, target=None):
-    header = "%-44s %-11s %4s %2s %-6s %-14s %-8s %-19s %s" % (
-        "model", "format", "rank", "k", "inputs", "freeze", "runs", "for TF %s" % (target or "-"),
+    header = "%-44s %-11s %4s %2s %-4s %-6s %-14s %-8s %-19s %s" % (
+        "model", "format", "rank", "k", "sugg", "inputs", "freeze", "runs", "for TF %s" % (target or "-"),
         "runs in TF %s" % (target or "-"))
     out.write(header + "\n" + "-" * len(header) + "\n")
     for row in rows:
         rank = "-" if row["rank"] is None else str(row["rank"])
         inputs = "exact" if row["inputs_exact"] else "NO"
-        out.write("%-44s %-11s %4s %2d %-6s %-14s %-8s %-19s %s\n" % (
-            _cell(row["model"], 44), row["format"], rank, row["k"], inputs,
+        out.write("%-44s %-11s %4s %2d %-4s %-6s %-14s %-8s %-19s %s\n" % (
+            _cell(row["model"], 44), row["format"], rank, row["k"], "=" if row["suggested_exact"] else "NO", inputs,
             _cell(row["freeze"], 14), _cell(row.get("runs", "") if verified else "", 8),
             _cell(row.get("target", ""), 19), _cell(row.get("target_runs", ""), 30)))
     out.write("\n")
@@ -294,12 +302,15 @@ def print_table(rows, verified, out=sys.stdout, target=None):
             extra.append("inputs: " + row["inputs_note"])
         if row["rank"] != 1 and row["top"] and not (row["rank"] is not None and row["rank"] <= row["k"]):
             extra.append("top: " + ", ".join(row["top"]))
+        if not row["suggested_exact"] and row["top"]:
+            extra.append("suggested: " + (", ".join(row["suggested"]) or "(none)"))
         if extra:
             out.write("%s\n    %s\n" % (row["model"], "\n    ".join(extra)))
     totals = summarize(rows, verified)
-    out.write("\ntotals over %d models: first %d, within k+2 %d, listed %d, inputs exact %d, freeze ok %d%s\n" % (
-        totals["models"], totals["first"], totals["within_k2"], totals["listed"], totals["inputs_exact"],
-        totals["freeze_ok"], (", runs+equal %d" % totals["runs"]) if verified else ""))
+    out.write("\ntotals over %d models: first %d, within k+2 %d, listed %d, suggested = authors %d, inputs exact %d, "
+              "freeze ok %d%s\n" % (totals["models"], totals["first"], totals["within_k2"], totals["listed"],
+                                    totals["suggested"], totals["inputs_exact"], totals["freeze_ok"],
+                                    (", runs+equal %d" % totals["runs"]) if verified else ""))
     if target is not None:
         out.write("for TensorFlow %s: frozen %d (runs+equal there %s), refused with a version floor %d, other %d\n"
                   % (target, totals["target_ok"], totals["target_runs"] if totals["target_runs"] is not None
@@ -314,6 +325,7 @@ def summarize(rows, verified):
         "first": sum(1 for r in ranked if r["rank"] <= r["k"]),
         "within_k2": sum(1 for r in ranked if r["rank"] <= r["k"] + 2),
         "listed": len(ranked),
+        "suggested": sum(1 for r in rows if r.get("suggested_exact")),
         "inputs_exact": sum(1 for r in rows if r["inputs_exact"]),
         "freeze_ok": sum(1 for r in rows if str(r.get("freeze")).startswith("ok")),
         "runs": sum(1 for r in rows if r.get("runs") == "equal") if verified else None,
@@ -322,6 +334,28 @@ def summarize(rows, verified):
         "target_runs": (sum(1 for r in rows if r.get("target_runs") == "equal")
                         if any("target_runs" in r for r in rows) else None),
     }
+
+
+GATED = ("models", "first", "within_k2", "listed", "suggested", "inputs_exact", "freeze_ok", "runs", "target_ok",
+         "target_runs")
+
+
+def compare_with_baseline(totals, baseline, out=sys.stdout):
+    """Lines naming every gated total that fell below the recorded baseline (an empty list: no regression).
+    Totals not measured in this run (runs without TensorFlow) or not recorded are not compared."""
+    regressions = []
+    for key in GATED:
+        recorded, now = baseline.get(key), totals.get(key)
+        if recorded is None or now is None:
+            continue
+        if key == "models" and now != recorded:
+            regressions.append("models: %d now, %d recorded (the corpus changed: record a new baseline)"
+                               % (now, recorded))
+        elif now < recorded:
+            regressions.append("%s: %d now, %d recorded" % (key, now, recorded))
+        elif now > recorded:
+            out.write("better than the baseline: %s %d (recorded %d)\n" % (key, now, recorded))
+    return regressions
 
 
 def model_folders(path):
@@ -343,6 +377,9 @@ def main(argv=None):
                         help="also freeze for this TensorFlow release (default 1.4; 'none' to skip)")
     parser.add_argument("--target-python", metavar="PYTHON",
                         help="run the graphs frozen for --target-tf in this Python (one with that TensorFlow)")
+    parser.add_argument("--baseline", metavar="FILE",
+                        help="fail (exit 1) when a total falls below the one this JSON file records")
+    parser.add_argument("--write-baseline", action="store_true", help="record this run's totals in --baseline")
     args = parser.parse_args(argv)
     import logging
     logging.basicConfig(level=logging.ERROR)
@@ -368,12 +405,36 @@ def main(argv=None):
     for row in rows:
         row.pop("frozen_path", None)
         row.pop("target_path", None)
+    totals = summarize(rows, verified)
     if args.json:
-        json.dump({"rows": rows, "totals": summarize(rows, verified)}, sys.stdout, indent=1)
+        json.dump({"rows": rows, "totals": totals}, sys.stdout, indent=1)
         sys.stdout.write("\n")
     else:
         print_table(rows, verified, target=target)
+    if args.baseline:
+        return _gate(args.baseline, totals, args.write_baseline)
     return 0
+
+
+def _gate(path, totals, write):
+    if write:
+        recorded = dict((k, totals[k]) for k in GATED if totals.get(k) is not None)
+        with open(path, "w") as handle:
+            json.dump(recorded, handle, indent=1, sort_keys=True)
+            handle.write("\n")
+        sys.stderr.write("recorded the baseline in %s\n" % path)
+        return 0
+    try:
+        with open(path) as handle:
+            baseline = json.load(handle)
+    except (IOError, OSError, ValueError) as exc:
+        sys.stderr.write("error: %s: cannot read the baseline (%s); record one with --write-baseline\n"
+                         % (path, exc))
+        return 1
+    regressions = compare_with_baseline(totals, baseline, sys.stderr)
+    for line in regressions:
+        sys.stderr.write("error: corpus regression against %s: %s\n" % (path, line))
+    return 1 if regressions else 0
 
 
 if __name__ == "__main__":

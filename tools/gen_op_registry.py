@@ -3,6 +3,7 @@
 #   python tools/gen_op_registry.py install [VERSION ...]   # throwaway venvs under /tmp/tfopreg/
 #   python tools/gen_op_registry.py dump [VERSION ...]      # one OpList JSON per release
 #   python tools/gen_op_registry.py build                   # compact base + per-release differences
+#   python tools/gen_op_registry.py stateful PYTHON ...     # resources/op_registry/stateful.txt from these TFs
 # Each release is installed from the package registry into its own venv (never into the project's venvs),
 # imported, and asked for every op registered in its C++ runtime (TF_GetAllOpList), which includes ops
 # whose Python wrappers are not loaded.  The result is facts about TensorFlow; the format is ours.
@@ -204,6 +205,44 @@ def build():
     print("wrote %s (%d bytes, %d bytes of text)" % (out, os.path.getsize(out), len(text)))
 
 
+STATEFUL_SCRIPT = r'''
+import json, sys
+import tensorflow as tf
+from tensorflow.core.framework import op_def_pb2
+try:
+    from tensorflow.python import pywrap_tensorflow as c_api
+    c_api.TF_GetAllOpList
+except (ImportError, AttributeError):
+    from tensorflow.python.client import pywrap_tf_session as c_api
+ops = op_def_pb2.OpList()
+ops.ParseFromString(bytes(c_api.TF_GetBuffer(c_api.TF_GetAllOpList())))
+sys.stdout.write(json.dumps({"version": tf.__version__, "stateful": sorted(o.name for o in ops.op if o.is_stateful)}))
+'''
+
+
+def stateful(pythons):
+    """Writes resources/op_registry/stateful.txt: the ops any of these TensorFlows registers as stateful
+    (OpDef.is_stateful), one per line. The compact registry leaves the flag out; the ranking of outputs needs it."""
+    names, versions = set(), []
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")
+    for python in pythons:
+        proc = subprocess.run([python, "-c", STATEFUL_SCRIPT], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              env=env, cwd="/tmp")
+        if proc.returncode:
+            print("%s: %s" % (python, proc.stderr.decode(errors="replace")[-400:]))
+            return False
+        doc = json.loads(proc.stdout.decode())
+        names.update(doc["stateful"])
+        versions.append(doc["version"])
+    out = os.path.join(OUT_DIR, "stateful.txt")
+    with open(out, "w") as fh:
+        fh.write("# ops registered with is_stateful in TensorFlow %s (tools/gen_op_registry.py stateful)\n"
+                 % ", ".join(versions))
+        fh.write("".join(name + "\n" for name in sorted(names)))
+    print("wrote %s (%d ops)" % (out, len(names)))
+    return True
+
+
 def run_parallel(func, labels, workers):
     ok = True
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
@@ -216,10 +255,12 @@ def run_parallel(func, labels, workers):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("step", choices=["install", "dump", "build", "all"])
-    parser.add_argument("versions", nargs="*", help="release labels (default: all)")
+    parser.add_argument("step", choices=["install", "dump", "build", "all", "stateful"])
+    parser.add_argument("versions", nargs="*", help="release labels (default: all); for stateful: Pythons with TF")
     parser.add_argument("-j", "--jobs", type=int, default=2)
     args = parser.parse_args(argv)
+    if args.step == "stateful":
+        return 0 if stateful(args.versions or [venv_python(r[0]) for r in RELEASES]) else 1
     labels = args.versions or [r[0] for r in RELEASES]
     os.makedirs(WORK, exist_ok=True)
     ok = True

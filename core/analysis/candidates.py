@@ -6,9 +6,15 @@ import re
 from core.formats import dtypes
 from core.analysis.copies import ancestry_facts, copy_groups
 from core.analysis.naming import authors_name
-from core.analysis.evidence import PREDICTION_OPS
+from core.analysis.evidence import PREDICTION_OPS, signatures
+from core.analysis.heads import FormContext
 from core.analysis.pool import Pool
 from core.analysis.roles import LOSS
+from core.analysis.suggested import (ALTERNATIVE, OTHER, SIGNATURE, SUGGESTED, TRAINING_SIDE,
+                                     choose_outputs)
+from core.analysis.training_evidence import read_evidence
+from core.analysis.value_flow import value_out
+from core.names import node_name
 
 TAILS = frozenset(["BiasAdd", "Relu", "Sigmoid", "Softmax"])
 _TAIL_SCORES = {
@@ -55,33 +61,49 @@ def _tail(model, i):
     return model.ops[i]
 
 
-def rank_candidates(model, roles, meta_graph=None):
+_TIER_BONUS = {SIGNATURE: 100.0, SUGGESTED: 60.0, ALTERNATIVE: 40.0, OTHER: 20.0, TRAINING_SIDE: 0.0}
+
+
+class Ranking(object):
+    """Ranked candidates and the heads they form. ``candidates``: list of Candidate, best first; ``heads``:
+    list of core.analysis.heads.Head (suggested heads first); ``suggested``: output names a user would freeze."""
+
+    def __init__(self, candidates, heads, suggested):
+        self.candidates = candidates
+        self.heads = heads
+        self.suggested = suggested
+
+
+def rank_candidates(model, roles, meta_graph=None, evidence=None):
     """The likely outputs of the model, best first, each with the evidence behind it.
 
-    Candidates come from the pool of nodes computed from an input's values (core.analysis.pool):
-    its ends, what a loss or a metric consumes, the softmax/argmax beside them, collection members and
-    SavedModel signature outputs; nodes that depend on no input, loop internals and cond plumbing never.
+    The training structure decides first (core.analysis.frontier: what each loss compares with its labels or
+    its input, a GAN's generator, target networks); the pool of nodes computed from an input's values
+    (core.analysis.pool) and secondary evidence (names, op tails, collections, coverage, depth) order the rest
+    and every graph without training structure.
 
     Returns:
-        list of Candidate.
+        Ranking.
     """
+    evidence = evidence if evidence is not None else read_evidence(model, roles, meta_graph)
     pool = Pool(model, roles, meta_graph)
-    chosen = sorted(pool.candidate_set())
+    chosen = _starting_set(model, pool, evidence)
+    lists = _output_lists(pool, evidence, chosen)
+    named = _named(model, pool, lists)
+    context = FormContext(model, evidence.flow, evidence.frontier.loss_region, named, evidence.facts,
+                          lambda i: i in pool.signature or not evidence.never_output(model, i))
+    signed = _signed_outputs(model, meta_graph)
+    members = [m for _, m in lists]
+    first = choose_outputs(context, evidence.structure, evidence.frontier.meetings, chosen, signed, [], members)
+    chosen |= set(i for h in first.heads() for i in h.indexes if not evidence.never_output(model, i))
+    chosen = sorted(chosen)
     if not chosen:
-        return []
+        return Ranking([], [], [])
     facts = ancestry_facts(model, chosen)
-    context = _Context(model, roles, pool, facts, chosen)
-    scored = dict((i, _score(context, i)) for i in chosen)
-    for best, members in copy_groups(model, roles, facts, set(pool.consumed_by_loss)):
-        names = ", ".join(model.names[m] for m in members[:4]) + (" ..." if len(members) > 4 else "")
-        for m in members:
-            score, reasons = scored[m]
-            if m == best:
-                reasons.append("preferred of %d copies of this computation (%s)" % (len(members), names))
-                scored[m] = (score + 0.5, reasons)
-            else:
-                reasons.append("one of %d copies (%s); %s preferred" % (len(members), names, model.names[best]))
-                scored[m] = (score - 1.5, reasons)
+    groups = _across_families(first, copy_groups(model, roles, facts, set(pool.consumed_by_loss),
+                                                 evidence.structure.trained))
+    choice = choose_outputs(context, evidence.structure, evidence.frontier.meetings, chosen, signed, groups, members)
+    scored = _scored(model, roles, pool, facts, chosen, groups, choice, evidence)
     result = []
     for i in chosen:
         node = model.graph_def.node[i]
@@ -91,6 +113,146 @@ def rank_candidates(model, roles, meta_graph=None):
         result.append(Candidate(node.name, model.ops[i], round(score, 3), reasons,
                                 tail if tail in TAILS else None, output_dtype(node), shapes[0] if shapes else None))
     result.sort(key=lambda c: (-c.score, model.position[c.name]))
+    heads = sorted(choice.heads(), key=lambda h: (not h.suggested, -scored[h.indexes[0]][0]))
+    for head in heads:
+        copy_note = _network_notes(model, evidence, facts, head.indexes[0])
+        if copy_note:
+            head.reason = "%s; %s" % (copy_note[0], head.reason)
+        head.indexes = [head.indexes[0]] + sorted((i for i in head.indexes[1:] if i in scored),
+                                                   key=lambda i: -scored[i][0])
+        head.forms = [model.names[i] for i in head.indexes]
+    return Ranking(result, heads, [model.names[i] for i in choice.suggested])
+
+
+def _starting_set(model, pool, evidence):
+    """The nodes worth ranking before their heads are completed. With training structure: the frontier, what
+    the graph names (signature, collections) and the pool's nodes nothing else consumes; without it, the pool's
+    candidates and what its authors named (names are what is left)."""
+    named = set(pool.signature) | set(pool.collections)
+    frontier = set(m.value for m in evidence.frontier.meetings)
+    if evidence.structure.objectives:
+        flow = evidence.flow
+        ends = set(i for i in pool.members | pool.weight_only
+                   if not any(d not in flow.blocked and d not in evidence.dead for d, _ in value_out(model)[i]))
+        chosen = frontier | ends | set(pool.prediction_siblings())
+    else:
+        chosen = set(pool.candidate_set())
+        chosen |= set(i for i in pool.members if authors_name(model.names[i], model.ops[i]))
+    return set(i for i in chosen | named if i in pool.signature or not evidence.never_output(model, i))
+
+
+def _scored(model, roles, pool, facts, chosen, groups, choice, evidence):
+    """index -> (score, reasons): the tier's bonus, the training structure's reasons, then secondary evidence."""
+    context = _Context(model, roles, pool, facts, chosen)
+    if evidence.structure.objectives:
+        context.judged, context.judges = {}, set()  # the training structure names generators and judges
+    scored = dict((i, _score(context, i)) for i in chosen)
+    for best, members in groups:
+        names = ", ".join(model.names[m] for m in members[:4]) + (" ..." if len(members) > 4 else "")
+        for m in members:
+            score, reasons = scored[m]
+            if m == best:
+                reasons.append("preferred of %d copies of this computation (%s)" % (len(members), names))
+                scored[m] = (score + 0.5, reasons)
+            else:
+                reasons.append("one of %d copies (%s); %s preferred" % (len(members), names, model.names[best]))
+                scored[m] = (score - 1.5, reasons)
+    for i in chosen:
+        score, reasons = scored[i]
+        tier = choice.tier.get(i, OTHER)
+        notes = list(choice.notes.get(i, [])) + _network_notes(model, evidence, facts, i)
+        if notes and tier == OTHER:
+            tier = TRAINING_SIDE if _untrained(model, evidence, facts, i) else tier
+        if tier == SUGGESTED:
+            notes.insert(0, "suggested output")
+        elif tier in (OTHER, TRAINING_SIDE) and i in choice.secondary_forms:
+            score -= 2.0  # each head's preferred form first, then the other forms
+        scored[i] = (score + _TIER_BONUS[tier], notes + reasons)
+    return scored
+
+
+def _untrained(model, evidence, facts, i):
+    return bool(evidence.structure.objectives) and not evidence.flow.params.get(i, 0) and bool(facts.get(i, (0, ()))[1])
+
+
+def _network_notes(model, evidence, facts, i):
+    """What the training says about the network computing ``i`` when no optimizer trains it: a copy of a
+    trained network (a target network, filled by assignments), or a network nothing trains."""
+    if not _untrained(model, evidence, facts, i):
+        return []
+    variables = facts[i][1]
+    copies = evidence.structure.copies
+    if variables and all(v in copies for v in variables):
+        mapped = frozenset(copies[v] for v in variables)
+        twins = [j for j, (_, own) in facts.items() if own == mapped]
+        if twins:
+            return ["the target network's copy of '%s' (assignments fill its variables from the trained ones)"
+                    % model.names[twins[0]]]
+        return ["a copy of a trained network (assignments fill its variables from the trained ones)"]
+    return ["no optimizer in this graph trains its variables"]
+
+
+def _named(model, pool, lists):
+    """index -> how the graph itself names it as an output (a signature, a collection small enough to be a
+    list of outputs)."""
+    named = {}
+    listed = set(i for _, members in lists for i in members)
+    for i, keys in pool.collections.items():
+        if i in listed:
+            named[i] = "in the collection%s %s" % ("s" if len(keys) > 1 else "",
+                                                   ", ".join("'%s'" % k for k in keys))
+    for i, name in pool.signature.items():
+        named[i] = "SavedModel signature '%s'" % name
+    return named
+
+
+def _across_families(choice, groups):
+    """Copy groups with one member per head family: two forms of one prediction are not copies of it."""
+    family_of = {}
+    for family in choice.families:
+        for head in family.heads():
+            for i in head.indexes:
+                family_of[i] = id(family)
+    result = []
+    for best, members in groups:
+        kept, seen = [], set()
+        for m in sorted(members, key=lambda m: (m != best, m)):
+            key = family_of.get(m, m)
+            if key not in seen:
+                seen.add(key)
+                kept.append(m)
+        if len(kept) > 1:
+            result.append((best, sorted(kept)))
+    return result
+
+
+def _output_lists(pool, evidence, chosen):
+    """(name, members) of the non-standard collections small enough to list outputs: a collection is evidence
+    in proportion to how few tensors it holds, and one holding more tensors than the graph has predictions
+    (slim's end_points: every layer) lists no outputs."""
+    lists = {}
+    for i, keys in sorted(pool.collections.items()):
+        for key in keys:
+            lists.setdefault(key, []).append(i)
+    if evidence.structure.objectives:
+        predictions = len(set(m.value for m in evidence.frontier.meetings))
+    else:
+        predictions = len(pool.ends())
+    limit = max(2, predictions)
+    return [(key, lists[key]) for key in sorted(lists) if len(lists[key]) <= limit]
+
+
+def _signed_outputs(model, meta_graph):
+    """Indexes of the outputs of the signature a server runs by default (`serving_default`, else the first)."""
+    found = signatures(meta_graph)
+    if not found:
+        return []
+    chosen = [s for s in found if s.name == "serving_default"] or found[:1]
+    result = []
+    for _, tensor in chosen[0].outputs:
+        index = model.position.get(node_name(tensor))
+        if index is not None and index not in result:
+            result.append(index)
     return result
 
 

@@ -58,13 +58,14 @@ def saved_variables(model, roles):
     return saved if any_saver else None
 
 
-def copy_groups(model, roles, facts, trained=()):
+def copy_groups(model, roles, facts, trained=(), trained_variables=()):
     """Groups of candidates that are copies of one computation with their own weights.
 
     Candidates the same code made (same op, same local name but for a `_N` suffix, same variable
     shapes) are copies: with other variables (a
     re-run notebook cell, a target network) the saver's latest copy is preferred; sharing their
-    variables, the first copy no loss consumes (``trained``: indexes a loss consumes).
+    variables, the first copy no loss consumes (``trained``: indexes a loss consumes). A copy whose variables
+    an optimizer trains (``trained_variables``) is preferred to one nobody trains (a target network).
     Returns:
         list of (preferred index, sorted list of all indexes in the group).
     """
@@ -92,7 +93,8 @@ def copy_groups(model, roles, facts, trained=()):
         def preference(i):
             variables = facts[i][1]
             in_saver = saved is None or variables <= saved
-            return (in_saver, max(variables), i)
+            return (bool(variables & trained_variables) if trained_variables else False, in_saver,
+                    max(variables), i)
         best = max(members, key=preference)
         result.append((best, sorted(members)))
     return result

@@ -84,6 +84,9 @@ def cond_plumbing(model):
             ins = model.data_in[s]
             if model.ops[s] in ("Switch", "RefSwitch") and len(ins) > 1 and ins[0][0] == ins[1][0]:
                 result.add(i)
+            elif not outs and any(model.ops[d] in ("Switch", "RefSwitch") and len(model.data_in[d]) > 1
+                                  and model.data_in[d][1][0] == s for d in model.data_out[s]):
+                result.add(i)  # a cond's pred_id nothing reads (tf.case)
         elif op in ("Switch", "RefSwitch") and len(model.data_in[i]) > 1 \
                 and model.data_in[i][0][0] == model.data_in[i][1][0]:
             result.add(i)

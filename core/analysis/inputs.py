@@ -184,19 +184,22 @@ def _feeds_sequence_length(model, i):
     return False
 
 
-def required_inputs(model, outputs, switch_names=()):
+def required_inputs(model, outputs, switch_names=(), flow=None):
     """The inputs ``outputs`` depend on, in graph order.
 
     Args:
         model: core.analysis.graph_model.GraphModel.
         outputs: output names ("name" or "name:k").
         switch_names: known training switches (reported with kind "switch").
+        flow: the graph's core.analysis.frontier.Flow, when known: data that random noise no input controls
+            is mixed into before the network reads it (a denoiser's noisy image) is an input of its own.
     Returns:
         list of RequiredInput.
     """
     starts = [model.position[node_name(o)] for o in outputs if node_name(o) in model.position]
-    needed = model.ancestor_indexes(starts)
-    result = []
+    noisy = noisy_inputs(model, flow, model.ancestor_indexes(starts)) if flow is not None else []
+    needed = _ancestors_before(model, starts, set(noisy))
+    result = [_noisy_entry(model, i) for i in noisy if i in needed]
     switches = set(switch_names)
     for i in sorted(needed):
         op = model.ops[i]
@@ -226,6 +229,70 @@ def required_inputs(model, outputs, switch_names=()):
         elif op in SOURCE_PORTS_OPS:
             result.extend(_pipeline_ports(model, i, needed))
     return result
+
+
+# Ops that make random values (not the random-order queues of an input pipeline).
+_RANDOM = frozenset(["RandomUniform", "RandomUniformInt", "RandomStandardNormal", "TruncatedNormal", "RandomGamma",
+                     "RandomPoisson", "RandomPoissonV2", "RandomShuffle", "Multinomial", "RandomCrop",
+                     "ParameterizedTruncatedNormal", "StatelessRandomNormal", "StatelessRandomUniform"])
+_VIEWS = frozenset(["Reshape", "Identity", "Squeeze", "ExpandDims", "Cast", "Transpose"])
+
+
+def noisy_inputs(model, flow, needed):
+    """Tensors the network reads that mix an input's data with random values nothing fed controls (noise a
+    training graph adds to its images): a deployed model is fed that tensor. Indexes, in graph order."""
+    found = set()
+    for a in sorted(flow.applies & needed):
+        for s, _ in model.data_in[a]:
+            if not flow.raw.get(s, 0) or flow.params.get(s, 0):
+                continue
+            while model.ops[s] in _VIEWS and model.data_in[s] and flow.raw.get(model.data_in[s][0][0], 0):
+                s = model.data_in[s][0][0]
+            if s in flow.source_nodes:
+                continue
+            if any(_uncontrolled_noise(model, flow, r) for r, _ in model.data_in[s]):
+                found.add(s)
+    return sorted(found)
+
+
+def _uncontrolled_noise(model, flow, i):
+    """Whether node ``i``'s value comes from a random op and constants only (no input, no variable)."""
+    if flow.source_bits.get(i, 0) or flow.params.get(i, 0):
+        return False
+    seen = set([i])
+    stack = [i]
+    random = False
+    while stack and len(seen) < 64:
+        j = stack.pop()
+        random = random or model.ops[j] in _RANDOM
+        for s, _ in model.data_in[j]:
+            if s not in seen:
+                seen.add(s)
+                stack.append(s)
+    return random
+
+
+def _ancestors_before(model, starts, cuts):
+    """What ``starts`` depend on, not looking past the ``cuts`` (which are included)."""
+    seen = set(starts)
+    stack = [i for i in seen if i not in cuts]
+    while stack:
+        i = stack.pop()
+        for s in [s for s, _ in model.data_in[i]] + model.control_in[i]:
+            if s not in seen:
+                seen.add(s)
+                if s not in cuts:
+                    stack.append(s)
+    return seen
+
+
+def _noisy_entry(model, i):
+    node = model.graph_def.node[i]
+    from core.analysis.input_pipeline import tensor_dtype
+    dtype = tensor_dtype(node, 0)
+    return RequiredInput(node.name + ":0", dtypes.name(dtype) if dtype else "?", _port_shape(node, 0), True,
+                         None, "data", "the data with the training graph's random noise in it (%s): cut here and "
+                         "feed it" % node.op)
 
 
 _INPUT_NAME = re.compile(r"^(input|inputs|input_x|x|x_input|images?|features?|data)(_\d+)?$", re.IGNORECASE)

@@ -10,6 +10,7 @@ from core.analysis.roles import assign_roles
 from core.analysis.scope_tree import ScopeTree
 from core.analysis.search import SearchIndex
 from core.analysis.summary import summarize
+from core.analysis.training_evidence import read_evidence
 from core.analysis.training_switches import find_training_switches
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,9 @@ class GraphAnalysis(object):
         labels: names of the training-only placeholders.
         training_switches: list of core.analysis.training_switches.SwitchInfo.
         candidates: list of core.analysis.candidates.Candidate, best first.
+        heads: list of core.analysis.heads.Head: the forms of each prediction, suggested heads first.
+        suggested: the output names a user would freeze (one form per head of each prediction).
+        evidence: core.analysis.training_evidence.TrainingEvidence (losses, optimizers, the loss frontier).
         scope_tree: core.analysis.scope_tree.ScopeTree (built on first use).
     """
 
@@ -79,7 +83,11 @@ class GraphAnalysis(object):
         self.labels = [self.graph.names[i] for i in self._roles.labels]
         if progress is not None:
             progress("ranking outputs")
-        self.candidates = rank_candidates(self.graph, self._roles, meta_graph)
+        self.evidence = read_evidence(self.graph, self._roles, meta_graph)
+        ranking = rank_candidates(self.graph, self._roles, meta_graph, self.evidence)
+        self.candidates = ranking.candidates
+        self.heads = ranking.heads
+        self.suggested = ranking.suggested
         from core.analysis.evidence import signatures
         self.signatures = signatures(meta_graph)
         self._tree = None
@@ -146,7 +154,7 @@ class GraphAnalysis(object):
         found = signature_inputs(self.graph, self.signatures, outputs)
         if found is not None:
             return found
-        return required_inputs(self.graph, outputs, [s.name for s in self.training_switches])
+        return required_inputs(self.graph, outputs, [s.name for s in self.training_switches], self.evidence.flow)
 
 
 def analyze(graph_def, meta_graph=None, progress=None):

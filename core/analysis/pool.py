@@ -261,6 +261,11 @@ class Pool(object):
     def judged_outputs(self):
         """Outputs of one network that another network only judges (a GAN's generator feeding its
         discriminator, whose every result goes to a loss): index -> (its scope, the judge's scope)."""
+        if getattr(self, "_judged", None) is None:
+            self._judged = self._judge_outputs()
+        return self._judged
+
+    def _judge_outputs(self):
         model = self.model
         ends_by_scope = set(_top_scope(model.names[e]) for e in self.ends() if e not in self.consumed_by_loss)
         with_variables = set(_top_scope(model.names[v]) for v in range(len(model)) if model.ops[v] in VARIABLE_OPS)

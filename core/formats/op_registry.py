@@ -226,6 +226,23 @@ class OpRegistry(object):
     def labels(self):
         return [r.label for r in self.releases]
 
+    def input_args(self, op):
+        """The inputs of ``op`` in the newest release that has it: list of (name, type spec) where a spec is
+        ``T``, ``DT_FLOAT``, ``&T`` (a ref) or ``N*T`` (a list whose length attr is N); [] for an unknown op."""
+        history = self.history(op)
+        if history is None:
+            return []
+        for op_def in reversed(history.defs):
+            if op_def is not None:
+                return [tuple(arg) for arg in op_def.get("i", [])]
+        return []
+
+    def list_attrs(self, op):
+        """Names of the ``list(type)`` attrs of ``op`` (a type-list input takes one tensor per listed type)."""
+        return set(name for name, specs in self.history(op).attrs().items()
+                   if any(spec is not None and spec.type == "list(type)" for spec in specs)) \
+            if self.history(op) is not None else set()
+
     def release(self, text):
         """The release a user's version string names: "1.4", "1.4.0", "v1.15.5", "2", "2.16".
 
@@ -251,3 +268,19 @@ def load_registry(path=None):
             with gzip.open(path, "rb") as fh:
                 registry = _CACHE[path] = OpRegistry(fh.read().decode("utf-8"))
         return registry
+
+
+STATEFUL_PATH = os.path.join(os.path.dirname(REGISTRY_PATH), "stateful.txt")
+
+
+def stateful_ops(path=None):
+    """Names of the ops TensorFlow registers as stateful (OpDef.is_stateful: random ops, samplers, queues,
+    iterators, variables, asserts, prints, summaries, file writes), read once (tools/gen_op_registry.py stateful)."""
+    path = path or STATEFUL_PATH
+    with _LOCK:
+        names = _CACHE.get(path)
+        if names is None:
+            with open(path) as handle:
+                names = _CACHE[path] = frozenset(line.strip() for line in handle
+                                                 if line.strip() and not line.startswith("#"))
+        return names

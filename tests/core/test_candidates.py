@@ -76,15 +76,38 @@ def test_true_outputs_rank_first_on_frozen_graph(name, tmp_path):
     assert_top_k(analyze(graph_def), fixture.outputs, name + " frozen graph")
 
 
+def summarize_graph_outputs(graph_def):
+    """What TensorFlow's summarize_graph proposes as outputs: every node no other node takes as an input (data
+    or control), except Const, Assign, NoOp and Placeholder (tools/graph_transforms/summarize_graph_main.cc)."""
+    consumed = set()
+    for node in graph_def.node:
+        for text in node.input:
+            consumed.add(text.lstrip("^").split(":")[0])
+    return [n.name for n in graph_def.node
+            if n.name not in consumed and n.op not in ("Const", "Assign", "NoOp", "Placeholder")]
+
+
 def test_summarize_graph_rule_is_beaten_by_far():
-    """On every training meta graph the top candidate is a true output; no label or optimizer node ranks."""
+    """On the training meta graphs summarize_graph's proposal is the true outputs on none or almost none, and it
+    offers several nodes per model; our top k are the true outputs on every one, our suggested set on all but
+    one, and no label, loss or optimizer node is ever a candidate."""
+    rule_exact, ours_exact, proposed = 0, 0, []
     for name in FIXTURE_NAMES:
         fixture = load_fixture(name)
         meta = _meta(fixture)
+        rule = summarize_graph_outputs(meta.graph_def)
+        proposed.append(len(rule))
+        rule_exact += set(rule) == set(fixture.outputs)
         analysis = analyze(meta.graph_def, meta)
-        assert analysis.candidates[0].name in fixture.outputs, name
+        top = [c.name for c in analysis.candidates[:len(fixture.outputs)]]
+        assert set(top) == set(fixture.outputs), name
+        ours_exact += set(analysis.suggested) == set(fixture.outputs)
         for candidate in analysis.candidates:
             assert analysis.roles[candidate.name] == "inference", (name, candidate.name)
+    assert rule_exact <= 1 and min(proposed) >= 3, (rule_exact, proposed)
+    # dtypes' y64 also feeds another output: nothing in the graph says a user fetches it, so it ranks 4th of 4
+    # but is not suggested.
+    assert ours_exact >= len(FIXTURE_NAMES) - 1, ours_exact
 
 
 def test_candidates_carry_tail_and_reasons():
@@ -104,7 +127,7 @@ def test_candidates_carry_tail_and_reasons():
     top = analyze(meta.graph_def, meta).candidates[0]
     assert (top.name, top.tail) == ("output/BiasAdd", "BiasAdd")
     assert "feeds the loss" in top.reasons
-    assert isinstance(top.score, float)
+    assert "the loss 'sparse_softmax_cross_entropy_loss' compares it with the labels 'labels'" in top.reasons
 
 
 def test_scores_are_sorted_best_first():
@@ -114,16 +137,12 @@ def test_scores_are_sorted_best_first():
         assert scores == sorted(scores, reverse=True), name
 
 
-# Models built with TensorFlow at test time: the extra shapes of tests/ranking_models.py and, when
-# it is there, the registry of tests/tf2_models.py.
+# Models built with TensorFlow at test time: the extra shapes of tests/ranking_models.py and the registry
+# of tests/tf2_models.py (importing either needs no TensorFlow; building them does, in a child process).
 from tests import ranking_models  # noqa: E402
+from tests import tf2_models  # noqa: E402
 
-try:
-    from tests import tf2_models
-    TF2_MODEL_NAMES = list(tf2_models.MODEL_NAMES)
-except ImportError:
-    tf2_models = None
-    TF2_MODEL_NAMES = []
+TF2_MODEL_NAMES = list(tf2_models.MODEL_NAMES)
 
 
 @pytest.fixture(scope="module")
@@ -169,7 +188,7 @@ def test_autoencoder_output_is_the_decoder_not_the_bottleneck(built_models):
     analysis = _analyze_meta(meta_path)
     assert analysis.candidates[0].name == "decoder/reconstruction/Sigmoid"
     assert analysis.candidates[0].tail == "Sigmoid"
-    assert "encoder/code/Relu" not in [c.name for c in analysis.candidates[:1]]
+    assert analysis.suggested == ["decoder/reconstruction/Sigmoid"]  # not the bottleneck the penalty reads
     assert [i.name for i in analysis.inputs] == ["x"]
 
 

@@ -375,4 +375,5 @@ def test_const_whose_value_type_disagrees_with_its_dtype(tmp_path):
     node.attr["value"].tensor.dtype = 3
     path = _write_graph(str(tmp_path / "g.pb"), [node])
     with open_model(path) as model:
-        _one_line_error(lambda: plan_and_write(model, ["c"], str(tmp_path / "out.pb")), "'c'", "value tensor is int32")
+        _one_line_error(lambda: plan_and_write(model, ["c"], str(tmp_path / "out.pb")), "'c'",
+                        "declared float32 but its value tensor is int32")

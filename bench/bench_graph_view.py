@@ -28,14 +28,18 @@ def main():
     from PyQt5.QtGui import QImage, QPainter, QPalette
     from core.analysis.graph_layout import layout_subgraph
     from core.analysis.insight import analyze
-    from core.analysis.subgraph import edge_labels, freeze_subgraph, neighbourhood
+    from core.analysis.graph_model import GraphModel
+    from core.analysis.subgraph import edge_labels, neighbourhood, whole_subgraph
+    from core.freeze.plan_graph import kept_graph
+    from core import api
     from gui.app import create_application
     from gui.graph_items import Colours, build_scene
     from core.analysis.graph_picture import Picture
-    from gui.graph_view import FREEZE, FREEZE_DRAW_CAP, NEIGHBOURHOOD, READABLE_SCALE
-    from tests.inception_graph import inception_like
+    from gui.graph_view import FREEZE_DRAW_CAP, FROZEN, NEIGHBOURHOOD, READABLE_SCALE
+    from tests.inception_graph import inception_frozen_like, inception_like
     app = create_application()
-    analysis = analyze(inception_like(args.nodes))
+    graph_def = inception_like(args.nodes)
+    analysis = analyze(graph_def)
     model = analysis.graph
     colours = Colours(QPalette(app.palette()))
     candidates = frozenset(c.name for c in analysis.candidates)
@@ -57,17 +61,29 @@ def main():
 
     worst = 0.0
     cases = [(NEIGHBOURHOOD, c, hops) for c in centers for hops in (1, 2, 3, 5)]
-    cases.append((FREEZE, ["InceptionV3/Predictions/Softmax"], FREEZE_DRAW_CAP))
-    cases.append((FREEZE, ["InceptionV3/Predictions/Softmax"], None))
+    cases.append((FROZEN, ["InceptionV3/Predictions/Softmax"], FREEZE_DRAW_CAP))
+    cases.append((FROZEN, ["InceptionV3/Predictions/Softmax"], None))
+    import tempfile
+    path = os.path.join(tempfile.mkdtemp(), "inception.pb")
+    with open(path, "wb") as handle:  # variables as (empty) Consts: a graph the plan needs no checkpoint for
+        handle.write(inception_frozen_like(args.nodes).SerializeToString())
+    loaded = api.load(path)
+    freeze_plan = api.plan(loaded, api.FreezeSession(["InceptionV3/Predictions/Softmax"]).request())
+
+    def frozen_subgraph(cap):
+        kept = kept_graph(freeze_plan, cap)
+        kept_model = GraphModel(kept.graph_def)
+        return whole_subgraph(kept_model, kept.hidden, {}), kept_model
     for case in cases:
         best = None
         for _ in range(args.repeat if case[0] == NEIGHBOURHOOD else 1):
+            drawn = model
             if case[0] == NEIGHBOURHOOD:
                 sub, t_sub = _timed(neighbourhood, model, case[1], hops=case[2])
-            else:
-                sub, t_sub = _timed(freeze_subgraph, model, case[1], max_nodes=case[2])
-            layout, t_layout = _timed(layout_subgraph, sub, model)
-            picture = Picture(case, sub, layout, edge_labels(model, sub), candidates, 0.0)
+            else:  # exactly what the freeze writes: the plan's nodes, nearest the outputs first
+                (sub, drawn), t_sub = _timed(frozen_subgraph, case[2])
+            layout, t_layout = _timed(layout_subgraph, sub, drawn)
+            picture = Picture(case, sub, layout, edge_labels(drawn, sub), candidates, 0.0, drawn)
             (scene, _), t_scene = _timed(build_scene, picture, analysis, colours, app.font())
             _, t_paint = _timed(paint, scene)
             scene.deleteLater()

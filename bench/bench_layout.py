@@ -28,9 +28,9 @@ def graphs(freeze_cap):
     """(name, subgraph, GraphModel) for every graph of the comparison."""
     from core import api
     from core.analysis.insight import analyze
-    from core.analysis.subgraph import freeze_subgraph, neighbourhood
+    from core.analysis.subgraph import neighbourhood
     from tests.conftest import FIXTURE_NAMES, load_fixture
-    from tests.inception_graph import inception_like
+    from tests.inception_graph import frozen_subgraph, inception_frozen_like, inception_like
     for name in FIXTURE_NAMES:
         fixture = load_fixture(name)
         with api.load(fixture.folder) as loaded:
@@ -39,13 +39,15 @@ def graphs(freeze_cap):
             for center in sorted(set(centers), key=centers.index):
                 for hops in (1, 2, 3, 5):
                     yield "%s: %s, %d hops" % (name, center, hops), neighbourhood(model, center, hops=hops), model
-            yield "%s: freeze %s" % (name, ",".join(fixture.outputs)), freeze_subgraph(model, fixture.outputs), model
+            request = api.FreezeSession(fixture.outputs).request()
+            frozen = api.freeze_picture(loaded, api.plan(loaded, request), request)
+            yield "%s: freeze %s" % (name, ",".join(fixture.outputs)), frozen.subgraph, frozen.graph
     model = analyze(inception_like(5000)).graph
     for center in ("InceptionV3/Mixed_3/concat", "InceptionV3/Mixed_10/Branch_2/Conv2d_0b_3x3/Relu"):
         for hops in (2, 3, 5):
             yield "inception: %s, %d hops" % (center, hops), neighbourhood(model, center, hops=hops), model
-    yield ("inception: freeze Softmax (%d nodes)" % freeze_cap,
-           freeze_subgraph(model, ["InceptionV3/Predictions/Softmax"], max_nodes=freeze_cap), model)
+    sub, frozen_model = frozen_subgraph(inception_frozen_like(5000), ["InceptionV3/Predictions/Softmax"], freeze_cap)
+    yield "inception: freeze Softmax (%d nodes)" % freeze_cap, sub, frozen_model
 
 
 def run(freeze_cap):

@@ -4,7 +4,7 @@ import os
 import sys
 
 from core import api
-from core.api import FreezeRequest, ModelError
+from core.api import FreezeSession, ModelError
 
 
 def add_parser(subparsers):
@@ -81,10 +81,11 @@ def set_values(items):
 
 
 def request_from(args, outputs, input_cuts=()):
-    """The FreezeRequest the arguments describe."""
-    return FreezeRequest(outputs, destination=args.destination, values=set_values(args.switches),
-                         inference=args.inference, keep_devices=args.keep_devices, input_cuts=input_cuts,
-                         target_tf=args.target_tf, saver=args.saver, init_missing=args.init_missing)
+    """The FreezeRequest the arguments describe (through the FreezeSession the window builds too)."""
+    session = FreezeSession(outputs, input_cuts, set_values(args.switches), inference=args.inference,
+                            keep_devices=args.keep_devices, target_tf=args.target_tf, saver=args.saver,
+                            init_missing=args.init_missing)
+    return session.request(args.destination)
 
 
 def _terminal_progress():
@@ -116,7 +117,7 @@ def run(args):
         if not args.quiet:
             _print_report(loaded, report)
         if args.verify:
-            return _verify_or_set_aside(loaded, report)
+            return _verify_or_set_aside(loaded, report, request)
     return 0
 
 
@@ -126,12 +127,13 @@ def failed_name(destination):
     return "%s.verify-failed%s" % (stem, extension or ".pb")
 
 
-def _verify_or_set_aside(loaded, report):
+def _verify_or_set_aside(loaded, report, request):
     """Verifies the written graph; when it fails (or cannot run) the graph leaves its name, and stderr says where."""
     from cli.verify_cmd import report_verification
     code = 1
     try:
-        code = report_verification(loaded, report.destination, report.outputs, switch_values=report.fixed)
+        code = report_verification(loaded, report.destination, report.outputs, switch_values=report.fixed,
+                                   request=request)
     finally:
         if code != 0:
             kept = failed_name(report.destination)

@@ -20,7 +20,9 @@ def create_application(argv=None):
     style = os.path.join(RESOURCES, "style.qss")
     if os.path.isfile(style):
         with open(style) as handle:
-            app.setStyleSheet(handle.read())
+            sheet = handle.read()
+        if app.styleSheet() != sheet:  # set again, Qt would polish every widget anew
+            app.setStyleSheet(sheet)
     return app
 
 
@@ -39,6 +41,21 @@ def keep_signals_working(app):
     return timer
 
 
+def report_unexpected_errors(window):
+    """A bug in a slot is logged with its traceback and said in one line in the window's notice bar
+    (PyQt5 would otherwise abort the whole program on an exception no one catches)."""
+    import traceback
+
+    def hook(kind, value, trace):
+        logging.getLogger("gui").error("unexpected error:\n%s", "".join(traceback.format_exception(kind, value, trace)))
+        try:
+            window.notice.show_message("Internal error (%s: %s); details are in the log panel (View › Log panel)"
+                                       % (kind.__name__, value), "error")
+        except RuntimeError:  # the window is gone
+            pass
+    sys.excepthook = hook
+
+
 def run_window(path=None):
     """Shows the window (opening ``path`` if given) and runs the event loop; returns the exit code."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -46,6 +63,7 @@ def run_window(path=None):
     keep_signals_working(app)
     from gui.main_window import MainWindow
     window = MainWindow()
+    report_unexpected_errors(window)
     window.show()
     if path:
         window.open_path(path)

@@ -30,7 +30,7 @@ def _tint(hue, palette, light_share, dark_share):
 class Colours(object):
     """The window's role colours for one palette.
 
-    Attributes (QColor): match, candidate, top_candidate (backgrounds); input, dim, text (foregrounds);
+    Attributes: dark (a dark palette); QColors: match, candidate, top_candidate (backgrounds); input, dim, text (foregrounds);
     good, bad, info (notice and verdict backgrounds) with good_text, bad_text, info_text.
     """
 
@@ -39,6 +39,7 @@ class Colours(object):
         text = palette.color(QPalette.Text)
         base = palette.color(QPalette.Base)
         self.text = text
+        self.dark = base.lightness() < 128
         self.match = mix(palette.color(QPalette.Highlight), base, 0.35)
         self.candidate = _tint(GREEN, palette, 0.10, 0.22)
         self.top_candidate = _tint(GREEN, palette, 0.22, 0.38)

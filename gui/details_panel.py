@@ -5,6 +5,7 @@ import html
 from PyQt5.QtCore import pyqtSignal
 from PyQt5.QtWidgets import QTextBrowser
 
+from core import api
 from core.api import dtype_name, human_size, shape_text
 from gui.colours import GREEN, RED, is_dark
 
@@ -14,9 +15,10 @@ def _link(name):
 
 
 class DetailsPanel(QTextBrowser):
-    """Shows one node; clicking an input or consumer emits ``navigate(name)``."""
+    """Shows one node; clicking an input or consumer emits ``navigate(name)``, "Show values…" ``show_values(name)``."""
 
     navigate = pyqtSignal(str)
+    show_values = pyqtSignal(str)
 
     def __init__(self, parent=None):
         super(DetailsPanel, self).__init__(parent)
@@ -29,10 +31,14 @@ class DetailsPanel(QTextBrowser):
         text = url.toString()
         if text.startswith("node:"):
             self.navigate.emit(text[len("node:"):])
+        elif text.startswith("values:"):
+            self.show_values.emit(text[len("values:"):])
 
-    def show_node(self, model, analysis, name, variables=None):
-        """Renders ``name``'s details (variables: dict name -> VariableInfo)."""
+    def show_node(self, loaded, name):
+        """Renders ``name``'s details: op, role, candidate reasons, outputs (dtype and shape per port, from the
+        op's OpDef), links to inputs and consumers, its checkpoint entry, attributes."""
         self.current = name
+        model, analysis, variables = loaded.model, loaded.analysis, loaded.variables
         details = analysis.details(name)
         candidate = next((c for c in analysis.candidates if c.name == name), None)
         parts = ["<h3 style='margin-bottom:2px'>%s</h3>" % html.escape(name),
@@ -44,8 +50,11 @@ class DetailsPanel(QTextBrowser):
             parts.append("<p style='color:%s'><b>Candidate output #%d</b>%s<br>%s</p>" % (
                 self._hue(GREEN), rank, " (%s tail)" % candidate.tail if candidate.tail else "",
                 "<br>".join("&bull; " + html.escape(r) for r in candidate.reasons)))
-        parts.append(self._section("Outputs", ["%s &nbsp; %s %s" % (html.escape(t), dtype, shape)
+        parts.append(self._section("Outputs", ["%s &nbsp; %s %s" % (html.escape(t), dtype, html.escape(shape))
                                                for t, dtype, shape in details.outputs]))
+        if api.has_values(loaded, name):
+            parts.append("<p><a href='values:%s'>Show values…</a> (statistics, histogram, slices)</p>"
+                         % html.escape(name, quote=True))
         parts.append(self._section("Inputs", [_link(i.split(":")[0]) + html.escape(i[len(i.split(":")[0]):])
                                               for i in details.data_inputs]))
         if details.control_inputs:

@@ -29,61 +29,81 @@ def summary_text(report):
     return text
 
 
+def freeze_in_phases(loaded, request, progress=None, cancel=None):
+    """api.freeze with the phases a user can follow: planning, then writing (bytes of the total)."""
+    if progress is not None:
+        progress(0, 0, "planning the frozen graph")
+
+    def writing(done, total, message):
+        if progress is not None:
+            progress(done, total, "writing %s of %s" % (api.human_size(done), api.human_size(total)))
+    return api.freeze(loaded, request, progress=writing, cancel=cancel)
+
+
 class FreezeFlow(QObject):
-    """Freezes the window's ticked outputs and verifies the result in a child process.
+    """Freezes the window's FreezeSession and verifies the result in a child process.
 
     Attributes:
-        last: the last FreezeReport (None before a freeze); box: the result dialog; verify_dialog.
+        last: the last FreezeReport (None before a freeze); last_request: the FreezeRequest it ran;
+        box: the result dialog; verify_dialog.
         open_url: how a folder is shown (QDesktopServices.openUrl; returns False when nothing opened it).
     Signals:
-        finished(object FreezeReport), failed(str), cancelled(), verified(object VerifyResult), cuts_changed()
+        finished(object FreezeReport), failed(str), cancelled(), verified(object VerifyResult)
     """
 
     finished = pyqtSignal(object)
     failed = pyqtSignal(str)
     cancelled = pyqtSignal()
     verified = pyqtSignal(object)
-    cuts_changed = pyqtSignal()
 
-    def __init__(self, window, tasks):
+    def __init__(self, window, tasks, session):
         super(FreezeFlow, self).__init__(window)
         self.window = window
         self.tasks = tasks
+        self.session = session
         self.last = None
-        self.cuts = []
+        self.last_request = None
         self.box = None
         self.verify_dialog = None
         self.open_url = QDesktopServices.openUrl
 
+    @property
+    def cuts(self):
+        """The session's input cuts ("node:port")."""
+        return list(self.session.input_cuts)
+
     def reset(self):
         self.last = None
-        self.cuts = []
-        self.cuts_changed.emit()
+        self.last_request = None
 
     def set_cut(self, tensor, cut):
         """Adds or removes an input cut ("node:port"): the freeze replaces the tensor by a Placeholder."""
-        if cut and tensor not in self.cuts:
-            self.cuts.append(tensor)
-        elif not cut and tensor in self.cuts:
-            self.cuts.remove(tensor)
-        self.cuts_changed.emit()
+        self.session.set_cut(tensor, cut)
 
     def request(self, destination):
-        """The api.FreezeRequest the widgets describe."""
+        """The api.FreezeRequest of the window's session."""
+        return self.session.request(destination)
+
+    def refusal(self):
+        """Why the freeze would fail, as the live plan already knows (one line), or None."""
         window = self.window
-        return api.FreezeRequest(window.tree_model.checked, destination=destination,
-                                 inference=window.outputs.inference_mode.isChecked(),
-                                 keep_devices=window.outputs.keep_devices.isChecked(), input_cuts=self.cuts,
-                                 target_tf=window.runtime.target())
+        result = window.plans.current()
+        if result is not None and result.error:
+            return result.error
+        return window.runtime.refusal() if result is not None else None
 
     def freeze(self):
-        """Asks where to save, then freezes."""
+        """Asks where to save, then freezes (unless the plan already says the freeze would be refused)."""
         window = self.window
-        if window.tree_model is None or not window.tree_model.checked or self.tasks.busy:
+        if window.tree_model is None or not self.session.outputs or self.tasks.busy:
             return
         if not window.loaded.model.can_freeze:
             window.notice.show_message("This model has no checkpoint beside it: it can be inspected but not "
-                                       "frozen.", "error")
+                                       "frozen. Drop its checkpoint (.index) on the window to pair them.", "error")
+            return
+        why = self.refusal()
+        if why:
+            window.notice.show_message("Cannot freeze: %s" % why, "error")
             return
         path, _ = QFileDialog.getSaveFileName(window, "Save the frozen graph", window.loaded.model.default_output_path(),
                                               "Frozen GraphDef (*.pb);;All files (*)")
@@ -91,16 +111,17 @@ class FreezeFlow(QObject):
             self.start(path)
 
     def start(self, destination):
-        """Freezes the ticked outputs into ``destination`` in a worker thread."""
+        """Freezes the session into ``destination`` in a worker thread."""
         window = self.window
         window.notice.clear()
         request = self.request(destination)
         window.show_status("Freezing %s into %s …" % (plural(len(request.outputs), "output"), destination))
-        self.tasks.start(Worker(api.freeze, window.loaded, request), "freeze", self._frozen,
-                         self._failed, self._cancelled)
+        self.tasks.start(Worker(freeze_in_phases, window.loaded, request), "freeze",
+                         lambda report: self._frozen(request, report), self._failed, self._cancelled)
 
-    def _frozen(self, report):
+    def _frozen(self, request, report):
         self.last = report
+        self.last_request = request
         self.window.show_status("Froze into %s" % report.destination)
         box = QMessageBox(QMessageBox.Information, "Frozen", summary_text(report), QMessageBox.Ok, self.window)
         open_folder = box.addButton("Open folder", QMessageBox.ActionRole)
@@ -133,7 +154,11 @@ class FreezeFlow(QObject):
 
     # -- verification ---------------------------------------------------------------------
     def verify(self):
-        """Runs `main.py verify … --json` in a child process: TensorFlow never enters this process."""
+        """Runs `main.py verify … --json` in a child process: TensorFlow never enters this process.
+
+        The child opens exactly what the window opened (the same checkpoint, tags) and runs exactly the
+        freeze that was made (outputs, input cuts, fixed values, saver).
+        """
         report = self.last
         if report is None or self.tasks.busy:
             return
@@ -142,15 +167,14 @@ class FreezeFlow(QObject):
                                             "it with '%s'; everything else works without it." % api.install_hint(),
                                             "error")
             return
-        model_path = self.window.loaded.model.location.path
-        command = verify_command(model_path, report.destination, report.outputs, report.fixed)
+        command = verify_command(self.window.loaded.model, report, self.last_request)
         self.window.show_status("Verifying %s …" % os.path.basename(report.destination))
         self.tasks.start(VerifyProcess(command, self), "verify", self._verified, self._verify_failed,
                          lambda: self.window.show_status("Verification cancelled"))
 
     def _verified(self, result):
         self.window.show_status("Verification %s" % ("passed" if result.passed else "FAILED"))
-        self.verify_dialog = VerifyDialog(result, self.window)
+        self.verify_dialog = VerifyDialog(result, self.window.loaded, self.last, self.window)
         self.verify_dialog.show()
         self.verified.emit(result)
 

@@ -1,6 +1,6 @@
-"""The graph view as a dock of the main window, wired to its selection, ticks and history."""
+"""The graph view as a dock of the main window, wired to its selection, history and freeze plan."""
 
-from PyQt5.QtCore import QEvent, QObject, Qt
+from PyQt5.QtCore import QEvent, QObject, Qt, QTimer
 from PyQt5.QtGui import QKeySequence
 from PyQt5.QtWidgets import QDockWidget
 
@@ -35,32 +35,20 @@ class _CloseWatcher(QObject):
         return False
 
 
-def _view_menu(window):
-    for action in window.menuBar().actions():
-        if action.menu() is not None and action.text().replace("&", "") == "View":
-            return action.menu()
-    return None
-
-
 def attach_graph_dock(window):
     """Adds the Graph dock to a gui.main_window.MainWindow (hidden; View › Graph, Ctrl+G).
 
     Selecting a node in the tree draws it; clicking a node in the graph navigates like a link
-    (same Back/Forward history); ticked outputs and inference mode feed "What the freeze keeps".
+    (same Back/Forward history); "What the freeze keeps" draws the window's freeze plan
+    (gui.plan_watch), the one the live floor reads and the freeze writes.
     """
     dock = GraphDock(window)
     window.addDockWidget(Qt.RightDockWidgetArea, dock)
     dock.hide()
-    menu = _view_menu(window)
-    (menu or window).addAction(dock.toggleViewAction())
+    window.view_menu.addAction(dock.toggleViewAction())
     view = dock.view
     view.node_activated.connect(window.navigate)
     window.installEventFilter(_CloseWatcher(view, dock))
-
-    def freeze_changed(*_):
-        if window.tree_model is not None:
-            view.show_freeze(window.tree_model.checked, list(window.freezer.cuts), sorted(window.switch_values()),
-                             activate=False)
 
     def current_changed(current, _previous=None):
         name = current.internalPointer().op_name if current.isValid() else None
@@ -68,13 +56,22 @@ def attach_graph_dock(window):
             view.show_node(name)
 
     def loaded():
-        view.set_analysis(window.loaded.analysis)
+        view.set_model(window.loaded)
         window.tree.selectionModel().currentChanged.connect(current_changed)
-        window.tree_model.checked_changed.connect(freeze_changed)
-        freeze_changed()
         current_changed(window.tree.currentIndex())
 
+    def freeze_mode(checked):
+        if checked and window.plans.current() is None and window.session.outputs:
+            window.plans.measure()  # at once, not after the debounce
+
     window.model_loaded.connect(loaded)
-    window.outputs.inference_mode.toggled.connect(freeze_changed)
-    window.freezer.cuts_changed.connect(freeze_changed)
+    window.plans.planned.connect(view.show_plan)
+    window.plans.started.connect(view.show_measuring)
+    view.freeze_button.toggled.connect(freeze_mode)
+
+    def opened(visible):
+        if visible and not dock.isFloating():  # a third of the window, the tree keeping most of the rest
+            window.resizeDocks([dock], [max(dock.minimumSizeHint().width(), window.width() // 3)], Qt.Horizontal)
+        QTimer.singleShot(0, window.balance_panels)
+    dock.visibilityChanged.connect(opened)
     return dock

@@ -6,7 +6,7 @@ from PyQt5.QtCore import QPointF, QRectF, Qt
 from PyQt5.QtGui import QBrush, QColor, QFont, QFontMetrics, QPalette, QPen, QPolygonF
 from PyQt5.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsSimpleTextItem
 
-from core.api import CENTER, CUT, FIXED, INPUT, OUTPUT, SWITCH, TRAINING_INPUT, TRAINING_ONLY, VARIABLE
+from core.api import CENTER, CUT, FIXED, OUTPUT, colour_family
 
 # Hues of the op tree's marks (gui/op_tree_model.py, gui/icons.py), mixed into the palette's base.
 CANDIDATE_HUE = QColor("#1e8e3e")
@@ -14,7 +14,7 @@ INPUT_HUE = QColor("#1a56b0")
 VARIABLE_HUE = QColor("#8d6e63")
 CUT_HUE = QColor("#e37400")
 FIXED_HUE = QColor("#7b1fa2")
-NODE_KIND, PLACEHOLDER_KIND = "node", "placeholder"
+NODE_KIND, PLACEHOLDER_KIND, GROUP_KIND = "node", "placeholder", "group"
 
 
 def mix(a, b, t):
@@ -40,6 +40,7 @@ class Colours(object):
         self.dim = mix(self.base, self.text, 0.5)
         strength = 0.32 if _is_dark(self.base) else 0.18
         self.fill = mix(self.base, self.text, 0.04)
+        self.group = mix(self.base, self.text, 0.12)
         self.fills = {"candidate": mix(self.base, CANDIDATE_HUE, strength),
                       "input": mix(self.base, INPUT_HUE, strength),
                       "variable": mix(self.base, VARIABLE_HUE, strength)}
@@ -51,15 +52,7 @@ class Colours(object):
 
     def kind_of(self, role, is_candidate):
         """The colour family of a node: "candidate", "input", "variable", "training" or ""."""
-        if is_candidate:
-            return "candidate"
-        if role in (INPUT, SWITCH):
-            return "input"
-        if role == VARIABLE:
-            return "variable"
-        if role in TRAINING_ONLY or role == TRAINING_INPUT:
-            return "training"
-        return ""
+        return colour_family(role, is_candidate)
 
 
 class Style(object):
@@ -93,6 +86,10 @@ class NodeItem(QGraphicsItem):
         self.setFlag(QGraphicsItem.ItemIsSelectable)
         self.setPos(rect.topLeft())
         self._rect = QRectF(0, 0, rect.width(), rect.height())
+
+    @property
+    def op(self):
+        return self._texts[0]
 
     def boundingRect(self):
         return self._rect.adjusted(-3, -16, 3, 3)
@@ -152,6 +149,24 @@ class PlaceholderItem(NodeItem):
         self._draw_texts(painter, colours.dim)
 
 
+class GroupItem(NodeItem):
+    """A name scope drawn as one box (double border): clicking it opens the scope."""
+
+    kind = GROUP_KIND
+
+    def __init__(self, node_id, rect, label, style, tooltip):
+        super(GroupItem, self).__init__(node_id, rect, label, "click to open", "", None, style, tooltip)
+        self.setCursor(Qt.PointingHandCursor)
+
+    def paint(self, painter, option, widget=None):
+        colours = self._style.colours
+        painter.setPen(QPen(colours.highlight if self.isSelected() else colours.border, 1.2))
+        painter.setBrush(QBrush(colours.group))
+        painter.drawRoundedRect(self._rect.adjusted(3, 3, 3, 3), 6, 6)
+        painter.drawRoundedRect(self._rect, 6, 6)
+        self._draw_texts(painter, colours.text)
+
+
 class EdgeItem(QGraphicsItem):
     """A polyline with a filled arrowhead at its target end (shapes built when first painted)."""
 
@@ -192,7 +207,8 @@ def build_scene(picture, analysis, colours, font):
     """A QGraphicsScene drawing ``picture`` (api.graph_picture's result); returns (scene, items by id)."""
     scene = QGraphicsScene()
     style = Style(colours, font)
-    sub, layout, model, roles = picture.subgraph, picture.layout, analysis.graph, analysis.roles
+    sub, layout, roles = picture.subgraph, picture.layout, analysis.roles
+    model = picture.graph or analysis.graph
     candidates = picture.candidates
     boxes = layout.boxes
     items = {}
@@ -213,6 +229,13 @@ def build_scene(picture, analysis, colours, font):
         item = PlaceholderItem(pid, QRectF(x, y, w, h), group.label, style, tip)
         add(item)
         items[pid] = item
+    for gid, group in sub.groups.items():
+        x, y, w, h = boxes[gid]
+        tip = "name scope %s: %d nodes (click to open)\n%s" % (group.scope, len(group.names),
+                                                               "\n".join(group.names[:20]))
+        item = GroupItem(gid, QRectF(x, y, w, h), group.label, style, tip)
+        add(item)
+        items[gid] = item
     pens = {"data": QPen(colours.edge, 1.2), "control": QPen(colours.control, 1.0, Qt.DashLine),
             "more": QPen(colours.control, 1.0, Qt.DotLine)}
     labelled = set()

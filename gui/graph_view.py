@@ -1,86 +1,28 @@
-"""The graph view: a node's neighbourhood or what the freeze keeps, laid out off the GUI thread."""
+"""The graph view: a node's neighbourhood or exactly what the freeze writes, laid out off the GUI thread."""
 
 import logging
 import os
 import time
 
-from PyQt5.QtCore import QRectF, QSize, Qt, pyqtSignal
-from PyQt5.QtGui import QFont, QFontMetrics, QImage, QPainter
-from PyQt5.QtWidgets import (QButtonGroup, QFileDialog, QGraphicsView, QHBoxLayout, QLabel,
-                             QRadioButton, QSpinBox, QToolButton, QVBoxLayout, QWidget, QMenu)
+from PyQt5.QtCore import QEvent, Qt, pyqtSignal
+from PyQt5.QtGui import QFont, QFontMetrics
+from PyQt5.QtWidgets import (QButtonGroup, QCheckBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QLineEdit, QMenu,
+                             QRadioButton, QScrollArea, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
 from core import api
-from gui.graph_items import NODE_KIND, PLACEHOLDER_KIND, Colours, build_scene
+from gui.graph_canvas import GraphCanvas
+from gui.graph_export import KINDS, export_picture
+from gui.graph_items import GROUP_KIND, PLACEHOLDER_KIND, Colours, build_scene
 from gui.worker import Worker
 
 log = logging.getLogger(__name__)
-NEIGHBOURHOOD, FREEZE = "neighbourhood", "freeze"  # the request kinds of api.graph_picture
-MAX_PNG_SIDE = 12000
-FREEZE_DRAW_CAP = 3000  # nodes nearest the outputs drawn in freeze mode; the rest collapse
-READABLE_SCALE = 0.45  # a new picture is never shown smaller than this (Fit shows it all)
-
-
-class GraphCanvas(QGraphicsView):
-    """Zoom with Ctrl+wheel, +/- and 0 (fit); drag to pan; a click reports the item under it."""
-
-    item_clicked = pyqtSignal(object)
-
-    def __init__(self, parent=None):
-        super(GraphCanvas, self).__init__(parent)
-        self.setRenderHints(QPainter.Antialiasing | QPainter.TextAntialiasing)
-        self.setDragMode(QGraphicsView.ScrollHandDrag)
-        self.setTransformationAnchor(QGraphicsView.AnchorUnderMouse)
-        self.setViewportUpdateMode(QGraphicsView.SmartViewportUpdate)
-        self.setFocusPolicy(Qt.StrongFocus)
-
-    def zoom(self, factor):
-        scale = self.transform().m11() * factor
-        if 0.02 <= scale <= 8.0:
-            self.scale(factor, factor)
-
-    def fit(self, minimum=0.0, focus=None):
-        """Fits the drawing in the view, never above 100 %; below ``minimum`` it zooms to
-        ``minimum`` and centres on ``focus`` (an item) instead."""
-        if self.scene() is None:
-            return
-        self.fitInView(self.scene().sceneRect(), Qt.KeepAspectRatio)
-        scale = self.transform().m11()
-        if scale > 1.0 or scale < minimum:
-            self.resetTransform()
-            if scale < minimum:
-                self.scale(minimum, minimum)
-                if focus is not None:
-                    self.centerOn(focus)
-
-    def wheelEvent(self, event):
-        if event.modifiers() & Qt.ControlModifier:
-            self.zoom(1.15 if event.angleDelta().y() > 0 else 1 / 1.15)
-            event.accept()
-        else:
-            super(GraphCanvas, self).wheelEvent(event)
-
-    def keyPressEvent(self, event):
-        key = event.key()
-        if key in (Qt.Key_Plus, Qt.Key_Equal):
-            self.zoom(1.25)
-        elif key == Qt.Key_Minus:
-            self.zoom(0.8)
-        elif key == Qt.Key_0:
-            self.fit()
-        else:
-            super(GraphCanvas, self).keyPressEvent(event)
-
-    def mousePressEvent(self, event):
-        item = self.itemAt(event.pos())
-        if event.button() == Qt.LeftButton and getattr(item, "kind", None) in (NODE_KIND, PLACEHOLDER_KIND):
-            self.item_clicked.emit(item)
-            event.accept()
-            return
-        super(GraphCanvas, self).mousePressEvent(event)
+NEIGHBOURHOOD, FROZEN = "neighbourhood", "frozen"  # the request kinds of api.graph_picture / api.freeze_picture
+FREEZE_DRAW_CAP = 3000  # frozen nodes nearest the outputs drawn; the rest collapse into "+k more"
+READABLE_SCALE = 0.8  # a new picture is never shown smaller than this (Fit shows it all)
 
 
 class GraphView(QWidget):
-    """Draws the neighbourhood of a node, or what a freeze keeps, as a layered graph.
+    """Draws the neighbourhood of a node, or the planned frozen graph, as a layered graph.
 
     Signals:
         node_activated(str): a node box was clicked (the window navigates to it).
@@ -92,20 +34,25 @@ class GraphView(QWidget):
 
     def __init__(self, parent=None):
         super(GraphView, self).__init__(parent)
+        self.loaded = None
         self.analysis = None
         self.picture = None
         self.items = {}
+        self.plan_result = None
         self._center = None
         self._expanded = set()
-        self._freeze = ((), (), ())
+        self._opened = set()
         self._workers = set()
         self._latest = None
+        self._found = []
         self.scene_seconds = 0.0
         self._build()
 
     def _build(self):
         self.neighbourhood_button = QRadioButton("Neighbourhood")
         self.freeze_button = QRadioButton("What the freeze keeps")
+        self.freeze_button.setToolTip("Exactly the nodes the freeze writes, with Inference mode, cuts and fixed "
+                                      "values applied")
         self.neighbourhood_button.setChecked(True)
         modes = QButtonGroup(self)
         modes.addButton(self.neighbourhood_button)
@@ -116,6 +63,15 @@ class GraphView(QWidget):
         self.hops.setValue(2)
         self.hops.setPrefix("hops: ")
         self.hops.valueChanged.connect(lambda _: self._hops_changed())
+        self.group_box = QCheckBox("Group scopes")
+        self.group_box.setToolTip("Draw each name scope as one box; click a box to open it")
+        self.group_box.toggled.connect(self._grouping_changed)
+        self.find = QLineEdit()
+        self.find.setPlaceholderText("Find in graph")
+        self.find.setClearButtonEnabled(True)
+        self.find.setToolTip("Highlights the drawn nodes whose name or op contains the text; Return goes to the next")
+        self.find.textChanged.connect(lambda _: self._find(step=0))
+        self.find.returnPressed.connect(lambda: self._find(step=1))
         fit = QToolButton()
         fit.setText("Fit")
         fit.setToolTip("Fit the graph in the view (0); zoom with Ctrl+wheel or +/-")
@@ -128,39 +84,61 @@ class GraphView(QWidget):
             menu.addAction(label, lambda kind=label[:3].lower(): self.export_dialog(kind))
         self.export_button.setMenu(menu)
         self.status = QLabel("")
-        row = QHBoxLayout()
-        row.setContentsMargins(4, 2, 4, 2)
-        for widget in (self.neighbourhood_button, self.freeze_button, self.hops, fit, self.export_button):
-            row.addWidget(widget)
-        row.addStretch(1)
+        self.status.setWordWrap(True)
+        self.status.setMinimumWidth(1)
         self.status.setContentsMargins(6, 0, 6, 2)
         self.canvas = GraphCanvas()
         self.canvas.item_clicked.connect(self._clicked)
+        controls = QWidget()
+        rows = QVBoxLayout(controls)
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.setSpacing(2)
+        self.find.setMinimumWidth(80)
+        for widgets in ((self.neighbourhood_button, self.freeze_button, self.hops),
+                        (self.group_box, self.find, fit, self.export_button)):
+            row = QHBoxLayout()
+            row.setContentsMargins(4, 2, 4, 0)
+            for widget in widgets:
+                row.addWidget(widget, 1 if widget is self.find else 0)
+            if self.find not in widgets:
+                row.addStretch(1)
+            rows.addLayout(row)
+        # On a narrow screen (a scale factor of 2) the controls scroll sideways instead of widening the dock.
+        strip = QScrollArea()
+        strip.setWidget(controls)
+        strip.setWidgetResizable(True)
+        strip.setFrameShape(QFrame.NoFrame)
+        strip.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        strip.setHorizontalScrollBarPolicy(Qt.ScrollBarAsNeeded)
+        strip.setFixedHeight(controls.sizeHint().height() + strip.horizontalScrollBar().sizeHint().height())
+        strip.setMinimumWidth(120)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addLayout(row)
+        layout.addWidget(strip)
         layout.addWidget(self.canvas, 1)
         layout.addWidget(self.status)
         self._update_controls()
 
     # -- API for the window ---------------------------------------------------------------
-    def set_analysis(self, analysis):
-        """Shows nothing until a node or a freeze is asked for (analysis: core GraphAnalysis or None)."""
-        self.analysis = analysis
+    def set_model(self, loaded):
+        """Shows nothing until a node or a plan is given (loaded: api.LoadedModel or None)."""
+        self.loaded = loaded
+        self.analysis = loaded.analysis if loaded is not None else None
         self.picture = None
         self.items = {}
+        self.plan_result = None
         self._center = None
         self._expanded = set()
-        self._freeze = ((), (), ())
+        self._opened = set()
         self._latest = None
         self.canvas.setScene(None)
-        self.status.setText("" if analysis is None else "Select a node to draw its neighbourhood")
+        self.status.setText("" if loaded is None else "Select a node to draw its neighbourhood")
         self._update_controls()
 
     def show_node(self, name):
         """Draws ``name``'s neighbourhood (in neighbourhood mode); selects it in freeze mode."""
-        if self.analysis is None or name not in self.analysis.graph:
+        if self.analysis is None or not api.has_node(self.loaded, name):
             return
         if name != self._center:
             self._expanded = set()
@@ -170,42 +148,67 @@ class GraphView(QWidget):
         else:
             self.refresh()
 
-    def show_freeze(self, outputs, cuts=(), fixed=(), activate=True):
-        """Remembers what the freeze keeps; draws it when ``activate`` or already in freeze mode."""
-        self._freeze = (tuple(outputs), tuple(cuts), tuple(fixed))
+    def show_plan(self, result, activate=False):
+        """Remembers the window's freeze plan (gui.plan_watch.PlanResult, or None when nothing is ticked) and
+        draws it in freeze mode (switching to it when ``activate``)."""
+        self.plan_result = result
         if activate and not self.freeze_button.isChecked():
             self.freeze_button.setChecked(True)  # refreshes through the toggle
         elif self.freeze_button.isChecked():
             self.refresh()
+
+    def show_measuring(self):
+        if self.freeze_button.isChecked():
+            self.status.setText("Measuring what the freeze keeps …")
 
     def request(self):
         """The layout request of the current mode, or None when there is nothing to draw."""
         if self.analysis is None:
             return None
         if self.freeze_button.isChecked():
-            outputs, cuts, fixed = self._freeze
-            return (FREEZE, outputs, cuts, fixed) if outputs else None
+            result = self.plan_result
+            if result is None or result.plan is None:
+                return None
+            return (FROZEN, tuple(result.plan.outputs), result.key)
         if self._center is None:
             return None
         return (NEIGHBOURHOOD, self._center, self.hops.value(), frozenset(self._expanded))
 
+    def scopes(self):
+        """None when scopes are not grouped, else the scopes shown open."""
+        return frozenset(self._opened) if self.group_box.isChecked() else None
+
     # -- layout in a worker ---------------------------------------------------------------
+    def _nothing_to_draw(self):
+        self.canvas.setScene(None)
+        self.picture = None
+        self.items = {}
+        result = self.plan_result
+        if result is not None and result.error:
+            self.status.setText("The freeze would fail: %s" % result.error)
+        else:
+            self.status.setText("Tick outputs to see what the freeze keeps")
+        self._update_controls()
+
     def refresh(self):
         """Starts a layout of the current request in a worker thread (a newer request wins)."""
         self._update_controls()
         request = self.request()
         if request is None:
             if self.freeze_button.isChecked() and self.analysis is not None:
-                self.canvas.setScene(None)
-                self.picture = None
-                self.status.setText("Tick outputs to see what the freeze keeps")
+                self._nothing_to_draw()
             return
-        if self.picture is not None and self.picture.request == request:
+        if self.picture is not None and (self.picture.request, self.picture.scopes) == (request, self.scopes()):
             return
         if self.parentWidget() is not None and not self.isVisible():
             return  # a hidden dock: laid out when shown
-        cap = FREEZE_DRAW_CAP if request[0] == FREEZE else None
-        worker = Worker(api.graph_picture, self.analysis, request, char_width=self._char_width(), max_nodes=cap)
+        if request[0] == FROZEN:
+            result = self.plan_result
+            worker = Worker(api.freeze_picture, self.loaded, result.plan, result.request, result.key,
+                            char_width=self._char_width(), max_nodes=FREEZE_DRAW_CAP, scopes=self.scopes())
+        else:
+            worker = Worker(api.graph_picture, self.analysis, request, char_width=self._char_width(),
+                            scopes=self.scopes())
         self._latest = worker
         self._workers.add(worker)
         worker.finished.connect(lambda picture, w=worker: self._laid_out(w, picture))
@@ -215,30 +218,52 @@ class GraphView(QWidget):
         worker.start()
 
     def _laid_out(self, worker, picture):
-        if worker is not self._latest or picture.request != self.request():
+        if worker is not self._latest or (picture.request, picture.scopes) != (self.request(), self.scopes()):
             return
+        self.picture = picture
+        self._draw()
+        focus = self._center if self._center in self.items else None
+        if focus is None and picture.request[0] == FROZEN:
+            focus = next((n for n in picture.request[1] if n in self.items), None)
+        self.canvas.fit(READABLE_SCALE, self.items.get(focus))
+        if self._center in self.items:
+            self._select(self._center)
+        self._find(step=0, centre=False)
+        self._update_controls()
+        self.layout_ready.emit()
+
+    def _draw(self):
+        """Builds the scene of the current picture (again after a palette change)."""
         started = time.time()
+        picture = self.picture
         scene, self.items = build_scene(picture, self.analysis, Colours(self.palette()), self.font())
         scene.setParent(self)
         old = self.canvas.scene()
         self.canvas.setScene(scene)
         if old is not None:
             old.deleteLater()
-        self.picture = picture
         self.scene_seconds = time.time() - started
+        self.status.setText(self._status_text(picture))
+
+    def _status_text(self, picture):
         sub = picture.subgraph
         hidden = sum(len(g.names) for g in sub.collapsed.values())
-        self.status.setText("%d nodes%s · %.0f ms" % (
-            len(sub.nodes), " · %d collapsed (click +k to expand)" % hidden if hidden else "",
-            1000 * (picture.seconds + self.scene_seconds)))
-        focus = self._center if self._center in self.items else None
-        if focus is None and picture.request[0] == FREEZE:
-            focus = next((n for n in picture.request[1] if n in self.items), None)
-        self.canvas.fit(READABLE_SCALE, self.items.get(focus))
-        if self._center in self.items:
-            self._select(self._center)
-        self._update_controls()
-        self.layout_ready.emit()
+        grouped = sum(len(g.names) for g in sub.groups.values())
+        shown = len(sub.nodes) + grouped
+        if picture.request[0] == FROZEN:
+            text = ("%s: exactly what the freeze writes" % _count(picture.total, "node") if shown == picture.total
+                    else "%s of the frozen graph's %s drawn, those nearest the outputs (click +k to continue)"
+                    % ("{:,}".format(shown), _count(picture.total, "node")))
+        else:
+            text = _count(shown, "node") + (" · %d collapsed (click +k to expand)" % hidden if hidden else "")
+        if sub.groups:
+            text += " · %s grouped in %s (click one to open)" % (_count(grouped, "node"), _count(len(sub.groups), "scope box"))
+        return "%s · %.0f ms" % (text, 1000 * (picture.seconds + self.scene_seconds))
+
+    def changeEvent(self, event):
+        if event.type() == QEvent.PaletteChange and self.picture is not None:
+            self._draw()  # the theme changed: colours come from the palette
+        super(GraphView, self).changeEvent(event)
 
     def _char_width(self):
         bold = QFont(self.font())
@@ -264,6 +289,10 @@ class GraphView(QWidget):
         self.canvas.ensureVisible(item)
 
     def _clicked(self, item):
+        if item.kind == GROUP_KIND:
+            self._opened.add(self.picture.subgraph.groups[item.node_id].scope)
+            self.refresh()
+            return
         if item.kind == PLACEHOLDER_KIND:
             group = self.picture.subgraph.collapsed[item.node_id]
             if self.freeze_button.isChecked():  # continue from there in a neighbourhood
@@ -274,11 +303,46 @@ class GraphView(QWidget):
             self.refresh()
             return
         self._select(item.node_id)
-        self.node_activated.emit(item.node_id)
+        if api.has_node(self.loaded, item.node_id):
+            self.node_activated.emit(item.node_id)
 
     def _hops_changed(self):
         self._expanded = set()
         self.refresh()
+
+    def _grouping_changed(self, _checked):
+        self._opened = set()
+        self.refresh()
+
+    def _find(self, step=0, centre=True):
+        """Selects the drawn nodes matching the find box; ``step`` 1 moves to the next match."""
+        text = self.find.text().strip().lower()
+        scene = self.canvas.scene()
+        if scene is None:
+            return
+        matches = []
+        if text:
+            for node_id, item in sorted(self.items.items()):
+                if text in node_id.lower() or text in getattr(item, "op", "").lower():
+                    matches.append(node_id)
+        if matches != self._found:
+            had, self._found, self._at = self._found, matches, 0
+        else:
+            had = matches
+            if matches and step:
+                self._at = (self._at + step) % len(matches)
+        if text or had:
+            scene.clearSelection()
+        for node_id in matches:
+            self.items[node_id].setSelected(True)
+        if matches and centre:
+            self.canvas.centerOn(self.items[matches[self._at]])
+        if text:
+            self.status.setText("%s of %d drawn match '%s'%s" % (
+                "%d" % (self._at + 1) if matches else "none", len(matches), self.find.text().strip(),
+                " (Return: next)" if len(matches) > 1 else ""))
+        elif self.picture is not None:
+            self.status.setText(self._status_text(self.picture))
 
     def _update_controls(self):
         self.hops.setEnabled(self.neighbourhood_button.isChecked())
@@ -286,11 +350,13 @@ class GraphView(QWidget):
 
     # -- export ---------------------------------------------------------------------------
     def export_dialog(self, kind="svg"):
+        """Asks where to export (beside the model, named after the drawing), then writes it."""
         if self.picture is None:
             return
-        filters = {"svg": "SVG picture (*.svg)", "png": "PNG image (*.png)", "dot": "Graphviz DOT (*.dot *.gv)"}
-        base = (self._center or "graph").replace("/", "_") + "." + kind
-        path, _ = QFileDialog.getSaveFileName(self, "Export the graph", base, filters[kind])
+        base = (self._center if self.picture.request[0] == NEIGHBOURHOOD else "frozen_graph") or "graph"
+        folder = os.path.dirname(os.path.abspath(self.loaded.model.location.model_file or self.loaded.model.location.path))
+        start = os.path.join(folder, base.replace("/", "_") + "." + kind)
+        path, _ = QFileDialog.getSaveFileName(self, "Export the graph", start, KINDS[kind])
         if path:
             try:
                 self.export(path)
@@ -301,44 +367,9 @@ class GraphView(QWidget):
         """Writes the picture as SVG, PNG or DOT, by the extension of ``path`` (via a temporary name)."""
         if self.picture is None:
             raise ValueError("nothing drawn to export")
-        kind = os.path.splitext(path)[1].lower().lstrip(".")
-        temporary = "%s.part%s" % (path, os.path.splitext(path)[1])
-        if kind in ("dot", "gv"):
-            with open(temporary, "w") as handle:
-                handle.write(api.picture_dot(self.picture, self.analysis))
-        elif kind == "svg":
-            self._render_svg(temporary)
-        elif kind == "png":
-            self._render_png(temporary)
-        else:
-            raise ValueError("unknown export format: %s" % path)
-        os.replace(temporary, path)
+        export_picture(path, self.picture, self.analysis, self.canvas.scene(), self.palette().base().color())
         self.status.setText("Exported %s" % path)
 
-    def _render_svg(self, path):
-        from PyQt5.QtSvg import QSvgGenerator
-        scene = self.canvas.scene()
-        rect = scene.sceneRect()
-        generator = QSvgGenerator()
-        generator.setFileName(path)
-        generator.setSize(QSize(int(rect.width()), int(rect.height())))
-        generator.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
-        generator.setTitle(self.picture.title)
-        painter = QPainter(generator)
-        painter.fillRect(QRectF(0, 0, rect.width(), rect.height()), self.palette().base())
-        scene.clearSelection()
-        scene.render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
-        painter.end()
 
-    def _render_png(self, path):
-        scene = self.canvas.scene()
-        rect = scene.sceneRect()
-        scale = min(2.0, MAX_PNG_SIDE / max(rect.width(), rect.height(), 1.0))
-        image = QImage(max(1, int(rect.width() * scale)), max(1, int(rect.height() * scale)), QImage.Format_ARGB32)
-        image.fill(self.palette().base().color())
-        painter = QPainter(image)
-        painter.setRenderHints(QPainter.Antialiasing | QPainter.TextAntialiasing)
-        scene.render(painter, QRectF(0, 0, image.width(), image.height()), rect)
-        painter.end()
-        if not image.save(path, "PNG"):
-            raise IOError("cannot write %s" % path)
+def _count(number, word):
+    return "%s %s%s" % ("{:,}".format(number), word, "" if number == 1 else "s")

@@ -1,29 +1,44 @@
-"""The legend under the tree: what each star colour and mark means (wraps when the panel is narrow)."""
+"""The legend under the tree: what each star colour and mark means (entries never break inside)."""
 
+from PyQt5.QtCore import QEvent
 from PyQt5.QtWidgets import QLabel
 
-from gui.colours import Colours
-from gui.icons import TAIL_COLOURS
+from gui.colours import Colours, is_dark
+from gui.icons import tail_colour
 
-ENTRIES = [("Softmax", "Softmax"), ("Sigmoid", "Sigmoid"), ("BiasAdd", "BiasAdd (logits)"), ("Relu", "Relu"),
+ENTRIES = [("Softmax", "Softmax"), ("Sigmoid", "Sigmoid"), ("BiasAdd", "BiasAdd"), ("Relu", "Relu"),
            ("other", "other")]
 
 
-def legend_html(colours):
-    stars = " &nbsp;".join("<span style='color:%s'>★</span>&nbsp;%s" % (TAIL_COLOURS[key], text)
-                           for key, text in ENTRIES)
-    return ("<b>★</b> candidate output, by its last op: %s &nbsp;·&nbsp; <span style='color:%s'>▶</span>&nbsp;input"
-            " &nbsp;·&nbsp; <span style='color:%s'>training-only (dimmed)</span>"
-            % (stars, colours.input.name(), colours.dim.name()))
+def _entry(html):
+    return "<span style='white-space:nowrap'>%s</span>" % html
+
+
+def legend_html(colours, dark=False):
+    """The legend's rich text: a star per output tail, the input mark, the dimmed training-only text."""
+    entries = [_entry("<b>★</b> output candidates by last op:")]
+    entries += [_entry("<span style='color:%s'>★</span>%s" % (tail_colour(key, dark).name(), text))
+                for key, text in ENTRIES]
+    entries.append(_entry("· <span style='color:%s'>▶</span>input" % colours.input.name()))
+    entries.append(_entry("· <span style='color:%s'>dimmed: training&#8209;only</span>" % colours.dim.name()))
+    return " ".join(entries)
 
 
 class Legend(QLabel):
-    """One wrapped line of coloured stars and words, colours from the palette and gui.icons."""
+    """One line of coloured stars and words (two on a narrow tree), colours from the palette and gui.icons."""
 
     def __init__(self, parent=None):
         super(Legend, self).__init__(parent)
         self.setObjectName("legend")
         self.setWordWrap(True)
-        self.setText(legend_html(Colours(self.palette())))
         self.setToolTip("Stars mark the ranked candidate outputs; the top three rows are a stronger green. "
                         "Hover a node for the reasons.")
+        self.refresh()
+
+    def refresh(self):
+        self.setText(legend_html(Colours(self.palette()), is_dark(self.palette())))
+
+    def changeEvent(self, event):
+        if event.type() == QEvent.PaletteChange:
+            self.refresh()
+        super(Legend, self).changeEvent(event)

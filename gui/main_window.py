@@ -1,33 +1,39 @@
-"""The window shell: widgets, menus and the glue between the tree, the details and the flows."""
+"""The window shell: widgets, menus and the glue between the tree, the details, the session and the flows."""
 
 import logging
 import os
+import sys
 
-from PyQt5.QtCore import QSettings, Qt, pyqtSignal
-from PyQt5.QtWidgets import (QAbstractItemView, QApplication, QDockWidget, QLabel, QMainWindow,
-                             QMessageBox, QSplitter, QTreeView, QVBoxLayout, QWidget)
+from PyQt5.QtCore import PYQT_VERSION_STR, QT_VERSION_STR, QEvent, QSettings, Qt, pyqtSignal
+from PyQt5.QtWidgets import (QAbstractItemView, QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox,
+                             QSplitter, QTreeView, QVBoxLayout, QWidget)
 
 from core import api
-from core.api import QueryError
+from gui.colours import Colours
 from gui.details_panel import DetailsPanel
 from gui.freeze_flow import FreezeFlow, plural
+from gui.freeze_session import SessionSignals, bind_checkbox
 from gui.graph_dock import attach_graph_dock
-from gui.history import History
 from gui.legend import Legend
 from gui.log_panel import LogPanel
+from gui.navigation import Navigator
 from gui.notice_bar import NoticeBar
 from gui.op_tree_model import OpTreeModel
 from gui.open_flow import OpenFlow
 from gui.outputs_panel import OutputsPanel
+from gui.output_choice import (bind_saver, model_options, show_missing, type_outputs, use_pipeline_cuts,
+                               use_suggested)
+from gui.plan_watch import PlanWatch
 from gui.runtime_watch import RuntimeWatch
+from gui.screen_fit import fit_to_screen
 from gui.search_bar import SearchBar
 from gui.signatures_box import SignaturesBox, use_signature
 from gui.tasks import TaskRunner
+from gui.theme import SYSTEM, apply_theme
 from gui import menus, tree_menu
-from gui.tree_view import fit_columns, keep_view
+from gui.tree_view import fit_columns
 
 log = logging.getLogger(__name__)
-MAX_EXPANDED_MATCHES = 50
 
 
 def display_name(location):
@@ -56,20 +62,28 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings()
         self.loaded = None
         self.tree_model = None
-        self.history = History()
-        self._navigating = False
         self._idle_status = "No model"
+        self._close_when_idle = False
+        self.pipeline_cuts = []
+        self.value_viewer = None
         self.tasks = TaskRunner(self)
+        # The freeze being prepared: ticks, options, target and cuts write here; the views redraw from it.
+        self.session = api.FreezeSession(inference=True)
+        self.session_signals = SessionSignals(self.session, self)
+        self.plans = PlanWatch(self, self.session_signals)
+        self.navigator = Navigator(self)
+        self.history = self.navigator.history
         self.opener = OpenFlow(self, self.tasks, self.settings)
-        self.freezer = FreezeFlow(self, self.tasks)
+        self.freezer = FreezeFlow(self, self.tasks, self.session)
         self.setWindowTitle("tf1freeze")
         self.setAcceptDrops(True)
-        self.resize(1280, 800)
         self._build_widgets()
         self._build_actions()
         self._connect()
         self.graph_dock = attach_graph_dock(self)  # View › Graph (Ctrl+G)
-        self._update_actions()
+        self.set_theme(self.settings.value("theme", SYSTEM))
+        self.update_actions()
+        fit_to_screen(self)
 
     # -- construction ---------------------------------------------------------------------
     def _build_widgets(self):
@@ -78,6 +92,7 @@ class MainWindow(QMainWindow):
         self.notice = NoticeBar()
         self.tree = QTreeView()
         self.tree.setUniformRowHeights(True)
+        self.tree.setIndentation(14)  # deep scopes keep room for the names
         self.tree.setSelectionMode(QAbstractItemView.SingleSelection)
         self.tree.setAlternatingRowColors(True)
         self.tree.setEditTriggers(QAbstractItemView.NoEditTriggers)
@@ -88,6 +103,7 @@ class MainWindow(QMainWindow):
         self.placeholder.setAlignment(Qt.AlignCenter)
         self.placeholder.setWordWrap(True)
         self.placeholder.setObjectName("placeholder")
+        self.placeholder.setEnabled(False)  # drawn in the palette's quiet (disabled) text colour
         self.legend = Legend()
         self.legend.hide()
         left = QWidget()
@@ -100,17 +116,20 @@ class MainWindow(QMainWindow):
         self.outputs = OutputsPanel()
         self.signatures = SignaturesBox()
         self.outputs.add_options(self.signatures)
-        self.runtime = RuntimeWatch(self, self.settings)
+        self.runtime = RuntimeWatch(self, self.settings, self.session_signals, self.plans)
         self.outputs.add_options(self.runtime.widget)
-        right = QSplitter(Qt.Vertical)
-        right.addWidget(self.details)
-        right.addWidget(self.outputs)
-        right.setSizes([480, 300])
+        self.right = QSplitter(Qt.Vertical)
+        self.right.addWidget(self.details)
+        self.right.addWidget(self.outputs)
+        self.right.setStretchFactor(0, 1)
+        self.right.setStretchFactor(1, 1)
+        self.right.setMinimumWidth(self.outputs.content_width())
         self.splitter = QSplitter(Qt.Horizontal)
         self.splitter.addWidget(left)
-        self.splitter.addWidget(right)
+        self.splitter.addWidget(self.right)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
         self.log_panel = LogPanel()
         self.log_dock = QDockWidget("Log", self)
@@ -119,6 +138,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.BottomDockWidgetArea, self.log_dock)
         self.log_dock.hide()
         self.status_model = QLabel("No model")
+        self.status_model.setMinimumWidth(1)
         self.status_counts = QLabel("")
         status = self.statusBar()
         status.addWidget(self.status_model, 1)
@@ -131,18 +151,25 @@ class MainWindow(QMainWindow):
         self.opener.fill_recent_menu(self.recent_menu)
 
     def _connect(self):
-        self.tree.doubleClicked.connect(self._tree_double_clicked)
+        navigator = self.navigator
+        self.tree.doubleClicked.connect(navigator.double_clicked)
         self.search_bar.query.connect(self.apply_search)
+        self.search_bar.activated.connect(lambda text: navigator.apply_search(text, go=True))
+        self.search_bar.escaped.connect(self.tree.setFocus)
         self.details.navigate.connect(self.navigate)
-        self.outputs.remove.connect(lambda name: self.tree_model and self.tree_model.set_checked(name, False))
+        self.details.show_values.connect(self.show_values)
+        self.outputs.remove.connect(lambda name: self.session.set_output(name, False))
         self.outputs.use_suggested.connect(self.use_suggested_outputs)
+        self.outputs.typed.connect(self.type_outputs)
+        self.outputs.use_cuts.connect(lambda: use_pipeline_cuts(self))
         self.signatures.use.connect(self.use_signature_outputs)
         self.outputs.freeze.connect(self.freeze)
         self.outputs.verify.connect(self.verify)
         self.outputs.navigate.connect(self.navigate)
         self.outputs.copy_button.clicked.disconnect()
         self.outputs.copy_button.clicked.connect(self.copy_outputs)
-        self.tasks.changed.connect(self._update_actions)
+        self.tasks.changed.connect(self.update_actions)
+        self.tasks.changed.connect(self._close_if_idle)
         self.opener.loaded.connect(self.show_model)
         self.opener.failed.connect(self._load_failed)
         self.opener.cancelled.connect(self._load_cancelled)
@@ -150,21 +177,25 @@ class MainWindow(QMainWindow):
         self.freezer.failed.connect(self.freeze_failed)
         self.freezer.cancelled.connect(self.freeze_cancelled)
         self.freezer.verified.connect(self.verify_finished)
-        self.freezer.cuts_changed.connect(lambda: self.outputs.set_cuts(self.freezer.cuts))
-        self.freezer.cuts_changed.connect(self.runtime.schedule)
-        self.outputs.inference_mode.toggled.connect(self.runtime.schedule)
+        self.freezer.finished.connect(self.update_actions)  # Verify is enabled as soon as the result is in
+        bind_checkbox(self.outputs.inference_mode, self.session_signals, "inference")
+        bind_checkbox(self.outputs.keep_devices, self.session_signals, "keep_devices")
+        bind_checkbox(self.outputs.init_missing, self.session_signals, "init_missing")
+        bind_saver(self.outputs.saver_combo, self.session_signals)
+        self.session_signals.changed.connect(self._session_changed)
+        self.plans.planned.connect(lambda result: show_missing(self, result))
         tree_menu.install(self)
         self.opener.watch_drops([self, self.search, self.details.viewport(), self.tree.viewport(),
-                                 self.outputs.list.viewport()])
+                                 self.outputs.list.viewport(), self.outputs.entry])
 
-    def _update_actions(self):
+    def update_actions(self):
         has_model = self.loaded is not None
-        outputs = self.tree_model.checked if self.tree_model is not None else []
         busy = self.tasks.busy
-        can_freeze = has_model and self.loaded.model.can_freeze and bool(outputs) and not busy
+        can_freeze = has_model and self.loaded.model.can_freeze and bool(self.session.outputs) and not busy
         self.freeze_action.setEnabled(can_freeze)
         self.outputs.freeze_button.setEnabled(can_freeze)
         self.suggest_action.setEnabled(has_model)
+        self.paste_outputs_action.setEnabled(has_model)
         self.signature_action.setEnabled(has_model and bool(self.signatures.current()))
         self.outputs.suggest_button.setEnabled(has_model and bool(self.loaded.analysis.candidates))
         self.back_action.setEnabled(self.history.can_back)
@@ -172,6 +203,16 @@ class MainWindow(QMainWindow):
         self.outputs.verify_button.setEnabled(self.freezer.last is not None and not busy)
         for action in (self.open_action, self.open_folder_action):
             action.setEnabled(not busy or self.tasks.kind == "load")
+
+    _update_actions = update_actions
+
+    def balance_panels(self):
+        """Gives the tree the larger share of the central area (the details and freeze panel keep their
+        minimum): called when a dock opens or closes and the central area changes width."""
+        total = sum(self.splitter.sizes())
+        right = max(self.right.minimumWidth(), int(total * 0.42))
+        if total > right:
+            self.splitter.setSizes([total - right, right])
 
     # -- status ---------------------------------------------------------------------------
     def show_status(self, text, busy=False):
@@ -194,20 +235,27 @@ class MainWindow(QMainWindow):
     def open_path(self, path):
         return self.opener.open_path(path)
 
-    def show_model(self, loaded):
-        """Shows a freshly loaded model: tree, title, counts, notices; selects the best candidate."""
+    def show_model(self, opened):
+        """Shows a freshly loaded model (gui.open_flow.Opened): tree, title, counts, notices; selects the best
+        candidate. Whole-graph walks were done by the load's worker: nothing here blocks on a big graph."""
+        loaded, facts = opened.loaded, opened.facts
         self.runtime.stop()
+        self.plans.stop()
         if self.loaded is not None:
             self.loaded.close()
         self.loaded = loaded
         self.freezer.reset()
-        self.tree_model = OpTreeModel(loaded.analysis, self)
-        self.tree_model.checked_changed.connect(self._outputs_changed)
+        if self.tree_model is not None:
+            self.tree_model.detach()
+        self.session.clear()
+        self.tree_model = OpTreeModel(loaded, self.session_signals, self)
+        self.tree_model.set_colours(Colours(self.palette()))
+        self.tree_model.set_training_only(facts.training_only)
         if not self.training_action.isChecked():
             self.tree_model.set_filter(None, hide_training=True)
         self.tree.setModel(self.tree_model)
-        fit_columns(self.tree, loaded.analysis)
-        self.tree.selectionModel().currentChanged.connect(self._current_changed)
+        fit_columns(self.tree, loaded)
+        self.tree.selectionModel().currentChanged.connect(self.navigator.current_changed)
         self.placeholder.hide()
         self.tree.show()
         self.legend.show()
@@ -215,152 +263,105 @@ class MainWindow(QMainWindow):
         self.history.clear()
         self.outputs.set_outputs([])
         self.signatures.set_signatures(loaded.model.signatures)
+        model_options(self, facts)
+        self._show_names(loaded, facts)
+        self._show_notes(loaded)
+        for candidate in loaded.analysis.candidates[:3]:
+            self.navigator.expand_to(candidate.name)
+        if loaded.analysis.candidates:
+            self.navigate(loaded.analysis.candidates[0].name)
+        self.runtime.model_changed()
+        self.update_actions()
+        self.model_loaded.emit()
+
+    def _show_names(self, loaded, facts):
         location = loaded.model.location
         name = display_name(location)
         self.setWindowTitle("%s — tf1freeze" % name)
         tags = " · tags %s" % (",".join(loaded.model.tags) or "(none)") if loaded.model.tags is not None else ""
         self.show_status("%s  (%s%s)" % (name, location.kind, tags))
         self.status_model.setToolTip(location.model_file or location.path)
-        summary = loaded.analysis.summary()
-        self.status_counts.setText("%d nodes · %d variables · %s parameters" % (
-            summary.nodes, summary.variables, "{:,}".format(summary.parameters)))
+        self.status_counts.setText(facts.counts)
+
+    def _show_notes(self, loaded):
+        location = loaded.model.location
         for note in location.notes:
             log.info("%s", note)
         # A state file's path from the training machine, resolved beside it, is routine: log only.
         notes = [n for n in location.notes if not n.startswith("the checkpoint state file names")]
-        if not loaded.model.can_freeze and not any("checkpoint" in note for note in notes):
-            notes.append("No checkpoint: this graph can be inspected but not frozen.")
+        if not loaded.model.can_freeze:
+            notes = [n for n in notes if not n.startswith("no checkpoint beside")]
+            notes.append("No checkpoint beside this graph: it can be inspected but not frozen. Drop its "
+                         "checkpoint (the .index or a .data file) on the window to pair them.")
         if notes:
             self.notice.show_message("\n".join(notes[:1] + [n[:1].upper() + n[1:] for n in notes[1:]]))
-        for candidate in loaded.analysis.candidates[:3]:
-            self._expand_to(candidate.name)
-        if loaded.analysis.candidates:
-            self.navigate(loaded.analysis.candidates[0].name)
-        self.runtime.model_changed()
-        self._update_actions()
-        self.model_loaded.emit()
 
     def recent_paths(self):
         return self.opener.recent_paths()
 
-    # -- search and filters ---------------------------------------------------------------
+    # -- search, filters and navigation (gui.navigation) ----------------------------------
     def focus_search(self):
         self.search.setFocus()
         self.search.selectAll()
 
     def apply_search(self, text=None):
         """Filters the tree to the query's matches, keeping the selected node and open scopes."""
-        self.search_bar.timer.stop()
-        if self.tree_model is None:
-            return
-        text = self.search_bar.text() if text is None else text
-        hide_training = not self.training_action.isChecked()
-        if not text:
-            with keep_view(self.tree, self.tree_model):
-                self.tree_model.set_filter(None, hide_training)
-            self.search_bar.show_count(None)
-            return
-        try:
-            matches = self.loaded.analysis.search(text)
-        except QueryError as exc:
-            self.search_bar.show_error(str(exc))
-            return
-        with keep_view(self.tree, self.tree_model):
-            self.tree_model.set_filter(matches, hide_training)
-        self.search_bar.show_count(len(matches))
-        for name in matches[:MAX_EXPANDED_MATCHES]:
-            self._expand_to(name)
-        if matches:
-            index = self.tree_model.index_of(matches[0])
-            if index.isValid():
-                self.tree.setCurrentIndex(index)
-                self.tree.scrollTo(index)
+        self.navigator.apply_search(text)
 
     def refilter(self, _checked=None):
         if self.tree_model is not None:
             self.apply_search()
 
-    # -- navigation -----------------------------------------------------------------------
     def _expand_to(self, name, include_self=False):
-        if self.tree_model is None:
-            return
-        chain = self.loaded.analysis.scope_tree.path_of(name)
-        for node in (chain if include_self else chain[:-1]):
-            index = self.tree_model.index_of(node.full_path)
-            if index.isValid():
-                self.tree.expand(index)
+        self.navigator.expand_to(name, include_self)
 
     def navigate(self, name, record=True):
         """Selects, expands to and scrolls to ``name``; shows its details; records history."""
-        if self.tree_model is None or name not in self.loaded.analysis.graph:
-            return False
-        index = self.tree_model.index_of(name)
-        if not index.isValid():  # hidden by the search or the training filter
-            self.search_bar.clear_silently()
-            self.training_action.setChecked(True)
-            self.tree_model.set_filter(None, hide_training=False)
-            index = self.tree_model.index_of(name)
-        self._expand_to(name)
-        self._navigating = True
-        self.tree.setCurrentIndex(index)
-        self.tree.scrollTo(index, QAbstractItemView.PositionAtCenter)
-        self._navigating = False
-        self._show_details(name)
-        if record:
-            self.history.visit(name)
-        self._update_actions()
-        return True
+        return self.navigator.navigate(name, record)
 
     def back(self):
-        name = self.history.back()
-        if name is not None:
-            self.navigate(name, record=False)
+        self.navigator.back()
 
     def forward(self):
-        name = self.history.forward()
-        if name is not None:
-            self.navigate(name, record=False)
+        self.navigator.forward()
 
-    def _current_changed(self, current, previous):
-        if self._navigating or not current.isValid():
-            return
-        name = current.internalPointer().op_name
-        if name is not None:
-            self._show_details(name)
-            self.history.visit(name)  # a node picked in the tree is a place Back returns to
-            self._update_actions()
+    def show_details(self, name):
+        self.details.show_node(self.loaded, name)
 
-    def _tree_double_clicked(self, index):
-        name = index.internalPointer().op_name if index.isValid() else None
-        if name is not None:
-            self.navigate(name)
+    def show_values(self, name):
+        """Opens the value viewer of a Const or a checkpoint variable (read in the background)."""
+        from gui.value_viewer import ValueViewer
+        self.value_viewer = ValueViewer(self.loaded, name, self)
+        self.value_viewer.show()
+        return self.value_viewer
 
-    def _show_details(self, name):
-        self.details.show_node(self.loaded.model, self.loaded.analysis, name, self.loaded.variables)
-
-    # -- outputs --------------------------------------------------------------------------
-    def _outputs_changed(self):
-        self.outputs.set_outputs(self.tree_model.checked)
-        self.runtime.schedule()
-        self._update_actions()
+    # -- the freeze being prepared ---------------------------------------------------------
+    def _session_changed(self, fields):
+        if "outputs" in fields:
+            self.outputs.set_outputs(self.session.outputs)
+        if "input_cuts" in fields:
+            self.outputs.set_cuts(self.session.input_cuts)
+        self.update_actions()
 
     def use_suggested_outputs(self):
-        """Ticks exactly the outputs core suggests (api.suggested_outputs: one form per head of each prediction)."""
-        if self.tree_model is None:
-            return
-        chosen = api.suggested_outputs(self.loaded)
-        if not chosen:
-            return
-        self.tree_model.set_all_checked(chosen)
-        for name in chosen:
-            self._expand_to(name)
+        """Ticks the suggested outputs (gui.output_choice)."""
+        return use_suggested(self)
+
+    def type_outputs(self, text=None):
+        """Ticks exactly the outputs of a comma-separated list (typed or pasted); without ``text`` focuses the
+        list's entry."""
+        if text is None:
+            self.outputs.entry.setFocus()
+            self.outputs.entry.selectAll()
+            return None
+        return type_outputs(self, text)
 
     def use_signature_outputs(self, name=None):
         """Ticks a SavedModel signature's outputs and cuts at its non-placeholder inputs (gui.signatures_box)."""
         return use_signature(self, name or None)
 
     def copy_outputs(self):
-        names = self.outputs.outputs()
+        names = self.session.outputs
         if not names:
             self.statusBar().showMessage("Nothing to copy: tick outputs first", 4000)
             return
@@ -372,7 +373,7 @@ class MainWindow(QMainWindow):
         """The placeholder values the freeze options fix (inference mode): {name: value}, from the core."""
         if self.loaded is None:
             return {}
-        return api.fixed_values(self.loaded, self.freezer.request(None))
+        return api.fixed_values(self.loaded, self.session.request(None))
 
     def freeze(self):
         self.freezer.freeze()
@@ -398,15 +399,57 @@ class MainWindow(QMainWindow):
     def wait_for_workers(self, msecs=30000):
         self.tasks.wait_all(msecs)
 
-    # -- misc -----------------------------------------------------------------------------
+    # -- theme, about, quitting -----------------------------------------------------------
+    def set_theme(self, name):
+        """View › Theme: follow the system, light or dark (remembered)."""
+        name = apply_theme(name)
+        self.settings.setValue("theme", name)
+        self.theme_actions[name].setChecked(True)
+
+    def changeEvent(self, event):
+        if event.type() in (QEvent.PaletteChange, QEvent.ApplicationPaletteChange):
+            self._recolour()
+        super(MainWindow, self).changeEvent(event)
+
+    def _recolour(self):
+        """Colours derived from the palette follow a theme change: tree, notice, details, floors."""
+        if self.tree_model is not None:
+            self.tree_model.set_colours(Colours(self.palette()))
+            self.tree.viewport().update()
+        self.notice.recolour()
+        self.runtime.recolour()
+        if self.loaded is not None and self.details.current is not None:
+            self.show_details(self.details.current)
+
     def _about(self):
         QMessageBox.about(self, "About tf1freeze",
-                          "<b>tf1freeze</b><p>Turn TensorFlow 1.x checkpoints into frozen graphs that "
-                          "TensorFlow 1.4 runs, without TensorFlow.</p>")
+                          "<b>tf1freeze %s</b><p>Turn TensorFlow 1.x checkpoints into frozen graphs that "
+                          "TensorFlow 1.4 runs, without TensorFlow.</p><p>Python %s · Qt %s · PyQt %s</p>"
+                          % (api.VERSION, sys.version.split()[0], QT_VERSION_STR, PYQT_VERSION_STR))
+
+    def quit(self):
+        """File › Quit: a running freeze or verification is cancelled first, and the status says so."""
+        if self.tasks.busy and self.tasks.kind in ("freeze", "verify"):
+            self._close_when_idle = True
+            self.show_status("Cancelling the %s before quitting …" % self.tasks.kind, busy=True)
+            self.notice.show_message("Quitting: the %s is being cancelled; nothing half-written is left."
+                                     % self.tasks.kind)
+            self.tasks.cancel()
+            return False
+        return self.close()
+
+    def _close_if_idle(self):
+        if self._close_when_idle and not self.tasks.busy:
+            self.close()
 
     def closeEvent(self, event):
+        if event.spontaneous() and self.tasks.busy and self.tasks.kind in ("freeze", "verify"):
+            event.ignore()  # the window manager's close button: cancel first, say so, then close
+            self.quit()
+            return
         self.wait_for_workers()
         self.runtime.stop()
+        self.plans.stop()
         if self.loaded is not None:
             self.loaded.close()
         self.log_panel.detach()

@@ -1,7 +1,9 @@
 """The window's actions, menus and toolbar."""
 
 from PyQt5.QtGui import QKeySequence
-from PyQt5.QtWidgets import QAction
+from PyQt5.QtWidgets import QAction, QActionGroup
+
+from gui.theme import THEMES
 
 
 def _action(window, text, slot, shortcut=None, checkable=False, tip=None):
@@ -26,11 +28,13 @@ def build(window):
     from gui import deploy_panel
     window.deploy_action = _action(window, "&Deploy…", lambda: deploy_panel.open_for(window), "Ctrl+D",
                                    tip="Convert the ticked outputs for TFLite, ONNX, OpenVINO, OpenCV and prove each")
-    window.quit_action = _action(window, "&Quit", window.close, QKeySequence.Quit)
+    window.quit_action = _action(window, "&Quit", window.quit, QKeySequence.Quit)
     window.find_action = _action(window, "&Find", window.focus_search, QKeySequence.Find)
     window.copy_outputs_action = _action(window, "Copy &outputs", window.copy_outputs, "Ctrl+Shift+C",
                              tip="Copy the ticked outputs as a comma-separated list")
     window.suggest_action = _action(window, "Use &suggested outputs", window.use_suggested_outputs, "Ctrl+Shift+S")
+    window.paste_outputs_action = _action(window, "&Type or paste outputs…", window.type_outputs, "Ctrl+Shift+V",
+                                          tip="Give the outputs as --outputs takes them: a comma-separated list")
     window.signature_action = _action(window, "Use si&gnature outputs", lambda: window.use_signature_outputs(),
                                       tip="Tick the selected SavedModel signature's outputs and cut at its inputs")
     window.training_action = _action(window, "Show &training ops", window.refilter, checkable=True)
@@ -51,17 +55,32 @@ def build(window):
     file_menu.addSeparator()
     file_menu.addAction(window.quit_action)
     edit_menu = menu.addMenu("&Edit")
-    for action in (window.find_action, window.copy_outputs_action, window.suggest_action,
-                   window.signature_action):
+    for action in (window.find_action, window.copy_outputs_action, window.paste_outputs_action,
+                   window.suggest_action, window.signature_action):
         edit_menu.addAction(action)
     window.view_menu = menu.addMenu("&View")
     window.view_menu.addAction(window.training_action)
     window.view_menu.addAction(window.log_action)
+    _theme_menu(window, window.view_menu.addMenu("&Theme"))
     go_menu = menu.addMenu("&Go")
     go_menu.addAction(window.back_action)
     go_menu.addAction(window.forward_action)
     menu.addMenu("&Help").addAction(window.about_action)
     toolbar = window.addToolBar("Main")
+    toolbar.setMovable(False)
     toolbar.setObjectName("main")
     for action in (window.open_action, window.freeze_action, window.back_action, window.forward_action):
         toolbar.addAction(action)
+
+
+def _theme_menu(window, menu):
+    """View › Theme: follow the system, light, dark (one checked; remembered)."""
+    group = QActionGroup(window)
+    window.theme_actions = {}
+    for name, text in THEMES:
+        action = QAction(text, window)
+        action.setCheckable(True)
+        action.triggered.connect(lambda _=False, n=name: window.set_theme(n))
+        group.addAction(action)
+        menu.addAction(action)
+        window.theme_actions[name] = action

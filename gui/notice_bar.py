@@ -10,6 +10,16 @@ from gui.colours import Colours
 log = logging.getLogger(__name__)
 
 
+MAX_ERROR_CHARS = 400
+
+
+def one_line(text):
+    """An error as one line: line breaks and escaped quotes from the file's text made plain, and cut short."""
+    text = " ".join(part.strip() for part in text.splitlines() if part.strip())
+    text = text.replace("\\'", "'").replace('\\"', '"')
+    return text if len(text) <= MAX_ERROR_CHARS else text[:MAX_ERROR_CHARS - 1] + "…"
+
+
 class NoticeBar(QFrame):
     """A dismissable message: kind "error" or "info"; the text is selectable and never cut off."""
 
@@ -35,12 +45,19 @@ class NoticeBar(QFrame):
         return self.label.text()
 
     def show_message(self, text, kind="info"):
+        """Shows ``text`` (kind "error", "info" or "good"); an error is one line, the rest in the tooltip and log."""
         if kind == "error":
             log.error("%s", text)
         self.kind = kind
-        self.label.setText(text)
-        self.setStyleSheet("QFrame#notice{%s}" % Colours(self.palette()).css(kind))
+        self.label.setText(one_line(text) if kind == "error" else text)
+        self.label.setToolTip(text if kind == "error" else "")
+        self.recolour()
         self.show()
+
+    def recolour(self):
+        """The notice's colours from the current palette (after a theme change too)."""
+        if self.kind is not None:
+            self.setStyleSheet("QFrame#notice{%s}" % Colours(self.palette()).css(self.kind))
 
     def clear(self):
         self.kind = None

@@ -3,7 +3,8 @@
 from PyQt5.QtCore import QAbstractItemModel, QModelIndex, Qt, pyqtSignal
 from PyQt5.QtGui import QBrush, QFont
 
-from core.api import INPUT, SWITCH, TRAINING_INPUT, TRAINING_ONLY, VARIABLE, output_shapes, shape_text
+from core import api
+from core.api import INPUT, SWITCH, TRAINING_INPUT, TRAINING_ONLY, VARIABLE, FreezeSession
 from gui import icons
 from gui.colours import Colours
 
@@ -12,12 +13,21 @@ BROAD_MATCH = 0.5  # share of the graph above which a search highlights instead 
 HEADERS = ("Name", "Op", "Shape")
 
 
+def _add_path(visible, name):
+    path = name
+    while path and path not in visible:
+        visible.add(path)
+        slash = path.rfind("/")
+        path = path[:slash] if slash > 0 else ""
+
+
 class OpTreeModel(QAbstractItemModel):
     """Name scopes -> ops, populated lazily: Qt only asks for the children of expanded rows.
 
-    The model holds the ticked outputs (a checkbox on every op) and an optional
-    filter: a set of matching node names (their scopes stay visible) and whether
-    training-only ops are hidden.
+    The ticks (a checkbox on every op) are the outputs of a core api.FreezeSession: ticking writes
+    into it, and any change of its outputs (the outputs panel, a signature, a pasted list) redraws the
+    boxes. The model also holds an optional filter: a set of matching node names (their scopes stay
+    visible) and whether training-only ops are hidden.
 
     Signals:
         checked_changed(): the ticked outputs changed.
@@ -25,17 +35,27 @@ class OpTreeModel(QAbstractItemModel):
 
     checked_changed = pyqtSignal()
 
-    def __init__(self, analysis, parent=None):
+    def __init__(self, loaded, signals=None, parent=None):
         super(OpTreeModel, self).__init__(parent)
-        self.analysis = analysis
+        self.loaded = loaded
+        analysis = loaded.analysis
         self.tree = analysis.scope_tree
-        self._checked = []
-        self._checked_set = set()
+        self._node_count = len(api.node_names(loaded))
+        if signals is None:
+            from gui.freeze_session import SessionSignals
+            signals = SessionSignals(FreezeSession(), self)
+        self.session = signals.session
+        self._signals = signals
+        self._checked_set = set(self.session.outputs)
+        signals.changed.connect(self._session_changed)
         self._candidates = dict((c.name, (rank, c)) for rank, c in enumerate(analysis.candidates))
+        self._roles = analysis.roles
         self._suggested = set(getattr(analysis, "suggested", ()))
         self._matches = None
         self._visible = None
         self._hide_training = False
+        self._revealed = set()
+        self._training_only = None
         self._children_cache = {}
         self._shapes = {}
         self._bold = QFont()
@@ -49,32 +69,31 @@ class OpTreeModel(QAbstractItemModel):
                              for key in ("match", "candidate", "top_candidate", "input", "dim"))
 
     # -- filter ---------------------------------------------------------------------------
-    def set_filter(self, matches=None, hide_training=None):
+    def set_filter(self, matches=None, hide_training=None, revealed=()):
         """Shows only ``matches`` (node names) and their scopes; None shows everything.
 
         Args:
             matches: iterable of node names, or None for no search filter.
             hide_training: hide training-only ops (loss, gradients, saver, ...); None keeps it.
+            revealed: node names shown whatever the filter says (a node the user went to), not highlighted.
         """
         self.beginResetModel()
         if hide_training is not None:
             self._hide_training = hide_training
         self._matches = None if matches is None else set(matches)
+        self._revealed = set(revealed)
         # When most of the graph matches, hiding rows shows nothing new: only highlight.
-        filter_rows = self._matches is not None and len(self._matches) < BROAD_MATCH * len(self.analysis.graph)
+        filter_rows = self._matches is not None and len(self._matches) < BROAD_MATCH * self._node_count
         visible = None
         if filter_rows or self._hide_training:
-            names = self._matches if filter_rows else self.analysis.graph.names
-            roles = self.analysis.roles
+            names = self._matches if filter_rows else api.node_names(self.loaded)
             visible = set()
             for name in names:
-                if self._hide_training and roles.get(name) in TRAINING_ONLY and name not in self._checked_set:
+                if self._hide_training and self._is_training_only(name) and name not in self._checked_set:
                     continue
-                path = name
-                while path and path not in visible:
-                    visible.add(path)
-                    slash = path.rfind("/")
-                    path = path[:slash] if slash > 0 else ""
+                _add_path(visible, name)
+            for name in self._revealed:
+                _add_path(visible, name)
         self._visible = visible
         self._children_cache = {}
         self.endResetModel()
@@ -82,6 +101,27 @@ class OpTreeModel(QAbstractItemModel):
     @property
     def matches(self):
         return self._matches
+
+    @property
+    def revealed(self):
+        return set(self._revealed)
+
+    @property
+    def hide_training(self):
+        return self._hide_training
+
+    def set_training_only(self, names):
+        """The nodes hidden with the training ops (api.training_only_names); None: their roles alone decide."""
+        self._training_only = names
+
+    def _is_training_only(self, name):
+        if self._training_only is not None:
+            return name in self._training_only
+        return self._roles.get(name) in TRAINING_ONLY
+
+    def reveal(self, name):
+        """Shows ``name`` (and its scopes) although the search or the training filter hides it."""
+        self.set_filter(self._matches, None, self._revealed | set([name]))
 
     def _children(self, node):
         if self._visible is None:
@@ -155,9 +195,7 @@ class OpTreeModel(QAbstractItemModel):
     def _shape(self, name):
         shape = self._shapes.get(name)
         if shape is None:
-            shapes = output_shapes(self.analysis.graph.node(name))
-            shape = shape_text(shapes[0]) if shapes else ""
-            self._shapes[name] = shape
+            shape = self._shapes[name] = api.node_shape(self.loaded, name)
         return shape
 
     def data(self, index, role=Qt.DisplayRole):
@@ -172,26 +210,24 @@ class OpTreeModel(QAbstractItemModel):
             if name is None:
                 return None
             if column == OP:
-                return self.analysis.graph.op(name)
+                return api.node_op(self.loaded, name)
             return self._shape(name)
         if role == Qt.CheckStateRole and column == NAME and name is not None:
             return Qt.Checked if name in self._checked_set else Qt.Unchecked
         if name is None:
             if role == Qt.DecorationRole and column == NAME:
-                return icons.icon("scope")
+                return icons.icon("scope", self.colours.dark)
             return None
-        role_name = self.analysis.roles.get(name)
+        role_name = self._roles.get(name)
         candidate = self._candidates.get(name)
         if role == Qt.DecorationRole and column == NAME:
             if candidate is not None:
-                return icons.icon("tail-" + (candidate[1].tail or "other"))
+                return icons.icon("tail-" + (candidate[1].tail or "other"), self.colours.dark)
             if role_name in (INPUT, SWITCH):
-                return icons.icon("input")
+                return icons.icon("input", self.colours.dark)
             if role_name == VARIABLE:
-                return icons.icon("variable")
+                return icons.icon("variable", self.colours.dark)
             return None
-        if role == Qt.DecorationRole and column == OP and candidate is not None and candidate[1].tail:
-            return icons.icon("tail-" + candidate[1].tail)
         if role == Qt.ToolTipRole:
             return self._tooltip(name, role_name, candidate)
         if role == Qt.BackgroundRole:
@@ -213,7 +249,7 @@ class OpTreeModel(QAbstractItemModel):
         return None
 
     def _tooltip(self, name, role_name, candidate):
-        lines = ["<b>%s</b> (%s)" % (name, self.analysis.graph.op(name)), "role: %s" % (role_name or "?")]
+        lines = ["<b>%s</b> (%s)" % (name, api.node_op(self.loaded, name)), "role: %s" % (role_name or "?")]
         if candidate is not None:
             rank, info = candidate
             lines.append("candidate output #%d%s" % (rank + 1, " — %s tail" % info.tail if info.tail else ""))
@@ -229,32 +265,32 @@ class OpTreeModel(QAbstractItemModel):
         self.set_checked(name, value in (Qt.Checked, 2, True))
         return True
 
-    # -- ticked outputs -------------------------------------------------------------------
+    # -- ticked outputs (the session's) -----------------------------------------------------
     @property
     def checked(self):
         """Ticked outputs in the order they were ticked."""
-        return list(self._checked)
+        return list(self.session.outputs)
 
     def set_checked(self, name, checked):
-        if checked == (name in self._checked_set):
-            return
-        if checked:
-            self._checked.append(name)
-            self._checked_set.add(name)
-        else:
-            self._checked.remove(name)
-            self._checked_set.discard(name)
-        index = self.index_of(name)
-        if index.isValid():
-            self.dataChanged.emit(index, index, [Qt.CheckStateRole])
-        self.checked_changed.emit()
+        self.session.set_output(name, checked)
 
     def set_all_checked(self, names):
-        for name in list(self._checked):
-            if name not in names:
-                self.set_checked(name, False)
-        for name in names:
-            self.set_checked(name, True)
+        self.session.set_outputs(names)
+
+    def detach(self):
+        """Stops following the session (the window shows another model)."""
+        self._signals.changed.disconnect(self._session_changed)
+
+    def _session_changed(self, fields):
+        if "outputs" not in fields:
+            return
+        now = set(self.session.outputs)
+        changed, self._checked_set = now.symmetric_difference(self._checked_set), now
+        for name in changed:
+            index = self.index_of(name)
+            if index.isValid():
+                self.dataChanged.emit(index, index, [Qt.CheckStateRole])
+        self.checked_changed.emit()
 
     def index_of(self, name, column=NAME):
         """The index of an op (or scope path), or an invalid index when filtered out."""

@@ -1,5 +1,6 @@
 """Opening models: File › Open (files and folders), drops on any part of the window, recent files, the load."""
 
+import gc
 import logging
 import os
 
@@ -14,6 +15,18 @@ log = logging.getLogger(__name__)
 MAX_RECENT = 8
 FILE_FILTER = "TensorFlow models (*.meta *.index *.data-* checkpoint *.pb *.pbtxt);;All files (*)"
 DROP_EVENTS = (QEvent.DragEnter, QEvent.DragMove, QEvent.Drop)
+
+
+def accept_as_copy(event):
+    """Accepts a drag or drop as a Copy (else a Link), never a Move: a file manager would delete the source
+    of a move. False when the source offers neither."""
+    for action in (Qt.CopyAction, Qt.LinkAction):
+        if event.possibleActions() & action:
+            event.setDropAction(action)
+            event.accept()
+            return True
+    event.ignore()
+    return False
 
 
 def dropped_path(mime):
@@ -40,13 +53,55 @@ def tag_text(tags):
     return ",".join(tags) if tags else "(no tags)"
 
 
+class Opened(object):
+    """A load's answer: the LoadedModel and its api.ModelFacts, both made in the worker thread."""
+
+    def __init__(self, loaded, facts):
+        self.loaded = loaded
+        self.facts = facts
+
+    def close(self):
+        self.loaded.close()
+
+
+class _collector_out_of_the_way(object):
+    """A load's million objects kept out of the cyclic collector: collections pause while it runs, and after
+    it they are frozen (gc.freeze, Python >= 3.7), so no collection ever walks them while holding the
+    interpreter (a collection of a 100k-node model stalls the event loop 100-200 ms, again and again). What
+    earlier loads left is unfrozen and collected first, in the worker, so a replaced model is freed."""
+
+    def __enter__(self):
+        self._was = gc.isenabled()
+        unfreeze = getattr(gc, "unfreeze", None)  # Python >= 3.7
+        if unfreeze is not None:
+            unfreeze()
+            gc.collect()
+        gc.disable()
+
+    def __exit__(self, *exc):
+        freeze = getattr(gc, "freeze", None)
+        if freeze is not None:
+            freeze()
+        if self._was:
+            gc.enable()
+
+
 def load_or_ask(path, checkpoint=None, tags=None, progress=None, cancel=None):
-    """api.load, or a TagChoice when ``path`` is a SavedModel with several tag sets and none was given."""
+    """Opened (api.load and api.model_facts), or a TagChoice when ``path`` is a SavedModel with several tag
+    sets and none was given."""
     if tags is None:
         tag_sets = api.saved_model_tag_sets(path)
         if len(tag_sets) > 1:
             return TagChoice(tag_sets)
-    return api.load(path, progress=progress, cancel=cancel, checkpoint=checkpoint, tags=tags)
+    with _collector_out_of_the_way():
+        loaded = api.load(path, progress=progress, cancel=cancel, checkpoint=checkpoint, tags=tags)
+        try:
+            if progress is not None:
+                progress(100, 100, "looking for input pipelines")
+            return Opened(loaded, api.model_facts(loaded))
+        except BaseException:
+            loaded.close()
+            raise
 
 
 def refusal(path, why):
@@ -90,7 +145,7 @@ class OpenFlow(QObject):
     (the search box would otherwise paste the file:// text).
 
     Signals:
-        loaded(object LoadedModel), failed(str), cancelled()
+        loaded(object Opened: LoadedModel and facts), failed(str), cancelled()
     """
 
     loaded = pyqtSignal(object)
@@ -148,10 +203,10 @@ class OpenFlow(QObject):
         if isinstance(loaded, TagChoice):
             self.ask_tags(self.loading_path, self.loading_checkpoint, loaded.tag_sets)
             return
-        self.remember_recent(self.loading_path or loaded.model.location.path)
+        self.remember_recent(self.loading_path or loaded.loaded.model.location.path)
         self.loaded.emit(loaded)
         if self.loading_checkpoint is not None:
-            location = loaded.model.location
+            location = loaded.loaded.model.location
             self.window.show_status("%s paired with checkpoint %s" % (
                 os.path.basename(location.model_file), os.path.basename(location.prefix)))
 
@@ -199,9 +254,7 @@ class OpenFlow(QObject):
         if event.type() == QEvent.DragEnter:
             self.drag_enter(event)
         elif event.type() == QEvent.DragMove:
-            if self._acceptable(mime):
-                event.acceptProposedAction()
-            else:
+            if not self._acceptable(mime) or not accept_as_copy(event):
                 event.ignore()
         else:
             self.drop(event)
@@ -225,7 +278,7 @@ class OpenFlow(QObject):
         if prefix is not None:
             self.window.statusBar().showMessage("Drop to pair the graph with checkpoint %s"
                                                 % os.path.basename(prefix), 3000)
-            event.acceptProposedAction()
+            accept_as_copy(event)
             return
         if path is not None:
             try:
@@ -234,7 +287,7 @@ class OpenFlow(QObject):
                 why = exc.message
         if why is None:
             self.window.statusBar().showMessage("Drop to open %s" % os.path.basename(path.rstrip("/")), 3000)
-            event.acceptProposedAction()
+            accept_as_copy(event)
         else:
             self.window.notice.show_message(refusal(path, why), "error")
             event.ignore()
@@ -243,8 +296,8 @@ class OpenFlow(QObject):
         path, why = dropped_path(event.mimeData())
         prefix = self.pairing(path)
         if prefix is not None:
-            event.acceptProposedAction()
-            self.pair(prefix)
+            if accept_as_copy(event):
+                self.pair(prefix)
             return
         if path is not None:
             try:
@@ -255,8 +308,8 @@ class OpenFlow(QObject):
             self.window.notice.show_message(refusal(path, why), "error")
             event.ignore()
             return
-        event.acceptProposedAction()
-        self.open_path(path)
+        if accept_as_copy(event):
+            self.open_path(path)
 
     # -- recent files ---------------------------------------------------------------------
     def recent_paths(self):
@@ -278,4 +331,13 @@ class OpenFlow(QObject):
         for number, path in enumerate(paths, 1):
             action = menu.addAction("&%d %s" % (number, path))
             action.triggered.connect(lambda _=False, p=path: self.open_path(p))
+        if paths:
+            menu.addSeparator()
+            clear = menu.addAction("&Clear the list")
+            clear.setObjectName("clear_recent")
+            clear.triggered.connect(self.clear_recent)
         menu.setEnabled(bool(paths))
+
+    def clear_recent(self):
+        self.settings.setValue("recent", [])
+        self.fill_recent_menu(self.window.recent_menu)

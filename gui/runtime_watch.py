@@ -2,15 +2,15 @@
 
 import logging
 
-from PyQt5.QtCore import QObject, QTimer, pyqtSignal
-from PyQt5.QtWidgets import QComboBox, QFormLayout, QLabel, QSizePolicy, QWidget
+from PyQt5.QtCore import QObject, pyqtSignal
+from PyQt5.QtWidgets import QComboBox, QFormLayout, QLabel, QWidget
 
 from core import api
 from gui.colours import Colours
+from gui.freeze_session import bind_combo
 from gui.worker import Worker
 
 log = logging.getLogger(__name__)
-DEBOUNCE_MS = 300
 
 
 def release_text(label):
@@ -42,20 +42,14 @@ def floor_tooltip(floor):
     return "%s\n%s" % (floor.summary().replace(">=", "≥"), "\n".join(floor.reasons()))
 
 
-def measure(loaded, request, with_graph, progress=None, cancel=None):
-    """(graph Floor or None, frozen Floor or None, why the plan failed or None); runs in a worker thread."""
-    graph = api.runtime_floor(loaded) if with_graph else None
-    frozen, error = None, None
-    if request is not None and request.outputs:
-        try:
-            frozen = api.plan_floor(api.plan(loaded, request, cancel=cancel))
-        except api.ModelError as exc:
-            error = exc.message
-    return graph, frozen, error
+def measure_graph(loaded, progress=None, cancel=None):
+    """The loaded graph's Floor; runs in a worker thread."""
+    return api.runtime_floor(loaded)
 
 
 class RuntimeWatch(QObject):
-    """The "Target TensorFlow" choice and the floors, measured off the GUI thread, debounced.
+    """The "Target TensorFlow" choice (bound to the session's target) and the floors, measured off the GUI
+    thread: the loaded graph's when it opens, the frozen result's from the window's plan (gui.plan_watch).
 
     Attributes:
         widget: the box shown under the outputs (combo, graph line, frozen line).
@@ -66,39 +60,38 @@ class RuntimeWatch(QObject):
 
     measured = pyqtSignal()
 
-    def __init__(self, window, settings):
+    def __init__(self, window, settings, signals, plans):
         super(RuntimeWatch, self).__init__(window)
         self.window = window
         self.settings = settings
+        self.session = signals.session
         self.releases = api.target_releases()
         self.graph_floor = None
         self.frozen_floor = None
         self._plan_error = None
         self._generation = 0
         self._running = set()
-        self._build()
-        self.timer = QTimer(self)
-        self.timer.setSingleShot(True)
-        self.timer.setInterval(DEBOUNCE_MS)
-        self.timer.timeout.connect(lambda: self._measure(False))
+        chosen = self.settings.value("target_tf", api.DEFAULT_TARGET_TF)
+        self.session.set_option("target_tf", chosen if chosen in self.releases else api.DEFAULT_TARGET_TF)
+        self._build(signals)
+        signals.changed.connect(self._session_changed)
+        plans.planned.connect(self._planned)
+        plans.started.connect(self._measuring)
 
-    def _build(self):
+    def _build(self, signals):
         self.widget = QWidget()
         form = QFormLayout(self.widget)
         form.setContentsMargins(0, 0, 0, 0)
         self.combo = QComboBox()
         for label in self.releases:
             self.combo.addItem(release_text(label), label)
-        chosen = self.settings.value("target_tf", api.DEFAULT_TARGET_TF)
-        index = self.combo.findData(chosen)
-        self.combo.setCurrentIndex(index if index >= 0 else self.combo.findData(api.DEFAULT_TARGET_TF))
         self.combo.setToolTip("The oldest TensorFlow the frozen graph must load on: default-valued attrs it "
                               "lacks are dropped, anything else it cannot load is refused")
-        self.combo.currentIndexChanged.connect(self._target_changed)
+        bind_combo(self.combo, signals, "target_tf")
         self.graph_label = QLabel("")
         self.frozen_label = QLabel("")
         for label in (self.graph_label, self.frozen_label):
-            label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)  # long lines never widen the panel
+            label.setWordWrap(True)
             label.setMinimumWidth(1)
         form.addRow("Target TensorFlow:", self.combo)
         form.addRow(self.graph_label)
@@ -106,15 +99,15 @@ class RuntimeWatch(QObject):
 
     def target(self):
         """The chosen release's label ("1.4")."""
-        return self.combo.currentData()
+        return self.session.target_tf
 
     def set_target(self, label):
-        self.combo.setCurrentIndex(self.combo.findData(label))
+        self.session.set_option("target_tf", label)
 
-    def _target_changed(self):
-        self.settings.setValue("target_tf", self.target())
-        self._show()
-        self.schedule()
+    def _session_changed(self, fields):
+        if "target_tf" in fields:
+            self.settings.setValue("target_tf", self.target())
+            self._show()
 
     # -- measuring ------------------------------------------------------------------------
     def model_changed(self):
@@ -124,45 +117,36 @@ class RuntimeWatch(QObject):
         self._plan_error = None
         self.graph_label.setText("Loaded graph: measuring …")
         self.frozen_label.setText("")
-        self._measure(True)
-
-    def schedule(self):
-        """Outputs, cuts or options changed: measure the frozen result once they settle."""
-        if self.window.loaded is not None:
-            self.timer.start()
-
-    def _measure(self, with_graph):
         window = self.window
         if window.loaded is None:
             return
         self._generation += 1
-        for worker in list(self._running):
-            worker.cancel()
-        request = window.freezer.request(None) if window.tree_model is not None else None
-        if request is not None:
-            request.target_tf = None  # measure the floor; the target is compared with it here
-        worker = Worker(measure, window.loaded, request, with_graph)
+        worker = Worker(measure_graph, window.loaded)
         generation = self._generation
-        worker.finished.connect(lambda result, g=generation: self._measured(g, result))
+        worker.finished.connect(lambda floor, g=generation: self._graph_measured(g, floor))
         worker.failed.connect(lambda message: log.info("runtime floor: %s", message))
         self._running.add(worker)
         worker.thread_finished.connect(lambda w=worker: self._running.discard(w))
         worker.start()
 
-    def _measured(self, generation, result):
-        if generation != self._generation:
-            return
-        graph, frozen, error = result
-        if graph is not None:
-            self.graph_floor = graph
-        self.frozen_floor = frozen
-        self._plan_error = error
+    def _graph_measured(self, generation, floor):
+        if generation == self._generation:
+            self.graph_floor = floor
+            self._show()
+            self.measured.emit()
+
+    def _measuring(self):
+        if self.frozen_floor is None and not self._plan_error:
+            self.frozen_label.setText("Frozen result: measuring …")
+
+    def _planned(self, result):
+        self.frozen_floor = result.floor if result is not None else None
+        self._plan_error = result.error if result is not None else None
         self._show()
         self.measured.emit()
 
     def stop(self, msecs=30000):
-        """Cancels and joins the running measurements (a new model, the window closing)."""
-        self.timer.stop()
+        """Cancels and joins the running measurement (a new model, the window closing)."""
         self._generation += 1
         for worker in list(self._running):
             worker.cancel()
@@ -176,6 +160,18 @@ class RuntimeWatch(QObject):
             return True
         return self.releases.index(self.target()) < self.releases.index(floor.floor)
 
+    def refusal(self):
+        """Why the freeze would be refused for the chosen target (one line), or None."""
+        frozen = self.frozen_floor
+        if frozen is None or not self.too_old(frozen):
+            return None
+        return ("the frozen result needs %s, but Target TensorFlow is %s: choose a newer target, or outputs "
+                "and cuts without these ops" % (floor_text(frozen), release_text(self.target())))
+
+    def recolour(self):
+        """The refusal colour from the current palette (after a theme change)."""
+        self._show()
+
     def _show(self):
         graph = self.graph_floor
         if graph is not None:
@@ -185,11 +181,12 @@ class RuntimeWatch(QObject):
         if frozen is None:
             error = self._plan_error
             self.frozen_label.setText("Frozen result: %s" % error if error else "")
-            self.frozen_label.setStyleSheet("")
+            self.frozen_label.setToolTip(error or "")
+            self.frozen_label.setStyleSheet(Colours(self.widget.palette()).css("error") if error else "")
             return
         text = "Frozen result runs on %s" % floor_text(frozen)
         if self.too_old(frozen):
             text += ": refused for target %s" % release_text(self.target())
-        self.frozen_label.setStyleSheet(Colours().css("error") if self.too_old(frozen) else "")
+        self.frozen_label.setStyleSheet(Colours(self.widget.palette()).css("error") if self.too_old(frozen) else "")
         self.frozen_label.setText(text)
         self.frozen_label.setToolTip(floor_tooltip(frozen))

@@ -7,16 +7,20 @@ DEBOUNCE_MS = 200
 
 
 class SearchBar(QWidget):
-    """Emits ``query(str)`` 200 ms after typing stops (at once on Return) and ``escaped()`` on Escape."""
+    """Emits ``query(str)`` 200 ms after typing stops (the tree filters; the selection stays),
+    ``activated(str)`` on Return (go to the first match) and ``escaped()`` on Escape."""
 
     query = pyqtSignal(str)
+    activated = pyqtSignal(str)
     escaped = pyqtSignal()
 
     def __init__(self, parent=None):
         super(SearchBar, self).__init__(parent)
         self.edit = QLineEdit()
-        self.edit.setPlaceholderText("Search nodes: terms, glob*, /regex/, op:Relu   (Ctrl+F)")
+        self.edit.setPlaceholderText("Search: terms glob* /regex/ op:Relu (Ctrl+F)")
         self.edit.setClearButtonEnabled(True)
+        self.edit.setToolTip("All terms match (case-insensitive); glob*, /regular expression/, op:Type. "
+                             "Typing filters the tree; Return goes to the first match; Escape clears")
         self.edit.installEventFilter(self)
         self.match_label = QLabel("")
         self.match_label.setMinimumWidth(90)
@@ -39,7 +43,7 @@ class SearchBar(QWidget):
         self.timer.setInterval(DEBOUNCE_MS)
         self.timer.timeout.connect(self.fire)
         self.edit.textChanged.connect(lambda _: self.timer.start())
-        self.edit.returnPressed.connect(self.fire)
+        self.edit.returnPressed.connect(self._activate)
 
     def text(self):
         return self.edit.text().strip()
@@ -47,6 +51,10 @@ class SearchBar(QWidget):
     def fire(self):
         self.timer.stop()
         self.query.emit(self.text())
+
+    def _activate(self):
+        self.timer.stop()
+        self.activated.emit(self.text())
 
     def clear_silently(self):
         """Empties the box without running a search."""

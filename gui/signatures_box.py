@@ -79,12 +79,10 @@ def use_signature(window, name=None):
     if name not in signatures:
         return False
     signature = signatures[name]
-    window.tree_model.set_all_checked(signature.output_nodes)
     cuts = api.signature_cuts(window.loaded, signature)
-    for tensor in list(window.freezer.cuts):
-        window.freezer.set_cut(tensor, False)
-    for tensor in cuts:
-        window.freezer.set_cut(tensor, True)
+    with window.session.batch():
+        window.session.set_outputs(signature.output_nodes)
+        window.session.set_cuts(cuts)
     for node in signature.output_nodes:
         window._expand_to(node)
     window.statusBar().showMessage("Signature %s: %d output%s ticked%s" % (

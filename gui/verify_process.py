@@ -27,10 +27,30 @@ def value_text(value):
     return repr(value)
 
 
-def verify_command(model_path, frozen_path, outputs, fixed=None):
-    """The argument list of the child: [python, main.py, verify, ...]."""
-    command = [sys.executable, MAIN, "verify", model_path, frozen_path, "--outputs", ",".join(outputs), "--json"]
-    for name, value in sorted((fixed or {}).items()):
+def verify_command(model, report, request=None):
+    """The argument list of the child [python, main.py, verify, ...]: it opens what the window opened (the
+    paired checkpoint, the SavedModel tags) and checks the freeze that was made (outputs, input cuts,
+    fixed values, saver choice) — the same options `main.py freeze` takes.
+
+    Args:
+        model: the window's opened model (loaded.model: location, checkpoint, tags).
+        report: the FreezeReport (destination, outputs, fixed values).
+        request: the FreezeRequest that made it (cuts, saver, init_missing); None: none of those.
+    """
+    location = model.location
+    command = [sys.executable, MAIN, "verify", location.path, report.destination,
+               "--outputs", ",".join(report.outputs), "--json"]
+    if model.checkpoint is not None:
+        command += ["--checkpoint", model.checkpoint.prefix]
+    if model.tags is not None:
+        command += ["--tag", ",".join(model.tags)]
+    if request is not None and request.input_cuts:
+        command += ["--input-cuts", ",".join(request.input_cuts)]
+    if request is not None and request.saver:
+        command += ["--saver", request.saver]
+    if request is not None and request.init_missing:
+        command += ["--init-missing"]
+    for name, value in sorted((report.fixed or {}).items()):
         command += ["--set", "%s=%s" % (name, value_text(value))]
     return command
 

@@ -370,7 +370,7 @@ CASES = [
     Case("Const bytes disagree with its shape", build=_graph_file("g.pb", _const_short_bytes), names="g.pb",
          error=("8 bytes of tensor data", "'c'"), args=("--outputs", "c")),
     Case("Const value type disagrees with its dtype", build=_graph_file("g.pb", _const_of_other_type), names="g.pb",
-         error=("'c'", "value tensor is int32"), args=("--outputs", "c")),
+         error=("'c'", "declared float32 but its value tensor is int32"), args=("--outputs", "c")),
     Case("node field with the wrong wire type", build=_device_node_with_raw(encode_varint((5 << 3) | 0) + encode_varint(7)),
          names="g.pb", error=("'y'", "not a valid NodeDef"), args=("--outputs", "y")),
     Case("node with a group field", build=_device_node_with_raw(encode_varint((9 << 3) | 3) + encode_varint((9 << 3) | 4)),

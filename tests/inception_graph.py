@@ -77,3 +77,61 @@ def inception_like(nodes=5000):
     logits = _node(graph, "InceptionV3/Logits/MatMul", "MatMul", [pooled, weights], [-1, 1001]).name
     _node(graph, "InceptionV3/Predictions/Softmax", "Softmax", [logits], [-1, 1001])
     return graph
+
+
+def _complete_attrs(node):
+    """The attrs a real graph's ops carry that the drawing-only builder leaves out (a freeze checks them)."""
+    attr = node.attr
+    if node.op in ("Conv2D", "AvgPool"):
+        attr["strides"].list.i.extend([1, 1, 1, 1])
+        attr["padding"].s = b"SAME"
+    if node.op == "AvgPool":
+        attr["ksize"].list.i.extend([1, 3, 3, 1])
+    if node.op == "ConcatV2":
+        attr["N"].i = len([i for i in node.input if not i.startswith("^")]) - 1
+        attr["Tidx"].type = 3
+    if node.op == "Mean":
+        attr["Tidx"].type = 3
+
+
+def inception_frozen_like(nodes=5000):
+    """inception_like with each variable a Const of its dtype and shape (no values): a graph whose freeze plan
+    needs no checkpoint, for drawing what a freeze keeps."""
+    graph = inception_like(nodes)
+    for node in list(graph.node):
+        _complete_attrs(node)
+        if node.op == "Mean":  # its reduction axes, an input of Mean in every release
+            axes = graph.node.add(name=node.name + "/reduction_indices", op="Const")
+            axes.attr["dtype"].type = 3
+            axes.attr["value"].tensor.dtype = 3
+            axes.attr["value"].tensor.tensor_shape.dim.add(size=2)
+            axes.attr["value"].tensor.int_val.extend([1, 2])
+            node.input.append(axes.name)
+        if node.op == "VariableV2":
+            shape = [d.size for d in node.attr["shape"].shape.dim]
+            node.op = "Const"
+            node.ClearField("attr")
+            node.attr["dtype"].type = FLOAT
+            node.attr["value"].tensor.dtype = FLOAT
+            for size in shape:
+                node.attr["value"].tensor.tensor_shape.dim.add(size=size)
+    return graph
+
+
+def frozen_subgraph(graph_def, outputs, max_nodes=None):
+    """(Subgraph, GraphModel) of what freezing ``graph_def`` (no variables) on ``outputs`` keeps, as the graph
+    view draws it: core.freeze.plan_graph over the plan, past ``max_nodes`` the nodes nearest the outputs."""
+    import os
+    import tempfile
+    from core import api
+    from core.analysis.graph_model import GraphModel
+    from core.analysis.subgraph import whole_subgraph
+    from core.freeze.plan_graph import kept_graph
+    path = os.path.join(tempfile.mkdtemp(), "graph.pb")
+    with open(path, "wb") as handle:
+        handle.write(graph_def.SerializeToString())
+    with api.load(path) as loaded:
+        kept = kept_graph(api.plan(loaded, api.FreezeSession(outputs).request()), max_nodes)
+    os.remove(path)
+    model = GraphModel(kept.graph_def)
+    return whole_subgraph(model, kept.hidden), model

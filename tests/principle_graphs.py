@@ -21,17 +21,20 @@ from tests.ranking_models import _dense, _tf1, build_in_child
 class Expect(object):
     """What a graph's training structure says: see the module docstring."""
 
-    def __init__(self, outputs, suggested=None, inputs=None, never=(), reasons=None, feeds=None):
+    def __init__(self, outputs, suggested=None, inputs=None, never=(), reasons=None, feeds=None, ambiguous=None,
+                 alternatives=()):
         self.outputs = [getattr(o, "name", o).split(":")[0] if not isinstance(o, str) else o for o in outputs]
         self.suggested = self.outputs if suggested is None else [_name(s) for s in suggested]
         self.inputs = inputs
         self.never = list(never)
         self.reasons = dict((_name(k), v) for k, v in (reasons or {}).items())
         self.feeds = feeds or {}
+        self.ambiguous = ambiguous  # why the graph cannot decide: the outputs need only be within k+2
+        self.alternatives = [_name(a) for a in alternatives]  # what it cannot tell the outputs apart from
 
     def to_json(self):
         return {"outputs": self.outputs, "suggested": self.suggested, "inputs": self.inputs, "never": self.never,
-                "reasons": self.reasons}
+                "reasons": self.reasons, "ambiguous": self.ambiguous, "alternatives": self.alternatives}
 
 
 def _name(tensor_or_name):
@@ -410,15 +413,15 @@ BUILDERS = [reshape_before_loss, gan, dqn_target, autoencoder, metrics_and_bookk
 NAMES = [b.__name__ for b in BUILDERS]
 
 
-def write(directory):
-    """Builds every graph into ``directory``; returns name -> Expect as JSON."""
+def write(directory, builders=None):
+    """Builds every graph (of ``builders``, default BUILDERS) into ``directory``; returns name -> Expect as JSON."""
     tf1 = _tf1()
     for switch in ("disable_eager_execution", "disable_control_flow_v2", "disable_resource_variables",
                    "disable_v2_tensorshape"):
         if hasattr(tf1, switch):
             getattr(tf1, switch)()
     index = {}
-    for builder in BUILDERS:
+    for builder in BUILDERS if builders is None else builders:
         graph = tf1.Graph()
         with graph.as_default():
             tf1.set_random_seed(7)

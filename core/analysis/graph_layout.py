@@ -308,6 +308,8 @@ def layout_subgraph(subgraph, model, char_width=7.0, max_chars=30):
         widths[name] = label_width(model.op(name), name, char_width, max_chars)
     for pid, group in subgraph.collapsed.items():
         widths[pid] = label_width("", group.label, char_width, max_chars)
+    for gid, group in subgraph.groups.items():
+        widths[gid] = label_width("", group.label, char_width, max_chars) + 12
     pairs = [(e.source, e.target) for e in subgraph.edges]
     back = [k for k, e in enumerate(subgraph.edges)
             if e.source in model.position and model.op(e.source) in BACK_EDGE_OPS]

@@ -130,20 +130,38 @@ def _fed_by_pipeline(name, nodes, limit=200):
     return False
 
 
-def suggest_cuts(graph_def, meta_graph=None):
+def _ports_from_model(graph, index):
+    """The output ports of node ``index`` that something reads, from a GraphModel's adjacency."""
+    return set(port for consumer in set(graph.data_out[index]) for source, port in graph.data_in[consumer]
+               if source == index)
+
+
+def suggest_cuts(graph_def, meta_graph=None, graph=None):
     """Input-pipeline tensors the model consumes: where `--inputs` should cut to feed the model.
 
+    Args:
+        graph: the GraphModel of ``graph_def`` when there is one: only the pipeline ops are then visited.
     Returns:
         list of SuggestedCut, in graph order.
     """
     ops = op_defs(meta_graph)
-    nodes = dict((n.name, n) for n in graph_def.node)
-    consumed = _consumed_ports(graph_def)
+    wanted = SOURCE_OPS | DECODE_OPS
+    if graph is not None:
+        indexes = [i for i, op in enumerate(graph.ops) if op in wanted]
+        consumed = dict((graph.names[i], _ports_from_model(graph, i)) for i in indexes)
+    else:
+        indexes = [i for i, node in enumerate(graph_def.node) if node.op in wanted]
+        consumed = _consumed_ports(graph_def) if indexes else {}
+    nodes = None
     result = []
-    for node in graph_def.node:
+    for i in indexes:
+        node = graph_def.node[i]
         if node.op in SOURCE_OPS:
             reason = "read from the input pipeline (%s)" % node.op
-        elif node.op in DECODE_OPS and node.input and _fed_by_pipeline(node_name(node.input[0]), nodes):
+        elif node.input:
+            nodes = nodes if nodes is not None else dict((n.name, n) for n in graph_def.node)
+            if not _fed_by_pipeline(node_name(node.input[0]), nodes):
+                continue
             reason = "decoded from the input pipeline (%s)" % node.op
         else:
             continue

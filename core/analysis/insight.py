@@ -72,6 +72,7 @@ class GraphAnalysis(object):
 
     def __init__(self, graph_def, meta_graph=None, progress=None):
         started = time.time()
+        self._meta_graph = meta_graph
         self.graph = GraphModel(graph_def)
         if progress is not None:
             progress("finding roles")
@@ -135,7 +136,7 @@ class GraphAnalysis(object):
         Raises:
             KeyError: no such node.
         """
-        return node_details(self.graph, self._roles, name)
+        return node_details(self.graph, self._roles, name, self._meta_graph)
 
     def summary(self, variable_bytes=None, outputs=None):
         """core.analysis.summary.Summary.

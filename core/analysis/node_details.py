@@ -4,7 +4,8 @@ import collections
 import struct
 
 from core.formats import dtypes
-from core.analysis.candidates import output_dtype, output_shapes
+from core.analysis.candidates import output_dtype
+from core.analysis.op_outputs import output_dtypes, output_shapes_of, variable_shape
 
 
 class NodeDetails(collections.namedtuple(
@@ -88,15 +89,35 @@ def attr_text(value):
     return ""
 
 
-def node_details(model, roles, name):
+def _outputs(model, node, meta_graph):
+    """(tensor, dtype, shape text) per output port, from the op's OpDef and the node's attrs."""
+    port_dtypes = output_dtypes(node, meta_graph)
+    if port_dtypes is None:  # an op no OpDef describes: its type attrs, one output
+        port_dtypes = [] if node.op in _NO_OUTPUTS else [output_dtype(node) or "?"]
+    shapes = output_shapes_of(node, len(port_dtypes))
+    held = variable_shape(node)
+    if node.op == "ReadVariableOp" and shapes and shapes[0] is None and model.data_in[model.index(node.name)]:
+        source = model.graph_def.node[model.data_in[model.index(node.name)][0][0]]
+        shapes = [variable_shape(source)]
+    outputs = []
+    for port, (dtype, shape) in enumerate(zip(port_dtypes, shapes)):
+        text = shape_text(shape)
+        if held is not None and dtype == "resource":
+            text = "%s (a %s %s variable)" % (text, dtypes.name(node.attr["dtype"].type), shape_text(held))
+        outputs.append(("%s:%d" % (node.name, port), dtype, text))
+    return outputs
+
+
+def node_details(model, roles, name, meta_graph=None):
     """The details of one node.
 
     Args:
         model: core.analysis.graph_model.GraphModel.
         roles: core.analysis.roles.Roles or None.
         name: the node name.
+        meta_graph: the MetaGraphDef (its op list is the writer's OpDefs), or None.
     Returns:
-        NodeDetails.
+        NodeDetails; ``outputs`` has one entry per output port its OpDef declares.
     Raises:
         KeyError: no such node.
     """
@@ -106,17 +127,6 @@ def node_details(model, roles, name):
     control_inputs = [t[1:] for t in node.input if t.startswith("^")]
     consumers = [c for c, _ in model.consumers(name)]
     attrs = [(key, attr_text(node.attr[key])) for key in sorted(node.attr) if key != "_output_shapes"]
-    dtype = output_dtype(node) or "?"
-    if "_output_shapes" in node.attr:
-        shapes = output_shapes(node)
-    elif node.op in _NO_OUTPUTS:
-        shapes = []
-    elif node.op == "Const" and "value" in node.attr:
-        shapes = [[int(d.size) for d in node.attr["value"].tensor.tensor_shape.dim]]
-    elif "shape" in node.attr and not node.attr["shape"].shape.unknown_rank:
-        shapes = [[int(d.size) for d in node.attr["shape"].shape.dim]]
-    else:
-        shapes = [None]
-    outputs = [("%s:%d" % (name, port), dtype, shape_text(shape)) for port, shape in enumerate(shapes)]
     role = roles.role[i] if roles is not None else ""
-    return NodeDetails(name, node.op, node.device, data_inputs, control_inputs, consumers, attrs, outputs, role)
+    return NodeDetails(name, node.op, node.device, data_inputs, control_inputs, consumers, attrs,
+                       _outputs(model, node, meta_graph), role)

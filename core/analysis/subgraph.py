@@ -1,11 +1,10 @@
-"""Small pieces of a graph to draw: the neighbourhood of a node and the part a freeze keeps."""
+"""Small pieces of a graph to draw: the neighbourhood of a node, or a whole (planned frozen) graph."""
 
 import collections
 
-from core.errors import ModelError
-from core.names import node_name
 
-MORE_PREFIX = "+"  # TensorFlow node names never contain "+": placeholder ids cannot clash
+MORE_PREFIX = "+"  # TensorFlow node names never contain "+" or "#": these ids cannot clash
+GROUP_PREFIX = "#"
 DEFAULT_MAX_NODES = 160
 DEFAULT_FANOUT = 8
 UP, DOWN = "up", "down"
@@ -35,24 +34,27 @@ class Subgraph(object):
     Attributes:
         nodes: real node names, in graph order.
         collapsed: dict placeholder id -> Collapsed (ids start with MORE_PREFIX).
-        edges: list of Edge between nodes and placeholders.
+        groups: dict group id -> core.analysis.scope_groups.ScopeGroup: a name scope drawn as one box
+            (ids start with GROUP_PREFIX).
+        edges: list of Edge between nodes, placeholders and groups.
         marks: dict node name -> CENTER, OUTPUT, CUT or FIXED.
         truncated: True when the node cap hid part of the requested neighbourhood.
     """
 
-    def __init__(self, nodes, edges, collapsed=None, marks=None, truncated=False):
+    def __init__(self, nodes, edges, collapsed=None, marks=None, truncated=False, groups=None):
         self.nodes = nodes
         self.edges = edges
         self.collapsed = collapsed or {}
+        self.groups = groups or {}
         self.marks = marks or {}
         self.truncated = truncated
 
     def ids(self):
-        """Every drawable id: node names, then placeholder ids."""
-        return list(self.nodes) + sorted(self.collapsed)
+        """Every drawable id: node names, then placeholder ids, then group ids."""
+        return list(self.nodes) + sorted(self.collapsed) + sorted(self.groups)
 
     def __len__(self):
-        return len(self.nodes) + len(self.collapsed)
+        return len(self.nodes) + len(self.collapsed) + len(self.groups)
 
 
 def _unique(indexes):
@@ -149,58 +151,25 @@ def neighbourhood(model, center, hops=2, max_nodes=DEFAULT_MAX_NODES, fanout=DEF
     return Subgraph([names[i] for i in sorted(chosen)], edges, collapsed, {center: CENTER}, truncated)
 
 
-def freeze_subgraph(model, outputs, cuts=(), fixed=(), max_nodes=None):
-    """The nodes a freeze keeps for ``outputs``: breadth-first over data and control inputs.
-
-    The search stops at input cuts (tensor names whose node becomes an input) and at fixed
-    switches (placeholders fixed to a value): they are kept, their own inputs are not.
+def whole_subgraph(model, hidden=None, marks=None):
+    """Every node of ``model`` (a graph that is itself the part to draw, such as a planned frozen graph).
 
     Args:
         model: core.analysis.graph_model.GraphModel.
-        outputs: output names ("name" or "name:0").
-        cuts: tensor or node names cut into inputs.
-        fixed: names of placeholders fixed to constants.
-        max_nodes: draw at most this many (the nearest to the outputs); the inputs of the
-            last ones become "+k more" placeholders. None: all.
+        hidden: dict node name -> names of its inputs left out of ``model``: drawn as "+k more".
+        marks: dict node name -> OUTPUT, CUT or FIXED.
     Returns:
-        Subgraph with marks OUTPUT, CUT and FIXED.
-    Raises:
-        ModelError: a name that is not in the graph.
+        Subgraph.
     """
-    position = model.position
-    marks = {}
-    for kind, names in ((FIXED, fixed), (CUT, cuts), (OUTPUT, outputs)):
-        for raw in names:
-            name = node_name(raw)
-            if name not in position:
-                raise ModelError("%s '%s' is not in the graph" % ("output" if kind == OUTPUT else kind, raw))
-            marks[name] = kind
-    stop = set(position[node_name(n)] for n in list(cuts) + list(fixed))
-    starts = _unique([position[node_name(o)] for o in outputs])
-    chosen = set(starts)
-    queue = collections.deque(starts)
-    data_in, control_in = model.data_in, model.control_in
-    cap = max_nodes if max_nodes is not None else len(model) + 1
-    while queue and len(chosen) < cap:
-        i = queue.popleft()
-        if i in stop:
-            continue
-        for s in [s for s, _ in data_in[i]] + control_in[i]:
-            if s not in chosen and len(chosen) < cap:
-                chosen.add(s)
-                queue.append(s)
     names = model.names
-    edges = _induced_edges(model, chosen)
+    edges = _induced_edges(model, set(range(len(names))))
     collapsed = {}
-    for i in sorted(chosen) if len(chosen) >= cap else ():
-        if i in stop:
-            continue
-        rest = [names[s] for s in _unique([s for s, _ in data_in[i]] + control_in[i]) if s not in chosen]
-        if rest:
-            pid = collapsed_id(names[i], UP)
-            collapsed[pid] = Collapsed(pid, names[i], UP, rest)
-            edges.append(Edge(pid, names[i], "more", 0))
-    return Subgraph([names[i] for i in sorted(chosen)], edges, collapsed, marks, truncated=bool(collapsed))
+    for anchor, rest in sorted((hidden or {}).items()):
+        if anchor in model.position and rest:
+            pid = collapsed_id(anchor, UP)
+            collapsed[pid] = Collapsed(pid, anchor, UP, list(rest))
+            edges.append(Edge(pid, anchor, "more", 0))
+    return Subgraph(list(names), edges, collapsed, dict(marks or {}), truncated=bool(collapsed))
 
 
 def port_shape(model, name, port):
@@ -223,7 +192,7 @@ def edge_labels(model, subgraph):
     labels = {}
     for edge in subgraph.edges:
         key = (edge.source, edge.port)
-        if edge.kind == "data" and key not in labels:
+        if edge.kind == "data" and key not in labels and edge.source in model.position:
             text = port_shape(model, edge.source, edge.port)
             if text:
                 labels[key] = text

@@ -133,18 +133,24 @@ def read_training(model):
         entry[3].add(scope)
     objectives = [Objective(*entry) for _, entry in sorted(by_losses.items(), key=lambda kv: min(kv[1][3]))]
     structure = TrainingStructure(objectives, gradient_nodes, {}, set())
-    structure.copies = _copies(model, structure.trained, gradient_nodes)
-    structure.writes = [i for i, op in enumerate(model.ops) if is_write(op)]
+    structure.writes = _ops_where(model, is_write)
+    structure.copies = _copies(model, structure.trained, gradient_nodes, structure.writes)
     structure.counters = _counters(model, structure.writes)
-    structure.slots = _slots(model) - structure.trained
+    structure.slots = _slots(model, structure.writes) - structure.trained
     return structure
 
 
-def _slots(model):
+def _ops_where(model, test):
+    """Indexes of the nodes whose op type passes ``test`` (asked once per op type, not once per node)."""
+    kinds = set(op for op in set(model.ops) if test(op))
+    return [i for i, op in enumerate(model.ops) if op in kinds]
+
+
+def _slots(model, writes):
     """Variables an optimizer's apply ops take after the one they train (its slots)."""
     slots = set()
-    for i, op in enumerate(model.ops):
-        if not op.startswith(APPLY_PREFIXES):
+    for i in writes:
+        if not model.ops[i].startswith(APPLY_PREFIXES):
             continue
         for s, _ in model.data_in[i][1:]:
             j = s
@@ -212,11 +218,11 @@ def _writes_of(model, nodes, scope, owner):
     return writes
 
 
-def _copies(model, trained, gradient_nodes):
+def _copies(model, trained, gradient_nodes, writes):
     """Untrained variables that an assignment fills from a trained variable without any input data
     (a target network's `assign(eval_w)`, an ExponentialMovingAverage shadow): copy -> the trained variable."""
     copies = {}
-    candidates = [i for i, op in enumerate(model.ops) if op in ASSIGN_OPS and i not in gradient_nodes
+    candidates = [i for i in writes if model.ops[i] in ASSIGN_OPS and i not in gradient_nodes
                   and len(model.data_in[i]) > 1 and model.data_in[i][1][0] is not None
                   and model.ops[model.data_in[i][1][0]] not in _CONSTANT_VALUES]
     if not trained or not candidates:

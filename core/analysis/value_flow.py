@@ -100,20 +100,36 @@ def value_out(model):
         return cached
     result = [[] for _ in range(len(model))]
     ops = model.ops
+    skips = {}
     for i, inputs in enumerate(model.data_in):
-        if not inputs or ops[i] in VALUE_FREE:
+        if not inputs:
             continue
+        op = ops[i]
         if len(inputs) == 1:
-            result[inputs[0][0]].append((i, inputs[0][1]))
+            if op not in VALUE_FREE:
+                result[inputs[0][0]].append((i, inputs[0][1]))
             continue
-        skip = set([1]) if ops[i] in _SWITCHES else layout_positions(model, i)
-        seen = set()
-        for position, (s, p) in enumerate(inputs):
-            if position not in skip and (s, p) not in seen:
-                seen.add((s, p))
-                result[s].append((i, p))
+        skip = skips.get(op)
+        if skip is None:
+            if op in VALUE_FREE:
+                continue
+            skip = _SWITCH_SKIP if op in _SWITCHES else layout_positions(model, i)
+            if op in _SWITCHES or _FIXED.get((op, LAYOUT_ARGS)) is not False:
+                skips[op] = skip  # the same positions for every node of this op
+        if skip or len(inputs) > 2 or inputs[0] == inputs[1]:
+            seen = set()
+            for position, edge in enumerate(inputs):
+                if position not in skip and edge not in seen:
+                    seen.add(edge)
+                    result[edge[0]].append((i, edge[1]))
+        else:
+            result[inputs[0][0]].append((i, inputs[0][1]))
+            result[inputs[1][0]].append((i, inputs[1][1]))
     model._value_out = result
     return result
+
+
+_SWITCH_SKIP = frozenset([1])
 
 
 def value_inputs(model, i):

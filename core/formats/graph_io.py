@@ -162,14 +162,37 @@ def load_graph_def(path):
     return loaded
 
 
+CHUNK_BYTES = 4 << 20  # a big GraphDef is parsed this much at a time: other threads run in between
+
+
+def _chunks(data):
+    """Offsets cutting ``data`` (a serialized message) between top-level fields, about CHUNK_BYTES apart."""
+    cuts = [0]
+    for _number, _wire, field_start, _value_start, value_end in iter_fields(memoryview(data)):
+        if value_end - cuts[-1] >= CHUNK_BYTES:
+            cuts.append(value_end)
+    if cuts[-1] != len(data):
+        cuts.append(len(data))
+    return cuts
+
+
 def _parse_binary(data, message, path, what):
+    """Parses ``data`` into ``message``; one of more than CHUNK_BYTES is merged field run by field run (the
+    same message: repeated fields append, others are set once), so the parse never holds the interpreter
+    for long while the window's event loop waits."""
     if not data:
         raise ModelError("empty file, expected a %s" % what, path)
     try:
+        if len(data) > CHUNK_BYTES and isinstance(message, protos.GraphDef):
+            view = memoryview(data)
+            cuts = _chunks(data)
+            for start, end in zip(cuts, cuts[1:]):
+                message.MergeFromString(view[start:end])
+            return
         message.ParseFromString(data)
     except MemoryError:
         raise ModelError("not a valid %s (out of memory while parsing it; corrupt?)" % what, path)
-    except Exception as exc:  # noqa: BLE001 - DecodeError, RuntimeError, ValueError by backend
+    except Exception as exc:  # noqa: BLE001 - DecodeError, RuntimeError, ValueError (also the field scan)
         raise ModelError("not a valid %s (%s; truncated or corrupt?)" % (what, quote(exc, 200)), path)
 
 

@@ -6,22 +6,17 @@ TensorFlow is imported lazily, only here: 2.x through tf.compat.v1, or 1.4 on th
 import collections
 import logging
 import re
-import sys
 
 import numpy as np
 
-from core.formats import protos
 from core.freeze.tables import INIT_OPS as TABLE_INIT_OPS
 from core.errors import ModelError
 from core.names import node_name
 from core.verify.feeds import build_feeds, feed_key, normalise_feeds, summarize_error
+from core.verify.reference import fill_tables, guarded, run_reference
+from core.verify.tf_loader import VerifyUnavailable, install_hint, load_tensorflow, tensorflow_available  # noqa: F401
 
 log = logging.getLogger(__name__)
-
-
-
-class VerifyUnavailable(ModelError):
-    """TensorFlow is not importable here."""
 
 
 class OutputCheck(collections.namedtuple(
@@ -33,51 +28,6 @@ class VerifyReport(collections.namedtuple("VerifyReport", "outputs inputs_used t
     """outputs: list of OutputCheck; inputs_used: dict name -> (dtype, shape)."""
 
 
-def tensorflow_available():
-    """True when TensorFlow can be imported (without importing it twice)."""
-    if "tensorflow" in sys.modules:
-        return sys.modules["tensorflow"] is not None
-    try:
-        import importlib.util
-        return importlib.util.find_spec("tensorflow") is not None
-    except (ImportError, ValueError):
-        return False
-
-
-def install_hint():
-    if sys.version_info[:2] <= (3, 6):
-        return "pip install tensorflow==1.4.0"
-    return "pip install tensorflow-cpu"
-
-
-def _tf1():
-    try:
-        import tensorflow as tf
-    except ImportError as exc:
-        raise VerifyUnavailable("verification needs TensorFlow, which is not installed here (%s); install it with "
-                                "'%s' — everything else works without it" % (exc, install_hint()))
-    if hasattr(tf, "compat") and hasattr(tf.compat, "v1"):
-        return tf, tf.compat.v1
-    return tf, tf
-
-
-def _strip_output_shapes(meta_graph):
-    copy = protos.MetaGraphDef()
-    copy.CopyFrom(meta_graph)
-    for node in copy.graph_def.node:
-        if "_output_shapes" in node.attr:
-            del node.attr["_output_shapes"]
-    return copy.SerializeToString()
-
-
-def _guarded(call, what):
-    """Calls ``call()``; a TensorFlow failure becomes one ModelError line saying what was being done."""
-    try:
-        return call()
-    except Exception as exc:
-        if type(exc).__module__.startswith("tensorflow") or isinstance(exc, (ValueError, KeyError, TypeError)):
-            raise ModelError(summarize_error(exc, what))
-        raise
 
 
 def _run(tf1, graph, session, outputs, feeds, what):
@@ -134,73 +84,15 @@ def _reference_name(name, graph_nodes):
     return name
 
 
-def _restore_by_convention(tf1, graph, session, prefix):
-    """A GraphDef without a meta graph (an Estimator graph.pbtxt) restores through its saver's ops."""
-    names = set(op.name for op in graph.get_operations())
-    for scope in ("save", "save_1"):
-        if scope + "/restore_all" in names and scope + "/Const" in names:
-            session.run(graph.get_operation_by_name(scope + "/restore_all"),
-                        {graph.get_tensor_by_name(scope + "/Const:0"): prefix})
-            return
-    raise ModelError("the graph has no save/restore_all op to restore the checkpoint with", prefix)
-
-
 def _run_frozen(tf1, frozen, outputs, feeds):
     with tf1.Graph().as_default() as graph:
         graph_def = tf1.GraphDef()
         graph_def.ParseFromString(frozen.SerializeToString())
-        _guarded(lambda: tf1.import_graph_def(graph_def, name=""), "importing the frozen graph")
+        guarded(lambda: tf1.import_graph_def(graph_def, name=""), "importing the frozen graph")
         with tf1.Session(graph=graph) as session:
-            _fill_tables(session, [op for op in graph.get_operations() if op.type in TABLE_INIT_OPS],
+            fill_tables(session, [op for op in graph.get_operations() if op.type in TABLE_INIT_OPS],
                          "the frozen graph")
             return _run(tf1, graph, session, outputs, feeds, "running the frozen graph")
-
-
-def _fill_tables(session, initializers, what, feeds=None):
-    """Runs lookup-table initializers (a frozen graph keeps them; the checkpoint graph lists them in its
-    table_initializer collection), as a deployment would once after loading."""
-    if initializers:
-        _guarded(lambda: session.run(initializers, feeds or None), "initialising the lookup tables of %s" % what)
-
-
-def _asset_feeds(graph, assets):
-    """A SavedModel's asset path tensors fed with the files in its assets/ folder, as its loader does."""
-    feeds = {}
-    for asset in assets:
-        if asset.path:
-            try:
-                feeds[graph.get_tensor_by_name(asset.tensor)] = asset.path
-            except (KeyError, ValueError):
-                continue
-    return feeds
-
-
-def _run_reference(tf1, model, outputs, feeds):
-    """Runs the outputs in the checkpoint-restored graph (or the source GraphDef)."""
-    with tf1.Graph().as_default() as graph:
-        with tf1.Session(graph=graph) as session:
-            if model.meta_graph is not None:
-                meta = tf1.MetaGraphDef()
-                meta.ParseFromString(_strip_output_shapes(model.meta_graph))
-                saver = _guarded(lambda: tf1.train.import_meta_graph(meta, clear_devices=True),
-                                 "importing the checkpoint's graph")
-                if model.checkpoint is not None:
-                    if saver is None:
-                        saver = tf1.train.Saver()
-                    _guarded(lambda: saver.restore(session, model.checkpoint.prefix), "restoring the checkpoint")
-            else:
-                graph_def = tf1.GraphDef()
-                graph_def.ParseFromString(model.graph_def.SerializeToString())
-                _guarded(lambda: tf1.import_graph_def(graph_def, name=""), "importing the reference graph")
-                if model.checkpoint is not None:
-                    _guarded(lambda: _restore_by_convention(tf1, graph, session, model.checkpoint.prefix),
-                             "restoring the checkpoint")
-            try:  # tables the outputs do not use may not initialise here (ops newer than this TF)
-                _fill_tables(session, tf1.get_collection(tf1.GraphKeys.TABLE_INITIALIZERS), "the checkpoint graph",
-                             _asset_feeds(graph, getattr(model, "assets", None) or []))
-            except ModelError as exc:
-                log.warning("%s; running the outputs without them", exc)
-            return _run(tf1, graph, session, outputs, feeds, "running the checkpoint")
 
 
 def _check_loadable(tf_version, graph_def, meta_graph, what, path):
@@ -228,17 +120,78 @@ def _check_loadable(tf_version, graph_def, meta_graph, what, path):
                         "; ".join(blocking[:2])), path)
 
 
+def _cut_names(model, frozen, input_cuts):
+    """dict frozen placeholder name -> the source tensor it replaces: the freeze's input cuts, or when
+    none are given the placeholders named like cuts (NODE for a node that is no placeholder in the
+    source graph, NODE_portK; core.freeze.input_cuts naming)."""
+    if not input_cuts:
+        ops = dict((n.name, n.op) for n in model.graph_def.node)
+        found = {}
+        for node in frozen.node:
+            if node.op not in ("Placeholder", "PlaceholderV2"):
+                continue
+            tensor = _reference_name(node.name, ops)
+            if tensor != node.name or ops.get(node.name, "Placeholder") not in ("Placeholder", "PlaceholderV2"):
+                found[node.name] = feed_key(tensor)
+        return found
+    from core.freeze.input_cuts import plan_cuts
+    cuts = plan_cuts(model.graph_def, input_cuts, model.meta_graph, model.location.model_file)
+    return dict((cut.placeholder, cut.tensor) for cut in cuts)
+
+
+def _frozen_placeholder_feeds(frozen, outputs, inputs, given, batch_size):
+    """``inputs`` completed with generated values for the frozen graph's other placeholders."""
+    placeholders = [n.name for n in frozen.node if n.op in ("Placeholder", "PlaceholderV2")]
+    extra, _ = build_feeds(frozen, [p for p in placeholders if p not in inputs], given, batch_size)
+    for name, value in extra.items():
+        inputs.setdefault(name, value)
+    return inputs
+
+
+def _inputs(model, frozen, outputs, given, batch_size, cut_names):
+    """The feeds of both runs: dict frozen-graph name -> array, and dict name -> source tensor to feed.
+
+    With input cuts the frozen graph says what must be fed (its placeholders, the cut ones included),
+    and each cut's value goes to the tensor it replaced. Without, the inputs the outputs need in the
+    source graph (a keep_prob the freeze fixed is no longer in the frozen graph; it is fed to the
+    checkpoint graph only), then the frozen graph's other placeholders.
+    """
+    graph_nodes = set(n.name for n in model.graph_def.node)
+    if cut_names:
+        by_tensor = dict((feed_key(t), p) for p, t in cut_names.items())
+        given = dict((by_tensor.get(feed_key(k), k), v) for k, v in given.items())
+        inputs, _ = build_feeds(frozen, outputs, given, batch_size)
+        inputs = _frozen_placeholder_feeds(frozen, outputs, inputs, given, batch_size)
+        return inputs, dict((k, cut_names.get(k, k)) for k in inputs)
+    inputs, _ = build_feeds(model.graph_def, outputs, given, batch_size)
+    inputs = _frozen_placeholder_feeds(frozen, outputs, inputs, given, batch_size)
+    return inputs, dict((k, _reference_name(k, graph_nodes)) for k in inputs)
+
+
+def _check_given(model, frozen, given, cut_names, path):
+    known = set(n.name for n in frozen.node) | set(n.name for n in model.graph_def.node)
+    cut_nodes = set(node_name(t) for t in cut_names.values())
+    for name in sorted(given):
+        if node_name(name) not in known and node_name(name) not in cut_nodes:
+            raise ModelError("input '%s' is in neither graph" % name, path)
+
+
 def verify(model, frozen_path, outputs, feeds=None, batch_size=2, rtol=1e-5, atol=1e-6, switch_values=None,
-           progress=None, cancel=None):
+           input_cuts=(), saver=None, init_missing=False, progress=None, cancel=None):
     """Runs ``outputs`` in the checkpoint-restored graph and in the frozen graph and compares them.
 
     Args:
-        model: core.formats.model.Model (a checkpoint with its meta graph, or a GraphDef as the reference).
+        model: core.formats.model.Model as the freeze opened it (its checkpoint and SavedModel tags), or a
+            GraphDef as the reference.
         frozen_path: the frozen `.pb`.
         outputs: output names.
         feeds: optional dict name (or "in:name") -> array; missing inputs are generated.
         batch_size: size of unknown dimensions of generated inputs.
-        switch_values: training switches' values, fed to the checkpoint graph.
+        switch_values: the values the freeze fixed, fed to the checkpoint graph.
+        input_cuts: the freeze's input cuts (tensor names): the value fed to each cut's placeholder is
+            fed to the tensor it replaced.
+        saver, init_missing: as the freeze's request had them (which saver restored the variables; the
+            variables the checkpoint lacks keep their initial values).
     Returns:
         VerifyReport.
     Raises:
@@ -246,26 +199,17 @@ def verify(model, frozen_path, outputs, feeds=None, batch_size=2, rtol=1e-5, ato
     """
     from core.freeze.plan import resolve_outputs
     from core.formats.graph_io import load_graph_def
-    tf, tf1 = _tf1()
+    tf, tf1 = load_tensorflow()
     frozen = load_graph_def(frozen_path).graph_def
     outputs = resolve_outputs(frozen, outputs, frozen_path)
     _check_loadable(tf.__version__, frozen, None, "frozen graph", frozen_path)
     _check_loadable(tf.__version__, model.graph_def, model.meta_graph, "checkpoint's graph",
                     model.location.model_file)
-    frozen_nodes = dict((n.name, n) for n in frozen.node)
     given = normalise_feeds(feeds)
-    switch_values = dict(switch_values or {})
-    reference_nodes = set(n.name for n in model.graph_def.node)
-    for name in sorted(given):
-        if node_name(name) not in frozen_nodes and node_name(name) not in reference_nodes:
-            raise ModelError("input '%s' is in neither graph" % name, frozen_path)
-    # The inputs the outputs need in the source graph (a keep_prob the freeze fixed is no longer in the
-    # frozen graph; it is fed to the checkpoint graph only).
-    inputs, _ = build_feeds(model.graph_def, outputs, given, batch_size)
-    frozen_placeholders = [n.name for n in frozen.node if n.op in ("Placeholder", "PlaceholderV2")]
-    extra, _ = build_feeds(frozen, [p for p in frozen_placeholders if p not in inputs], given, batch_size)
-    for name, value in extra.items():
-        inputs.setdefault(name, value)
+    cut_names = _cut_names(model, frozen, input_cuts)
+    _check_given(model, frozen, given, cut_names, frozen_path)
+    inputs, reference_names = _inputs(model, frozen, outputs, given, batch_size, cut_names)
+    frozen_nodes = set(n.name for n in frozen.node)
     if progress is not None:
         progress("running the frozen graph")
     frozen_values = _run_frozen(tf1, frozen, outputs, dict(
@@ -275,11 +219,10 @@ def verify(model, frozen_path, outputs, feeds=None, batch_size=2, rtol=1e-5, ato
         raise Cancelled()
     if progress is not None:
         progress("running the checkpoint")
-    graph_nodes = set(n.name for n in model.graph_def.node)
-    reference_feeds = dict((_reference_name(k, graph_nodes), v) for k, v in inputs.items())
-    for name, value in switch_values.items():
+    reference_feeds = dict((reference_names[k], v) for k, v in inputs.items())
+    for name, value in (switch_values or {}).items():
         reference_feeds[name] = np.asarray(value, dtype=bool if isinstance(value, bool) else None)
-    reference_values = _run_reference(tf1, model, outputs, reference_feeds)
+    reference_values = run_reference(tf1, model, outputs, reference_feeds, _run, saver, init_missing)
     checks = [compare(name, expected, actual, rtol, atol)
               for name, expected, actual in zip(outputs, reference_values, frozen_values)]
     used = dict((k, (str(v.dtype), list(v.shape))) for k, v in inputs.items())

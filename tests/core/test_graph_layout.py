@@ -5,12 +5,12 @@ import pytest
 
 from core.analysis.graph_layout import BACK_EDGE_OPS, NODE_GAP, layered_layout, layout_subgraph
 from core.analysis.graph_model import GraphModel
-from core.analysis.subgraph import freeze_subgraph, neighbourhood
+from core.analysis.subgraph import neighbourhood, whole_subgraph
 from core.formats import protos
 from core.formats.model import open_model
 from tests.conftest import FIXTURE_NAMES, load_fixture
 from tests import layout_oracle
-from tests.inception_graph import inception_like
+from tests.inception_graph import frozen_subgraph, inception_frozen_like, inception_like
 from tests.strict import missing
 
 
@@ -40,14 +40,15 @@ def check_layout(sub, model, layout):
 
 
 @pytest.mark.parametrize("name", FIXTURE_NAMES)
-def test_fixture_neighbourhoods_and_freeze_subgraphs(name):
+def test_fixture_neighbourhoods_and_what_their_freeze_keeps(name):
+    from core import api
     fixture = load_fixture(name)
-    model = open_model(fixture.meta)
-    try:
-        graph = GraphModel(model.graph_def)
-    finally:
-        model.close()
-    subs = [freeze_subgraph(graph, fixture.outputs)]
+    with api.load(fixture.folder) as loaded:
+        graph = loaded.analysis.graph
+        request = api.FreezeSession(fixture.outputs).request()
+        frozen = api.freeze_picture(loaded, api.plan(loaded, request), request)
+    check_layout(frozen.subgraph, frozen.graph, layout_subgraph(frozen.subgraph, frozen.graph))
+    subs = []
     for center in fixture.outputs[:2] + [graph.names[len(graph) // 2]]:
         for hops in (1, 3, 5):
             subs.append(neighbourhood(graph, center, hops=hops))
@@ -107,9 +108,9 @@ def test_inception_sized_neighbourhoods_lay_out():
 
 
 def test_whole_inception_like_freeze_lays_out():
-    graph = GraphModel(inception_like(1200))
-    sub = freeze_subgraph(graph, ["InceptionV3/Predictions/Softmax"])
-    assert len(sub.nodes) == len(graph)
+    graph_def = inception_frozen_like(1200)
+    sub, graph = frozen_subgraph(graph_def, ["InceptionV3/Predictions/Softmax"])
+    assert len(sub.nodes) == len(graph_def.node)
     check_layout(sub, graph, layout_subgraph(sub, graph))
 
 
@@ -123,13 +124,14 @@ def test_synthetic_graph_def_of_protos():
     check_layout(sub, graph, layout_subgraph(sub, graph))
 
 
-def test_api_graph_picture_both_modes():
+def test_api_graph_picture_and_freeze_picture():
     from core import api
     fixture = load_fixture("multi_head")
     with api.load(fixture.meta) as loaded:
         analysis = loaded.analysis
         near = api.graph_picture(analysis, ("neighbourhood", fixture.outputs[0], 2, frozenset()))
-        kept = api.graph_picture(analysis, ("freeze", fixture.outputs, (), ()), max_nodes=10)
+        request = api.FreezeSession(fixture.outputs).request()
+        kept = api.freeze_picture(loaded, api.plan(loaded, request), request, max_nodes=10)
     assert near.subgraph.marks == {fixture.outputs[0]: api.CENTER} and near.title == fixture.outputs[0]
     assert set(near.layout.boxes) == set(near.subgraph.ids()) and near.labels
     assert len(kept.subgraph.nodes) == 10 and kept.subgraph.collapsed and kept.title.startswith("frozen ")
@@ -147,7 +149,9 @@ def _fixture_subgraphs():
             for output in fixture.outputs:
                 for hops in (1, 2, 3, 5):
                     yield neighbourhood(model, output, hops=hops), model
-            yield freeze_subgraph(model, fixture.outputs), model
+            request = api.FreezeSession(fixture.outputs).request()
+            frozen = api.freeze_picture(loaded, api.plan(loaded, request), request)
+            yield frozen.subgraph, frozen.graph
 
 
 def test_fewer_crossings_than_grandalfs_sugiyama_on_the_fixtures():

@@ -6,12 +6,12 @@ import pytest
 
 from core.analysis.graph_dot import quote, to_dot
 from core.analysis.graph_model import GraphModel
-from core.analysis.subgraph import (CUT, DOWN, FIXED, OUTPUT, UP, collapsed_id, edge_labels, freeze_subgraph,
-                                    neighbourhood)
-from core.errors import ModelError
+from core import api
+from core.analysis.subgraph import CUT, DOWN, OUTPUT, UP, collapsed_id, edge_labels, neighbourhood, whole_subgraph
 from core.formats import protos
 from core.formats.model import open_model
 from core.freeze.plan import plan_freeze
+from core.freeze.plan_graph import kept_graph
 from tests.conftest import FIXTURE_NAMES, load_fixture
 
 
@@ -68,30 +68,35 @@ def test_wide_concat_is_collapsed_then_expanded():
     assert len(capped.collapsed[down].names) == 20
 
 
-def test_freeze_subgraph_stops_at_cuts_and_fixed_switches():
-    model = graph(("x", "Placeholder", []), ("default", "Const", []),
-                  ("training", "PlaceholderWithDefault", ["default"]), ("pre", "Relu", ["x"]),
-                  ("mid", "Mul", ["pre", "training"]), ("out", "Softmax", ["mid"]), ("other", "Relu", ["x"]))
-    assert set(freeze_subgraph(model, ["out:0"]).nodes) == {"x", "default", "training", "pre", "mid", "out"}
-    sub = freeze_subgraph(model, ["out"], cuts=["pre:0"], fixed=["training"])
-    assert set(sub.nodes) == {"training", "pre", "mid", "out"}
-    assert sub.marks == {"out": OUTPUT, "pre": CUT, "training": FIXED}
-    with pytest.raises(ModelError, match="'nope' is not in the graph"):
-        freeze_subgraph(model, ["nope"])
+def test_the_frozen_picture_marks_cuts_and_stops_there():
+    fixture = load_fixture("cnn_bn")
+    with api.load(fixture.folder) as loaded:
+        request = api.FreezeSession(fixture.outputs, ["classifier/flatten:0"], inference=True).request()
+        picture = api.freeze_picture(loaded, api.plan(loaded, request), request)
+    nodes = set(picture.subgraph.nodes)
+    assert picture.subgraph.marks == {"probs": OUTPUT, "classifier/flatten": CUT}
+    assert not any(n.startswith("features/") for n in nodes) and "images" not in nodes
 
 
 @pytest.mark.parametrize("name", FIXTURE_NAMES)
-def test_freeze_subgraph_is_what_plan_freeze_keeps(name):
+def test_the_frozen_picture_is_what_plan_freeze_keeps_and_a_cap_keeps_the_nearest(name):
     fixture = load_fixture(name)
     model = open_model(fixture.meta)
     try:
-        kept = set(n.name for n in plan_freeze(model, fixture.outputs).nodes)
-        sub = freeze_subgraph(GraphModel(model.graph_def), fixture.outputs)
+        plan = plan_freeze(model, fixture.outputs)
+        whole = kept_graph(plan)
+        capped = kept_graph(plan, max_nodes=5)
     finally:
         model.close()
-    names = set(n.name for n in model.graph_def.node)
-    assert set(sub.nodes) == kept & names
-    assert all(sub.marks[o] == OUTPUT for o in fixture.outputs)
+    assert [n.name for n in whole.graph_def.node] == [n.name for n in plan.nodes] and not whole.hidden
+    drawn = set(n.name for n in capped.graph_def.node)
+    assert len(drawn) == min(5, len(plan.nodes)) and set(plan.outputs[:5]) <= drawn  # every output drawn first
+    by_name = dict((n.name, n) for n in whole.graph_def.node)
+    for anchor, rest in capped.hidden.items():  # each hidden input is a real input the cap left out
+        inputs = set(i.lstrip("^").split(":")[0] for i in by_name[anchor].input)
+        assert anchor in drawn and set(rest) <= inputs - drawn
+    sub = whole_subgraph(GraphModel(capped.graph_def), capped.hidden)
+    assert set(sub.nodes) == drawn and len(sub.collapsed) == len(capped.hidden)
 
 
 def test_edge_labels_are_output_shapes():
@@ -154,10 +159,18 @@ def test_dot_round_trips_names_and_edges():
     assert 'style=dashed' in [l for l in text.splitlines() if '"guard" ->' in l][0]
 
 
-def test_freeze_subgraph_cap_keeps_the_nearest_and_collapses_the_rest():
-    model = chain(50)
-    sub = freeze_subgraph(model, ["n49"], max_nodes=10)
-    assert sub.nodes == ["n%d" % i for i in range(40, 50)] and sub.truncated
-    assert list(sub.collapsed) == [collapsed_id("n40", UP)] and sub.collapsed[collapsed_id("n40", UP)].names == ["n39"]
-    whole = freeze_subgraph(model, ["n49"], max_nodes=50)
-    assert len(whole.nodes) == 50 and not whole.collapsed and not whole.truncated
+def test_a_capped_frozen_picture_keeps_the_nodes_nearest_the_output(tmp_path):
+    graph_def = protos.GraphDef()
+    graph_def.node.add(name="n0", op="Placeholder").attr["dtype"].type = 1
+    for i in range(1, 50):
+        relu = graph_def.node.add(name="n%d" % i, op="Relu")
+        relu.input.append("n%d" % (i - 1))
+        relu.attr["T"].type = 1
+    (tmp_path / "chain.pb").write_bytes(graph_def.SerializeToString())
+    with api.load(str(tmp_path / "chain.pb")) as loaded:
+        names = api.node_names(loaded)
+        request = api.FreezeSession([names[-1]]).request()
+        picture = api.freeze_picture(loaded, api.plan(loaded, request), request, max_nodes=10)
+    assert picture.subgraph.nodes == names[40:] and picture.total == 50
+    assert list(picture.subgraph.collapsed) == [collapsed_id(names[40], UP)]
+    assert picture.subgraph.collapsed[collapsed_id(names[40], UP)].names == [names[39]]

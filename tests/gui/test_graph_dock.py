@@ -6,12 +6,13 @@ pytest.importorskip("PyQt5")
 
 from PyQt5.QtCore import Qt  # noqa: E402
 
+from core.formats import protos  # noqa: E402
 from tests.conftest import load_fixture  # noqa: E402
 from tests.gui.conftest import open_and_wait  # noqa: E402
 from tests.gui.test_graph_view import click  # noqa: E402
 
 
-def test_graph_dock_follows_the_window(qtbot, window):
+def test_graph_dock_follows_the_window(qtbot, window, tmp_path):
     fixture = load_fixture("multi_head")
     open_and_wait(qtbot, window, fixture.meta)
     dock = window.graph_dock
@@ -33,7 +34,13 @@ def test_graph_dock_follows_the_window(qtbot, window):
     window.tree_model.set_checked(fixture.outputs[0], True)
     with qtbot.waitSignal(view.layout_ready, timeout=20000):
         view.freeze_button.setChecked(True)
-    assert view.picture.request[0] == "freeze" and view.picture.request[1] == (fixture.outputs[0],)
-    assert set(view.items) >= {fixture.outputs[0]}
+    assert view.picture.request[0] == "frozen" and view.picture.request[1] == (fixture.outputs[0],)
     qtbot.keyClick(window, Qt.Key_G, Qt.ControlModifier)
     assert not dock.isVisible()
+    destination = str(tmp_path / "frozen.pb")
+    with qtbot.waitSignal(window.freeze_finished, timeout=30000):
+        window.start_freeze(destination)
+    frozen = protos.GraphDef()
+    with open(destination, "rb") as handle:
+        frozen.ParseFromString(handle.read())
+    assert set(view.items) == set(n.name for n in frozen.node)  # the drawing is the written graph

@@ -7,8 +7,7 @@ pytest.importorskip("PyQt5")
 from PyQt5.QtCore import Qt  # noqa: E402
 from PyQt5.QtGui import QColor, QImage, QPalette  # noqa: E402
 
-from core.analysis.insight import analyze  # noqa: E402
-from core.analysis.subgraph import collapsed_id, freeze_subgraph, neighbourhood, UP  # noqa: E402
+from core.analysis.subgraph import collapsed_id, neighbourhood, UP  # noqa: E402
 from core.formats import protos  # noqa: E402
 from core import api  # noqa: E402
 from tests.conftest import load_fixture  # noqa: E402
@@ -18,7 +17,22 @@ from tests.conftest import load_fixture  # noqa: E402
 def multi_head():
     fixture = load_fixture("multi_head")
     with api.load(fixture.meta) as loaded:
-        yield fixture, loaded.analysis
+        yield fixture, loaded
+
+
+def loaded_graph(tmp_path, graph_def):
+    """A synthetic GraphDef written to a .pb and loaded as the window loads it."""
+    path = str(tmp_path / "graph.pb")
+    with open(path, "wb") as handle:
+        handle.write(graph_def.SerializeToString())
+    return api.load(path)
+
+
+def plan_result(loaded, outputs, **options):
+    from gui.plan_watch import PlanResult
+    session = api.FreezeSession(outputs, **options)
+    request = session.request()
+    return PlanResult(session.key(with_target=False), request, api.plan(loaded, request))
 
 
 @pytest.fixture
@@ -47,9 +61,10 @@ def click(qtbot, view, name):
 
 
 def test_neighbourhood_click_and_hops(qtbot, view, multi_head):
-    fixture, analysis = multi_head
+    fixture, loaded = multi_head
+    analysis = loaded.analysis
     center = fixture.outputs[0]
-    view.set_analysis(analysis)
+    view.set_model(loaded)
     draw(qtbot, view, view.show_node, center)
     expected = neighbourhood(analysis.graph, center, hops=2)
     assert set(view.items) == set(expected.ids())
@@ -67,7 +82,7 @@ def test_neighbourhood_click_and_hops(qtbot, view, multi_head):
     assert view.canvas.transform().m11() < before
 
 
-def test_collapsed_fan_in_expands_on_click(qtbot, view):
+def test_collapsed_fan_in_expands_on_click(qtbot, view, tmp_path):
     graph_def = protos.GraphDef()
     for i in range(20):
         node = graph_def.node.add(name="in%d" % i, op="Placeholder")
@@ -75,7 +90,7 @@ def test_collapsed_fan_in_expands_on_click(qtbot, view):
     concat = graph_def.node.add(name="concat", op="ConcatV2")
     concat.input.extend(["in%d" % i for i in range(20)])
     graph_def.node.add(name="out", op="Softmax").input.append("concat")
-    view.set_analysis(analyze(graph_def))
+    view.set_model(loaded_graph(tmp_path, graph_def))
     draw(qtbot, view, view.show_node, "concat")
     more = collapsed_id("concat", UP)
     assert more in view.items and len(view.items) == 1 + 7 + 1 + 1
@@ -83,23 +98,27 @@ def test_collapsed_fan_in_expands_on_click(qtbot, view):
     assert more not in view.items and set("in%d" % i for i in range(20)) <= set(view.items)
 
 
-def test_freeze_mode_marks_outputs(qtbot, view, multi_head):
-    fixture, analysis = multi_head
-    view.set_analysis(analysis)
-    draw(qtbot, view, view.show_freeze, fixture.outputs)
+def test_freeze_mode_draws_the_plan_and_marks_outputs(qtbot, view, multi_head):
+    fixture, loaded = multi_head
+    analysis = loaded.analysis
+    view.set_model(loaded)
+    result = plan_result(loaded, fixture.outputs)
+    draw(qtbot, view, view.show_plan, result, True)
     assert view.freeze_button.isChecked() and not view.hops.isEnabled()
-    assert set(view.items) == set(freeze_subgraph(analysis.graph, fixture.outputs).nodes)
+    assert set(view.items) == set(n.name for n in result.plan.nodes)
+    assert all(view.picture.subgraph.marks[name] == "output" for name in fixture.outputs)
+    assert "exactly what the freeze writes" in view.status.text()
     second = fixture.outputs[1]
     view.show_node(second)  # freeze mode: selects, no new layout
-    assert view.items[second].isSelected() and view.picture.request[0] == "freeze"
+    assert view.items[second].isSelected() and view.picture.request[0] == "frozen"
     draw(qtbot, view, view.neighbourhood_button.setChecked, True)
     assert set(view.items) == set(neighbourhood(analysis.graph, second, hops=2).ids())
 
 
 def test_export_svg_png_dot(qtbot, view, multi_head, tmp_path):
-    fixture, analysis = multi_head
+    fixture, loaded = multi_head
     center = fixture.outputs[0]
-    view.set_analysis(analysis)
+    view.set_model(loaded)
     draw(qtbot, view, view.show_node, center)
     for ext in ("svg", "png", "dot"):
         view.export(str(tmp_path / ("graph." + ext)))
@@ -137,15 +156,19 @@ def test_colours_readable_on_light_and_dark(qtbot, base, text):
     assert len(set(c.name() for c in colours.fills.values())) == 3
 
 
-def test_big_freeze_is_capped_and_a_placeholder_continues_as_neighbourhood(qtbot, view, monkeypatch):
+def test_big_freeze_is_capped_and_a_placeholder_continues_as_neighbourhood(qtbot, view, monkeypatch, tmp_path):
     import gui.graph_view
     monkeypatch.setattr(gui.graph_view, "FREEZE_DRAW_CAP", 5)
     graph_def = protos.GraphDef()
     graph_def.node.add(name="n0", op="Placeholder").attr["dtype"].type = 1
     for i in range(1, 20):
-        graph_def.node.add(name="n%d" % i, op="Relu").input.append("n%d" % (i - 1))
-    view.set_analysis(analyze(graph_def))
-    draw(qtbot, view, view.show_freeze, ["n19"])
+        relu = graph_def.node.add(name="n%d" % i, op="Relu")
+        relu.input.append("n%d" % (i - 1))
+        relu.attr["T"].type = 1
+    loaded = loaded_graph(tmp_path, graph_def)
+    view.set_model(loaded)
+    draw(qtbot, view, view.show_plan, plan_result(loaded, ["n19"]), True)
+    assert "5 of the frozen graph's 20 nodes drawn" in view.status.text()
     more = collapsed_id("n15", UP)
     assert sorted(view.items) == sorted(["n15", "n16", "n17", "n18", "n19", more])
     draw(qtbot, view, click, qtbot, view, more)

@@ -87,3 +87,27 @@ def test_main_py_path_opens_the_window_on_that_model(tmp_path):
         xvfb.stop(server)
     assert expected in titles, (titles, err.decode("utf-8", "replace")[-2000:])
     assert b"Traceback" not in err
+
+
+TOUR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "real_display_tour.py")
+
+
+def test_at_scale_factor_2_the_window_fits_and_no_slot_raises_on_a_real_x_server(tmp_path):
+    """QT_SCALE_FACTOR=2 on a 1600x1000 screen: the window and its Freeze and Verify buttons are on screen; the
+    dark theme, the frozen graph drawn and grouped by scope, the value viewer and an export run without an
+    exception reaching Qt (which aborts a real program)."""
+    xvfb.require("Xvfb")
+    server, display = xvfb.start("1600x1000")
+    try:
+        env = dict(os.environ, QT_QPA_PLATFORM="xcb", DISPLAY=display, QT_SCALE_FACTOR="2")
+        export = tmp_path / "frozen.dot"
+        done = subprocess.run([sys.executable, TOUR, load_fixture("multi_head").folder, str(tmp_path / "s.ini"),
+                               str(export)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+    finally:
+        xvfb.stop(server)
+    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")[-3000:]
+    facts = json.loads(done.stdout.decode("utf-8").strip().splitlines()[-1])
+    assert facts["scale"] == 2.0 and facts["errors"] == []
+    assert all(facts["fits"].values()) and all(facts["fits_after"].values()), facts
+    assert facts["drawn"] > 10 and facts["grouped"] and facts["values"] > 0
+    assert export.read_text().startswith("digraph") and "fillcolor" in export.read_text()

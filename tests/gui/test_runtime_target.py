@@ -2,6 +2,8 @@
 
 import os
 
+from PyQt5.QtWidgets import QFileDialog
+
 from core import api
 from core.formats import protos
 from tests.conftest import copy_fixture
@@ -43,7 +45,7 @@ def test_target_defaults_to_1_4_and_reaches_the_freeze(qtbot, window, tmp_path):
     assert window.settings.value("target_tf") == "1.15"
 
 
-def test_floor_shown_live_and_too_old_target_refused(qtbot, window, tmp_path):
+def test_floor_shown_live_and_too_old_target_refused(qtbot, window, tmp_path, monkeypatch):
     fixture = copy_fixture("cnn_bn", tmp_path)
     _dilate(fixture.meta, [1, 2, 2, 1])
     with qtbot.waitSignal(window.runtime.measured, timeout=30000):
@@ -62,9 +64,16 @@ def test_floor_shown_live_and_too_old_target_refused(qtbot, window, tmp_path):
     notice = window.notice.text()
     assert "cannot freeze for TensorFlow 1.4" in notice and "\n" not in notice, notice
     assert "Target TensorFlow 1.5" in notice
-    with qtbot.waitSignal(window.runtime.measured, timeout=30000):
-        window.runtime.set_target("1.5")
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: asked.append(args) or ("", ""))
+    window.notice.clear()
+    window.freeze()  # Ctrl+S: the floor already says it is refused, so no save dialog opens
+    assert asked == [] and "refused" not in window.notice.text() and "needs TensorFlow ≥ 1.5" in window.notice.text()
+    window.runtime.set_target("1.5")  # the same plan, compared with another release: at once
     assert "refused" not in window.runtime.frozen_label.text()
+    assert window.runtime.frozen_label.wordWrap()  # the line is never cut at the pane's edge
+    window.freeze()
+    assert len(asked) == 1
     with qtbot.waitSignal(window.freeze_finished, timeout=30000) as finished:
         window.start_freeze(destination)
     assert os.path.isfile(destination) and finished.args[0].outputs == fixture.outputs

@@ -52,7 +52,10 @@ def test_drop_each_kind_of_path(qtbot, window, kind):
     assert location.kind == ("graph" if kind == "pb" else "checkpoint")
     assert window.tree_model.rowCount() > 0
     nodes = fixture.reference_node_count() if kind == "pb" else fixture.meta_node_count()
-    counts = re.match(r"^(\d+) nodes · (\d+) variables · ([\d,]+) parameters$", window.status_counts.text())
+    if kind == "pb":  # a frozen graph: its constants' values, not "0 parameters"
+        counts = re.match(r"^(\d+) nodes · ([\d,]+) constant values \(.*\)$", window.status_counts.text())
+    else:
+        counts = re.match(r"^(\d+) nodes · (\d+) variables · ([\d,]+) parameters$", window.status_counts.text())
     assert counts and int(counts.group(1)) == nodes, window.status_counts.text()
 
 
@@ -204,13 +207,16 @@ def test_navigation_links_double_click_and_history(qtbot, window):
     assert window.details.current == "output/MatMul"
 
 
-def test_navigation_reveals_nodes_hidden_by_the_search(qtbot, window):
+def test_navigation_reveals_nodes_hidden_by_the_search_and_keeps_it(qtbot, window):
     open_and_wait(qtbot, window, load_fixture("mlp").folder)
-    window.search.setText("op:Softmax")
+    window.search.setText("op:BiasAdd")
     window.apply_search()
+    matches = window.loaded.analysis.search("op:BiasAdd")
+    assert len(matches) == 2
     assert window.navigate("dense/kernel")
     assert window.tree.currentIndex().internalPointer().op_name == "dense/kernel"
-    assert window.search.text() == ""
+    assert window.search.text() == "op:BiasAdd" and window.match_label.text() == "2 matches"
+    assert set(_visible_ops(window.tree_model)) == set(matches) | {"dense/kernel"}
 
 
 def test_variable_details_show_the_checkpoint_values(qtbot, window, tf):

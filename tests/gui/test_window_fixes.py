@@ -9,7 +9,8 @@ from PyQt5.QtGui import QColor, QDragEnterEvent, QDropEvent, QKeySequence, QPale
 from PyQt5.QtWidgets import QAction, QApplication, QFileDialog, QLineEdit
 
 from gui.colours import Colours, contrast
-from gui.op_tree_model import OP, SHAPE, OpTreeModel
+from gui.op_tree_model import NAME, OP, SHAPE, OpTreeModel
+from gui.tree_view import content_widths
 from gui.verify_process import VerifyProcess, failure_text
 from tests.conftest import copy_fixture, load_fixture
 from tests.gui.conftest import PhaseGate, open_and_wait
@@ -131,18 +132,37 @@ def test_failed_open_restores_the_status_and_names_the_model_in_the_title(qtbot,
     assert "Opening" not in window.status_model.text()
 
 
-def test_op_and_shape_columns_fit_at_1024x700(qtbot, window):
+def _columns(window):
+    header = window.tree.header()
+    return header.sectionSize(NAME), header.sectionSize(OP), header.sectionSize(SHAPE)
+
+
+def test_name_keeps_half_the_tree_at_any_width_and_the_columns_come_back(qtbot, window):
     window.resize(1024, 700)
     open_and_wait(qtbot, window, load_fixture("cnn_bn").folder)
     qtbot.waitUntil(lambda: window.tree.viewport().width() > 200)
-    header = window.tree.header()
     metrics = window.tree.fontMetrics()
-    for op in ("PlaceholderWithDefault", "SparseSoftmaxCrossEntropyWithLogits"):
-        assert header.sectionSize(OP) >= metrics.width(op) + 16, op
-    assert header.sectionSize(SHAPE) >= metrics.width("[?,28,28,1]")
-    right_edge = header.sectionViewportPosition(SHAPE) + header.sectionSize(SHAPE)
-    assert right_edge <= window.tree.viewport().width()  # nothing clipped, no empty stretch
-    assert header.sectionSize(SHAPE) < 260
+    wide_op = metrics.width("PlaceholderWithDefault") + 16
+
+    def check(expect_full):
+        width = window.tree.viewport().width()
+        name, op, shape = _columns(window)
+        assert name >= width / 2 - 1, (name, width)
+        assert name + op + shape <= width + 1  # nothing pushed off the right edge
+        if expect_full:
+            assert op >= wide_op and shape >= metrics.width("[?,28,28,1]")
+    check(False)
+    window.resize(1600, 900)
+    qtbot.waitUntil(lambda: _columns(window)[1] >= wide_op, timeout=3000)
+    check(True)
+    full = (None,) + content_widths(window.tree, window.loaded)  # what Op and Shape want
+    assert window.tree.textElideMode() == Qt.ElideRight  # a narrow Op or Shape elides its text
+    window.graph_dock.show()
+    qtbot.waitUntil(lambda: window.tree.viewport().width() < 700, timeout=5000)
+    check(False)
+    window.graph_dock.hide()
+    qtbot.waitUntil(lambda: _columns(window)[1:] == full[1:], timeout=5000)  # the dock closed: back to their texts
+    check(True)
 
 
 DARK = {QPalette.Window: "#202124", QPalette.Base: "#1e1e1e", QPalette.AlternateBase: "#2a2a2a",
@@ -167,7 +187,7 @@ def test_role_colours_are_readable_in_light_and_dark_palettes(qtbot, window):
             assert contrast(text, background) >= 4.5, (background.name(), palette.color(QPalette.Base).name())
         assert contrast(colours.input, base) >= 3.0
         assert contrast(colours.dim, base) >= 2.0
-    model = OpTreeModel(window.loaded.analysis)
+    model = OpTreeModel(window.loaded)
     model.set_colours(Colours(_palette(DARK)))
     model.set_filter(["output/BiasAdd"])
     brush = model.data(model.index_of("output/BiasAdd"), Qt.BackgroundRole)
@@ -235,12 +255,15 @@ def test_refused_drop_reason_is_shown_in_full_until_the_next_action(qtbot, windo
     assert "Cannot open" not in window.notice.text()  # replaced by the next action
 
 
-def test_no_checkpoint_notice_appears_once(qtbot, window, tmp_path):
+def test_no_checkpoint_notice_appears_once_says_how_to_pair_and_is_no_error(qtbot, window, tmp_path):
     fixture = load_fixture("mlp")
     meta = tmp_path / "alone.meta"
     shutil.copy(fixture.meta, str(meta))
     open_and_wait(qtbot, window, meta)
-    assert window.notice.text().lower().count("checkpoint") == 1, window.notice.text()
+    text = window.notice.text()
+    assert text.lower().count("no checkpoint") == 1 and "\n" not in text, text
+    assert "Drop its checkpoint" in text and "pair" in text
+    assert window.notice.kind == "info"
 
 
 def test_float_attr_prints_short_in_details(qtbot, window):
@@ -284,7 +307,7 @@ def test_cut_here_as_an_input_from_the_tree_menu(qtbot, window, tmp_path):
     window.freezer.box.close()
     nodes = dict((n.name, n.op) for n in protos.GraphDef.FromString(destination.read_bytes()).node)
     assert nodes["dense/Relu"] == "Placeholder" and "dense/MatMul" not in nodes and "output/BiasAdd" in nodes
-    assert menu_for(window, "dense/Relu").findChild(QAction, "cut").text() == "Remove the input cut here"
+    assert menu_for(window, "dense/Relu").findChild(QAction, "cut").text() == "Remove the input cut at dense/Relu:0"
 
 
 def test_save_dialog_proposes_frozen_model_pb_beside_the_checkpoint(qtbot, window, tmp_path):

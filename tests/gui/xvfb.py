@@ -15,13 +15,13 @@ def require(*tools):
             missing("the %s binary (apt-get install %s)" % (tool, "xvfb" if tool == "Xvfb" else tool))
 
 
-def start():
-    """Starts Xvfb on a free display number; returns (process, ":N")."""
+def start(size="1280x800"):
+    """Starts Xvfb (a ``size`` screen, "WIDTHxHEIGHT") on a free display number; returns (process, ":N")."""
     require("Xvfb")
     for number in range(90, 110):
         if os.path.exists("/tmp/.X11-unix/X%d" % number) or os.path.exists("/tmp/.X%d-lock" % number):
             continue
-        server = subprocess.Popen(["Xvfb", ":%d" % number, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        server = subprocess.Popen(["Xvfb", ":%d" % number, "-screen", "0", size + "x24", "-nolisten", "tcp"],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(100):
             if os.path.exists("/tmp/.X11-unix/X%d" % number):

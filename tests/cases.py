@@ -137,6 +137,18 @@ def _bad_output_shape(nodes):
     nodes["dense/MatMul"].attr["_output_shapes"].list.shape[0].dim[0].size = -(1 << 40)
 
 
+def _output_shapes_emptied(nodes):
+    nodes["Cast"].attr["_output_shapes"].Clear()
+
+
+def _const_reshaped(nodes):
+    """A scalar Const given the empty shape [3, 0]: its recorded `_output_shapes` still says scalar."""
+    tensor = nodes["embedding_lookup/range/delta"].attr["value"].tensor
+    tensor.tensor_shape.Clear()
+    for size in (3, 0):
+        tensor.tensor_shape.dim.add().size = size
+
+
 def _meta_node_with_raw(name, raw):
     """Node ``name`` of the fixture's .meta gets ``raw`` field bytes appended (protobuf keeps them as
     unknown fields; the freezer's byte-level editor must refuse them in one line)."""
@@ -367,6 +379,14 @@ CASES = [
          args=FREEZE_MLP),
     Case("output shape -2^40", "mlp", _meta(_bad_output_shape), names=META,
          error=("invalid dimension", "dense/MatMul"), args=FREEZE_MLP),
+    Case("_output_shapes with no shape for an output", "dtypes", _meta(_output_shapes_emptied), names=META,
+         error=("'Cast'", "records 0 shape(s) for 1 output(s)"), args=("--outputs", "y64,y16,yint,ybool")),
+    Case("Const shape disagrees with its _output_shapes", "partitioned", _meta(_const_reshaped), names=META,
+         error=("'embedding_lookup/range/delta'", "records the shape [], its value tensor has shape [3,0]"),
+         args=("--outputs", "head/BiasAdd")),
+    Case("input cut inside a tf.cond branch", "cnn_bn", names="features/bn1/cond/FusedBatchNorm:1",
+         error=("inside a branch of a tf.cond", "features/bn1/cond/Switch"),
+         args=("--outputs", "probs", "--inputs", "features/bn1/cond/FusedBatchNorm:1")),
     Case("Const bytes disagree with its shape", build=_graph_file("g.pb", _const_short_bytes), names="g.pb",
          error=("8 bytes of tensor data", "'c'"), args=("--outputs", "c")),
     Case("Const value type disagrees with its dtype", build=_graph_file("g.pb", _const_of_other_type), names="g.pb",
@@ -446,6 +466,9 @@ def _campaign_seed(seed):
 
 # (fixture, campaign seed, what the campaign found there): one row per class the campaign found.
 REPRODUCERS = [
+    ("partitioned", 388355135, "a Const's shape disagrees with its _output_shapes: unloadable .pb"),
+    ("dtypes", 1070416896, "_output_shapes emptied: unloadable .pb"),
+    ("cnn_bn", 811011458, "input cut inside a tf.cond branch: a .pb where TF has no value"),
 ]
 
 

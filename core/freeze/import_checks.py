@@ -137,6 +137,8 @@ class _Checker(object):
                 check_inputs(node, types[0])
                 if node.op == "Const":
                     _check_const(node)
+                if "_output_shapes" in node.attr:
+                    _check_output_shapes(node, len(types[1]))
 
     def node_types(self, name):
         """(input dtypes, output dtypes) of a planned node after its OpDef's rules, None for an unknown op."""
@@ -266,3 +268,18 @@ def _check_const(node):
     problem = dtypes.proto_problem(node.attr["value"].tensor, node.attr["dtype"].type, _CONST_LIMIT)
     if problem is not None:
         _fail(node.name, node.op, problem)
+
+
+def _check_output_shapes(node, outputs):
+    """What TF 1.x's importer does with a node's `_output_shapes`: one shape per output, each merged with
+    the shape TensorFlow infers (for a Const, its value's shape; other ops need TF's shape functions)."""
+    recorded = node.attr["_output_shapes"]
+    shapes = recorded.list.shape if recorded.WhichOneof("value") == "list" else ()
+    if len(shapes) < outputs:
+        _fail(node.name, node.op, "attr '_output_shapes' records %d shape(s) for %d output(s)" % (len(shapes), outputs))
+    if node.op == "Const" and outputs and not shapes[0].unknown_rank:
+        value = [d.size for d in node.attr["value"].tensor.tensor_shape.dim]
+        wanted = [d.size for d in shapes[0].dim]
+        if len(value) != len(wanted) or any(w >= 0 and w != v for v, w in zip(value, wanted)):
+            _fail(node.name, node.op, "attr '_output_shapes' records the shape [%s], its value tensor has shape [%s]"
+                  % (",".join(str(d) for d in wanted), ",".join(str(d) for d in value)))

@@ -93,6 +93,12 @@ def _reslice(index, start):
     return run
 
 
+def _slice_of_another_dtype(fixture):
+    """The first stored slice of the partitioned `embedding` says DT_RESOURCE, the tensor float32."""
+    key = [k for k, _ in damage.read_index(fixture.prefix) if k.startswith(b"\x00embedding\x00")][0]
+    damage.edit_entry(fixture.prefix, key, _set("dtype", 20))
+
+
 def _short_entry_with_matching_crc(fixture):
     def shorten(proto):
         proto.size -= 4
@@ -352,6 +358,9 @@ CASES = [
     Case("partition slices leave a gap", "partitioned", _entry("embedding", lambda p: p.slices.__delitem__(2)),
          names=INDEX, error=("do not cover", "embedding"), args=("--outputs", "head/BiasAdd"),
          reads=[("read", ("embedding",), ("do not cover",))]),
+    Case("partition slice stored as another dtype", "partitioned", _slice_of_another_dtype, names=INDEX,
+         error=("stored as resource, the tensor is float32", "embedding"), args=("--outputs", "head/BiasAdd"),
+         reads=[("read", ("embedding",), ("stored as resource",))]),
     Case("restore region outside the tensor", "partitioned", _meta(_restore_region_outside), names=INDEX,
          error=("outside its shape", "embedding"), args=("--outputs", "head/BiasAdd")),
     # -- entry sizes, offsets and shards --
@@ -469,6 +478,11 @@ REPRODUCERS = [
     ("partitioned", 388355135, "a Const's shape disagrees with its _output_shapes: unloadable .pb"),
     ("dtypes", 1070416896, "_output_shapes emptied: unloadable .pb"),
     ("cnn_bn", 811011458, "input cut inside a tf.cond branch: a .pb where TF has no value"),
+    ("mlp", 491263128, "a variable's read from its port 2: internal error naming the frozen Const's op"),
+    ("mlp", 361088521, "saver_def without restore_op_name: TF's import_meta_graph refuses it, we froze"),
+    ("multi_head", 702001172, "saver_def restore_op_name a restore tensor: TF restores nothing, we used names"),
+    ("partitioned", 902880661, "a partition slice stored as DT_RESOURCE: TF dies, we froze"),
+    ("lstm", 1057315190, "_output_shapes of the wrong kind: unloadable .pb"),
 ]
 
 

@@ -115,6 +115,10 @@ class _Checker(object):
             self.parsed[name] = parsed
         return parsed
 
+    def op_of(self, name):
+        """The op a planned node has in the frozen graph (a variable's value becomes a Const)."""
+        return "Const" if self.plans[name].kind == "const" else self.node_def(name).op
+
     def spec(self, op):
         if op in self.functions:
             return self.functions[op]
@@ -126,7 +130,7 @@ class _Checker(object):
         check_inputs = self._check_inputs
         for name, plan in self.plans.items():
             if not valid_name(name):
-                _fail(name, "Const" if plan.kind == "const" else self.node_def(name).op,
+                _fail(name, self.op_of(name),
                       "the name is not a valid TensorFlow node name (letters, digits, '.', '_', '-', '/', not "
                       "starting with '_', '-' or '/')")
             if plan.kind == "const":
@@ -186,7 +190,7 @@ class _Checker(object):
             outputs, want = types[1], expected[position]
             if port >= len(outputs):
                 _fail(node.name, node.op, "input %d reads %s, but %s (%s) has %d output(s)"
-                      % (position, quote(text), quote(source), self.node_def(source).op, len(outputs)))
+                      % (position, quote(text), quote(source), self.op_of(source), len(outputs)))
             have = outputs[port]
             if have != want and (want > dtypes.REF_OFFSET or dtypes.base(have) != want):
                 _fail(node.name, node.op, "input %d is %s from %s, but the op needs %s there"

@@ -98,20 +98,22 @@ class _Checker(object):
         self.release = release
         self.registry = registry
         self.functions = functions
-        self.plans = dict((plan.name, plan) for plan in plan_nodes)
+        self.plans = plans = {}
+        for plan in plan_nodes:
+            plan.types = None  # the memo is this release's
+            plans[plan.name] = plan
         self.source_nodes = source_nodes
         self.parsed = {}
-        self.types = {}  # node name -> (input dtypes, output dtypes), or None for an unknown op
         self.signatures = {}
 
     def node_def(self, name):
+        """The planned NodeDef: a copied node's is the source's (not held here: 10^6 of them cost 100s of MB)."""
         parsed = self.parsed.get(name)
         if parsed is None:
             plan = self.plans[name]
             if plan.kind == "copy" and name in self.source_nodes:
-                parsed = self.source_nodes[name]
-            else:
-                parsed = protos.NodeDef.FromString(bytes(plan.data))
+                return self.source_nodes[name]
+            parsed = protos.NodeDef.FromString(bytes(plan.data))
             self.parsed[name] = parsed
         return parsed
 
@@ -135,9 +137,9 @@ class _Checker(object):
                       "starting with '_', '-' or '/')")
             if plan.kind == "const":
                 continue  # a variable's value: the writer builds a Const of its dtype and shape
-            types = self.types.get(name) or self.node_types(name)
-            if types is not None:
-                node = self.parsed.get(name) or self.node_def(name)
+            types = plan.types if plan.types is not None else self.node_types(name)
+            if types:
+                node = self.node_def(name)
                 check_inputs(node, types[0])
                 if node.op == "Const":
                     _check_const(node)
@@ -145,10 +147,10 @@ class _Checker(object):
                     _check_output_shapes(node, len(types[1]))
 
     def node_types(self, name):
-        """(input dtypes, output dtypes) of a planned node after its OpDef's rules, None for an unknown op."""
-        if name in self.types:
-            return self.types[name]
+        """(input dtypes, output dtypes) of a planned node after its OpDef's rules, False for an unknown op."""
         plan = self.plans[name]
+        if plan.types is not None:
+            return plan.types
         if plan.kind == "const":
             result = ((), (plan.variable.dtype,))
         else:
@@ -157,13 +159,13 @@ class _Checker(object):
             key = (node.op,) + tuple(sorted((k, attrs[k].SerializeToString()) for k in attrs if k[:1] != "_"))
             if key not in self.signatures:
                 spec = self.spec(node.op)
-                result = None
+                result = False
                 if spec is not None:
                     attrs = _effective_attrs(node, spec)
                     result = (_arg_types(spec.inputs, attrs, node), _arg_types(spec.outputs, attrs, node))
                 self.signatures[key] = result
             result = self.signatures[key]
-        self.types[name] = result
+        plan.types = result
         return result
 
     def _check_inputs(self, node, expected):
@@ -184,8 +186,9 @@ class _Checker(object):
             source, port = (text, 0) if ":" not in text else (node_name(text), port_of(text))
             if source not in self.plans:
                 _fail(node.name, node.op, "input %d reads %s, which is not in the graph" % (position, quote(text)))
-            types = self.types.get(source) or self.node_types(source)
-            if types is None:
+            plan = self.plans[source]
+            types = plan.types if plan.types is not None else self.node_types(source)
+            if not types:
                 continue
             outputs, want = types[1], expected[position]
             if port >= len(outputs):

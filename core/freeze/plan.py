@@ -38,9 +38,11 @@ class NodePlan(object):
         data: serialized NodeDef for copy/edit/new; None for const.
         variable: VariableValue for const.
         reason: why the node differs from its source (empty for copy).
+        types: the import check's memo of (input dtypes, output dtypes), False for an op it does not
+            know, None before it ran (a slot, not a dict beside the plan: 10^6 entries cost 40 MB).
     """
 
-    __slots__ = ("name", "kind", "data", "variable", "reason", "device")
+    __slots__ = ("name", "kind", "data", "variable", "reason", "device", "types")
 
     def __init__(self, name, kind, data=None, variable=None, reason="", device=""):
         self.name = name
@@ -49,6 +51,7 @@ class NodePlan(object):
         self.variable = variable
         self.reason = reason
         self.device = device
+        self.types = None
 
 
 class FreezePlan(object):

@@ -328,3 +328,27 @@ def variable_sources(graph_def, meta_graph=None, saver=None):
     """
     chosen = choose_saver(graph_def, meta_graph, saver)
     return dict(chosen.sources) if chosen is not None else {}
+
+
+def restoring_nodes(graph_def, meta_graph, saver_name, variables):
+    """The nodes TensorFlow runs to restore ``variables`` through the chosen saver: each variable's
+    Assign under the saver's restore op and everything that Assign reads (data and control inputs).
+
+    Returns:
+        set of node names (empty without a saver, or for a saver whose Assigns no NoOp groups).
+    """
+    chosen = choose_saver(graph_def, meta_graph, saver_name)
+    if chosen is None or chosen.restore_op is None or not variables:
+        return set()
+    graph = _Graph(graph_def)
+    wanted = set(variables)
+    assigns = [a.name for a in _restore_assigns(graph, chosen.restore_op)
+               if a.input and node_name(a.input[0]) in wanted]
+    found, stack = set(assigns), list(assigns)
+    while stack:
+        for text in graph.nodes[stack.pop()].input:
+            name = node_name(text)
+            if name not in found and name in graph.nodes:
+                found.add(name)
+                stack.append(name)
+    return found

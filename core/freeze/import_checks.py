@@ -55,6 +55,29 @@ def check_importable(plan_nodes, release, registry, tail_fields, source_nodes=No
         raise ModelError("cannot freeze for TensorFlow %s: %s" % (release.label, exc), path)
 
 
+class _SourceNode(object):
+    """A source node checked as it is (the restore ops TensorFlow runs are not in the frozen graph)."""
+
+    __slots__ = ("name", "kind", "data", "types")
+
+    def __init__(self, name):
+        self.name, self.kind, self.data, self.types = name, "copy", None, None
+
+
+def check_restoring(names, release, registry, source_nodes, path=None):
+    """Refuses a freeze whose values TensorFlow could not restore: the saver's nodes that restore them
+    (core.formats.saver_map.restoring_nodes) checked as ``release``'s importer checks any node.
+
+    Raises:
+        ModelError: naming the node, the rule and the release.
+    """
+    try:
+        _Checker([_SourceNode(n) for n in sorted(names)], release, registry, {}, source_nodes).run()
+    except _Refusal as exc:
+        raise ModelError("TensorFlow %s cannot restore these variables through the graph's saver: %s"
+                         % (release.label, exc), path)
+
+
 def _library_functions(tail_fields):
     """{name: OpSpec} of the function signatures in the GraphDef's library (raw field 2)."""
     functions = {}

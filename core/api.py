@@ -428,8 +428,9 @@ def picture_dot(picture, analysis):
 
 
 def install_signal_cleanup():
-    """Makes SIGTERM remove unfinished temporary `.pb` files, for a front whose freezes run in worker
-    threads (Python handles signals in the main thread only). Returns False off the main thread."""
+    """Makes SIGTERM, SIGHUP and SIGQUIT remove unfinished temporary `.pb` files, for a front whose
+    freezes run in worker threads (Python handles signals in the main thread only). Returns False
+    off the main thread."""
     from core.freeze.writer import install_signal_cleanup as _install
     return _install()
 

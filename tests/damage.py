@@ -92,3 +92,87 @@ def masked_crc(data):
 
 def file_size(path):
     return os.path.getsize(path)
+
+
+# -- whole-file damage and special files -------------------------------------------------------
+
+def truncate(path, keep=0.5):
+    """Keeps the first ``keep`` fraction of the file."""
+    with open(path, "rb") as handle:
+        data = handle.read()
+    with open(path, "wb") as handle:
+        handle.write(data[:int(len(data) * keep)])
+
+
+def garble(path):
+    """Replaces every byte of the file by a deterministic pattern (same size)."""
+    size = os.path.getsize(path)
+    with open(path, "wb") as handle:
+        handle.write(bytes(bytearray((i * 131 + 7) % 251 for i in range(size))))
+
+
+def flip_tenths(path):
+    """Flips one byte in every tenth of the file, so every large tensor is hit."""
+    with open(path, "r+b") as handle:
+        data = bytearray(handle.read())
+        for tenth in range(1, 10):
+            data[len(data) * tenth // 10] ^= 0x5A
+        handle.seek(0)
+        handle.write(bytes(data))
+
+
+def replace_by_fifo(path):
+    os.remove(path)
+    os.mkfifo(path)
+
+
+def replace_by_link(path, target):
+    os.remove(path)
+    os.symlink(target, path)
+
+
+def replace_by_link_loop(path):
+    """``path`` -> ``path``.loop -> ``path``: opening either fails with ELOOP."""
+    os.remove(path)
+    os.symlink(os.path.basename(path) + ".loop", path)
+    os.symlink(os.path.basename(path), path + ".loop")
+
+
+def replace_by_folder(path):
+    os.remove(path)
+    os.mkdir(path)
+
+
+def snapshot(folder):
+    """What is in ``folder``, for "input files never modified": a digest per regular file, the
+    target of each symbolic link and the type of anything else (never opened: a FIFO would block)."""
+    import hashlib
+    import stat
+    found = {}
+    for base, folders, files in os.walk(str(folder)):
+        for name in files + [f for f in folders if os.path.islink(os.path.join(base, f))]:
+            path = os.path.join(base, name)
+            mode = os.lstat(path).st_mode
+            key = os.path.relpath(path, str(folder))
+            if stat.S_ISLNK(mode):
+                found[key] = ("link", os.readlink(path))
+            elif stat.S_ISREG(mode):
+                with open(path, "rb") as handle:
+                    found[key] = ("file", hashlib.sha256(handle.read()).hexdigest())
+            else:
+                found[key] = ("special", stat.S_IFMT(mode))
+    return found
+
+
+def edit_meta(meta_path, edit):
+    """Applies ``edit(MetaGraphDef)`` to a binary `.meta` and writes it back."""
+    meta = protos.MetaGraphDef()
+    with open(meta_path, "rb") as handle:
+        meta.ParseFromString(handle.read())
+    edit(meta)
+    with open(meta_path, "wb") as handle:
+        handle.write(meta.SerializeToString())
+
+
+def nodes_of(meta):
+    return dict((n.name, n) for n in meta.graph_def.node)

@@ -8,6 +8,7 @@ import struct
 from core.formats import crc32c
 from core.formats import dtypes, protos
 from core.errors import ModelError, quote
+from core.formats.files import open_regular, present
 from core.formats.checkpoint_versions import check_versions
 from core.formats.dtypes import DT_BFLOAT16, DT_STRING
 from core.formats.slice_keys import slice_key
@@ -178,7 +179,7 @@ class CheckpointReader(object):
             self._check_sizes(name, part, lengths, proto.dtype)
             parts.append(part)
             boxes.append((starts, lengths))
-        _check_tiling(name, shape, boxes, self.index_path)
+        check_tiling(name, shape, boxes, self.index_path)
         return parts
 
     def _slice_proto(self, name, proto, slice_proto):
@@ -192,17 +193,12 @@ class CheckpointReader(object):
 
     # -- raw access ---------------------------------------------------------------------
     def _file(self, shard):
-        if shard >= len(self.data_paths):
-            raise ModelError("entry points at shard %d of %d" % (shard, len(self.data_paths)), self.index_path)
-        handle = self._files.get(shard)
+        handle = self._files.get(shard)  # (the shard number was checked by _check_extent)
         if handle is None:
             path = self.data_paths[shard]
-            try:
-                handle = open(path, "rb")
-            except IOError as exc:
-                if not os.path.exists(path):
-                    raise ModelError("checkpoint data shard is missing (the .index beside it lists it)", path)
-                raise ModelError("cannot read: %s" % (exc.strerror or exc), path)
+            if not present(path):
+                raise ModelError("checkpoint data shard is missing (the .index beside it lists it)", path)
+            handle = open_regular(path)[0]
             self._files[shard] = handle
         return handle
 
@@ -345,14 +341,13 @@ class CheckpointReader(object):
         """The first ``count`` values as Python numbers or strings, for display."""
         import numpy as np
         entry = self.entry(name)
-        if entry.nbytes > (64 << 20):
-            proto = self._proto(name)
-            if not proto.slices and proto.dtype != DT_STRING:
-                dtype = _numpy_dtype(proto.dtype, self.index_path)
-                handle = self._check_extent(name, proto)
-                handle.seek(proto.offset)
-                flat = np.frombuffer(handle.read(count * dtype.itemsize), dtype=dtype)
-                return _display(flat, proto.dtype)
+        proto = self._proto(name)
+        if entry.nbytes > (64 << 20) and not proto.slices and proto.dtype != DT_STRING:
+            dtype = _numpy_dtype(proto.dtype, self.index_path)  # a large plain tensor: its first values only
+            handle = self._check_extent(name, proto)
+            handle.seek(proto.offset)
+            flat = np.frombuffer(handle.read(count * dtype.itemsize), dtype=dtype)
+            return _display(flat, proto.dtype)
         flat = self.read(name).ravel()[:count]
         return _display(flat, entry.dtype)
 
@@ -376,30 +371,29 @@ def _shard_paths(prefix, num_shards, index_path):
         folder, base = os.path.split(os.path.abspath(prefix))
         suffix = "-of-%05d" % num_shards
         try:
-            present = sum(1 for n in os.listdir(folder or ".")
+            found = sum(1 for n in os.listdir(folder or ".")
                           if n.startswith(base + ".data-") and n.endswith(suffix))
         except OSError:
-            present = 0
-        if present < num_shards:
+            found = 0
+        if found < num_shards:
             raise ModelError("the bundle header says %d data shards but %d %s.data-*%s files are present "
-                             "(missing shards, or a corrupt header)" % (num_shards, present, base, suffix),
+                             "(missing shards, or a corrupt header)" % (num_shards, found, base, suffix),
                              index_path)
     return ["%s.data-%05d-of-%05d" % (prefix, i, num_shards) for i in range(num_shards)]
 
 
-def _check_tiling(name, shape, boxes, path):
+def check_tiling(name, shape, boxes, path):
     """Slices must cover every element of the tensor exactly once, as TensorFlow requires."""
     import numpy as np
     total = _count(shape)
     covered = sum(_count(lengths) for _, lengths in boxes)
-    if len(boxes) > 1:
-        starts = np.array([b[0] for b in boxes], dtype=np.int64).reshape(len(boxes), len(shape))
-        ends = starts + np.array([b[1] for b in boxes], dtype=np.int64).reshape(len(boxes), len(shape))
-        for i in range(len(boxes) - 1):
-            low = np.maximum(starts[i + 1:], starts[i])
-            high = np.minimum(ends[i + 1:], ends[i])
-            if np.all(low < high, axis=1).any():
-                raise ModelError("corrupt: overlapping slices in tensor %s" % quote(name), path)
+    starts = np.array([b[0] for b in boxes], dtype=np.int64).reshape(len(boxes), len(shape))
+    ends = starts + np.array([b[1] for b in boxes], dtype=np.int64).reshape(len(boxes), len(shape))
+    for i in range(len(boxes) - 1):  # each box against those after it
+        low = np.maximum(starts[i + 1:], starts[i])
+        high = np.minimum(ends[i + 1:], ends[i])
+        if np.all(low < high, axis=1).any():
+            raise ModelError("corrupt: overlapping slices in tensor %s" % quote(name), path)
     if covered != total:
         raise ModelError("corrupt: the slices of tensor %s do not cover it (%d of %d elements)"
                          % (quote(name), covered, total), path)
@@ -423,7 +417,7 @@ def open_checkpoint(prefix):
     Raises:
         ModelError: naming the file when it is missing or unreadable.
     """
-    if os.path.isfile(prefix + ".index"):
+    if present(prefix + ".index"):
         return CheckpointReader(prefix)
     from core.formats.v1_checkpoint import V1CheckpointReader, is_v1_checkpoint
     if is_v1_checkpoint(prefix):

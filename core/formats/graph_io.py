@@ -6,8 +6,10 @@ import os
 from google.protobuf import text_format
 
 from core.formats import protos
+from core.formats.files import read_regular
+from core.formats.node_table import node_table
 from core.errors import ModelError, quote
-from core.formats.wire import iter_fields, message_spans
+from core.formats.wire import iter_fields, message_spans, read_varint
 
 log = logging.getLogger(__name__)
 
@@ -41,15 +43,8 @@ class LoadedGraph(object):
         """One pass over the GraphDef's fields: node spans and the raw tail fields."""
         if getattr(self, "_scanned", None) is None:
             start, end = self.graph_span
-            view = memoryview(self.data)[start:end]
-            spans = []
-            tail = dict((number, []) for number in (2, 3, 4))
             try:
-                for number, wire_type, field_start, value_start, value_end in iter_fields(view):
-                    if number == _NODE_IN_GRAPH and wire_type == 2:
-                        spans.append(view[value_start:value_end])
-                    elif number in tail:
-                        tail[number].append(bytes(view[field_start:value_end]))
+                spans, tail = _graph_fields(self.data, start, end)
             except ValueError as exc:
                 raise ModelError("not a valid GraphDef (%s; truncated or corrupt?)" % quote(exc), self.path)
             if len(spans) != len(self.graph_def.node):
@@ -70,6 +65,39 @@ class LoadedGraph(object):
         return self._scan()[1]
 
 
+_NODE_TAG = (_NODE_IN_GRAPH << 3) | 2
+_VIEW_ABOVE = 4096
+
+
+def _graph_fields(data, start, end):
+    """([memoryview of each node's bytes], {2, 3, 4: [raw tail fields]}) of the GraphDef at data[start:end].
+
+    A node's tag is one byte: those fields are read inline (a 10^6-node graph has 10^6 of them), any
+    other field through iter_fields.
+    """
+    view = memoryview(data)
+    spans = []
+    tail = dict((number, []) for number in (2, 3, 4))
+    pos = start
+    while pos < end:
+        if data[pos] == _NODE_TAG:
+            length, value_start = read_varint(data, pos + 1)
+            pos = value_start + length
+            if pos > end:
+                raise ValueError("field runs past the end of its message")
+            # A small node as bytes (a memoryview object alone is larger), a large one (a Const of
+            # weights in a .pb) as a view, never copied.
+            spans.append(data[value_start:pos] if length < _VIEW_ABOVE else view[value_start:pos])
+            continue
+        number, wire_type, field_start, value_start, value_end = next(iter_fields(data, pos, end))
+        if number == _NODE_IN_GRAPH and wire_type == 2:  # a node whose tag is not the short form
+            spans.append(view[value_start:value_end])
+        elif number in tail:
+            tail[number].append(bytes(view[field_start:value_end]))
+        pos = value_end
+    return spans, tail
+
+
 def _reserialized_field(graph_def, number):
     copy = protos.GraphDef()
     if number == 2 and graph_def.HasField("library"):
@@ -79,14 +107,6 @@ def _reserialized_field(graph_def, number):
     elif number == 3 and graph_def.version:
         copy.version = graph_def.version
     return copy.SerializeToString()
-
-
-def _read(path):
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except IOError as exc:
-        raise ModelError("cannot read: %s" % (exc.strerror or exc), path)
 
 
 def _looks_like_text(data):
@@ -103,7 +123,7 @@ def load_meta_graph(path):
     Raises:
         ModelError: unreadable, truncated or not a MetaGraphDef.
     """
-    data = _read(path)
+    data = read_regular(path)
     meta = protos.MetaGraphDef()
     if _looks_like_text(data):
         _parse_text(data, meta, path, "MetaGraphDef")
@@ -128,7 +148,7 @@ def load_graph_def(path):
     Raises:
         ModelError: unreadable, truncated or not a GraphDef.
     """
-    data = _read(path)
+    data = read_regular(path)
     graph = protos.GraphDef()
     if path.endswith(".pbtxt") or _looks_like_text(data):
         _parse_text(data, graph, path, "GraphDef")
@@ -218,30 +238,28 @@ def _parse_text(data, message, path, what):
 
 
 def check_graph(graph_def, path):
-    """Every input must name a node of the graph; a cut-short file usually breaks this.
+    """Every node has a name and an op, names are unique, every input names a node of the graph
+    (a cut-short file usually breaks this).
 
     Raises:
-        ModelError: naming the first dangling input and the file.
+        ModelError: naming the first offending node or dangling input and the file.
     """
-    nodes = graph_def.node
-    names = set(n.name for n in nodes)
-    if "" in names or any(not n.op for n in nodes):
+    table = node_table(graph_def)
+    if "" in table.index or not all(table.ops):
         raise ModelError("a node with no name or op (corrupt graph)", path)
-    if len(names) < len(nodes):
+    if len(table.index) < len(table):
         seen = set()
-        for node in nodes:
-            if node.name in seen:
-                raise ModelError("node name %s is not unique (corrupt graph)" % quote(node.name), path)
-            seen.add(node.name)
-    references = set(inp for node in nodes for inp in node.input)
-    dangling = set(r for r in references
-                   if (r[1:] if r.startswith("^") else r.split(":", 1)[0]) not in names)
+        for name in table.names:
+            if name in seen:
+                raise ModelError("node name %s is not unique (corrupt graph)" % quote(name), path)
+            seen.add(name)
+    dangling = table.dangling
     if dangling:
-        for node in nodes:
+        for name, node in zip(table.names, graph_def.node):
             for inp in node.input:
                 if inp in dangling:
                     raise ModelError("node %s reads %s, which is not in the graph (truncated or corrupt?)"
-                                     % (quote(node.name), quote(inp)), path)
+                                     % (quote(name), quote(inp)), path)
 
 
 def load_any(path):

@@ -7,6 +7,7 @@ import re
 from google.protobuf import text_format
 
 from core.formats import protos
+from core.formats.files import is_regular, mtime, present, read_regular
 from core.errors import ModelError, quote
 from core.formats.saved_model import SAVED_MODEL_FILES, saved_model_file, variables_prefix
 from core.formats.v1_checkpoint import is_v1_checkpoint, strip_shard_suffix
@@ -64,7 +65,7 @@ class ModelLocation(object):
 
 def has_checkpoint(prefix):
     """True when ``prefix`` names a V2 (`.index`) or V1 (single table file or shards) checkpoint."""
-    return os.path.isfile(prefix + ".index") or (
+    return present(prefix + ".index") or (
         not prefix.endswith((".meta",) + GRAPH_EXTENSIONS) and (os.path.isfile(prefix) or is_v1_checkpoint(prefix)))
 
 
@@ -95,8 +96,8 @@ def locate(path):
     if os.path.isdir(path):
         return _locate_in_folder(path)
     name = os.path.basename(path)
-    if not os.path.exists(path):
-        if os.path.isfile(path + ".index") or os.path.isfile(path + ".meta"):
+    if not present(path):
+        if present(path + ".index") or present(path + ".meta"):
             return _from_prefix(path, path)
         raise ModelError("no such file or folder", path)
     if name == "checkpoint":
@@ -115,7 +116,7 @@ def locate(path):
         if name == ESTIMATOR_GRAPH and os.path.isfile(state_path):
             return _model_dir_graph(path, state_path)
         return ModelLocation(GRAPH, path, graph_path=path)
-    if os.path.isfile(path + ".meta") or os.path.isfile(path + ".index"):
+    if present(path + ".meta") or present(path + ".index"):
         return _from_prefix(path, path)
     if strip_shard_suffix(path) != path:
         return _from_prefix(strip_shard_suffix(path), path)
@@ -152,11 +153,11 @@ def _from_prefix(prefix, given):
     if os.path.basename(folder) == "variables" and saved_model_file(os.path.dirname(folder)):
         return _saved_model(saved_model_file(os.path.dirname(folder)), given)
     graph = os.path.join(folder, ESTIMATOR_GRAPH)
-    if not os.path.isfile(meta) and os.path.isfile(graph) and has_checkpoint(prefix):
+    if not present(meta) and is_regular(graph) and has_checkpoint(prefix):
         notes.append("no %s.meta: using the model_dir's %s (restore ops found by the saver's naming)"
                      % (os.path.basename(prefix), ESTIMATOR_GRAPH))
         return ModelLocation(CHECKPOINT, given, prefix=prefix, graph_path=graph, notes=notes)
-    if not os.path.isfile(meta):
+    if not present(meta):
         meta = _sibling_meta(prefix, notes)
     if meta is None:
         raise ModelError("no .meta graph beside this checkpoint (looked for %s.meta): the graph "
@@ -174,7 +175,7 @@ def _sibling_meta(prefix, notes):
     metas = [os.path.join(folder, n) for n in os.listdir(folder) if n.endswith(".meta")]
     if not metas:
         return None
-    metas.sort(key=os.path.getmtime)
+    metas.sort(key=mtime)
     chosen = metas[-1]
     notes.append("using the graph in %s for checkpoint %s" % (os.path.basename(chosen),
                                                               os.path.basename(prefix)))
@@ -189,13 +190,7 @@ def read_state_file(path):
     Raises:
         ModelError: the file is not a checkpoint state text proto.
     """
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_STATE_FILE + 1)
-    except IOError as exc:
-        raise ModelError("cannot read: %s" % exc.strerror, path)
-    if len(data) > MAX_STATE_FILE:
-        raise ModelError("not a checkpoint state file (over %d bytes)" % MAX_STATE_FILE, path)
+    data = read_regular(path, limit=MAX_STATE_FILE, what="checkpoint state file")
     try:
         return text_format.Parse(data.decode("utf-8"), protos.CheckpointState())
     except Exception as exc:  # noqa: BLE001 - ParseError, UnicodeDecodeError, RecursionError by version
@@ -246,9 +241,9 @@ def _locate_in_folder(folder):
             log.info("state file not usable, scanning the folder: %s", exc)
     names = sorted(os.listdir(folder))
     indexes = [os.path.join(folder, n[:-len(".index")]) for n in names if n.endswith(".index")]
-    indexes = [p for p in indexes if os.path.isfile(p + ".meta")] or indexes
+    indexes = [p for p in indexes if present(p + ".meta")] or indexes
     if indexes:
-        indexes.sort(key=lambda p: os.path.getmtime(p + ".index"))
+        indexes.sort(key=lambda p: mtime(p + ".index"))
         location = _from_prefix(indexes[-1], folder)
         if len(indexes) > 1:
             location.notes.append("%d checkpoints in the folder; using the newest, %s"
@@ -256,12 +251,12 @@ def _locate_in_folder(folder):
         return location
     metas = [os.path.join(folder, n) for n in names if n.endswith(".meta")]
     if metas:
-        metas.sort(key=os.path.getmtime)
+        metas.sort(key=mtime)
         return _from_prefix(metas[-1][:-len(".meta")], folder)
     graphs = [os.path.join(folder, n) for n in names
               if n.endswith(GRAPH_EXTENSIONS) and n not in SAVED_MODEL_FILES]
     if graphs:
-        graphs.sort(key=os.path.getmtime)
+        graphs.sort(key=mtime)
         location = ModelLocation(GRAPH, folder, graph_path=graphs[-1])
         if len(graphs) > 1:
             location.notes.append("%d graphs in the folder; using the newest, %s"

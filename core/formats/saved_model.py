@@ -9,6 +9,7 @@ from google.protobuf import text_format
 
 from core.errors import ModelError
 from core.formats import dtypes, protos
+from core.formats.files import present, read_regular
 from core.formats.graph_io import LoadedGraph, check_graph
 from core.formats.wire import message_spans
 from core.names import node_name
@@ -45,7 +46,7 @@ def saved_model_file(folder):
     """The saved_model.pb (or .pbtxt) in ``folder``, or None."""
     for name in SAVED_MODEL_FILES:
         path = os.path.join(folder, name)
-        if os.path.isfile(path):
+        if present(path):
             return path
     return None
 
@@ -66,14 +67,6 @@ def parse_tags(tags):
 
 def _tag_text(tags):
     return ",".join(tags) if tags else "(no tags)"
-
-
-def _read(path):
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except IOError as exc:
-        raise ModelError("cannot read: %s" % (exc.strerror or exc), path)
 
 
 def _choose(saved, tags, path):
@@ -105,7 +98,7 @@ def load_saved_model(path, tags=None):
     Raises:
         ModelError: unreadable, not a SavedModel, or no meta graph with those tags.
     """
-    data = _read(path)
+    data = read_regular(path)
     saved = protos.SavedModel()
     try:
         if path.endswith(".pbtxt"):
@@ -231,7 +224,7 @@ def asset_notes(meta_graph, folder):
 def tag_sets(path):
     """The tag sets of a saved_model.pb/.pbtxt's meta graphs (sorted tuples, in file order),
     read without parsing the graphs."""
-    data = _read(path)
+    data = read_regular(path)
     if path.endswith(".pbtxt"):
         saved = protos.SavedModel()
         try:

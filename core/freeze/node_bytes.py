@@ -35,9 +35,9 @@ class RawNode(object):
         return b"".join(raw for _, raw in self._fields)
 
     def _payload(self, raw):
-        for _, _, _, start, end in iter_fields(raw):
-            return raw[start:end]
-        return b""
+        """The payload of one stored field (``raw`` is its tag, length and payload)."""
+        _, _, _, start, end = next(iter_fields(raw))
+        return raw[start:end]
 
     def attr_entries(self):
         """Yields (key, raw AttrValue bytes) for each attr entry in order."""
@@ -47,15 +47,12 @@ class RawNode(object):
                 yield key, value
 
     def _split_entry(self, entry):
-        key, value = "", b""
-        for number, wire_type, _, start, end in iter_fields(entry):
-            if number in (1, 2) and wire_type != LENGTH:
-                raise ValueError("attr entry field %d has wire type %d" % (number, wire_type))
-            if number == 1:
-                key = entry[start:end].decode("utf-8")
-            elif number == 2:
-                value = entry[start:end]
-        return key, value
+        """(key, raw AttrValue) of a map entry; the last of repeated fields wins, others are skipped."""
+        found = dict((number, (wire_type, entry[start:end])) for number, wire_type, _, start, end in iter_fields(entry))
+        for number in (1, 2):
+            if found.get(number, (LENGTH,))[0] != LENGTH:
+                raise ValueError("attr entry field %d has wire type %d" % (number, found[number][0]))
+        return found.get(1, (LENGTH, b""))[1].decode("utf-8"), found.get(2, (LENGTH, b""))[1]
 
     def has_field(self, number):
         return any(n == number for n, _ in self._fields)

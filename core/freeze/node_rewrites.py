@@ -19,6 +19,8 @@ RESOURCE_WRITES = frozenset(["AssignVariableOp", "AssignAddVariableOp", "AssignS
 _PASS_THROUGH = frozenset(["Identity", "Enter", "Switch", "Merge", "Exit", "NextIteration",
                            "RefEnter", "RefSwitch", "RefMerge", "RefIdentity", "RefExit",
                            "RefNextIteration", "Snapshot"])
+# Ops whose inputs in the frozen graph differ from their source inputs (see effective_inputs).
+INPUT_REWRITING_OPS = frozenset(["Assign", "ResourceGather"]) | RESOURCE_WRITES
 _REWRITTEN = frozenset(REF_OP_RENAMES) | frozenset(ASSIGN_RENAMES) | RESOURCE_WRITES | frozenset(
     ["ReadVariableOp", "ResourceGather"])
 
@@ -51,6 +53,8 @@ def rewire(inp, rewired):
 
 def resource_dtypes(keep, nodes, variables):
     """Pass-through nodes whose T is DT_RESOURCE carrying a converted variable -> its dtype."""
+    if not any(nodes[name].op == "VarHandleOp" for name in variables if name in nodes):
+        return {}  # only a resource variable's handle flows through a DT_RESOURCE pass-through
     memo = {}
 
     def source_dtype(name, depth=0):
@@ -82,13 +86,18 @@ def _type_attr(dtype):
     return attr.SerializeToString()
 
 
+def copied_as_is(node, op, name, edits, keep_devices, resource_dtype):
+    """True when a kept source node (of ``op``, named ``name``) is written as its source bytes."""
+    return (op not in _REWRITTEN and name not in edits.replaced and name not in resource_dtype
+            and not edits.rewired and (keep_devices or not node.device) and "_class" not in node.attr)
+
+
 def plan_node(node, data, edits, keep, keep_devices, resource_dtype):
     """How a kept node is written: (kind, bytes, reason), with only the rewrites freezing requires.
 
     kind is "copy" (the source bytes as they are) or "edit".
     """
-    if (node.op not in _REWRITTEN and node.name not in edits.replaced and node.name not in resource_dtype
-            and (keep_devices or not node.device) and "_class" not in node.attr and not edits.rewired):
+    if copied_as_is(node, node.op, node.name, edits, keep_devices, resource_dtype):
         return "copy", data, ""
     if node.name in edits.replaced:
         replacement = edits.replaced[node.name]

@@ -13,13 +13,15 @@ import logging
 from google.protobuf import message as pb_message
 
 from core.errors import ModelError, quote
+from core.formats.node_table import node_table
 from core.formats.saver_map import VARIABLE_OPS
-from core.freeze.graph_checks import check_kept_nodes
+from core.freeze.graph_checks import check_kept_nodes, reads_back_edge
 from core.freeze.graph_edits import GraphEdits
 from core.freeze.init_guards import CHECK_OPS, initialized_checks
 from core.freeze.missing import suggest
 from core.freeze.node_bytes import RawNode, filter_colocation
-from core.freeze.node_rewrites import effective_inputs, gather_axis_nodes, plan_node, resource_dtypes
+from core.freeze.node_rewrites import (INPUT_REWRITING_OPS, copied_as_is, effective_inputs, gather_axis_nodes,
+                                       plan_node, resource_dtypes)
 from core.freeze.tables import embed_vocabularies, hash_table_imports, missing_initializers, table_note
 from core.freeze.variable_values import variable_values
 from core.names import node_name
@@ -27,7 +29,7 @@ from core.names import node_name
 log = logging.getLogger(__name__)
 
 class NodePlan(object):
-    """One node of the frozen graph.
+    """One node of the frozen graph (one per kept node: slots keep a 10^6-node plan small).
 
     Attributes:
         name: node name.
@@ -37,6 +39,8 @@ class NodePlan(object):
         variable: VariableValue for const.
         reason: why the node differs from its source (empty for copy).
     """
+
+    __slots__ = ("name", "kind", "data", "variable", "reason", "device")
 
     def __init__(self, name, kind, data=None, variable=None, reason="", device=""):
         self.name = name
@@ -71,8 +75,8 @@ def resolve_outputs(graph_def, outputs, path=None):
     Raises:
         ModelError: no outputs, or an unknown name (with the closest names in the graph).
     """
-    names = [n.name for n in graph_def.node]
-    known = set(names)
+    table = node_table(graph_def)
+    known = table.index
     result = []
     for raw in outputs:
         raw = raw.strip()
@@ -80,7 +84,7 @@ def resolve_outputs(graph_def, outputs, path=None):
             continue
         name = node_name(raw)
         if name not in known:
-            raise ModelError("output %s is not in the graph%s" % (quote(raw), suggest(name, names)), path)
+            raise ModelError("output %s is not in the graph%s" % (quote(raw), suggest(name, table.names)), path)
         if name not in result:
             result.append(name)
     if not result:
@@ -133,7 +137,7 @@ def _notes(graph_def, edits, vocabularies, keep, index):
     """The report's notes: the edits', embedded vocabularies and guards that are kept, tables to initialise."""
     notes = list(edits.notes)
     notes.extend(note for name, note in zip(sorted(vocabularies.replaced), vocabularies.notes) if name in keep)
-    guards = [n for n in keep if n in index and graph_def.node[index[n]].op in CHECK_OPS]
+    guards = [n for n in node_table(graph_def).named(CHECK_OPS) if n in keep]
     if guards:
         notes.append("%d initialised-check(s) of frozen variables made true (%s)"
                      % (len(guards), ", ".join(sorted(guards)[:3])))
@@ -158,22 +162,33 @@ class KeptNodes(object):
         path = model.location.model_file
         self.edits, self.vocabularies = edits, vocabularies
         self.outputs = resolve_outputs(graph_def, outputs, path)
-        self.index = dict((n.name, i) for i, n in enumerate(graph_def.node))
-        self.nodes = dict((n.name, n) for n in graph_def.node)
-        self.nodes.update((n.name, n) for n in edits.added)
-        self.nodes.update(edits.replaced)
+        self.table = table = node_table(graph_def)
+        self.index = table.index
+        self.nodes = table.nodes
+        if edits.added or edits.replaced:  # the edited nodes win over the source's
+            overlay = dict((n.name, n) for n in edits.added)
+            overlay.update(edits.replaced)
+            self.nodes = table.nodes.with_overlay(overlay)
         check_output_ports(outputs, self.nodes, path)
-        self.keep, self.parent, self.sources = _reachable(self.outputs, self.nodes, edits, path)
+        self.keep, self.parent, self.sources, self.in_order = _reachable(self.outputs, self.nodes, edits, path, table)
         initializers = missing_initializers(graph_def, self.keep)
         if initializers:  # a deployable graph can fill its lookup tables
-            self.keep, self.parent, self.sources = _reachable(self.outputs + initializers, self.nodes, edits, path)
+            self.keep, self.parent, self.sources, self.in_order = _reachable(self.outputs + initializers, self.nodes,
+                                                                             edits, path, table)
         if cancel is not None and cancel():
             from core.errors import Cancelled
             raise Cancelled()
 
+    def op(self, name):
+        """The op of kept node ``name`` (read from the table for an unedited source node)."""
+        position = self.index.get(name)
+        if position is None or name in self.edits.replaced:
+            return self.nodes[name].op
+        return self.table.ops[position]
+
     def variable_nodes(self):
-        """The source variable nodes kept (those an edit replaced aside)."""
-        return [self.nodes[n] for n in self.keep if self.nodes[n].op in VARIABLE_OPS and n not in self.edits.replaced]
+        """The source variable nodes kept (those an edit replaced aside), in graph order."""
+        return [self.nodes[n] for n in self.table.named(VARIABLE_OPS) if n in self.keep and n not in self.edits.replaced]
 
 
 def kept_nodes(model, outputs, edits=None, cancel=None):
@@ -205,7 +220,8 @@ def plan_freeze(model, outputs, keep_devices=False, edits=None, cancel=None, tar
     path = model.location.model_file
     kept = kept_nodes(model, outputs, edits, cancel)
     _refuse_variable_updates(kept, target_tf)
-    check_kept_nodes(model, kept.keep, kept.nodes, kept.sources, kept.index, kept.edits.replaced, path)
+    check_kept_nodes(model, kept.keep, kept.nodes, kept.sources, kept.index, kept.edits.replaced, path,
+                     in_order=kept.in_order)
     variables = variable_values(model, kept.variable_nodes(), saver=saver, init_missing=init_missing)
     plans = _node_plans(model, kept, variables, keep_devices)
     notes = _notes(model.graph_def, kept.edits, kept.vocabularies, kept.keep, kept.index)
@@ -245,21 +261,25 @@ def fit_and_check(plans, target_tf, model, tail, source_nodes):
 
 def _node_plans(model, kept, variables, keep_devices):
     """The NodePlans in source order, added nodes before the kept node that led to them."""
-    graph_def, index, keep = model.graph_def, kept.index, kept.keep
+    keep, ops = kept.keep, kept.table.ops
     resource_dtype = resource_dtypes(keep, kept.nodes, variables)
     source_bytes = model.graph.node_bytes()
     plans = []
     new_nodes = _place_added(kept.edits, keep, kept.parent)
-    for name in sorted((n for n in keep if n in index), key=index.get):
-        for extra in new_nodes.pop(name, []):
-            plans.append(NodePlan(extra.name, "new", _finish_new(extra, keep, keep_devices), reason="added"))
+    for position, name, node in kept.table.kept(keep):
+        if new_nodes:
+            for extra in new_nodes.pop(name, []):
+                plans.append(NodePlan(extra.name, "new", _finish_new(extra, keep, keep_devices), reason="added"))
         if name in variables:
             plans.append(NodePlan(name, "const", variable=variables[name], reason="variable -> Const",
                                   device=kept.nodes[name].device if keep_devices else ""))
             continue
+        if copied_as_is(node, ops[position], name, kept.edits, keep_devices, resource_dtype):
+            plans.append(NodePlan(name, "copy", source_bytes[position]))
+            continue
         try:
-            kind, data, reason = plan_node(graph_def.node[index[name]], source_bytes[index[name]], kept.edits,
-                                           keep, keep_devices, resource_dtype)
+            kind, data, reason = plan_node(node, source_bytes[position], kept.edits, keep, keep_devices,
+                                           resource_dtype)
         except (ValueError, pb_message.DecodeError) as exc:
             raise ModelError("node %s cannot be rewritten: its bytes are not a valid NodeDef (%s)"
                              % (quote(name), quote(exc)), model.location.model_file)
@@ -270,33 +290,71 @@ def _node_plans(model, kept, variables, keep_devices):
     return plans
 
 
-def _reachable(outputs, nodes, edits, path):
-    """Kept node names, the node that led to each, and each kept node's source nodes."""
+class _Sources(object):
+    """Kept node name -> the names of the nodes it reads in the frozen graph, computed when asked
+    (held for every node of a 10^6-node chain, the lists took more memory than the plan)."""
+
+    def __init__(self, nodes, edits, table, path):
+        self._nodes, self._edits, self._table, self._path = nodes, edits, table, path
+        self._index = table.index if table is not None and not edits.rewired else {}
+
+    def __getitem__(self, name):
+        position = self._index.get(name)
+        edits, table = self._edits, self._table
+        if position is not None and name not in edits.replaced and table.ops[position] not in INPUT_REWRITING_OPS:
+            inputs = table.inputs(position)
+        else:
+            node = self._nodes.get(name)
+            if node is None:
+                raise ModelError("node %s is needed but not in the graph" % quote(name), self._path)
+            inputs = effective_inputs(node, edits)
+        return [node_name(inp) for inp in inputs]
+
+
+def _reachable(outputs, nodes, edits, path, table=None):
+    """Kept node names, the node that led to each, each kept node's source nodes (a _Sources), and
+    whether every kept node reads only nodes before it in the source (then there is no cycle: see
+    graph_checks.in_source_order, which this search spares a second walk).
+
+    An unedited node whose op keeps its inputs has them read from ``table`` (core.formats.node_table).
+    """
     keep = set(outputs)
     parent = {}
-    sources = {}
+    sources = _Sources(nodes, edits, table, path)
     queue = collections.deque(outputs)
+    index = table.index if table is not None else {}
+    in_order = table is not None
     while queue:
         name = queue.popleft()
-        node = nodes.get(name)
-        if node is None:
-            raise ModelError("node %s is needed but not in the graph" % quote(name), path)
-        sources[name] = names = [node_name(inp) for inp in effective_inputs(node, edits)]
-        for source in names:
+        position = index.get(name)
+        if position is None:
+            in_order = False
+        for source in sources[name]:
+            if in_order:
+                before = index.get(source)
+                if before is None or (before >= position and not reads_back_edge(nodes, name, source)):
+                    in_order = False
             if source not in keep:
                 keep.add(source)
                 parent[source] = name
                 queue.append(source)
-    return keep, parent, sources
+    return keep, parent, sources, in_order
 
 
 def _refuse_variable_updates(kept, target_tf):
     from core.formats.op_registry import load_registry
     from core.freeze.runtime_target import target_release
-    from core.freeze.variable_updates import refuse_variable_updates
+    from core.freeze.variable_updates import ops_taking_variables, refuse_variable_updates
     registry = load_registry()
     release = target_release(target_tf) if target_tf is not None else registry.newest
-    refuse_variable_updates(kept.keep, kept.nodes, kept.parent, registry, release)
+    edits = kept.edits
+    edited = list(edits.added) + list(edits.replaced.values())
+    acting = ops_taking_variables(set(kept.table.ops) | set(n.op for n in edited), registry, release)
+    if not acting:  # distinct ops, not every kept node, are tested
+        return
+    suspects = kept.table.named(acting) + [n.name for n in edited if n.op in acting]
+    refuse_variable_updates([n for n in sorted(set(suspects)) if n in kept.keep], kept.nodes, kept.parent,
+                            registry, release)
 
 
 def _place_added(edits, keep, parent):

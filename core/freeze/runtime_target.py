@@ -3,8 +3,10 @@
 import collections
 import logging
 
+from google.protobuf import message as pb_message
+
 from core.analysis.runtime_floor import FloorCollector, is_default, producer_defaults
-from core.errors import ModelError
+from core.errors import ModelError, quote
 from core.formats import protos
 from core.formats.op_registry import load_registry
 from core.formats.wire import iter_fields
@@ -52,9 +54,12 @@ def node_op(data):
     return ""
 
 
-def _attr_values(data):
+def _attr_values(data, name=None, path=None):
     def pairs():
-        return [(key, protos.AttrValue.FromString(value)) for key, value in RawNode(data).attr_entries()]
+        try:
+            return [(key, protos.AttrValue.FromString(value)) for key, value in RawNode(data).attr_entries()]
+        except (ValueError, pb_message.DecodeError) as exc:
+            raise ModelError("node %s: its attrs are not valid (%s)" % (quote(name), quote(exc)), path)
     return pairs
 
 
@@ -77,16 +82,24 @@ def fit_plan(plan_nodes, target, meta_graph=None, path=None, source_nodes=None):
     defaults = producer_defaults(meta_graph)
     dropped = collections.Counter()
     collector = FloorCollector(defaults, registry)
+    droppable = {}  # op -> its OpHistory when the target lacks some of its attrs, else None
     for plan in plan_nodes:
         if plan.kind == "const":
             collector.add(plan.name, "Const", lambda: ())
             continue
         source = source_nodes.get(plan.name) if source_nodes is not None and plan.kind == "copy" else None
-        op = source.op if source is not None else node_op(plan.data)
-        history = registry.history(op)
-        if release is not None and history is not None and history.present[release.index] and history.varying():
-            _drop_defaults(plan, op, history, release, registry, defaults, dropped)
-        collector.add(plan.name, op, _attr_values(plan.data))
+        try:
+            op = source.op if source is not None else node_op(plan.data)
+            if op not in droppable:
+                history = registry.history(op)
+                droppable[op] = history if (release is not None and history is not None
+                                            and history.present[release.index] and history.varying()) else None
+            if droppable[op] is not None:
+                _drop_defaults(plan, op, droppable[op], release, registry, defaults, dropped)
+        except (ValueError, pb_message.DecodeError) as exc:
+            raise ModelError("node %s cannot be rewritten: its bytes are not a valid NodeDef (%s)"
+                             % (quote(plan.name), quote(exc)), path)
+        collector.add(plan.name, op, _attr_values(plan.data, plan.name, path))
     floor = collector.floor()
     fit = RuntimeFit(release.label if release else None, dict(dropped), floor)
     if release is not None:

@@ -6,6 +6,7 @@ import os
 
 from core.formats import dtypes, protos
 from core.formats.dtypes import DT_INT32, DT_INT64, DT_STRING
+from core.formats.node_table import node_table
 from core.freeze.graph_edits import GraphEdits
 from core.freeze.node_defs import const_node
 from core.names import node_name
@@ -36,7 +37,8 @@ def table_initializers(graph_def, tables):
 
 
 def _used_tables(graph_def, keep):
-    return [n.name for n in graph_def.node if n.name in keep and n.op in TABLE_OPS]
+    table = node_table(graph_def)
+    return [name for name, op in zip(table.names, table.ops) if op in TABLE_OPS and name in keep]
 
 
 def missing_initializers(graph_def, keep):

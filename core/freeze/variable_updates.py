@@ -55,6 +55,23 @@ def _variable_behind(tensor, nodes, limit=64):
     return None
 
 
+def _acting_spec(op, registry, release):
+    """The op's OpDef spec when it takes some input by reference or resource handle, else None."""
+    if op in _REWRITTEN or op in VARIABLE_OPS:
+        return None
+    history = registry.history(op)
+    spec = history.spec_for(release.index) if history is not None else None
+    if spec is not None and any(a.is_ref or a.dtype == dtypes.DT_RESOURCE for a in spec.inputs):
+        return spec
+    return None
+
+
+def ops_taking_variables(ops, registry, release):
+    """The ops among ``ops`` that could act on a variable (an input by reference or handle): the only nodes
+    refuse_variable_updates needs to see."""
+    return set(op for op in ops if _acting_spec(op, registry, release) is not None)
+
+
 def refuse_variable_updates(keep, nodes, parent, registry, release, frozen=None):
     """Refuses kept ops that take a frozen variable by reference or handle, naming the op and why.
 
@@ -73,10 +90,7 @@ def refuse_variable_updates(keep, nodes, parent, registry, release, frozen=None)
         if node.op in _REWRITTEN or node.op in VARIABLE_OPS:
             continue
         if node.op not in specs:
-            history = registry.history(node.op)
-            spec = history.spec_for(release.index) if history is not None else None
-            specs[node.op] = spec if spec is not None and any(
-                a.is_ref or a.dtype == dtypes.DT_RESOURCE for a in spec.inputs) else None
+            specs[node.op] = _acting_spec(node.op, registry, release)
         spec = specs[node.op]
         if spec is None:
             continue

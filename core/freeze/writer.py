@@ -7,9 +7,12 @@ import contextlib
 import logging
 import os
 import signal
+import stat
 import threading
 import time
 
+
+from core.formats.files import kind_of
 from core.errors import Cancelled, ModelError
 from core.formats.dtypes import DT_STRING
 from core.formats.wire import length_header
@@ -52,21 +55,39 @@ def _small_const(variable, reader, device=""):
 
 
 class _Piece(object):
-    """One node's bytes to write: ready bytes, or a header plus a streamed checkpoint tensor."""
+    """One node's bytes to write: ready bytes, or a header plus a streamed checkpoint tensor.
+
+    ``head`` is the GraphDef field header (tag and length) the node's bytes follow.
+    """
+
+    __slots__ = ("node", "data", "header", "length", "head")
 
     def __init__(self, plan_node, data=None, header=None, length=0):
         self.node = plan_node
         self.data = data
         self.header = header
         self.length = length
+        self.head = _HEADS.get(length) or _head(length)
+
+
+_HEADS = {}  # length -> GraphDef node field header: nodes of a graph come in few sizes
+
+
+def _head(length):
+    head = length_header(1, length)
+    if len(_HEADS) < 4096:
+        _HEADS[length] = head
+    return head
 
 
 def _pieces(plan):
+    """What to write, node by node: a node's NodePlan when its bytes are ready (most nodes: no object
+    more per node), else a _Piece (a variable's Const: header plus streamed or materialised value)."""
     reader = plan.model.checkpoint
     pieces = []
     for node in plan.nodes:
         if node.kind != "const":
-            pieces.append(_Piece(node, data=bytes(node.data), length=len(node.data)))
+            pieces.append(node)
             continue
         variable = node.variable
         if variable.region is None and variable.dtype != DT_STRING and variable.initial is None:
@@ -81,18 +102,28 @@ def _pieces(plan):
 
 def planned_size(plan):
     """The exact size in bytes of the frozen GraphDef the plan describes."""
-    return sum(len(length_header(1, p.length)) + p.length for p in _pieces(plan)) + len(plan.tail_fields)
+    return _total(_pieces(plan), plan)
+
+
+def _total(pieces, plan):
+    total = len(plan.tail_fields)
+    for piece in pieces:
+        if type(piece) is _Piece:
+            total += len(piece.head) + piece.length
+        else:
+            length = len(piece.data)
+            total += len(_HEADS.get(length) or _head(length)) + length
+    return total
 
 
 def check_destination(destination, input_files):
-    """Refuses destinations that are folders, unwritable, or one of the input files.
+    """Refuses destinations that exist and are not regular files, unwritable ones, or input files.
 
     Raises:
         ModelError: naming the destination.
     """
     destination = os.path.abspath(destination)
-    if os.path.isdir(destination):
-        raise ModelError("is a folder; give a file name for the frozen graph", destination)
+    _refuse_special(destination)
     real = os.path.realpath(destination)
     for path in input_files:
         if path and os.path.exists(path) and os.path.realpath(path) == real:
@@ -102,6 +133,22 @@ def check_destination(destination, input_files):
         raise ModelError("folder does not exist", folder)
     if not os.access(folder, os.W_OK):
         raise ModelError("folder is not writable", folder)
+
+
+def _refuse_special(destination):
+    """The rename would replace a FIFO, device, socket, folder or symbolic link by a regular file."""
+    try:
+        mode = os.lstat(destination).st_mode
+    except OSError:
+        return
+    if stat.S_ISDIR(mode):
+        raise ModelError("is a folder; give a file name for the frozen graph", destination)
+    if stat.S_ISLNK(mode):
+        raise ModelError("is a symbolic link; give the file it points to, or another name", destination)
+    kind = kind_of(mode)
+    if kind is not None:
+        raise ModelError("is %s, not a regular file; give another name for the frozen graph" % kind,
+                         destination)
 
 
 def write_plan(plan, destination, progress=None, cancel=None, started=None):
@@ -123,7 +170,7 @@ def write_plan(plan, destination, progress=None, cancel=None, started=None):
     destination = os.path.abspath(destination)
     check_destination(destination, plan.model.input_files())
     pieces = _pieces(plan)
-    total = sum(len(length_header(1, p.length)) + p.length for p in pieces) + len(plan.tail_fields)
+    total = _total(pieces, plan)
     if total > MAX_GRAPH_BYTES:
         raise ModelError("the frozen graph would be %s, over protobuf's 2 GiB limit: nobody could "
                          "write or read it; choose fewer outputs or keep the weights outside the graph"
@@ -148,27 +195,55 @@ def write_plan(plan, destination, progress=None, cancel=None, started=None):
     return _report(plan, destination, started)
 
 
+_BATCH_BYTES = 1 << 20
+
+
 def _write_pieces(handle, pieces, reader, total, progress, cancel):
-    """Streams the nodes: small ones from memory, variables' payloads chunk by chunk from the checkpoint."""
+    """Streams the nodes: small ones from memory in batches of about 1 MB (a 10^6-node graph is not
+    10^6 writes and progress reports), variables' payloads chunk by chunk from the checkpoint."""
     done = 0
+    batch, size = [], 0
     for piece in pieces:
-        if cancel is not None and cancel():
-            raise Cancelled()
-        handle.write(length_header(1, piece.length))
-        if piece.data is not None:
-            handle.write(piece.data)
-            done += piece.length
-        else:
-            handle.write(piece.header)
-            for chunk in reader.iter_bytes(piece.node.variable.key):
-                if cancel is not None and cancel():
-                    raise Cancelled()
-                handle.write(chunk)
-                done += len(chunk)
-                if progress is not None:
-                    progress(done, total, piece.node.name)
-        if progress is not None:
-            progress(done, total, piece.node.name)
+        if type(piece) is not _Piece or piece.data is not None:
+            data = piece.data
+            head = _HEADS.get(len(data)) or _head(len(data))
+            batch.append(head)
+            batch.append(data)
+            size += len(head) + len(data)
+            if size < _BATCH_BYTES:
+                continue
+            done = _flush(handle, batch, done, total, _name(piece), progress, cancel)
+            batch, size = [], 0
+            continue
+        batch.append(piece.head)
+        batch.append(piece.header)
+        done = _flush(handle, batch, done, total, piece.node.name, progress, cancel)
+        batch, size = [], 0
+        for chunk in reader.iter_bytes(piece.node.variable.key):
+            if cancel is not None and cancel():
+                raise Cancelled()
+            handle.write(chunk)
+            done += len(chunk)
+            if progress is not None:
+                progress(done, total, piece.node.name)
+    if batch:
+        _flush(handle, batch, done, total, _name(pieces[-1]), progress, cancel)
+
+
+def _name(piece):
+    return piece.node.name if type(piece) is _Piece else piece.name
+
+
+def _flush(handle, batch, done, total, name, progress, cancel):
+    """Writes the batched bytes; returns the bytes done. Cancel is asked before each write."""
+    if cancel is not None and cancel():
+        raise Cancelled()
+    data = b"".join(batch)
+    handle.write(data)
+    done += len(data)
+    if progress is not None:
+        progress(done, total, name)
+    return done
 
 
 def _report(plan, destination, started):
@@ -182,12 +257,12 @@ def _report(plan, destination, started):
     return report
 
 
-# -- the temporary file: name, mode, and removal on SIGTERM ---------------------------------
+# -- the temporary file: name, mode, and removal on SIGTERM, SIGHUP, SIGQUIT ---------------------------------
 
 _TEMP_EXTRA = len("..") + 8 + len(".tmp")
 _PENDING = set()
 _PENDING_LOCK = threading.Lock()
-_HANDLER = {"installed": None}
+_HANDLERS = {}  # signal number -> the handler ours replaced
 
 
 def _name_max(folder):
@@ -243,42 +318,54 @@ def _remove_pending():
         _remove(path)
 
 
-def _on_sigterm(signum, frame):
+# Signals that end a process by default and that a user or a session's end sends: the temporary
+# file goes first (SIGINT raises KeyboardInterrupt, which the writer's own cleanup handles).
+CLEANUP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP", "SIGQUIT")
+                        if hasattr(signal, name))
+
+
+def _on_signal(signum, frame):
     """Removes unfinished temporary files, then does what the previous handler would."""
     _remove_pending()
-    previous = _HANDLER["installed"]
+    previous = _HANDLERS.get(signum)
     if callable(previous):
         previous(signum, frame)
-        return
-    if previous == signal.SIG_IGN:
         return
     signal.signal(signum, signal.SIG_DFL)
     os.kill(os.getpid(), signum)
 
 
 def install_signal_cleanup():
-    """Installs, from the main thread, a SIGTERM handler that removes unfinished temporary files.
+    """Installs, from the main thread, SIGTERM/SIGHUP/SIGQUIT handlers that remove unfinished temporary files.
 
     A front end whose freezes run in worker threads (the window) calls this once at start:
-    Python handles signals in the main thread only. Returns False off the main thread.
+    Python handles signals in the main thread only. A signal the process ignores (SIGHUP under
+    nohup) stays ignored. Returns False off the main thread.
     """
     if threading.current_thread() is not threading.main_thread():
         return False
-    current = signal.getsignal(signal.SIGTERM)
-    if current is not _on_sigterm:
-        _HANDLER["installed"] = current
-        signal.signal(signal.SIGTERM, _on_sigterm)
+    for signum in CLEANUP_SIGNALS:
+        current = signal.getsignal(signum)
+        if current is _on_signal or current is None or current == signal.SIG_IGN:
+            continue
+        _HANDLERS[signum] = current
+        signal.signal(signum, _on_signal)
     return True
+
+
+def _restore_signals():
+    for signum, previous in list(_HANDLERS.items()):
+        signal.signal(signum, previous)
+    _HANDLERS.clear()
 
 
 @contextlib.contextmanager
 def _removed_on_signal(path):
-    """While writing ``path``: removed on SIGTERM (handler installed only in the main thread)."""
+    """While writing ``path``: removed on those signals (handlers installed only in the main thread)."""
     with _PENDING_LOCK:
         _PENDING.add(path)
     installed_here = False
-    if threading.current_thread() is threading.main_thread() and \
-            signal.getsignal(signal.SIGTERM) is not _on_sigterm:
+    if threading.current_thread() is threading.main_thread() and not _HANDLERS:
         installed_here = install_signal_cleanup()
     try:
         yield
@@ -286,9 +373,7 @@ def _removed_on_signal(path):
         with _PENDING_LOCK:
             _PENDING.discard(path)
         if installed_here:
-            signal.signal(signal.SIGTERM, _HANDLER["installed"] if _HANDLER["installed"] is not None
-                          else signal.SIG_DFL)
-            _HANDLER["installed"] = None
+            _restore_signals()
 
 
 atexit.register(_remove_pending)

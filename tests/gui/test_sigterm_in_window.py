@@ -1,9 +1,13 @@
-"""SIGTERM while the window freezes in a worker thread leaves no temporary file behind.
+"""SIGTERM (SIGHUP, SIGQUIT) while the window freezes in a worker thread leaves no temporary file behind.
 
 The child starts the window the way `python main.py PATH` does (main.main -> gui.app.run_window), so the
 signal handling under test is the window's own; the test only ticks the outputs and starts the freeze once
 the model is loaded, and holds the freeze once its temporary file exists.
 """
+
+import signal
+
+import pytest
 
 from tests.sigterm import assert_sigterm_leaves_nothing
 
@@ -54,5 +58,6 @@ sys.exit(main.main([%(folder)r]))
 '''
 
 
-def test_sigterm_during_a_window_freeze_removes_the_temporary_file(tmp_path):
-    assert_sigterm_leaves_nothing(tmp_path, _WINDOW_FREEZE)
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT])
+def test_sigterm_during_a_window_freeze_removes_the_temporary_file(tmp_path, signum):
+    assert_sigterm_leaves_nothing(tmp_path, _WINDOW_FREEZE, signum)

@@ -494,6 +494,8 @@ REPRODUCERS = [
     ("multi_head", 702001172, "saver_def restore_op_name a restore tensor: TF restores nothing, we used names"),
     ("partitioned", 902880661, "a partition slice stored as DT_RESOURCE: TF dies, we froze"),
     ("lstm", 1057315190, "_output_shapes of the wrong kind: unloadable .pb"),
+    ("custom_saver_keys", 290743572, "a node named 'x/': TF's Python importer names it 'x', the .pb's readers differ"),
+    ("dtypes", 265603007, "a flipped byte in the saver's shape_and_slices Const: TF refuses, we froze"),
 ]
 
 

@@ -15,8 +15,9 @@ from core.formats.op_registry import OpSpec
 from core.formats.wire import LENGTH, iter_fields
 from core.names import node_name, port_of
 
-# ops.py's _VALID_OP_NAME_REGEX, and graph_constructor's IsValidNodeName (no leading "_").
-_NODE_NAME = re.compile(r"^[A-Za-z0-9.][A-Za-z0-9_.\-/]*\Z")
+# ops.py's _VALID_OP_NAME_REGEX, and graph_constructor's IsValidNodeName (no leading "_"); and no trailing
+# "/": TensorFlow's Python importer takes "x/" for a name scope and names the node "x" (ops.create_op).
+_NODE_NAME = re.compile(r"^[A-Za-z0-9.][A-Za-z0-9_.\-/]*(?<!/)\Z")
 _KINDS = {"string": "s", "int": "i", "float": "f", "bool": "b", "type": "type", "shape": "shape",
           "tensor": "tensor", "func": "func"}
 _CONST_LIMIT = 1 << 31  # bytes a Const's value may take once materialised
@@ -157,7 +158,7 @@ class _Checker(object):
             if not valid_name(name):
                 _fail(name, self.op_of(name),
                       "the name is not a valid TensorFlow node name (letters, digits, '.', '_', '-', '/', not "
-                      "starting with '_', '-' or '/')")
+                      "starting with '_', '-' or '/', not ending with '/')")
             if plan.kind == "const":
                 continue  # a variable's value: the writer builds a Const of its dtype and shape
             types = plan.types if plan.types is not None else self.node_types(name)

@@ -496,6 +496,9 @@ REPRODUCERS = [
     ("lstm", 1057315190, "_output_shapes of the wrong kind: unloadable .pb"),
     ("custom_saver_keys", 290743572, "a node named 'x/': TF's Python importer names it 'x', the .pb's readers differ"),
     ("dtypes", 265603007, "a flipped byte in the saver's shape_and_slices Const: TF refuses, we froze"),
+    ("dtypes", 449969577, "the saver's filename Const given an op TF lacks: TF refuses, we froze"),
+    ("cnn_bn", 366712714, "a Merge reading FusedBatchNorm's port 1: TF fails running it, shapes recorded say so"),
+    ("mlp", 515873119, "the input placeholder renamed 'input//x': frozen under that name, fed under it"),
 ]
 
 

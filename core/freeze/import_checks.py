@@ -73,6 +73,11 @@ def check_restoring(names, release, registry, source_nodes, path=None):
         ModelError: naming the node, the rule and the release.
     """
     try:
+        for name in sorted(names):
+            op = source_nodes[name].op
+            history = registry.history(op)
+            if history is None or not history.present[release.index]:
+                _fail(name, op, "TensorFlow %s has no op %s" % (release.label, quote(op)))
         _Checker([_SourceNode(n) for n in sorted(names)], release, registry, {}, source_nodes).run()
     except _Refusal as exc:
         raise ModelError("TensorFlow %s cannot restore these variables through the graph's saver: %s"
@@ -169,6 +174,30 @@ class _Checker(object):
                     _check_const(node)
                 if "_output_shapes" in node.attr:
                     _check_output_shapes(node, len(types[1]))
+                    if node.op in _FORWARDING:
+                        self._check_forwarded_shapes(node)
+
+    def _recorded_shape(self, text):
+        """The `_output_shapes` entry of the tensor ``text`` ("node:port"), None when none is recorded."""
+        source, port = (text, 0) if ":" not in text else (node_name(text), port_of(text))
+        if self.plans[source].kind == "const":
+            return None
+        attrs = self.node_def(source).attr
+        shapes = attrs["_output_shapes"].list.shape if "_output_shapes" in attrs else ()
+        return shapes[port] if port < len(shapes) else None
+
+    def _check_forwarded_shapes(self, node):
+        """An op that forwards its input (Identity, Switch, Merge, Enter, Exit, ...) records an output shape
+        TensorFlow's shape function made from that input's: the two are compatible, or an edge was changed
+        and the graph fails when it runs (a shape TensorFlow's importer cannot see)."""
+        produced = node.attr["_output_shapes"].list.shape[0]
+        inputs = [t for t in node.input if t[:1] != "^"]
+        for position, text in enumerate(inputs if node.op in ("Merge", "RefMerge") else inputs[:1]):
+            recorded = self._recorded_shape(text)
+            if recorded is not None and not _compatible(recorded, produced):
+                _fail(node.name, node.op, "input %d reads %s, recorded as %s, but %s forwards it as %s (an input "
+                      "edge changed? TensorFlow would fail running it)" % (position, quote(text), _shape_text(recorded),
+                                                                         node.op, _shape_text(produced)))
 
     def node_types(self, name):
         """(input dtypes, output dtypes) of a planned node after its OpDef's rules, False for an unknown op."""
@@ -299,6 +328,28 @@ def _check_const(node):
     problem = dtypes.proto_problem(node.attr["value"].tensor, node.attr["dtype"].type, _CONST_LIMIT)
     if problem is not None:
         _fail(node.name, node.op, problem)
+
+
+# Ops whose output 0 is their (first, for Merge every) data input passed on: their shape functions give it that
+# input's shape (Merge: the shape every input is compatible with).
+_FORWARDING = frozenset(["Identity", "RefIdentity", "Snapshot", "StopGradient", "PreventGradient", "Switch",
+                         "RefSwitch", "Merge", "RefMerge", "Enter", "RefEnter", "Exit", "RefExit", "NextIteration",
+                         "RefNextIteration"])
+
+
+def _compatible(first, second):
+    """Whether two TensorShapeProtos can describe the same tensor (unknown rank or dims match anything)."""
+    if first.unknown_rank or second.unknown_rank:
+        return True
+    if len(first.dim) != len(second.dim):
+        return False
+    return all(a.size < 0 or b.size < 0 or a.size == b.size for a, b in zip(first.dim, second.dim))
+
+
+def _shape_text(shape):
+    if shape.unknown_rank:
+        return "unknown"
+    return "[%s]" % ",".join("?" if d.size < 0 else str(d.size) for d in shape.dim)
 
 
 def _check_output_shapes(node, outputs):

@@ -32,13 +32,17 @@ def test_what_the_freeze_keeps_follows_inference_mode_and_is_the_written_graph(q
         window.tree_model.set_all_checked(fixture.outputs)
     assert len(view.picture.subgraph.nodes) == 38 and "exactly what the freeze writes" in view.status.text()
     assert window.runtime.frozen_floor is window.plans.current().floor  # the floor reads the same plan
+    inference = str(tmp_path / "inference.pb")
+    with qtbot.waitSignal(window.freeze_finished, timeout=30000):
+        window.start_freeze(inference)
+    assert set(view.items) == _frozen_names(inference)  # the .pb the freeze wrote, node for node
     with qtbot.waitSignal(view.layout_ready, timeout=30000):
         window.outputs.inference_mode.setChecked(False)
     assert not window.session.inference and len(view.picture.subgraph.nodes) == 71
-    destination = str(tmp_path / "frozen.pb")
+    training = str(tmp_path / "training.pb")
     with qtbot.waitSignal(window.freeze_finished, timeout=30000):
-        window.start_freeze(destination)
-    assert set(view.items) == _frozen_names(destination)
+        window.start_freeze(training)
+    assert set(view.items) == _frozen_names(training)
 
 
 def test_group_scopes_and_find_in_the_graph(qtbot, window):

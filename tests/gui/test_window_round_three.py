@@ -79,12 +79,18 @@ def test_searching_filters_without_moving_and_return_goes_to_the_first_match(qtb
     assert window.details.current == start and window.history.names == history  # typing moves nothing
     window.search.setFocus()
     qtbot.keyClick(window.search, Qt.Key_Return)
-    first = window.loaded.analysis.search("MatMul")[0]
+    first = window.tree_model.index(0, 0, window.tree_model.index(0, 0)).internalPointer().op_name
+    assert first in window.loaded.analysis.search("MatMul")  # the match at the top of the tree
     assert window.details.current == first and window.history.names[-1] == first
     qtbot.keyClick(window.search, Qt.Key_Escape)
     assert window.tree.hasFocus()  # Down and Space reach the tree
     qtbot.keyClick(window.tree, Qt.Key_Space)
     assert window.session.outputs == [first]
+    window.search.setText("dense/kernel")  # its initializer's ops come first in graph order, not in the tree
+    assert window.loaded.analysis.search("dense/kernel")[0] != "dense/kernel"
+    window.search.setFocus()
+    qtbot.keyClick(window.search, Qt.Key_Return)
+    assert window.details.current == "dense/kernel"
 
 
 def test_typed_outputs_tick_exactly_the_list_and_refuse_unknown_names(qtbot, window):

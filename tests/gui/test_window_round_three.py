@@ -297,3 +297,17 @@ def test_a_wide_fan_out_opens_readable_around_the_selected_node(qtbot, window, t
     assert view.canvas.transform().m11() >= 0.8  # text stays readable; the rest is a drag or 0 away
     visible = view.canvas.mapToScene(view.canvas.viewport().rect()).boundingRect()
     assert visible.contains(view.items["input"].sceneBoundingRect().center())
+
+
+def test_on_a_1024_screen_the_graph_dock_leaves_the_tree_room_for_its_names(qtbot, window):
+    window.resize(942, 630)  # what fit_to_screen gives on a 1024x700 screen
+    open_and_wait(qtbot, window, load_fixture("cnn_bn").folder)
+    window.graph_dock.show()
+    qtbot.waitUntil(lambda: window.graph_dock.width() > 100 and window.tree.width() < 600, timeout=5000)
+    qtbot.wait(50)  # the panels are balanced after the dock's first layout
+    assert window.tree.width() >= 0.38 * window.width(), (window.tree.width(), window.graph_dock.width())
+    assert window.right.width() >= window.right.minimumWidth()
+    window.navigate("classifier/logits/kernel")
+    rect = window.tree.visualRect(window.tree.currentIndex())
+    text = window.tree.fontMetrics().width("kernel")
+    assert rect.right() - rect.left() >= text + 34, rect  # the leaf's name is not elided

@@ -117,8 +117,13 @@ def test_context_menu_offers_every_output_port_and_copies_the_name(qtbot, window
     assert "Cut at IteratorGetNext:1 (int64 [?]) as an input" in texts
     menu.findChild(QAction, "cut:1").trigger()
     assert window.session.input_cuts == ["IteratorGetNext:1"]
+    assert window.outputs.pipeline_button.isEnabled()
     window.outputs.pipeline_button.click()
     assert window.session.input_cuts == ["IteratorGetNext:1", "IteratorGetNext:0"]
+    assert not window.outputs.pipeline_button.isEnabled()  # nothing left to cut
+    window.session.set_cut("IteratorGetNext:1", False)
+    assert window.outputs.pipeline_button.isEnabled()
+    window.session.set_cut("IteratorGetNext:1", True)
     menu_for(window, "IteratorGetNext").findChild(QAction, "copy").trigger()
     assert QApplication.clipboard().text() == "IteratorGetNext"
 

@@ -14,6 +14,15 @@ def _row_width(widgets):
     return sum(w.sizeHint().width() for w in widgets) + SPACING * (len(widgets) - 1) + MARGINS[0] + MARGINS[2]
 
 
+def _grid_width(widgets, places):
+    """The width a grid needs so no cell is narrower than its widget: the widest widget of each column."""
+    columns = {}
+    for widget, (_, column, span) in zip(widgets, places):
+        if span == 1:
+            columns[column] = max(columns.get(column, 0), widget.sizeHint().width())
+    return sum(columns.values()) + SPACING * (len(columns) - 1) + MARGINS[0] + MARGINS[2]
+
+
 class ControlRows(QWidget):
     """Lays out seven controls (Neighbourhood, What the freeze keeps, hops; Group scopes, Find, Fit, Export) on
     two rows while the width allows it, else one under the other with hops, Fit and Export side by side.
@@ -31,7 +40,7 @@ class ControlRows(QWidget):
         self.grid.setVerticalSpacing(2)
         self.grid.setSizeConstraint(QLayout.SetNoConstraint)
         self.narrow = None
-        self.wide_width = max(_row_width(self.widgets[:3]), _row_width(self.widgets[3:]))
+        self.wide_width = _grid_width(self.widgets, WIDE)
         narrow_rows = ([self.widgets[0]], [self.widgets[1]], [self.widgets[2], self.widgets[5], self.widgets[6]],
                        [self.widgets[3]])
         self.setMinimumWidth(max(_row_width(row) for row in narrow_rows))

@@ -316,3 +316,22 @@ def test_on_a_1024_screen_the_graph_dock_leaves_the_tree_room_for_its_names(qtbo
     rect = window.tree.visualRect(window.tree.currentIndex())
     text = window.tree.fontMetrics().width("kernel")
     assert rect.right() - rect.left() >= text + 34, rect  # the leaf's name is not elided
+
+
+def test_the_graph_controls_are_never_clipped_whatever_the_docks_width(qtbot):
+    from gui.graph_view import GraphView
+    view = GraphView()
+    qtbot.addWidget(view)
+    view.show()
+    controls = view.controls
+    for width in range(700, 250, -15):
+        view.resize(width, 500)
+        qtbot.waitUntil(lambda: controls.width() <= max(width, controls.minimumWidth()), timeout=3000)
+        qtbot.wait(20)
+        for widget in controls.widgets:
+            wanted = 80 if widget is view.find else widget.sizeHint().width()
+            assert widget.width() >= wanted, (width, controls.narrow, widget, widget.width(), wanted)
+            assert widget.geometry().right() <= controls.width(), (width, widget)
+    assert controls.narrow  # the narrow dock folded the rows
+    view.resize(900, 500)
+    qtbot.waitUntil(lambda: not controls.narrow, timeout=3000)

@@ -15,9 +15,10 @@ from core.errors import Cancelled, ModelError
 from core.deploy.request import TARGETS as DEPLOY_TARGETS, DeployRequest
 from core.freeze.request import FreezeRequest
 from core.freeze.session import FreezeSession
-from core.model_views import (constant_values, counts_text, has_node, has_values, node_names, node_op,  # noqa: F401
-                              node_role, node_shape, op_types, output_heads, output_ports, resolve_outputs,
-                              scope_path, search, suggested_outputs, tensor_values, training_only_names)
+from core.model_views import (constant_values, counts_text, has_node, has_values, node_details,  # noqa: F401
+                              node_names, node_op, node_role, node_roles, node_shape, op_types, output_candidates,
+                              output_heads, output_ports, resolve_outputs, scope_path, scope_tree, search,
+                              suggested_outputs, tensor_values, training_only_names)
 from core.pipeline import LoadedModel
 
 __all__ = [
@@ -31,7 +32,7 @@ __all__ = [
     "FreezeSession", "freeze_picture", "colour_family", "has_node", "node_op", "node_role",
     "node_names", "op_types", "output_ports", "node_shape", "resolve_outputs", "scope_path", "search",
     "counts_text", "constant_values", "has_values", "tensor_values", "ModelFacts", "model_facts",
-    "VERSION", "training_only_names",
+    "VERSION", "training_only_names", "output_candidates", "node_details", "scope_tree", "node_roles",
 ]
 
 

@@ -159,3 +159,25 @@ def tensor_values(loaded, name, progress=None, cancel=None):
         raise ModelError("%s holds no values the window can read (it is neither a Const nor a variable in the "
                          "checkpoint)" % name)
     return loaded.model.checkpoint.read(info.key)
+
+
+def output_candidates(loaded):
+    """The ranked output candidates, best first (core.analysis.candidates.Candidate: ``name``, ``tail``,
+    ``reasons``, ``score``)."""
+    return list(loaded.analysis.candidates)
+
+
+def node_details(loaded, name):
+    """What the details pane shows of node ``name`` (core.analysis.node_details.NodeDetails: ``op``, ``role``,
+    ``device``, ``outputs``, ``data_inputs``, ``control_inputs``, ``consumers``, ``attrs``)."""
+    return loaded.analysis.details(name)
+
+
+def scope_tree(loaded):
+    """The graph's scopes as a tree (core.analysis.scope_tree.ScopeTree), for the window's op tree."""
+    return loaded.analysis.scope_tree
+
+
+def node_roles(loaded):
+    """dict node name -> role (INPUT, VARIABLE, TRAINING, ...), read-only."""
+    return loaded.analysis.roles

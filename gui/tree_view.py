@@ -15,7 +15,7 @@ MAX_EXPANDED_KEPT = 2000
 
 
 def _sample_shapes(loaded):
-    names = [c.name for c in loaded.analysis.candidates] + api.node_names(loaded)[:SHAPE_SAMPLE]
+    names = [c.name for c in api.output_candidates(loaded)] + api.node_names(loaded)[:SHAPE_SAMPLE]
     return set(api.node_shape(loaded, name) for name in names)
 
 

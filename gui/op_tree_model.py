@@ -38,8 +38,7 @@ class OpTreeModel(QAbstractItemModel):
     def __init__(self, loaded, signals=None, parent=None):
         super(OpTreeModel, self).__init__(parent)
         self.loaded = loaded
-        analysis = loaded.analysis
-        self.tree = analysis.scope_tree
+        self.tree = api.scope_tree(loaded)
         self._node_count = len(api.node_names(loaded))
         if signals is None:
             from gui.freeze_session import SessionSignals
@@ -48,9 +47,9 @@ class OpTreeModel(QAbstractItemModel):
         self._signals = signals
         self._checked_set = set(self.session.outputs)
         signals.changed.connect(self._session_changed)
-        self._candidates = dict((c.name, (rank, c)) for rank, c in enumerate(analysis.candidates))
-        self._roles = analysis.roles
-        self._suggested = set(getattr(analysis, "suggested", ()))
+        self._candidates = dict((c.name, (rank, c)) for rank, c in enumerate(api.output_candidates(loaded)))
+        self._roles = api.node_roles(loaded)
+        self._suggested = set(api.suggested_outputs(loaded))
         self._matches = None
         self._visible = None
         self._hide_training = False

@@ -14,9 +14,9 @@ import socket
 import stat
 
 from core.formats import protos
+from core.formats.dtypes import DT_BOOL, DT_DOUBLE, DT_FLOAT, DT_HALF, DT_INT32, DT_INT64, DT_STRING
 from tests import damage
 
-DT_FLOAT, DT_DOUBLE, DT_INT32, DT_STRING, DT_INT64, DT_BOOL, DT_HALF = 1, 2, 3, 7, 9, 10, 19
 VARIABLE_OPS = ("Variable", "VariableV2", "VarHandleOp")
 _ASSIGNS = ("Assign", "AssignVariableOp")
 _UNARY = ("Identity", "Neg", "Relu", "Square", "Tanh", "Sigmoid")

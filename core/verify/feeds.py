@@ -6,14 +6,12 @@ import numpy as np
 
 from core.analysis.graph_model import GraphModel
 from core.analysis.inputs import required_inputs
+from core.formats import dtypes
 from core.names import node_name
 
 _GATHERS = frozenset(["Gather", "GatherV2", "ResourceGather", "GatherNd"])
 _INDEX_PASS = frozenset(["Identity", "Reshape", "Cast", "ExpandDims", "Squeeze", "Unique", "StridedSlice",
                          "DynamicPartition", "FloorMod", "FloorDiv", "Maximum", "Minimum", "Sub", "Add"])
-_DTYPES = {"float32": np.float32, "float64": np.float64, "float16": np.float16, "int32": np.int32,
-           "int64": np.int64, "int16": np.int16, "int8": np.int8, "uint8": np.uint8, "uint16": np.uint16,
-           "bool": np.bool_, "string": object, "complex64": np.complex64, "complex128": np.complex128}
 
 
 def feed_key(name):
@@ -73,10 +71,20 @@ def _concrete(shape, batch_size):
     return [batch_size if d is None or d < 0 else d for d in shape]
 
 
+def _numpy_type(dtype_name):
+    """The numpy type of generated values for a dtype name ("float32"): float32 where numpy has no exact one."""
+    number = dtypes.from_name(dtype_name)
+    if number == dtypes.DT_STRING:
+        return object
+    if number in dtypes.NUMPY_EXACT or number in (dtypes.DT_COMPLEX64, dtypes.DT_COMPLEX128):
+        return dtypes.numpy_dtype(number).newbyteorder("=")
+    return np.float32
+
+
 def generate(graph, item, batch_size, rng, length=None):
     """A value for one RequiredInput: its inference value when it has one (keep_prob 1.0, a switch's
     default), sizes and lengths that fit the generated data, else seeded random data."""
-    np_dtype = _DTYPES.get(item.dtype, np.float32)
+    np_dtype = _numpy_type(item.dtype)
     shape = _concrete(item.shape, batch_size)
     if item.value is not None:
         return np.full(shape, item.value, dtype=np_dtype)

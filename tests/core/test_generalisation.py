@@ -18,15 +18,7 @@ def built(tmp_path_factory):
 
 
 # Misses no rule covers yet, each with the principle it needs (strict: an xfail that passes fails).
-KNOWN = {
-    "word2vec_similarity": "a prediction read by nothing and computed on an input no loss reads (an "
-                           "evaluation head) is not yet preferred over what the loss compares",
-    "reuse_for_eval": "the evaluation copy (same variables, its own input, no loss) is not yet preferred over "
-                      "the training copy's tensor",
-    "old_style_ops": "a hand-made softmax after the last weight is not yet seen as the prediction the loss's "
-                     "log reads",
-    "multi_output_spec": "a tensor a loss compares with its own labels is folded into the head computed from it",
-}
+KNOWN = {}
 
 
 def _known(names):

@@ -8,11 +8,12 @@ and the tensor the loss compares is the training copy of it.
 """
 
 from core.analysis.network_flow import forward_consumers
-from core.analysis.value_flow import value_inputs
+from core.analysis.value_flow import value_ancestors, value_inputs
 
 
 class EvaluationHead(object):
-    """A dead-end tensor computed by trained variables from inputs no loss reads.
+    """A dead-end tensor computed by trained variables from inputs no loss reads, or from the network's own picks
+    read again by its weights (``decoder``).
 
     Attributes:
         node: its index.
@@ -24,6 +25,7 @@ class EvaluationHead(object):
         self.node = node
         self.objectives = objectives
         self.source_names = source_names
+        self.decoder = False
 
     def __repr__(self):
         return "EvaluationHead(%d from %s)" % (self.node, self.source_names)
@@ -51,19 +53,51 @@ def evaluation_heads(context, structure, candidates):
     flow = context.flow
     if not structure.objectives:
         return []
+    model = context.model
     unread = unread_sources(structure, flow)
-    if not unread:
-        return []
     found = []
     for i in sorted(candidates):
         bits = flow.source_bits.get(i, 0)
         params = flow.params.get(i, 0)
-        if not params or not bits & unread or bits & flow.label_mask:
+        if not params or not bits or bits & flow.label_mask or forward_consumers(model, flow, i):
             continue
-        if forward_consumers(context.model, flow, i) or not context.allowed(i) or _compares(context.model, flow, i):
+        if not context.allowed(i) or _compares(model, flow, i):
             continue
-        found.append(EvaluationHead(i, params, _names(context.model, flow, bits & unread)))
+        if bits & unread:
+            found.append(EvaluationHead(i, params, _names(model, flow, bits & unread)))
+        elif _feeds_back(model, flow, i):
+            head = EvaluationHead(i, params, [])
+            head.decoder = True
+            found.append(head)
     return found
+
+
+_PICKS = frozenset(["ArgMax", "ArgMin", "TopKV2", "TopK"])
+_ANCESTRY_LIMIT = 4096
+
+
+def _feeds_back(model, flow, i):
+    """Whether ``i`` is computed from picks of the network's own values that trained weights read again (a
+    greedy decoder feeding its argmax back into the embedding): inference, not the teacher-forced training
+    pass."""
+    for a in value_ancestors(model, [i], limit=_ANCESTRY_LIMIT):
+        if model.ops[a] not in _PICKS or not flow.params.get(a, 0):
+            continue
+        stack = [a]
+        seen = set(stack)
+        while stack:
+            n = stack.pop()
+            for d in forward_consumers(model, flow, n):
+                if d in flow.applies:
+                    return True
+                if d not in seen and model.ops[d] in _PASSING:
+                    seen.add(d)
+                    stack.append(d)
+    return False
+
+
+# What a pick passes through on its way back into the network: a cast, a reshape, a selection of a step.
+_PASSING = frozenset(["Cast", "Identity", "Reshape", "Squeeze", "ExpandDims", "StridedSlice", "Pack"])
 
 
 def _compares(model, flow, i):

@@ -194,8 +194,12 @@ def _evaluation_families(choice, context, structure, chosen):
         choice.kinds[family.core] = _EVALUATION
         choice.objective_of[family.core] = objective
         choice.evaluation_bits |= head.objectives
-        text = "an evaluation head: the variables %s trains compute it from %s, which no loss reads, and " \
-               "nothing consumes it" % (", ".join(objective.optimizers), _quoted(head.source_names))
+        if head.decoder:
+            text = "the inference decoder: the variables %s trains compute it feeding their own picks back, and " \
+                   "nothing consumes it" % ", ".join(objective.optimizers)
+        else:
+            text = "an evaluation head: the variables %s trains compute it from %s, which no loss reads, and " \
+                   "nothing consumes it" % (", ".join(objective.optimizers), _quoted(head.source_names))
         for h in family.heads():
             if head.node in h.indexes:
                 h.user_facing = True

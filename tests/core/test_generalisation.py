@@ -19,10 +19,16 @@ def built(tmp_path_factory):
 
 # Misses no rule covers yet, each with the principle it needs (strict: an xfail that passes fails).
 KNOWN = {}
+# Graphs whose outputs rank first but whose suggested set is not yet the authors'.
+KNOWN_SUGGESTED = {
+    "distillation": "a loss term comparing a temperature-scaled log-softmax of the student's logits with a "
+                    "teacher no optimizer trains is not yet folded into the student's head (the teacher's "
+                    "output, raw from the input through untrained variables, reads as the input itself)",
+}
 
 
-def _known(names):
-    return [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=KNOWN[n])) if n in KNOWN else n
+def _known(names, known=KNOWN):
+    return [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=known[n])) if n in known else n
             for n in names]
 
 
@@ -44,7 +50,7 @@ def test_the_authors_outputs_rank_first(built, name):
             assert set(names[:k]) == set(expect["outputs"]), _shown(loaded, 6)
 
 
-@pytest.mark.parametrize("name", _known(generalisation_graphs.NAMES))
+@pytest.mark.parametrize("name", _known(generalisation_graphs.NAMES, dict(KNOWN, **KNOWN_SUGGESTED)))
 def test_suggested_outputs_are_the_authors_set(built, name):
     folder, expect = built[name]
     with api.load(folder) as loaded:

@@ -9,7 +9,7 @@ compares the network's output with what it should have been.
 """
 
 from core.analysis.naming import authors_name
-from core.analysis.network_flow import forward_consumers, input_bits
+from core.analysis.network_flow import forward_consumers, input_bits, touched_by_variable
 from core.analysis.value_flow import value_ancestors, value_inputs, value_out
 
 
@@ -120,7 +120,8 @@ def _label_meetings(model, flow, objective, bit, region):
         for s in inputs:
             if s in region and _processed(flow, bit, s):
                 own = flow.source_bits.get(s, 0)
-                kind = "labels" if raw & ~own else "input"
+                fixed = any(touched_by_variable(model, flow, r, limit=2000) for r, _ in references)
+                kind = "labels" if raw & ~own or fixed else "input"
                 mask = raw & ~own if kind == "labels" else raw
                 meeting = Meeting(s, at, kind, _bits(flow, mask), objective)
                 meeting.mask = mask
@@ -269,6 +270,10 @@ def _look_back(model, flow, meeting, region):
         if probabilities is not None:
             values.append(probabilities)
             continue
+        tempered = _tempered(model, flow, i, region)
+        if tempered is not None:
+            stack.append(tempered)
+            continue
         if model.ops[i] in _LOSS_ARITHMETIC and i not in flow.applies and _loss_only(model, flow, i, region):
             processed = [s for s in value_inputs(model, i) if flow.params.get(s, 0) and flow.source_bits.get(s, 0)]
             if processed and all(_constant_side(flow, s) for s in value_inputs(model, i) if s not in processed):
@@ -317,6 +322,20 @@ def _normalises(model, flow, i):
 
 
 _PROBABILITIES = frozenset(["Softmax", "Sigmoid"])
+
+
+def _tempered(model, flow, i, region):
+    """The input of an activation only the loss reads whose input is the loss's own arithmetic with constants
+    (a distillation loss's log_softmax(logits / T)): the loss's view of the prediction, else None."""
+    if model.ops[i] not in _PROBABILITIES | frozenset(["LogSoftmax"]) or not _loss_only(model, flow, i, region):
+        return None
+    inputs = [s for s in value_inputs(model, i) if flow.params.get(s, 0)]
+    if len(inputs) != 1:
+        return None
+    s = inputs[0]
+    if model.ops[s] in _LOSS_ARITHMETIC and s not in flow.applies and _loss_only(model, flow, s, region):
+        return s
+    return None
 
 
 def _loss_only(model, flow, i, region):

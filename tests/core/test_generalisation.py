@@ -20,11 +20,7 @@ def built(tmp_path_factory):
 # Misses no rule covers yet, each with the principle it needs (strict: an xfail that passes fails).
 KNOWN = {}
 # Graphs whose outputs rank first but whose suggested set is not yet the authors'.
-KNOWN_SUGGESTED = {
-    "distillation": "a loss term comparing a temperature-scaled log-softmax of the student's logits with a "
-                    "teacher no optimizer trains is not yet folded into the student's head (the teacher's "
-                    "output, raw from the input through untrained variables, reads as the input itself)",
-}
+KNOWN_SUGGESTED = {}
 
 
 def _known(names, known=KNOWN):

@@ -270,9 +270,64 @@ def multi_output_spec(tf1):
     return Expect([out32, out64], inputs={"x": ["data", None]})
 
 
+def distillation(tf1):
+    """Knowledge distillation: a teacher restored and never trained, a student trained on the teacher's
+    softened probabilities and on the labels. The student is what gets deployed; the teacher's softmax is what
+    the student is compared with (no optimizer trains the teacher)."""
+    x = tf1.placeholder(tf1.float32, [None, 6], name="x")
+    labels = tf1.placeholder(tf1.int64, [None], name="labels")
+    with tf1.variable_scope("teacher"):
+        teacher = tf1.nn.softmax(_dense(tf1, _dense(tf1, x, 16, "h", tf1.nn.relu), 3, "out") / 4.0)
+    with tf1.variable_scope("student"):
+        logits = _dense(tf1, _dense(tf1, x, 4, "h", tf1.nn.relu), 3, "out")
+    probs = tf1.nn.softmax(logits, name="student_probs")
+    soft = -tf1.reduce_mean(tf1.reduce_sum(tf1.stop_gradient(teacher) * tf1.nn.log_softmax(logits / 4.0), 1))
+    hard = tf1.reduce_mean(tf1.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits))
+    student_vars = [v for v in tf1.trainable_variables() if v.name.startswith("student/")]
+    tf1.train.AdamOptimizer(1e-3).minimize(0.7 * soft + 0.3 * hard, var_list=student_vars)
+    return Expect([probs], inputs={"x": ["data", None]})
+
+
+def seq2seq_greedy_decoder(tf1):
+    """A seq2seq model unrolled by hand: the training decoder reads the target tokens (teacher forcing) and the
+    loss compares its logits with the next tokens; a second decoder with the same variables feeds its own argmax
+    back into the embedding, read by nothing: the greedy decoder is what translates."""
+    source = tf1.placeholder(tf1.int32, [None, 4], name="source")
+    decoder_inputs = tf1.placeholder(tf1.int32, [None, 3], name="decoder_inputs")
+    targets = tf1.placeholder(tf1.int32, [None, 3], name="targets")
+    embedding = tf1.get_variable("embedding", [10, 6], use_resource=False,
+                                 initializer=tf1.random_uniform_initializer(-0.5, 0.5, seed=5))
+    state = tf1.zeros_like(tf1.nn.embedding_lookup(embedding, source[:, 0])[:, :5])
+
+    def cell(scope, token, h, reuse):
+        with tf1.variable_scope(scope, reuse=reuse):
+            return _dense(tf1, tf1.concat([tf1.nn.embedding_lookup(embedding, token), h], 1), 5, "rnn", tf1.tanh)
+
+    def decode(token, h, reuse):
+        h = cell("decoder", token, h, reuse)
+        with tf1.variable_scope("decoder", reuse=reuse):
+            return h, _dense(tf1, h, 10, "proj")
+    for t in range(4):
+        state = cell("encoder", source[:, t], state, t > 0)
+    h, steps = state, []
+    for t in range(3):
+        h, logits = decode(decoder_inputs[:, t], h, t > 0)
+        steps.append(logits)
+    loss = tf1.reduce_mean(tf1.nn.sparse_softmax_cross_entropy_with_logits(labels=targets,
+                                                                           logits=tf1.stack(steps, 1)))
+    tf1.train.AdamOptimizer(1e-3).minimize(loss)
+    h, token, tokens = state, tf1.zeros_like(source[:, 0]), []
+    for t in range(3):
+        h, logits = decode(token, h, True)
+        token = tf1.cast(tf1.argmax(logits, 1), tf1.int32)
+        tokens.append(token)
+    predictions = tf1.stack(tokens, 1, name="predictions")
+    return Expect([predictions], inputs={"source": ["data", None]})
+
+
 BUILDERS = [actor_critic, actor_critic_two_optimizers, ppo, vae, word2vec_similarity, towers, layers_batch_norm,
             reuse_for_eval, old_style_ops, inference_only, custom_loss_feature_named_labels, classes_head,
-            multi_output_spec]
+            multi_output_spec, distillation, seq2seq_greedy_decoder]
 NAMES = [b.__name__ for b in BUILDERS]
 
 

@@ -9,7 +9,7 @@ compares the network's output with what it should have been.
 """
 
 from core.analysis.naming import authors_name
-from core.analysis.network_flow import forward_consumers, input_bits
+from core.analysis.network_flow import forward_consumers, input_bits, touched_by_variable
 from core.analysis.value_flow import value_ancestors, value_inputs, value_out
 
 
@@ -120,7 +120,8 @@ def _label_meetings(model, flow, objective, bit, region):
         for s in inputs:
             if s in region and _processed(flow, bit, s):
                 own = flow.source_bits.get(s, 0)
-                kind = "labels" if raw & ~own else "input"
+                fixed = any(touched_by_variable(model, flow, r, limit=2000) for r, _ in references)
+                kind = "labels" if raw & ~own or fixed else "input"
                 mask = raw & ~own if kind == "labels" else raw
                 meeting = Meeting(s, at, kind, _bits(flow, mask), objective)
                 meeting.mask = mask
@@ -265,6 +266,14 @@ def _look_back(model, flow, meeting, region):
         if i in seen:
             continue
         seen.add(i)
+        probabilities = _logged_normalisation(model, flow, i)
+        if probabilities is not None:
+            values.append(probabilities)
+            continue
+        tempered = _tempered(model, flow, i, region)
+        if tempered is not None:
+            stack.append(tempered)
+            continue
         if model.ops[i] in _LOSS_ARITHMETIC and i not in flow.applies and _loss_only(model, flow, i, region):
             processed = [s for s in value_inputs(model, i) if flow.params.get(s, 0) and flow.source_bits.get(s, 0)]
             if processed and all(_constant_side(flow, s) for s in value_inputs(model, i) if s not in processed):
@@ -272,6 +281,61 @@ def _look_back(model, flow, meeting, region):
                 continue
         values.append(_through_views(model, flow, i, meeting.at))
     return values or [meeting.node]
+
+
+# What a hand-written cross-entropy does to probabilities before their log: an epsilon, a clip.
+_BEFORE_LOG = frozenset(["Add", "AddV2", "Maximum", "Minimum", "ClipByValue"])
+
+
+def _logged_normalisation(model, flow, i):
+    """The probabilities a loss's log reads when they are a normalisation the authors wrote (exps divided by
+    their own sum: a hand-made softmax), seen through an epsilon or a clip; else None. A Log reads
+    probabilities, and a value divided by what is computed from itself alone is already the prediction."""
+    if model.ops[i] not in ("Log", "Log1p"):
+        return None
+    for _ in range(3):
+        inputs = value_inputs(model, i)
+        processed = [s for s in inputs if flow.params.get(s, 0) and flow.source_bits.get(s, 0)]
+        if len(processed) != 1 or not all(_constant_side(flow, s) for s in inputs if s not in processed):
+            return None
+        i = processed[0]
+        if model.ops[i] in ("RealDiv", "Div"):
+            return i if _normalises(model, flow, i) else None
+        if model.ops[i] not in _BEFORE_LOG:
+            return None
+    return None
+
+
+def _normalises(model, flow, i):
+    """Whether division ``i`` divides a value by a reduction of that same value, and that value is not already
+    probabilities (a loss renormalising a softmax, as Keras' cross-entropy does, leaves the softmax the
+    prediction)."""
+    inputs = value_inputs(model, i)
+    if len(inputs) != 2 or inputs[0] == inputs[1]:
+        return False
+    numerator, denominator = inputs
+    if not flow.params.get(denominator, 0) or model.ops[denominator] not in _REDUCTIONS:
+        return False
+    if model.ops[_behind_views(model, flow, numerator)] in _PROBABILITIES:
+        return False
+    return numerator in value_ancestors(model, [denominator], limit=16)
+
+
+_PROBABILITIES = frozenset(["Softmax", "Sigmoid"])
+
+
+def _tempered(model, flow, i, region):
+    """The input of an activation only the loss reads whose input is the loss's own arithmetic with constants
+    (a distillation loss's log_softmax(logits / T)): the loss's view of the prediction, else None."""
+    if model.ops[i] not in _PROBABILITIES | frozenset(["LogSoftmax"]) or not _loss_only(model, flow, i, region):
+        return None
+    inputs = [s for s in value_inputs(model, i) if flow.params.get(s, 0)]
+    if len(inputs) != 1:
+        return None
+    s = inputs[0]
+    if model.ops[s] in _LOSS_ARITHMETIC and s not in flow.applies and _loss_only(model, flow, s, region):
+        return s
+    return None
 
 
 def _loss_only(model, flow, i, region):

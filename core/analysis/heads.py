@@ -77,21 +77,60 @@ class FormContext(object):
         self.named = named
         self.facts = facts
         self.allowed = allowed or (lambda i: True)
+        self.claimed = {}
+
+
+def separate_predictions(context, meetings, labels_of):
+    """Sets ``context.claimed``: a tensor a loss compares with labels of its own is a prediction of its own,
+    even when it re-expresses another prediction compared with other labels (a relu'd, cast output of a
+    multi-output model beside the raw one). Each such tensor and the views back to the next one are claimed
+    by the core they end at.
+
+    Args:
+        meetings: the frontier's Meeting list.
+        labels_of: function Meeting -> the labels tensor it is compared with.
+    """
+    context.claimed = {}
+    labels = {}
+    for meeting in meetings:
+        if meeting.kind == "labels":
+            labels.setdefault(core_of(context, meeting.value), {}).setdefault(labels_of(meeting), set()).add(
+                meeting.value)
+    bounds = set()
+    for by_labels in labels.values():
+        if len(by_labels) > 1:
+            bounds.update(v for values in by_labels.values() for v in values)
+    if not bounds:
+        return
+    context.claimed = dict((b, b) for b in bounds)
+    for b in bounds:
+        chain = _chain_back(context, b)
+        for i in chain:
+            context.claimed[i] = chain[-1]
 
 
 def core_of(context, i):
     """The tensor a form re-expresses: back from ``i`` through views, activations and picks to the first op
     that computes something else (the last layer)."""
+    claimed = context.claimed.get(i)
+    return claimed if claimed is not None else _chain_back(context, i)[-1]
+
+
+def _chain_back(context, i):
+    """``i`` and the nodes back through its views, activations and picks, to the core (last); the walk stops
+    before a tensor another comparison claims."""
     model = context.model
+    chain = [i]
     for _ in range(8):
         op = model.ops[i]
         if op not in SHAPE_ONLY and op not in SCORE_OPS and op not in PICK_OPS and op not in _AFTER_PICK:
             break
         inputs = [s for s in value_inputs(model, i) if not _constant_side(context, s)]
-        if len(inputs) != 1:
+        if len(inputs) != 1 or inputs[0] in context.claimed:
             break
         i = inputs[0]
-    return i
+        chain.append(i)
+    return chain
 
 
 def build_family(context, core, frontier_value, position):
@@ -125,7 +164,7 @@ def _forms(context, core):
     while stack and len(depth) < _FAMILY_LIMIT:
         i, picked = stack.pop()
         for d in forward_consumers(model, context.flow, i):
-            if d in depth or not _re_expresses(context, d, i, picked):
+            if d in depth or context.claimed.get(d, core) != core or not _re_expresses(context, d, i, picked):
                 continue
             depth[d] = depth[i] + 1
             is_pick = picked or model.ops[d] in PICK_OPS

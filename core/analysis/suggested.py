@@ -6,11 +6,13 @@ a copy of one; 3 everything else; 4 what the training structure shows is not the
 discriminator's verdict, a target network, the last layer before a label-free loss when labelled ones exist).
 """
 
-from core.analysis.heads import build_family, core_of
+from core.analysis.evaluation_heads import evaluation_heads
+from core.analysis.heads import build_family, core_of, separate_predictions
 from core.analysis.value_flow import value_inputs, value_out
 
 SIGNATURE, SUGGESTED, ALTERNATIVE, OTHER, TRAINING_SIDE = 0, 1, 2, 3, 4
 _PREDICTION, _GENERATOR, _EXTRA, _LAST, _VERDICT = "prediction", "generator", "extra head", "last layer", "verdict"
+_EVALUATION = "evaluation head"
 
 
 class OutputChoice(object):
@@ -34,6 +36,8 @@ class OutputChoice(object):
         self.labels_of = {}
         self.meeting_at = {}
         self.secondary_forms = set()
+        self.training_copies = set()
+        self.evaluation_bits = 0
 
     def heads(self):
         return [h for family in self.families for h in family.heads()]
@@ -59,6 +63,7 @@ def choose_outputs(context, structure, meetings, chosen, signed, copies, lists=(
         OutputChoice.
     """
     choice = OutputChoice()
+    separate_predictions(context, meetings, lambda m: _labels_tensor(context.model, m.references))
     _frontier_families(choice, context, structure, meetings)
     by_core = dict((f.core, f) for f in choice.families)
     placed = set(i for f in choice.families for h in f.heads() for i in h.indexes)
@@ -71,6 +76,7 @@ def choose_outputs(context, structure, meetings, chosen, signed, copies, lists=(
             family = by_core[core] = build_family(context, core, None, len(choice.families))
             choice.families.append(family)
         placed.update(j for h in family.heads() for j in h.indexes)
+    _evaluation_families(choice, context, structure, chosen)
     wanted = _wanted(choice, structure, context)
     named = _authors_list(choice, lists)
     _suggest(choice, wanted, named, copies, context)
@@ -176,12 +182,56 @@ def _network_name(names, objective):
     return ", ".join(objective.optimizers)
 
 
+def _evaluation_families(choice, context, structure, chosen):
+    """Marks the families of the evaluation heads (core.analysis.evaluation_heads) that no loss compares."""
+    family_of = dict((i, f) for f in choice.families for h in f.heads() for i in h.indexes)
+    for head in evaluation_heads(context, structure, chosen):
+        family = family_of.get(head.node)
+        if family is None or (family.core in choice.kinds and choice.kinds[family.core] != _EVALUATION):
+            continue
+        bit = (head.objectives & -head.objectives).bit_length() - 1
+        objective = structure.objectives[bit]
+        choice.kinds[family.core] = _EVALUATION
+        choice.objective_of[family.core] = objective
+        choice.evaluation_bits |= head.objectives
+        if head.decoder:
+            text = "the inference decoder: the variables %s trains compute it feeding their own picks back, and " \
+                   "nothing consumes it" % ", ".join(objective.optimizers)
+        else:
+            text = "an evaluation head: the variables %s trains compute it from %s, which no loss reads, and " \
+                   "nothing consumes it" % (", ".join(objective.optimizers), _quoted(head.source_names))
+        for h in family.heads():
+            if head.node in h.indexes:
+                h.user_facing = True
+        for i in (j for h in family.heads() for j in h.indexes):
+            choice.note(i, text if i == head.node else "a form of '%s': %s" % (context.model.names[head.node], text))
+
+
+def _training_copies(choice, structure, frontier):
+    """The frontier families an evaluation head of the same trained variables replaces: the training copy."""
+    bits = choice.evaluation_bits
+    if not bits:
+        return frontier
+    kept = []
+    for family in frontier:
+        kind = choice.kinds[family.core]
+        objective_bit = 1 << structure.objectives.index(choice.objective_of[family.core])
+        if kind != _EVALUATION and kind != _VERDICT and objective_bit & bits:
+            choice.training_copies.add(id(family))
+            for i in (j for h in family.heads() for j in h.indexes):
+                choice.note(i, "the training copy: an evaluation head of the same trained variables is run")
+            continue
+        kept.append(family)
+    return kept
+
+
 def _wanted(choice, structure, context):
     """The families whose prediction users run."""
     frontier = [f for f in choice.families if f.core in choice.kinds and f.heads()]
     if not frontier:
         return [f for f in choice.families if any(h.user_facing for h in f.heads())] or choice.families[:1]
-    wanted = [f for f in frontier if choice.kinds[f.core] in (_GENERATOR, _PREDICTION, _EXTRA)]
+    frontier = _training_copies(choice, structure, frontier)
+    wanted = [f for f in frontier if choice.kinds[f.core] in (_GENERATOR, _PREDICTION, _EXTRA, _EVALUATION)]
     if not wanted:
         wanted = [f for f in frontier if choice.kinds[f.core] == _LAST]
     wanted = _without_auxiliary(choice, wanted, context)
@@ -312,11 +362,12 @@ def _note_duplicates(choice, context, i):
 def _tiers(choice, wanted, signed):
     for family in choice.families:
         kind = choice.kinds.get(family.core)
-        side = kind is not None and family not in wanted
+        side = kind is not None and family not in wanted and id(family) not in choice.training_copies
         for head in family.heads():
             choice.secondary_forms.update(head.indexes[1:])
             for i in head.indexes:
-                tier = TRAINING_SIDE if side else (ALTERNATIVE if family in wanted else OTHER)
+                tier = TRAINING_SIDE if side else (ALTERNATIVE if family in wanted or id(family) in
+                                                   choice.training_copies else OTHER)
                 if i in choice.duplicates:
                     tier = max(tier, OTHER)
                 choice.tier[i] = min(choice.tier.get(i, TRAINING_SIDE), tier)

@@ -119,8 +119,10 @@ def read_training(model):
         for i in nodes:
             owner[i] = scope
     by_losses = {}
+    state = set()
     for scope in sorted(calls):
-        writes = _writes_of(model, calls[scope], scope, owner)
+        writes, written_state = _writes_of(model, calls[scope], scope, owner)
+        state |= written_state
         trained = set(v for _, v in writes)
         if not trained:
             continue  # gradients used inside the model or the loss (a gradient penalty), not to train
@@ -136,7 +138,7 @@ def read_training(model):
     structure.writes = _ops_where(model, is_write)
     structure.copies = _copies(model, structure.trained, gradient_nodes, structure.writes)
     structure.counters = _counters(model, structure.writes)
-    structure.slots = _slots(model, structure.writes) - structure.trained
+    structure.slots = (_slots(model, structure.writes) | state) - structure.trained
     return structure
 
 
@@ -199,7 +201,8 @@ def _losses_of(model, nodes, scope):
 
 
 def _writes_of(model, nodes, scope, owner):
-    """(write op, variable) pairs the values of one gradients call reach: the optimizer's updates."""
+    """(write op, variable) pairs of the trained variables the values of one gradients call reach (the
+    optimizer's updates), and the optimizer-state variables they write on the way (see _trained_writes)."""
     seen = set(nodes)
     stack = list(nodes)
     writes = []
@@ -213,9 +216,38 @@ def _writes_of(model, nodes, scope, owner):
                 variable = written_variable(model, d)
                 if variable is not None:
                     writes.append((d, variable))
-                continue
             stack.append(d)
-    return writes
+    return _trained_writes(model, writes, seen)
+
+
+def _trained_writes(model, writes, reached):
+    """The writes of trained variables: those whose written value feeds no other write (a sparse Adam update
+    scatters into its slots m and v first, and the variable's own update reads them).
+
+    Returns:
+        (list of (write, variable) of the trained variables, set of the optimizer-state variables written).
+    """
+    targets = set(w for w, _ in writes)
+    trained = []
+    state = set()
+    for w, variable in writes:
+        stack = [w]
+        seen = set(stack)
+        feeds = False
+        while stack and not feeds:
+            i = stack.pop()
+            for d in model.data_out[i]:
+                if d in targets and d != w:
+                    feeds = True
+                    break
+                if d in reached and d not in seen:
+                    seen.add(d)
+                    stack.append(d)
+        if not feeds:
+            trained.append((w, variable))
+        else:
+            state.add(variable)
+    return trained, state
 
 
 def _copies(model, trained, gradient_nodes, writes):

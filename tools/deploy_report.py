@@ -40,6 +40,21 @@ def spec_values(spec):
     return items
 
 
+def spec_shapes(spec):
+    """--shape items for the spec's inputs given with a shape (what the authors feed): a placeholder by its
+    name, a cut tensor (``add:0``, ``IteratorGetNext:1``) by the placeholder the cut leaves."""
+    from core.freeze.input_cuts import parse_tensor, placeholder_name
+    items = []
+    for name, item in sorted(spec_inputs(spec).items()):
+        shape = item.get("shape")
+        if shape is None or (item.get("value") is not None and not isinstance(item.get("value"), list)):
+            continue
+        if ":" in name:
+            name = placeholder_name(*parse_tensor(name))
+        items.append("%s=%s" % (name, ",".join(str(-1 if d is None else d) for d in shape)))
+    return items
+
+
 def deploy_command(folder, spec, directory, python, cleanup=True):
     """The `main.py deploy` command line for one model of a spec'd folder."""
     command = [sys.executable, os.path.join(ROOT, "main.py"), "deploy", model_path(folder, spec), "--outputs",
@@ -50,6 +65,8 @@ def deploy_command(folder, spec, directory, python, cleanup=True):
         command += ["--inputs", ",".join(cuts)]
     for item in spec_values(spec):
         command += ["--set", item]
+    for item in spec_shapes(spec):
+        command += ["--shape", item]
     if not cleanup:
         command.append("--no-cleanup")
     return command

@@ -1,5 +1,7 @@
 """Deploy's clean-ups on real graphs: each one run in TensorFlow before and after, on verify's inputs."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -275,3 +277,45 @@ def test_a_shape_failure_names_the_shape_to_fix():
     assert line.startswith(message[:60]) and "--shape images=1,32,32" in line
     assert with_way_out("converting failed: no kernel", [{"name": "x", "shape": [-1]}]) == \
         "converting failed: no kernel"
+
+
+def _tf_data_checkpoint(tf, folder):
+    """An Estimator-like graph fed by tf.data: two features and a label from one IteratorGetNext, a dense
+    layer over the features; saved as a checkpoint with its .meta (built by the TensorFlow installed)."""
+    with tf.Graph().as_default():
+        data = {"a": np.arange(8, dtype=np.float32).reshape(4, 2), "b": np.ones((4, 2), np.float32),
+                "label": np.arange(4, dtype=np.int64)}
+        dataset = tf.data.Dataset.from_tensor_slices(data).batch(2)
+        make = getattr(tf.data, "make_one_shot_iterator", None)
+        batch = make(dataset).get_next() if make else dataset.make_one_shot_iterator().get_next()
+        weights = tf.Variable(np.arange(8, dtype=np.float32).reshape(4, 2), name="w")
+        tf.identity(tf.matmul(tf.concat([batch["a"], batch["b"]], 1), weights), name="y")
+        with tf.Session() as session:
+            session.run(tf.global_variables_initializer())
+            tf.train.Saver().save(session, os.path.join(str(folder), "model.ckpt"))
+    return os.path.join(str(folder), "model.ckpt.meta")
+
+
+def test_a_cut_at_one_iterator_port_still_cuts_the_others_the_outputs_read(tf, tmp_path):
+    from core.deploy.cuts import deploy_cuts
+    from core.deploy.request import DeployRequest
+    from core.deploy.run import frozen_for_deploy
+    meta = _tf_data_checkpoint(tf, tmp_path)
+    with api.open_model(meta) as loaded:
+        model = loaded.model
+        ports = sorted(n.name + ":%d" % p for n in model.graph_def.node if n.op == "IteratorGetNext"
+                       for p in range(len(n.attr["output_types"].list.type)))
+        assert len(ports) == 3
+        for user in ([], ports[1:2]):  # nothing given, or a user's cut at one port ("IteratorGetNext:1")
+            cuts = deploy_cuts(model.graph_def, model.meta_graph, ["y"], user)
+            frozen, applied, _ = frozen_for_deploy(model, DeployRequest(["y"], input_cuts=user))
+            ops = set(n.op for n in frozen.node)
+            assert not [op for op in ops if op.startswith(("Iterator", "OneShotIterator", "MakeIterator"))], ops
+            # the features the dense layer reads are cut, each once; the label nobody reads is not
+            assert sorted(applied) == sorted(cuts) and len(set(applied)) == len(applied)
+            assert sum(1 for n in frozen.node if n.op == "Placeholder") == 2
+    names = sorted(n.name for n in frozen.node if n.op == "Placeholder")
+    assert names == ["IteratorGetNext", "IteratorGetNext_port1"]  # the features a and b (ports 0 and 1)
+    feeds = dict((name, np.ones((2, 2), np.float32)) for name in names)
+    actual = run_frozen(frozen.SerializeToString(), feeds, ["y"])["y"]
+    assert_close(actual, np.ones((2, 4), np.float32).dot(np.arange(8, dtype=np.float32).reshape(4, 2)))

@@ -100,3 +100,35 @@ def test_tflite_narrows_float64_and_says_so(tmp_path, deploy_python_path):
     value, = load_and_run(deploy_python_path, "tflite", result["paths"][0], fixture, tmp_path, ["y64"])
     assert value.dtype == np.float32  # TF 1.4's float64 outputs, to float32 precision
     np.testing.assert_allclose(value.astype(np.float64), fixture.expected["y64"], rtol=1e-5, atol=1e-6)
+
+
+def _batch_mixing_checkpoint(tf, folder):
+    """y = reshape(x, [2 * batch, 2]) * w: its shape is computed from the batch, so an artifact converted
+    at batch 1 computes [2, 2] and cannot be run at another batch."""
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [None, 4], name="x")
+        w = tf.Variable(np.array([[1.5, -2.0]], np.float32), name="w")
+        tf.multiply(tf.reshape(x, tf.stack([tf.shape(x)[0] * 2, 2])), w, name="y")
+        with tf.Session() as session:
+            session.run(tf.global_variables_initializer())
+            tf.train.Saver().save(session, os.path.join(str(folder), "model.ckpt"))
+    return os.path.join(str(folder), "model.ckpt.meta")
+
+
+def test_tflite_is_compared_at_the_batch_it_was_converted_for(tf, tmp_path, deploy_python_path):
+    meta = _batch_mixing_checkpoint(tf, tmp_path)
+    command = [sys.executable, os.path.join(ROOT, "main.py"), "deploy", meta, "--outputs", "y", "--to",
+               "tflite,onnx", "-o", str(tmp_path / "out"), "--json", "--deploy-python", deploy_python_path]
+    done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+    targets = json.loads(done.stdout)["targets"]
+    result = targets["tflite"]
+    assert result["status"] == "ok", result["reason"]
+    assert result["inputs"][0]["shape"] == [1, 4] and result["outputs"][0]["shape"] == [2, 2]
+    assert targets["onnx"]["status"] == "ok" and targets["onnx"]["inputs"][0]["shape"] == [-1, 4]
+    feeds = {"x": np.arange(4, dtype=np.float32).reshape(1, 4)}
+    feeds_path, out_path = str(tmp_path / "feeds.npz"), str(tmp_path / "out.npz")
+    np.savez(feeds_path, **feeds)
+    subprocess.check_call([deploy_python_path, LOADER, "tflite", result["paths"][0], feeds_path, out_path, "y"],
+                          env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
+    with np.load(out_path) as data:
+        np.testing.assert_allclose(data["arr_0"], feeds["x"].reshape(2, 2) * np.array([[1.5, -2.0]]))

@@ -319,3 +319,19 @@ def test_a_cut_at_one_iterator_port_still_cuts_the_others_the_outputs_read(tf, t
     feeds = dict((name, np.ones((2, 2), np.float32)) for name in names)
     actual = run_frozen(frozen.SerializeToString(), feeds, ["y"])["y"]
     assert_close(actual, np.ones((2, 4), np.float32).dot(np.arange(8, dtype=np.float32).reshape(4, 2)))
+
+
+def test_a_child_that_crashes_is_named_by_its_signal_and_step(tmp_path):
+    import subprocess
+    import sys
+    from core.deploy.children import died_line
+    crash = subprocess.run([sys.executable, "-c", "import os, signal, sys; sys.stderr.write("
+                            "'INFO: Created a delegate\\nconverting node Merge\\n'); sys.stderr.flush(); "
+                            "os.kill(os.getpid(), signal.SIGSEGV)"], stderr=subprocess.PIPE, universal_newlines=True)
+    job = {"task": "target", "target": "tflite", "result": str(tmp_path / "result.json")}
+    with open(job["result"] + ".step", "w") as handle:
+        handle.write("running the artifact (the TFLite interpreter)")
+    assert died_line(job, crash.returncode, crash.stderr) == \
+        "the tflite child crashed (SIGSEGV) while running the artifact (the TFLite interpreter): converting node Merge"
+    assert died_line({"task": "reference", "result": str(tmp_path / "none.json")}, 3, "") == \
+        "the reference child exited with 3: no message"

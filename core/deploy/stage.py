@@ -8,7 +8,8 @@ import tempfile
 
 from core.deploy import cleanup, support
 from core.deploy.children import deploy_python, install_line, missing_modules
-from core.deploy.proof import run_reference, stage_verdict
+from core.deploy.image_inputs import with_image_inputs
+from core.deploy.proof import Proof, run_reference, stage_verdict
 from core.deploy.report import FAILED, OK, REFUSED, DeployReport, TargetResult
 from core.deploy.shapes import data_layout
 from core.deploy.narrowing import narrow_float64
@@ -160,9 +161,11 @@ def _one_target(python, target, graph_def, inputs, proof, request, missing, layo
     proof = proof()
     if isinstance(proof, ModelError):
         return TargetResult(target, FAILED, str(proof))
+    if target == "opencv":
+        graph_def, inputs, proof = _opencv_inputs(graph_def, inputs, proof, workdir)
     try:
         result = run_target(python, target, graph_def, inputs, proof, request, layout, workdir, staging, cancel,
-                            declared=request_declared(original, request.outputs) if narrowed is not None else None)
+                            declared=request_declared(original, request.outputs) if graph_def is not original else None)
     except Cancelled:
         raise
     except ModelError as exc:
@@ -171,6 +174,18 @@ def _one_target(python, target, graph_def, inputs, proof, request, missing, layo
     if result.ok:
         result.paths = _publish(result.paths, directory)
     return result
+
+
+def _opencv_inputs(graph_def, inputs, proof, workdir):
+    """OpenCV's graph, inputs and proof: a flat input reshaped into a one-channel image is fed as that image
+    (core.deploy.image_inputs), the checkpoint's outputs unchanged."""
+    edited, inputs, feeds, notes = with_image_inputs(graph_def, inputs, proof.feeds)
+    if not notes:
+        return graph_def, inputs, proof
+    log.info("OpenCV: %s", "; ".join(notes))
+    folder = os.path.join(workdir, "opencv-inputs")
+    os.makedirs(folder)
+    return edited, inputs, Proof(feeds, proof.reference, proof.tensorflow, folder)
 
 
 def _narrowed(target, graph_def, problems):

@@ -335,3 +335,58 @@ def test_a_child_that_crashes_is_named_by_its_signal_and_step(tmp_path):
         "the tflite child crashed (SIGSEGV) while running the artifact (the TFLite interpreter): converting node Merge"
     assert died_line({"task": "reference", "result": str(tmp_path / "none.json")}, 3, "") == \
         "the reference child exited with 3: no message"
+
+
+def _flat_image_graph(tf):
+    """x [batch, 16] reshaped into a one-channel 4x4 image, a convolution, flattened into a dense layer."""
+    with tf.Graph().as_default() as graph:
+        x = tf.placeholder(tf.float32, [None, 16], name="x")
+        image = tf.reshape(x, [-1, 4, 4, 1], name="image")
+        kernel = tf.constant(np.linspace(-1, 1, 18, dtype=np.float32).reshape(3, 3, 1, 2))
+        conv = tf.nn.relu(tf.nn.conv2d(image, kernel, [1, 1, 1, 1], "SAME"))
+        dense = tf.constant(np.linspace(-1, 1, 96, dtype=np.float32).reshape(32, 3))
+        tf.matmul(tf.reshape(conv, [-1, 32]), dense, name="y")
+    return protos.GraphDef.FromString(graph.as_graph_def().SerializeToString())
+
+
+def test_opencv_takes_the_image_a_flat_input_is_reshaped_into(tf):
+    from core.deploy.image_inputs import with_image_inputs
+    graph_def = _flat_image_graph(tf)
+    inputs = [{"name": "x", "dtype": "float32", "shape": [-1, 16]}]
+    x = np.linspace(0, 1, 32, dtype=np.float32).reshape(2, 16)
+    edited, new_inputs, feeds, notes = with_image_inputs(graph_def, inputs, [("x", x)])
+    assert new_inputs == [{"name": "image", "dtype": "float32", "shape": [-1, 4, 4, 1]}] and len(notes) == 1
+    assert [name for name, _ in feeds] == ["image"] and feeds[0][1].shape == (2, 4, 4, 1)
+    assert "x" not in set(n.name for n in edited.node)
+    assert [n.op for n in edited.node if n.name == "image"] == ["Placeholder"]
+    expected = run_frozen(graph_def.SerializeToString(), {"x": x}, ["y"])["y"]
+    assert_close(run_frozen(edited.SerializeToString(), dict(feeds), ["y"])["y"], expected)
+    # a three-channel reshape, or an input read elsewhere too, is left as it is
+    assert with_image_inputs(edited, new_inputs, feeds)[3] == []
+
+
+def _tile_graph(tf, computed):
+    with tf.Graph().as_default() as graph:
+        x = tf.placeholder(tf.float32, [None, 3], name="x")
+        multiples = tf.stack([tf.shape(x)[0], 2]) if computed else tf.constant([1, 2])
+        tf.tile(x, multiples, name="tiled")
+    return protos.GraphDef.FromString(graph.as_graph_def().SerializeToString())
+
+
+def test_opencv_refuses_a_tile_whose_multiples_are_computed_and_says_how_to_fold_them(tf):
+    graph_def = _tile_graph(tf, computed=True)
+    final = cleanup_stages(graph_def, ["tiled"])[-1].graph_def if cleanup_stages(graph_def, ["tiled"]) else graph_def
+    line = support.structure_reason(final, ["tiled"], "opencv")
+    assert line.startswith("OpenCV: Tile (tiled) takes multiples computed at run time") and "--shape" in line
+    assert support.structure_reason(final, ["tiled"], "onnx") == ""
+    # with the input's shape fixed the multiples fold to a constant, and OpenCV takes it
+    fixed = fix_shapes_copy(graph_def, {"x": [2, 3]})
+    assert support.structure_reason(cleanup_stages(fixed, ["tiled"])[-1].graph_def, ["tiled"], "opencv") == ""
+    assert support.structure_reason(_tile_graph(tf, computed=False), ["tiled"], "opencv") == ""
+
+
+def fix_shapes_copy(graph_def, shapes):
+    copy = protos.GraphDef()
+    copy.CopyFrom(graph_def)
+    fix_shapes(copy, shapes)
+    return copy

@@ -42,6 +42,29 @@ def _nhwc(value, layout):
     return np.transpose(value, (0, 2, 3, 1)) if value.ndim == 4 and layout == "NHWC" else value
 
 
+_LAYER_LIMIT = 300
+
+
+def short_error(exc):
+    """OpenCV's message without its source path: "(-215:Assertion failed) ... in function 'getMemoryShapes'"."""
+    text = " ".join(str(exc).split())
+    return text.split(" error: ", 1)[-1]
+
+
+def failing_layer(net, exc):
+    """One line naming the first layer (in OpenCV's order) whose forward fails, its type and the TF node it
+    came from (OpenCV names a layer after its node, adding "/nhwc" etc. for the layers it inserts)."""
+    for name in list(net.getLayerNames())[:_LAYER_LIMIT]:
+        try:
+            net.forward(name)
+        except Exception as failed:  # cv2.error: this layer is the first that cannot run
+            layer = net.getLayer(name)
+            node = name.rsplit("/", 1)[0] if name.endswith(("/nhwc", "/nchw", "/flatten", "/realReshape")) else name
+            inserted = " (a layer OpenCV inserted for node %s)" % node if node != name else ""
+            return "OpenCV's %s layer %s%s fails: %s" % (layer.type, name, inserted, short_error(failed))
+    return short_error(exc)
+
+
 def run(paths, feeds, job):
     import cv2
     from core.formats.graph_io import load_graph_def
@@ -54,6 +77,9 @@ def run(paths, feeds, job):
         inputs.append(describe(name, "float32", [-1] + list(blob.shape[1:])))
     layers = set(net.getLayerNames())
     fetch = fetch_names(load_graph_def(paths[0]).graph_def, job["outputs"], layers)
-    raw = [np.asarray(v) for v in net.forward(fetch)]
+    try:
+        raw = [np.asarray(v) for v in net.forward(fetch)]
+    except cv2.error as exc:
+        raise RuntimeError(failing_layer(net, exc))
     outputs = [describe(name, "float32", [-1] + list(v.shape[1:])) for name, v in zip(fetch, raw)]
     return inputs, outputs, [_nhwc(v, layout) for v in raw]

@@ -172,3 +172,21 @@ def test_opencv_is_fed_the_image_a_flat_input_is_reshaped_into(tf, tmp_path, dep
             expected = session.run("y:0", {"x:0": x})
     with np.load(out_path) as data:
         np.testing.assert_allclose(data["arr_0"], expected, rtol=1e-4, atol=1e-5)
+
+
+def test_an_opencv_layer_that_fails_is_named_with_its_node(tf, tmp_path, deploy_python_path):
+    def build():  # the flat input also read by a second output: it stays the input, and OpenCV's Permute fails
+        x = tf.placeholder(tf.float32, [None, 16], name="x")
+        kernel = tf.Variable(np.ones((3, 3, 1, 2), np.float32), name="kernel")
+        conv = tf.nn.conv2d(tf.reshape(x, [-1, 4, 4, 1], name="image"), kernel, [1, 1, 1, 1], "SAME")
+        tf.identity(tf.reshape(conv, [-1, 32]), name="y")
+        tf.multiply(x, 2.0, name="doubled")
+    meta = _saved(tf, tmp_path, build)
+    command = [sys.executable, os.path.join(ROOT, "main.py"), "deploy", meta, "--outputs", "y,doubled", "--to",
+               "opencv", "-o", str(tmp_path / "out"), "--json", "--deploy-python", deploy_python_path]
+    done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+    result = json.loads(done.stdout)["targets"]["opencv"]
+    assert result["status"] == "failed" and "\n" not in result["reason"]
+    assert result["reason"].startswith(
+        "running the artifact failed: RuntimeError: OpenCV's Permute layer image/nhwc (a layer OpenCV inserted for "
+        "node image) fails in getMemoryShapes on an input of shape [2, 16]: (-215:Assertion failed)"), result["reason"]

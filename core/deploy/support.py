@@ -101,29 +101,16 @@ def constant_outputs(graph_def, outputs):
     return [o for o in outputs if o.split(":")[0] in nodes and nodes[o.split(":")[0]].op == "Const"]
 
 
-def computed_multiples(graph_def):
-    """Tile nodes whose multiples are computed at run time (not a Const once the graph is folded)."""
-    nodes = dict((n.name, n) for n in graph_def.node)
-    found = []
-    for node in graph_def.node:
-        source = nodes.get(node.input[1].split(":")[0].lstrip("^")) if node.op == "Tile" and len(node.input) > 1 \
-            else None
-        if source is not None and source.op != "Const":
-            found.append(node.name)
-    return found
-
-
 def structure_reason(graph_def, outputs, target):
     """A target's refusal that no op table tells (one line), or ""."""
     constant = constant_outputs(graph_def, outputs)
     if target == "openvino" and constant:
         return ("OpenVINO: output %s depends on no input (a constant), and OpenVINO drops constant outputs: "
                 "leave it out of --outputs" % ", ".join(constant))
-    tiles = computed_multiples(graph_def) if target == "opencv" else []
-    if tiles:
-        return ("OpenCV: Tile (%s) takes multiples computed at run time, and OpenCV's Tile layer takes constant "
-                "ones only: fix the input shapes (--shape) so they fold to a constant, or cut after it"
-                % _where(graph_def, tiles))
+    tiles = [n.name for n in graph_def.node if n.op == "Tile"] if target == "opencv" else []
+    if tiles:  # its probe imports; running it fails, constant multiples or not (OpenCV 4.14, measured)
+        return ("OpenCV: Tile (%s): OpenCV's TensorFlow importer does not give its Tile layer the multiples "
+                "(\"repeats ... is missing\" at run time): cut before it" % _where(graph_def, tiles))
     return ""
 
 

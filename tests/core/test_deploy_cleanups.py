@@ -373,16 +373,19 @@ def _tile_graph(tf, computed):
     return protos.GraphDef.FromString(graph.as_graph_def().SerializeToString())
 
 
-def test_opencv_refuses_a_tile_whose_multiples_are_computed_and_says_how_to_fold_them(tf):
+def test_opencv_refuses_a_tile_and_a_fixed_shape_folds_its_multiples(tf):
     graph_def = _tile_graph(tf, computed=True)
-    final = cleanup_stages(graph_def, ["tiled"])[-1].graph_def if cleanup_stages(graph_def, ["tiled"]) else graph_def
-    line = support.structure_reason(final, ["tiled"], "opencv")
-    assert line.startswith("OpenCV: Tile (tiled) takes multiples computed at run time") and "--shape" in line
-    assert support.structure_reason(final, ["tiled"], "onnx") == ""
-    # with the input's shape fixed the multiples fold to a constant, and OpenCV takes it
-    fixed = fix_shapes_copy(graph_def, {"x": [2, 3]})
-    assert support.structure_reason(cleanup_stages(fixed, ["tiled"])[-1].graph_def, ["tiled"], "opencv") == ""
-    assert support.structure_reason(_tile_graph(tf, computed=False), ["tiled"], "opencv") == ""
+    for graph in (graph_def, _tile_graph(tf, computed=False)):
+        line = support.structure_reason(graph, ["tiled"], "opencv")
+        assert line.startswith("OpenCV: Tile (tiled): OpenCV's TensorFlow importer") and line.endswith("cut before it")
+        assert support.structure_reason(graph, ["tiled"], "onnx") == ""
+    # with the input's shape fixed, the Shape of it is a constant and the multiples fold
+    folded = fold_constants(fix_shapes_copy(graph_def, {"x": [2, 3]}), ["tiled"])[0]
+    nodes = dict((n.name, n) for n in folded.node)
+    multiples = nodes[nodes["tiled"].input[1]]
+    assert multiples.op == "Const" and "Shape" not in set(n.op for n in folded.node)
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    assert_close(run_frozen(folded.SerializeToString(), {"x": x}, ["tiled"])["tiled"], np.tile(x, [2, 2]))
 
 
 def fix_shapes_copy(graph_def, shapes):

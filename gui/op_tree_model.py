@@ -123,6 +123,17 @@ class OpTreeModel(QAbstractItemModel):
         """Shows ``name`` (and its scopes) although the search or the training filter hides it."""
         self.set_filter(self._matches, None, self._revealed | set([name]))
 
+    def first_in_tree(self, names):
+        """The first of ``names`` in the tree's order (what the user sees at the top), or None."""
+        wanted = set(names)
+        stack = [self.tree.root]
+        while stack:
+            node = stack.pop()
+            if getattr(node, "op_name", None) in wanted:
+                return node.op_name
+            stack.extend(reversed(self._children(node)))
+        return None
+
     def _children(self, node):
         if self._visible is None:
             return node.children

@@ -4,8 +4,9 @@ Usage (the tool's Python; the converters in the deploy Python, $TF1FREEZE_DEPLOY
     python tools/deploy_report.py PATH [--no-cleanup] [--both] [--runs-in "TF 1.4.0"] [--only A,B] [--json FILE]
 
 PATH holds model folders with a ``spec.json`` (the TF 1.4 fixtures, or ../shared/wild read in place):
-outputs from spec["outputs"], input-pipeline cuts (``IteratorGetNext:3``) from spec["inputs"] as --inputs,
-the inference values the authors feed (``{"name": "keep_prob", "value": 1.0}``, scalars) as --set. A folder
+outputs from spec["outputs"], the tensors the authors feed directly (``IteratorGetNext:3``, ``add:0``) from
+spec["inputs"] as --inputs, the shapes they feed as --shape, the inference values they feed
+(``{"name": "keep_prob", "value": 1.0}``, scalars) as --set. A folder
 with an ``io.npz`` (TF 1.4.0's recorded feeds and outputs) also has each ok artifact loaded again by
 tests/deploy/run_artifact.py in its runtime and compared with those outputs: a mismatch is a false ok.
 Per target: ok / supported (not refused by readiness or a missing package) / false ok.
@@ -25,18 +26,46 @@ sys.path.insert(0, ROOT)
 TARGETS = ["tflite", "onnx", "openvino", "opencv"]
 LOADER = os.path.join(ROOT, "tests", "deploy", "run_artifact.py")
 
-from tools.corpus_report import _pipeline_cuts, _strip0, model_path, spec_inputs  # noqa: E402
+from tools.corpus_report import _strip0, model_path  # noqa: E402
+
+
+def spec_items(spec):
+    """(name as the spec gives it, item) per spec input: ``add:0`` keeps its port (a tensor the authors
+    feed directly, so a cut), ``keep_prob`` is a placeholder."""
+    for item in spec.get("inputs") or []:
+        item = {"name": item} if isinstance(item, str) else item
+        yield item["name"], item
+
+
+def spec_cuts(spec):
+    """The spec's inputs that are tensors, not placeholders (``IteratorGetNext:3``, ``add:0``): --inputs."""
+    return sorted(name for name, _ in spec_items(spec) if ":" in name)
 
 
 def spec_values(spec):
     """--set items for the spec's fixed inference inputs (a keep_prob 1.0): scalar values only (a list is
     data the authors feed, not a switch)."""
     items = []
-    for name, item in sorted(spec_inputs(spec).items()):
+    for name, item in sorted(spec_items(spec)):
         value = item.get("value")
         if ":" in name or value is None or isinstance(value, (list, dict)):
             continue
         items.append("%s=%s" % (name, str(value).lower() if isinstance(value, bool) else value))
+    return items
+
+
+def spec_shapes(spec):
+    """--shape items for the spec's inputs given with a shape (what the authors feed): a placeholder by its
+    name, a cut tensor (``add:0``, ``IteratorGetNext:1``) by the placeholder the cut leaves."""
+    from core.freeze.input_cuts import parse_tensor, placeholder_name
+    items = []
+    for name, item in sorted(spec_items(spec)):
+        shape = item.get("shape")
+        if shape is None or (item.get("value") is not None and not isinstance(item.get("value"), list)):
+            continue
+        if ":" in name:
+            name = placeholder_name(*parse_tensor(name))
+        items.append("%s=%s" % (name, ",".join(str(-1 if d is None else d) for d in shape)))
     return items
 
 
@@ -45,11 +74,13 @@ def deploy_command(folder, spec, directory, python, cleanup=True):
     command = [sys.executable, os.path.join(ROOT, "main.py"), "deploy", model_path(folder, spec), "--outputs",
                ",".join(_strip0(o) for o in spec["outputs"]), "--to", ",".join(TARGETS), "-o", directory,
                "--json", "--deploy-python", python]
-    cuts = _pipeline_cuts(spec)
+    cuts = spec_cuts(spec)
     if cuts:
         command += ["--inputs", ",".join(cuts)]
     for item in spec_values(spec):
         command += ["--set", item]
+    for item in spec_shapes(spec):
+        command += ["--shape", item]
     if not cleanup:
         command.append("--no-cleanup")
     return command

@@ -3,6 +3,7 @@
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -57,6 +58,27 @@ def _environment():
     return env
 
 
+def _signal_name(code):
+    try:
+        return signal.Signals(-code).name
+    except ValueError:
+        return "signal %d" % -code
+
+
+def died_line(job, code, stderr):
+    """The one line for a child that wrote no result: what killed it (a signal by name), the step it was in
+    (the child writes it to RESULT.step: "converting", "running the artifact in onnxruntime") and its last
+    words on stderr."""
+    what = "the %s child" % job.get("target", job["task"])
+    how = "crashed (%s)" % _signal_name(code) if code is not None and code < 0 else "exited with %s" % code
+    step = ""
+    if os.path.isfile(job["result"] + ".step"):
+        with open(job["result"] + ".step") as handle:
+            step = " while %s" % handle.read().strip()
+    lines = [l for l in stderr.strip().splitlines() if l.strip() and not l.startswith(("INFO:", "WARNING:", "I0000"))]
+    return "%s %s%s: %s" % (what, how, step, lines[-1][:300] if lines else "no message")
+
+
 def run_child(python, job, timeout=900, cancel=None, workdir=None):
     """Runs one job in a child (``python -m core.deploy.child``) and returns its result dict.
 
@@ -97,9 +119,7 @@ def _wait(python, job, path, timeout, cancel, stderr_file):
     stderr_file.seek(0)
     stderr = stderr_file.read()[-20000:]
     if not os.path.isfile(job["result"]):
-        lines = [l for l in stderr.strip().splitlines() if l.strip()]
-        raise ModelError("the %s child exited with %s: %s" % (job["task"], process.returncode,
-                                                             lines[-1][:300] if lines else "no message"))
+        raise ModelError(died_line(job, process.returncode, stderr))
     with open(job["result"]) as handle:
         result = json.load(handle)
     if result.get("traceback"):

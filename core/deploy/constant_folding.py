@@ -56,8 +56,24 @@ def _fold_one(node, values):
     return result
 
 
-def _fold_pass(graph, keep, frames, values, controls):
-    """One pass in graph order; returns how many nodes it folded."""
+_SHAPE_OPS = frozenset(["Shape", "Size", "Rank"])
+
+
+def static_shapes(graph_def):
+    """Placeholders whose shape is fully known (``--shape`` fixed it) -> a zero-memory array of that shape:
+    the Shape, Size or Rank of one is a constant, as TensorFlow's own shape inference says."""
+    found = {}
+    for node in graph_def.node:
+        shape = node.attr["shape"].shape if node.op == "Placeholder" and "shape" in node.attr else None
+        if shape is None or shape.unknown_rank or any(d.size < 0 for d in shape.dim):
+            continue
+        found[node.name] = np.broadcast_to(np.zeros((), np.uint8), [int(d.size) for d in shape.dim])
+    return found
+
+
+def _fold_pass(graph, keep, frames, values, controls, static=None):
+    """One pass in graph order; returns how many nodes it folded (``static``: static_shapes, read by the
+    Shape, Size and Rank of a placeholder only)."""
     fold_ops = FOLDABLE | frozenset(["Identity"])
     folded = 0
     for position, node in enumerate(graph.node):
@@ -74,12 +90,14 @@ def _fold_pass(graph, keep, frames, values, controls):
             continue
         if node.op not in fold_ops or (node.op == "Identity" and node.name not in keep):
             continue
-        if any(name not in values for name, _ in inputs) or control_inputs(node):
+        shapes = (static or {}) if node.op in _SHAPE_OPS else {}
+        sources = [values[name] if name in values else shapes.get(name) for name, _ in inputs]
+        if any(v is None for v in sources) or control_inputs(node):
             continue
-        result = _fold_one(node, [values[name] for name, _ in inputs])
+        result = _fold_one(node, sources)
         if result is None:
             continue
-        inherited = sorted(set(c for name, _ in inputs for c in controls[name]))
+        inherited = sorted(set(c for name, _ in inputs for c in controls.get(name, ())))
         replacement = const_node(node.name, result)
         set_inputs(replacement, ["^" + c for c in inherited])
         graph.node[position].CopyFrom(replacement)
@@ -92,7 +110,8 @@ def _fold_pass(graph, keep, frames, values, controls):
 def fold_constants(graph_def, outputs):
     """Replaces every foldable node whose data inputs are all constant by a Const of its value.
 
-    Nodes inside while loops are left as they are. An output computed from Consts only becomes a Const
+    Nodes inside while loops are left as they are. The shape of a placeholder whose shape is fully known
+    is a constant too. An output computed from Consts only becomes a Const
     of its own name (Identity included: OpenVINO drops an output that is an Identity of a Const).
 
     Returns:
@@ -102,9 +121,10 @@ def fold_constants(graph_def, outputs):
     keep = set(o.split(":")[0] for o in outputs)
     frames = loop_nodes(graph)
     values, controls = {}, {}
+    static = static_shapes(graph)
     folded = 0
     while True:
-        count = _fold_pass(graph, keep, frames, values, controls)
+        count = _fold_pass(graph, keep, frames, values, controls, static)
         folded += count
         if not count:
             break

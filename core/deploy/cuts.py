@@ -6,28 +6,45 @@ from core.freeze.input_cuts import parse_tensor, placeholder_name
 from core.names import node_name
 
 
+def tensors_read(graph, outputs, cuts):
+    """The tensors ``(node index, port)`` the outputs read through data edges, not looking above a cut
+    tensor (a cut replaces that one tensor only: a cut at ``IteratorGetNext:1`` leaves port 0 read)."""
+    cut_at = set()
+    for cut in cuts:
+        name, port = parse_tensor(cut)
+        if name in graph.position:
+            cut_at.add((graph.position[name], port))
+    starts = [graph.position[node_name(o)] for o in outputs if node_name(o) in graph.position]
+    seen, stack, read = set(starts), list(starts), set()
+    while stack:
+        for source, port in graph.data_in[stack.pop()]:
+            if (source, port) in cut_at:
+                continue
+            read.add((source, port))
+            if source not in seen:
+                seen.add(source)
+                stack.append(source)
+    return read
+
+
 def deploy_cuts(graph_def, meta_graph, outputs, user_cuts=(), suggested=True):
     """The tensors to cut at: ``user_cuts``, then (when ``suggested``) each suggested cut of a queue or
-    iterator that the outputs depend on (through data or control edges) and no user cut already covers.
+    iterator output that the outputs still read once the user's cuts are made.
 
     Returns:
-        list of tensor names ("IteratorGetNext:1").
+        list of tensor names ("IteratorGetNext:1"), each once.
     """
-    cuts = list(user_cuts)
+    cuts = []
+    for cut in user_cuts:
+        if "%s:%d" % parse_tensor(cut) not in ["%s:%d" % parse_tensor(c) for c in cuts]:
+            cuts.append(cut)
     if not suggested:
         return cuts
     graph = GraphModel(graph_def)
-    starts = [graph.position[node_name(o)] for o in outputs if node_name(o) in graph.position]
-    needed = graph.ancestor_indexes(starts, include_control=False)
-    above_user = set()
-    if cuts:
-        cut_nodes = [graph.position[node_name(c)] for c in cuts if node_name(c) in graph.position]
-        above_user = graph.ancestor_indexes(cut_nodes, include_control=True)
-    for cut in suggest_cuts(graph_def, meta_graph):
-        index = graph.position.get(node_name(cut.name))
-        if cut.op not in SOURCE_OPS or index is None or index not in needed or index in above_user:
-            continue
-        if cut.name not in cuts:
+    read = tensors_read(graph, outputs, cuts)
+    for cut in suggest_cuts(graph_def, meta_graph, graph):
+        name, port = parse_tensor(cut.name)
+        if cut.op in SOURCE_OPS and (graph.position.get(name), port) in read:
             cuts.append(cut.name)
     return cuts
 

@@ -1,5 +1,6 @@
 """The deploy stage: a frozen graph cleaned up, checked, converted per target and each artifact proven."""
 
+import functools
 import logging
 import os
 import shutil
@@ -7,7 +8,8 @@ import tempfile
 
 from core.deploy import cleanup, support
 from core.deploy.children import deploy_python, install_line, missing_modules
-from core.deploy.proof import run_reference, stage_verdict
+from core.deploy.image_inputs import with_image_inputs
+from core.deploy.proof import Proof, run_reference, stage_verdict
 from core.deploy.report import FAILED, OK, REFUSED, DeployReport, TargetResult
 from core.deploy.shapes import data_layout
 from core.deploy.narrowing import narrow_float64
@@ -94,7 +96,9 @@ def deploy_graph(model, frozen, request, directory, context, progress=None, canc
         try:
             for position, target in enumerate(request.targets):
                 _progress(progress, 20 + 75 * position // len(request.targets), "%s: converting" % target)
-                results[target] = _one_target(python, target, final, inputs, proof, request, missing, layout,
+                at = functools.partial(_proof_for, target, python, model, outputs, proof, inputs, workdir, context,
+                                       cancel)
+                results[target] = _one_target(python, target, final, inputs, at, request, missing, layout,
                                               workdir, staging, directory, cancel)
                 _progress(progress, 20 + 75 * (position + 1) // len(request.targets),
                           "%s: %s" % (target, results[target].status))
@@ -104,6 +108,24 @@ def deploy_graph(model, frozen, request, directory, context, progress=None, canc
         return DeployReport(results, directory, layout, summary, context.get("cuts", ()), used, proof.tensorflow)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _proof_for(target, python, model, outputs, proof, inputs, workdir, context, cancel):
+    """The proof a target is compared on: TFLite converts an unknown batch as 1, so it is compared at
+    batch 1 (the first row of each such input, the checkpoint run again on them); the others on ``proof``."""
+    unknown = set(i["name"] for i in inputs if target == "tflite" and i.get("shape") and i["shape"][0] < 0)
+    if not unknown:
+        return proof
+    if "batch1" not in context:
+        feeds = [(name, value[:1] if name in unknown else value) for name, value in proof.feeds]
+        folder = os.path.join(workdir, "batch1")
+        os.makedirs(folder)
+        try:
+            context["batch1"], _ = run_reference(python, model, outputs, feeds, [], folder,
+                                                 context["renames"], context["switch_values"], cancel)
+        except ModelError as exc:
+            context["batch1"] = ModelError("at batch 1 (TFLite converts an unknown batch as 1): %s" % exc)
+    return context["batch1"]
 
 
 def _progress(progress, percent, message):
@@ -120,7 +142,7 @@ def _staging(directory):
 def _one_target(python, target, graph_def, inputs, proof, request, missing, layout, workdir, staging, directory,
                 cancel):
     """One target: refused up front (missing package, unsupported op or dtype), else converted and proven
-    (for TFLite a float64 graph is narrowed to float32 first, said in dtype_changes)."""
+    on ``proof()`` (for TFLite a float64 graph is narrowed to float32 first, said in dtype_changes)."""
     original = graph_def
     if missing.get(target):
         return TargetResult(target, REFUSED, install_line(missing[target], python))
@@ -136,9 +158,14 @@ def _one_target(python, target, graph_def, inputs, proof, request, missing, layo
         graph_def, problems = narrowed, support.check(narrowed, target)
     if problems:
         return TargetResult(target, REFUSED, support.reason_line(target, problems, graph_def))
+    proof = proof()
+    if isinstance(proof, ModelError):
+        return TargetResult(target, FAILED, str(proof))
+    if target == "opencv":
+        graph_def, inputs, proof = _opencv_inputs(graph_def, inputs, proof, workdir)
     try:
         result = run_target(python, target, graph_def, inputs, proof, request, layout, workdir, staging, cancel,
-                            declared=request_declared(original, request.outputs) if narrowed is not None else None)
+                            declared=request_declared(original, request.outputs) if graph_def is not original else None)
     except Cancelled:
         raise
     except ModelError as exc:
@@ -147,6 +174,18 @@ def _one_target(python, target, graph_def, inputs, proof, request, missing, layo
     if result.ok:
         result.paths = _publish(result.paths, directory)
     return result
+
+
+def _opencv_inputs(graph_def, inputs, proof, workdir):
+    """OpenCV's graph, inputs and proof: a flat input reshaped into a one-channel image is fed as that image
+    (core.deploy.image_inputs), the checkpoint's outputs unchanged."""
+    edited, inputs, feeds, notes = with_image_inputs(graph_def, inputs, proof.feeds)
+    if not notes:
+        return graph_def, inputs, proof
+    log.info("OpenCV: %s", "; ".join(notes))
+    folder = os.path.join(workdir, "opencv-inputs")
+    os.makedirs(folder)
+    return edited, inputs, Proof(feeds, proof.reference, proof.tensorflow, folder)
 
 
 def _narrowed(target, graph_def, problems):

@@ -107,6 +107,10 @@ def structure_reason(graph_def, outputs, target):
     if target == "openvino" and constant:
         return ("OpenVINO: output %s depends on no input (a constant), and OpenVINO drops constant outputs: "
                 "leave it out of --outputs" % ", ".join(constant))
+    tiles = [n.name for n in graph_def.node if n.op == "Tile"] if target == "opencv" else []
+    if tiles:  # its probe imports; running it fails, constant multiples or not (OpenCV 4.14, measured)
+        return ("OpenCV: Tile (%s): OpenCV's TensorFlow importer does not give its Tile layer the multiples "
+                "(\"repeats ... is missing\" at run time): cut before it" % _where(graph_def, tiles))
     return ""
 
 

@@ -1,5 +1,7 @@
 """Deploy's clean-ups on real graphs: each one run in TensorFlow before and after, on verify's inputs."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -275,3 +277,119 @@ def test_a_shape_failure_names_the_shape_to_fix():
     assert line.startswith(message[:60]) and "--shape images=1,32,32" in line
     assert with_way_out("converting failed: no kernel", [{"name": "x", "shape": [-1]}]) == \
         "converting failed: no kernel"
+
+
+def _tf_data_checkpoint(tf, folder):
+    """An Estimator-like graph fed by tf.data: two features and a label from one IteratorGetNext, a dense
+    layer over the features; saved as a checkpoint with its .meta (built by the TensorFlow installed)."""
+    with tf.Graph().as_default():
+        data = {"a": np.arange(8, dtype=np.float32).reshape(4, 2), "b": np.ones((4, 2), np.float32),
+                "label": np.arange(4, dtype=np.int64)}
+        dataset = tf.data.Dataset.from_tensor_slices(data).batch(2)
+        make = getattr(tf.data, "make_one_shot_iterator", None)
+        batch = make(dataset).get_next() if make else dataset.make_one_shot_iterator().get_next()
+        weights = tf.Variable(np.arange(8, dtype=np.float32).reshape(4, 2), name="w")
+        tf.identity(tf.matmul(tf.concat([batch["a"], batch["b"]], 1), weights), name="y")
+        with tf.Session() as session:
+            session.run(tf.global_variables_initializer())
+            tf.train.Saver().save(session, os.path.join(str(folder), "model.ckpt"))
+    return os.path.join(str(folder), "model.ckpt.meta")
+
+
+def test_a_cut_at_one_iterator_port_still_cuts_the_others_the_outputs_read(tf, tmp_path):
+    from core.deploy.cuts import deploy_cuts
+    from core.deploy.request import DeployRequest
+    from core.deploy.run import frozen_for_deploy
+    meta = _tf_data_checkpoint(tf, tmp_path)
+    with api.open_model(meta) as loaded:
+        model = loaded.model
+        ports = sorted(n.name + ":%d" % p for n in model.graph_def.node if n.op == "IteratorGetNext"
+                       for p in range(len(n.attr["output_types"].list.type)))
+        assert len(ports) == 3
+        for user in ([], ports[1:2]):  # nothing given, or a user's cut at one port ("IteratorGetNext:1")
+            cuts = deploy_cuts(model.graph_def, model.meta_graph, ["y"], user)
+            frozen, applied, _ = frozen_for_deploy(model, DeployRequest(["y"], input_cuts=user))
+            ops = set(n.op for n in frozen.node)
+            assert not [op for op in ops if op.startswith(("Iterator", "OneShotIterator", "MakeIterator"))], ops
+            # the features the dense layer reads are cut, each once; the label nobody reads is not
+            assert sorted(applied) == sorted(cuts) and len(set(applied)) == len(applied)
+            assert sum(1 for n in frozen.node if n.op == "Placeholder") == 2
+    names = sorted(n.name for n in frozen.node if n.op == "Placeholder")
+    assert names == ["IteratorGetNext", "IteratorGetNext_port1"]  # the features a and b (ports 0 and 1)
+    feeds = dict((name, np.ones((2, 2), np.float32)) for name in names)
+    actual = run_frozen(frozen.SerializeToString(), feeds, ["y"])["y"]
+    assert_close(actual, np.ones((2, 4), np.float32).dot(np.arange(8, dtype=np.float32).reshape(4, 2)))
+
+
+def test_a_child_that_crashes_is_named_by_its_signal_and_step(tmp_path):
+    import subprocess
+    import sys
+    from core.deploy.children import died_line
+    crash = subprocess.run([sys.executable, "-c", "import os, signal, sys; sys.stderr.write("
+                            "'INFO: Created a delegate\\nconverting node Merge\\n'); sys.stderr.flush(); "
+                            "os.kill(os.getpid(), signal.SIGSEGV)"], stderr=subprocess.PIPE, universal_newlines=True)
+    job = {"task": "target", "target": "tflite", "result": str(tmp_path / "result.json")}
+    with open(job["result"] + ".step", "w") as handle:
+        handle.write("running the artifact (the TFLite interpreter)")
+    assert died_line(job, crash.returncode, crash.stderr) == \
+        "the tflite child crashed (SIGSEGV) while running the artifact (the TFLite interpreter): converting node Merge"
+    assert died_line({"task": "reference", "result": str(tmp_path / "none.json")}, 3, "") == \
+        "the reference child exited with 3: no message"
+
+
+def _flat_image_graph(tf):
+    """x [batch, 16] reshaped into a one-channel 4x4 image, a convolution, flattened into a dense layer."""
+    with tf.Graph().as_default() as graph:
+        x = tf.placeholder(tf.float32, [None, 16], name="x")
+        image = tf.reshape(x, [-1, 4, 4, 1], name="image")
+        kernel = tf.constant(np.linspace(-1, 1, 18, dtype=np.float32).reshape(3, 3, 1, 2))
+        conv = tf.nn.relu(tf.nn.conv2d(image, kernel, [1, 1, 1, 1], "SAME"))
+        dense = tf.constant(np.linspace(-1, 1, 96, dtype=np.float32).reshape(32, 3))
+        tf.matmul(tf.reshape(conv, [-1, 32]), dense, name="y")
+    return protos.GraphDef.FromString(graph.as_graph_def().SerializeToString())
+
+
+def test_opencv_takes_the_image_a_flat_input_is_reshaped_into(tf):
+    from core.deploy.image_inputs import with_image_inputs
+    graph_def = _flat_image_graph(tf)
+    inputs = [{"name": "x", "dtype": "float32", "shape": [-1, 16]}]
+    x = np.linspace(0, 1, 32, dtype=np.float32).reshape(2, 16)
+    edited, new_inputs, feeds, notes = with_image_inputs(graph_def, inputs, [("x", x)])
+    assert new_inputs == [{"name": "image", "dtype": "float32", "shape": [-1, 4, 4, 1]}] and len(notes) == 1
+    assert [name for name, _ in feeds] == ["image"] and feeds[0][1].shape == (2, 4, 4, 1)
+    assert "x" not in set(n.name for n in edited.node)
+    assert [n.op for n in edited.node if n.name == "image"] == ["Placeholder"]
+    expected = run_frozen(graph_def.SerializeToString(), {"x": x}, ["y"])["y"]
+    assert_close(run_frozen(edited.SerializeToString(), dict(feeds), ["y"])["y"], expected)
+    # a three-channel reshape, or an input read elsewhere too, is left as it is
+    assert with_image_inputs(edited, new_inputs, feeds)[3] == []
+
+
+def _tile_graph(tf, computed):
+    with tf.Graph().as_default() as graph:
+        x = tf.placeholder(tf.float32, [None, 3], name="x")
+        multiples = tf.stack([tf.shape(x)[0], 2]) if computed else tf.constant([1, 2])
+        tf.tile(x, multiples, name="tiled")
+    return protos.GraphDef.FromString(graph.as_graph_def().SerializeToString())
+
+
+def test_opencv_refuses_a_tile_and_a_fixed_shape_folds_its_multiples(tf):
+    graph_def = _tile_graph(tf, computed=True)
+    for graph in (graph_def, _tile_graph(tf, computed=False)):
+        line = support.structure_reason(graph, ["tiled"], "opencv")
+        assert line.startswith("OpenCV: Tile (tiled): OpenCV's TensorFlow importer") and line.endswith("cut before it")
+        assert support.structure_reason(graph, ["tiled"], "onnx") == ""
+    # with the input's shape fixed, the Shape of it is a constant and the multiples fold
+    folded = fold_constants(fix_shapes_copy(graph_def, {"x": [2, 3]}), ["tiled"])[0]
+    nodes = dict((n.name, n) for n in folded.node)
+    multiples = nodes[nodes["tiled"].input[1]]
+    assert multiples.op == "Const" and "Shape" not in set(n.op for n in folded.node)
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    assert_close(run_frozen(folded.SerializeToString(), {"x": x}, ["tiled"])["tiled"], np.tile(x, [2, 2]))
+
+
+def fix_shapes_copy(graph_def, shapes):
+    copy = protos.GraphDef()
+    copy.CopyFrom(graph_def)
+    fix_shapes(copy, shapes)
+    return copy

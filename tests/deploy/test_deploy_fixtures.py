@@ -100,3 +100,93 @@ def test_tflite_narrows_float64_and_says_so(tmp_path, deploy_python_path):
     value, = load_and_run(deploy_python_path, "tflite", result["paths"][0], fixture, tmp_path, ["y64"])
     assert value.dtype == np.float32  # TF 1.4's float64 outputs, to float32 precision
     np.testing.assert_allclose(value.astype(np.float64), fixture.expected["y64"], rtol=1e-5, atol=1e-6)
+
+
+def _batch_mixing_checkpoint(tf, folder):
+    """y = reshape(x, [2 * batch, 2]) * w: its shape is computed from the batch, so an artifact converted
+    at batch 1 computes [2, 2] and cannot be run at another batch."""
+    def build():
+        x = tf.placeholder(tf.float32, [None, 4], name="x")
+        w = tf.Variable(np.array([[1.5, -2.0]], np.float32), name="w")
+        tf.multiply(tf.reshape(x, tf.stack([tf.shape(x)[0] * 2, 2])), w, name="y")
+    return _saved(tf, folder, build)
+
+
+def _saved(tf, folder, build):
+    """The graph ``build`` makes, its variables initialised, saved as a checkpoint; its .meta path."""
+    with tf.Graph().as_default():
+        build()
+        with tf.Session() as session:
+            session.run(tf.global_variables_initializer())
+            tf.train.Saver().save(session, os.path.join(str(folder), "model.ckpt"))
+    return os.path.join(str(folder), "model.ckpt.meta")
+
+
+def test_tflite_is_compared_at_the_batch_it_was_converted_for(tf, tmp_path, deploy_python_path):
+    meta = _batch_mixing_checkpoint(tf, tmp_path)
+    command = [sys.executable, os.path.join(ROOT, "main.py"), "deploy", meta, "--outputs", "y", "--to",
+               "tflite,onnx", "-o", str(tmp_path / "out"), "--json", "--deploy-python", deploy_python_path]
+    done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+    targets = json.loads(done.stdout)["targets"]
+    result = targets["tflite"]
+    assert result["status"] == "ok", result["reason"]
+    assert result["inputs"][0]["shape"] == [1, 4] and result["outputs"][0]["shape"] == [2, 2]
+    assert targets["onnx"]["status"] == "ok" and targets["onnx"]["inputs"][0]["shape"] == [-1, 4]
+    feeds = {"x": np.arange(4, dtype=np.float32).reshape(1, 4)}
+    feeds_path, out_path = str(tmp_path / "feeds.npz"), str(tmp_path / "out.npz")
+    np.savez(feeds_path, **feeds)
+    subprocess.check_call([deploy_python_path, LOADER, "tflite", result["paths"][0], feeds_path, out_path, "y"],
+                          env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
+    with np.load(out_path) as data:
+        np.testing.assert_allclose(data["arr_0"], feeds["x"].reshape(2, 2) * np.array([[1.5, -2.0]]))
+
+
+def _flat_image_checkpoint(tf, folder):
+    """x [batch, 16] reshaped into a one-channel 4x4 image, a convolution, a dense layer (the MNIST shape)."""
+    def build():
+        x = tf.placeholder(tf.float32, [None, 16], name="x")
+        kernel = tf.Variable(np.linspace(-1, 1, 18, dtype=np.float32).reshape(3, 3, 1, 2), name="kernel")
+        conv = tf.nn.relu(tf.nn.conv2d(tf.reshape(x, [-1, 4, 4, 1], name="image"), kernel, [1, 1, 1, 1], "SAME"))
+        dense = tf.Variable(np.linspace(-1, 1, 96, dtype=np.float32).reshape(32, 3), name="dense")
+        tf.matmul(tf.reshape(conv, [-1, 32]), dense, name="y")
+    return _saved(tf, folder, build)
+
+
+def test_opencv_is_fed_the_image_a_flat_input_is_reshaped_into(tf, tmp_path, deploy_python_path):
+    meta = _flat_image_checkpoint(tf, tmp_path)
+    command = [sys.executable, os.path.join(ROOT, "main.py"), "deploy", meta, "--outputs", "y", "--to",
+               "opencv", "-o", str(tmp_path / "out"), "--json", "--deploy-python", deploy_python_path]
+    done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+    result = json.loads(done.stdout)["targets"]["opencv"]
+    assert result["status"] == "ok", result["reason"]
+    assert result["inputs"] == [{"name": "image", "dtype": "float32", "shape": [-1, 1, 4, 4]}]
+    x = np.linspace(0, 1, 48, dtype=np.float32).reshape(3, 16)
+    feeds_path, out_path = str(tmp_path / "feeds.npz"), str(tmp_path / "out.npz")
+    np.savez(feeds_path, image=x.reshape(3, 4, 4, 1))
+    subprocess.check_call([deploy_python_path, LOADER, "opencv", result["paths"][0], feeds_path, out_path,
+                           result["outputs"][0]["name"]], env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
+    with tf.Graph().as_default():  # the checkpoint itself, run in TensorFlow on the flat input
+        with tf.Session() as session:
+            saver = tf.train.import_meta_graph(meta)
+            saver.restore(session, meta[:-len(".meta")])
+            expected = session.run("y:0", {"x:0": x})
+    with np.load(out_path) as data:
+        np.testing.assert_allclose(data["arr_0"], expected, rtol=1e-4, atol=1e-5)
+
+
+def test_an_opencv_layer_that_fails_is_named_with_its_node(tf, tmp_path, deploy_python_path):
+    def build():  # the flat input also read by a second output: it stays the input, and OpenCV's Permute fails
+        x = tf.placeholder(tf.float32, [None, 16], name="x")
+        kernel = tf.Variable(np.ones((3, 3, 1, 2), np.float32), name="kernel")
+        conv = tf.nn.conv2d(tf.reshape(x, [-1, 4, 4, 1], name="image"), kernel, [1, 1, 1, 1], "SAME")
+        tf.identity(tf.reshape(conv, [-1, 32]), name="y")
+        tf.multiply(x, 2.0, name="doubled")
+    meta = _saved(tf, tmp_path, build)
+    command = [sys.executable, os.path.join(ROOT, "main.py"), "deploy", meta, "--outputs", "y,doubled", "--to",
+               "opencv", "-o", str(tmp_path / "out"), "--json", "--deploy-python", deploy_python_path]
+    done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+    result = json.loads(done.stdout)["targets"]["opencv"]
+    assert result["status"] == "failed" and "\n" not in result["reason"]
+    assert result["reason"].startswith(
+        "running the artifact failed: RuntimeError: OpenCV's Permute layer image/nhwc (a layer OpenCV inserted for "
+        "node image) fails in getMemoryShapes on an input of shape [2, 16]: (-215:Assertion failed)"), result["reason"]

@@ -24,8 +24,9 @@ def window(qtbot, tmp_path):
     win.close()
 
 
-def test_deploy_the_example_to_all_four_targets_from_the_panel(qtbot, window, tmp_path, deploy_python_path):
-    os.environ["TF1FREEZE_DEPLOY_PYTHON"] = deploy_python_path
+def test_deploy_the_example_to_all_four_targets_from_the_panel(qtbot, window, tmp_path, deploy_python_path,
+                                                               monkeypatch):
+    monkeypatch.setenv("TF1FREEZE_DEPLOY_PYTHON", deploy_python_path)
     with qtbot.waitSignal(window.model_loaded, timeout=120000):
         window.open_path(EXAMPLE)
     window.deploy_action.trigger()  # opened before any output is ticked: it follows the ticks after

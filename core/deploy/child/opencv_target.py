@@ -1,7 +1,9 @@
 """OpenCV DNN: cv2.dnn.readNetFromTensorflow on the cleaned .pb; 4-D NHWC tensors go in and out as NCHW."""
 
 import os
+import re
 import shutil
+import tempfile
 
 import numpy as np
 
@@ -42,6 +44,50 @@ def _nhwc(value, layout):
     return np.transpose(value, (0, 2, 3, 1)) if value.ndim == 4 and layout == "NHWC" else value
 
 
+# OpenCV logs the layer whose shape inference throws: "OPENCV/DNN: [Permute]:(x/nhwc): getMemoryShapes() throws
+# exception", then "input[0] = [ 2 16 ]" (modules/dnn/src/net_impl.cpp, getLayerShapesRecursively).
+_LAYER_LOG = re.compile(r"OPENCV/DNN: \[(\w+)\]:\((.+?)\): (\w+)\(\) throws")
+_INPUT_LOG = re.compile(r"input\[0\] = \[ ([0-9 ]+) \]")
+_INSERTED = ("/nhwc", "/nchw", "/flatten", "/realReshape")
+
+
+def short_error(exc):
+    """OpenCV's message without its source path: "(-215:Assertion failed) ... in function 'getMemoryShapes'"."""
+    text = " ".join(str(exc).split())
+    return text.split(" error: ", 1)[-1]
+
+
+def failing_layer(log_text, exc):
+    """One line naming the layer OpenCV's log says failed, its type, the TF node it came from (OpenCV names
+    the layers it inserts NODE/nhwc ...) and its input's shape; OpenCV's message alone when it logs none."""
+    found = _LAYER_LOG.search(log_text)
+    if found is None:
+        return short_error(exc)
+    kind, name, step = found.groups()
+    node = name.rsplit("/", 1)[0] if name.endswith(_INSERTED) else name
+    inserted = " (a layer OpenCV inserted for node %s)" % node if node != name else ""
+    shape = _INPUT_LOG.search(log_text[found.end():])
+    given = " on an input of shape [%s]" % ", ".join(shape.group(1).split()) if shape else ""
+    return "OpenCV's %s layer %s%s fails in %s%s: %s" % (kind, name, inserted, step, given, short_error(exc))
+
+
+def _forward(net, fetch):
+    """net.forward(fetch), OpenCV's own log (its C++ stderr) read back when it fails."""
+    import cv2
+    with tempfile.TemporaryFile(mode="w+") as log:
+        saved = os.dup(2)
+        os.dup2(log.fileno(), 2)
+        try:
+            return [np.asarray(v) for v in net.forward(fetch)]
+        except cv2.error as exc:
+            os.dup2(saved, 2)
+            log.seek(0)
+            raise RuntimeError(failing_layer(log.read(), exc))
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 def run(paths, feeds, job):
     import cv2
     from core.formats.graph_io import load_graph_def
@@ -54,6 +100,6 @@ def run(paths, feeds, job):
         inputs.append(describe(name, "float32", [-1] + list(blob.shape[1:])))
     layers = set(net.getLayerNames())
     fetch = fetch_names(load_graph_def(paths[0]).graph_def, job["outputs"], layers)
-    raw = [np.asarray(v) for v in net.forward(fetch)]
+    raw = _forward(net, fetch)
     outputs = [describe(name, "float32", [-1] + list(v.shape[1:])) for name, v in zip(fetch, raw)]
     return inputs, outputs, [_nhwc(v, layout) for v in raw]

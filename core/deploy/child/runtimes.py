@@ -12,6 +12,18 @@ NEEDS = {"reference": ["tensorflow"], "tflite": ["tensorflow"], "onnx": ["tensor
          "openvino": ["openvino"], "opencv": ["cv2"]}
 
 
+CONVERTERS = {"tflite": "TFLiteConverter", "onnx": "tf2onnx", "openvino": "openvino.convert_model",
+              "opencv": "cv2.dnn.readNetFromTensorflow"}
+RUNTIMES = {"tflite": "the TFLite interpreter", "onnx": "onnxruntime", "openvino": "OpenVINO's CPU plugin",
+            "opencv": "cv2.dnn"}
+
+
+def _step(job, text):
+    """Says what the child is doing now (the parent names it when the child dies without a result)."""
+    with open(job["result"] + ".step", "w") as handle:
+        handle.write(text)
+
+
 def available_job(job):
     """Which of the targets' modules this Python has (found, not imported)."""
     import importlib.util
@@ -29,12 +41,14 @@ def run_job(job):
         names (of the arrays written) or error (one line) and stage ("convert" or "run").
     """
     module = importlib.import_module(MODULES[job["target"]])
+    _step(job, "converting the graph (%s)" % CONVERTERS[job["target"]])
     try:
         paths = module.convert(job)
     except Exception as exc:
         return {"stage": "convert", "error": module.explain(exc, job) if hasattr(module, "explain") else
                 "%s: %s" % (type(exc).__name__, " ".join(str(exc).split())[:400])}
     feeds = load_arrays(job["feeds"], job["feed_names"])
+    _step(job, "running the artifact (%s)" % RUNTIMES[job["target"]])
     try:
         inputs, outputs, values = module.run(paths, feeds, job)
     except Exception as exc:

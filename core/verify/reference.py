@@ -10,6 +10,7 @@ import logging
 from core.errors import ModelError
 from core.formats import protos
 from core.formats.saver_map import fallback_key, variable_sources
+from core.verify.random_ops import seed_alike
 
 log = logging.getLogger(__name__)
 RESTORE_OPS = frozenset(["RestoreV2", "RestoreSlice", "Restore"])
@@ -109,10 +110,12 @@ def _import(tf1, model):
     if model.meta_graph is not None:
         meta = tf1.MetaGraphDef()
         meta.ParseFromString(strip_output_shapes(model.meta_graph))
+        seed_alike(meta.graph_def)
         return guarded(lambda: tf1.train.import_meta_graph(meta, clear_devices=True),
                        "importing the checkpoint's graph")
     graph_def = tf1.GraphDef()
     graph_def.ParseFromString(model.graph_def.SerializeToString())
+    seed_alike(graph_def)
     guarded(lambda: tf1.import_graph_def(graph_def, name=""), "importing the reference graph")
     return None
 

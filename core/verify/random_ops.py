@@ -98,9 +98,26 @@ def _random_functions(graph_def, registry):
     return result
 
 
-def random_dependencies(graph_def, outputs):
-    """dict output -> names of the random ops it is computed from (outputs that use none are left out).
-    ``graph_def`` is TensorFlow's GraphDef (core's keeps no function library)."""
+def computed_from(graph, start, fed=()):
+    """Indexes of the nodes output node ``start`` is computed from, a fed tensor's own inputs left out
+    (a fed node's single output replaces what computes it)."""
+    blocked = set(graph.position[node_name(f)] for f in fed if node_name(f) in graph.position)
+    seen, stack = set([start]), [start]
+    while stack:
+        i = stack.pop()
+        if i in blocked:
+            continue
+        for s in [s for s, _ in graph.data_in[i]] + list(graph.control_in[i]):
+            if s not in seen:
+                seen.add(s)
+                stack.append(s)
+    return seen
+
+
+def random_dependencies(graph_def, outputs, fed=()):
+    """dict output -> names of the random ops it is computed from (outputs that use none are left out),
+    the tensors in ``fed`` taken as given. ``graph_def`` is TensorFlow's GraphDef (core's keeps no
+    function library)."""
     from core.analysis.graph_model import GraphModel
     registry = load_registry()
     functions = _random_functions(graph_def, registry)
@@ -111,7 +128,7 @@ def random_dependencies(graph_def, outputs):
         if start is None:
             continue
         names = []
-        for i in sorted(graph.ancestor_indexes([start])):
+        for i in sorted(computed_from(graph, start, fed)):
             node = graph_def.node[i]
             if is_random_op(node.op, registry):
                 names.append(node.name)

@@ -82,3 +82,74 @@ def test_an_output_without_random_ops_has_no_note(tmp_path, tf):
             prefix = _save(tf, session, str(tmp_path))
     report = _freeze_and_verify(tmp_path, prefix, ["y"])
     assert report.passed and report.notes == ()
+
+
+def _save_meta(tf, tmp_path):
+    with tf.Session() as session:
+        session.run(tf.global_variables_initializer())
+        return _save(tf, session, str(tmp_path))
+
+
+def test_a_batch_fixed_by_a_data_input_sizes_every_input(tmp_path, tf):
+    """A placeholder shaped [1, None, 3] fixes the batch: the generated sequence lengths are one per example
+    (ReverseSequence, as a bidirectional RNN uses it, needs as many as the batch), none longer than the time
+    axis the graph leaves unknown."""
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [1, None, 3], name="x")
+        lengths = tf.placeholder(tf.int32, [None], name="lengths")
+        scaled = x * tf.Variable(np.array([1.0, 2.0, 3.0], np.float32), name="w")
+        tf.reverse_sequence(scaled, lengths, seq_axis=1, batch_axis=0, name="y")
+        prefix = _save_meta(tf, tmp_path)
+    report = _freeze_and_verify(tmp_path, prefix, ["y"])
+    assert report.passed, report.outputs
+    assert report.inputs_used["lengths"] == ("int32", [1])
+    assert report.inputs_used["x"][1][0] == 1
+
+
+def test_sequence_lengths_follow_the_axis_the_graph_leaves_unknown(tmp_path, tf):
+    """Images [1, 5, None, 1] read along their width (time-major logits [width, 1, 5] for a CTC decoder): the
+    lengths must not exceed the width, the one dimension the graph leaves open, not the height."""
+    with tf.Graph().as_default():
+        images = tf.placeholder(tf.float32, [1, 5, None, 1], name="images")
+        lengths = tf.placeholder(tf.int32, [None], name="lengths")
+        scale = tf.Variable(np.linspace(0.5, 1.5, 5).astype(np.float32), name="scale")
+        logits = tf.transpose(tf.squeeze(images, [3]), [2, 0, 1]) * scale
+        tf.nn.ctc_greedy_decoder(logits, lengths)
+        prefix = _save_meta(tf, tmp_path)
+    report = _freeze_and_verify(tmp_path, prefix, ["CTCGreedyDecoder"])
+    assert report.passed, report.outputs
+    width = report.inputs_used["images"][1][2]
+    assert report.inputs_used["lengths"] == ("int32", [1]) and width >= 1
+
+
+def test_a_size_scalar_that_shapes_a_zero_state_is_the_batch_size(tmp_path, tf):
+    """An int scalar that becomes the first dimension of tf.zeros([n, 3]) (an RNN's zero state) is a batch
+    size: concatenated with the data along axis 1, it must equal the data's batch, not its length."""
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [None, 7], name="x")
+        n = tf.placeholder(tf.int32, [], name="n")
+        dense = tf.matmul(x, tf.Variable(np.ones([7, 2], np.float32), name="w"))
+        tf.concat([dense, tf.zeros(tf.stack([n, 3]))], 1, name="y")
+        prefix = _save_meta(tf, tmp_path)
+    report = _freeze_and_verify(tmp_path, prefix, ["y"])
+    assert report.passed, report.outputs
+    assert report.inputs_used["n"] == ("int32", [])
+
+
+def test_noisy_data_is_fed_where_the_noise_is_added_with_the_shape_a_reshape_fixes(tmp_path, tf):
+    """A denoiser adds random noise to its image inside the graph; the analysis says the noisy tensor is the
+    input. Verify feeds it in both graphs (nothing random is left to compare), with the [4, 4, 1] the
+    consumer Reshape to [1, 4, 4, 1] needs of a tensor TensorFlow records as [None, None, 1]."""
+    with tf.Graph().as_default():
+        clean = tf.placeholder(tf.float32, [None, None, 1], name="clean")
+        noise = tf.random_normal(tf.shape(clean), stddev=0.1)
+        noisy = tf.add(clean, noise, name="noisy")
+        kernel = tf.Variable(np.full([3, 3, 1, 1], 0.1, np.float32), name="kernel")
+        residual = tf.nn.conv2d(tf.reshape(noisy, [1, 4, 4, 1]), kernel, [1, 1, 1, 1], "SAME", name="residual")
+        loss = tf.reduce_mean(tf.square(tf.reshape(residual, [4, 4, 1]) - noise))
+        tf.train.AdamOptimizer(1e-3).minimize(loss)
+        prefix = _save_meta(tf, tmp_path)
+    report = _freeze_and_verify(tmp_path, prefix, ["residual"])
+    assert report.passed, report.outputs
+    assert report.inputs_used == {"noisy:0": ("float32", [4, 4, 1])}
+    assert report.notes == ()

@@ -73,9 +73,11 @@ def restore_by_convention(graph, session, prefix):
     raise ModelError("the graph has no save/restore_all op to restore the checkpoint with", prefix)
 
 
-def restore_present(tf1, session, model):
-    """Initialises every variable, then restores those the checkpoint holds (the freeze's init_missing)."""
-    session.run(tf1.global_variables_initializer())
+def restore_present(tf1, session, model, initialise=True):
+    """Initialises every variable (unless ``initialise`` is False), then restores those the checkpoint holds
+    under the keys the saver map gives them (the freeze's init_missing), through savers this TensorFlow builds."""
+    if initialise:
+        session.run(tf1.global_variables_initializer())
     sources = variable_sources(model.graph_def)
     stored = set(model.checkpoint.names())
     nodes = dict((n.name, n) for n in model.graph_def.node)
@@ -135,7 +137,15 @@ def _restore(tf1, graph, session, model, saver, meta_saver, init_missing):
     if model.meta_graph is None:
         return guarded(lambda: restore_by_convention(graph, session, prefix), "restoring the checkpoint")
     meta_saver = meta_saver or tf1.train.Saver()
-    guarded(lambda: meta_saver.restore(session, prefix), "restoring the checkpoint")
+    try:
+        guarded(lambda: meta_saver.restore(session, prefix), "restoring the checkpoint")
+    except ModelError as exc:
+        if model.meta_graph.saver_def.version != 1:
+            raise
+        # TF 1.4's RestoreV2 reads a V1 checkpoint one tensor at a time (a newer saver restores several in
+        # one op): the same keys, through the one-tensor restore ops this TensorFlow's own Saver builds.
+        log.info("%s; restoring the same keys through this TensorFlow's saver", exc)
+        restore_present(tf1, session, model, initialise=False)
 
 
 def run_reference(tf1, model, outputs, feeds, run, saver=None, init_missing=False):

@@ -153,3 +153,40 @@ def test_noisy_data_is_fed_where_the_noise_is_added_with_the_shape_a_reshape_fix
     assert report.passed, report.outputs
     assert report.inputs_used == {"noisy:0": ("float32", [4, 4, 1])}
     assert report.notes == ()
+
+
+def _several_tensor_v1_saver(tf, variables):
+    """A V1 saver whose one RestoreV2 reads every variable (as TensorFlow >= 1.5 writes it): its SaverDef."""
+    from tensorflow.python.ops import gen_io_ops
+    with tf.name_scope("save"):
+        filename = tf.constant("model", name="Const")
+        names = [v.op.name for v in variables]
+        restored = gen_io_ops.restore_v2(filename, names, [""] * len(names), [v.dtype.base_dtype for v in variables])
+        restore_all = tf.group(*[tf.assign(v, r) for v, r in zip(variables, restored)], name="restore_all")
+    return tf.train.SaverDef(filename_tensor_name=filename.name, restore_op_name=restore_all.name,
+                             save_tensor_name=filename.name, version=tf.train.SaverDef.V1)
+
+
+def test_a_v1_checkpoint_is_restored_under_the_saver_keys_where_its_restore_op_cannot_run(tmp_path, tf):
+    """TF 1.4's RestoreV2 reads a V1 checkpoint one tensor at a time, so the restore op a newer TensorFlow
+    wrote (several tensors in one RestoreV2) fails there: verify restores the same keys through the saver
+    this TensorFlow builds, and the frozen graph equals TensorFlow's own values."""
+    with tf.Graph().as_default() as graph:
+        x = tf.placeholder(tf.float32, [None, 2], name="x")
+        w = tf.Variable(np.array([[1.0, 2.0], [3.0, 4.0]], np.float32), name="w")
+        b = tf.Variable(np.array([0.5, -0.5], np.float32), name="b")
+        tf.add(tf.matmul(x, w), b, name="y")
+        saver_def = _several_tensor_v1_saver(tf, [w, b])
+        feeds = {"x": np.array([[1.0, -1.0]], np.float32)}
+        with tf.Session() as session:
+            session.run(tf.global_variables_initializer())
+            expected = session.run("y:0", {"x:0": feeds["x"]})
+            prefix = str(tmp_path / "model.ckpt")
+            tf.train.Saver([w, b], write_version=tf.train.SaverDef.V1).save(session, prefix,
+                                                                              write_meta_graph=False)
+        tf.train.export_meta_graph(prefix + ".meta", graph_def=graph.as_graph_def(), saver_def=saver_def)
+    report = _freeze_and_verify(tmp_path, prefix, ["y"], feeds)
+    assert report.passed, report.outputs
+    from tests.tf_runtime import run_frozen
+    with open(str(tmp_path / "frozen.pb"), "rb") as handle:
+        assert np.array_equal(run_frozen(handle.read(), feeds, ["y"])["y"], expected)

@@ -133,11 +133,50 @@ def reshape_fit(graph, index, shape):
     return shape
 
 
-def graph_batch_size(items, batch_size):
+def _first_dims(graph, index):
+    """dim 0 of each port TensorFlow recorded for node ``index`` (-1 unknown), by port."""
+    node = graph.graph_def.node[index]
+    if "_output_shapes" not in node.attr:
+        return []
+    return [int(s.dim[0].size) if s.dim and not s.unknown_rank else None for s in node.attr["_output_shapes"].list.shape]
+
+
+def _concat_batches(graph, outputs, sources):
+    """First dimensions that a ConcatV2 along another axis, computed from the data ``sources`` on the way to
+    ``outputs``, fixes for a value input whose first dimension TensorFlow recorded unknown (a decoder's
+    inputs made for a fixed batch of 128 joined with a state computed from the data): the data must have it."""
+    starts = [graph.position[node_name(o)] for o in outputs if node_name(o) in graph.position]
+    upstream = graph.ancestor_indexes(starts)
+    downstream, stack = set(sources), list(sources)
+    while stack:
+        for consumer in graph.data_out[stack.pop()]:
+            if consumer in upstream and consumer not in downstream:
+                downstream.add(consumer)
+                stack.append(consumer)
+    found = set()
+    for i in downstream:
+        inputs = graph.data_in[i]
+        if graph.ops[i] != "ConcatV2" or len(inputs) < 3:
+            continue
+        axis = _const_ints(graph.graph_def.node[inputs[-1][0]])
+        if not axis or axis[0] == 0:
+            continue
+        dims = [(_first_dims(graph, s)[p:p + 1] or [None])[0] for s, p in inputs[:-1]]
+        fixed = set(d for d in dims if d is not None and d > 1)
+        if len(fixed) == 1 and any(d is not None and d < 0 for d in dims):
+            found |= fixed
+    return found
+
+
+def graph_batch_size(items, batch_size, graph=None, outputs=()):
     """The batch size of the generated data: the first dimension the data inputs of rank 2 or more fix (when
-    they agree: a placeholder shaped [1, 64, None, 1] makes every example batch 1), else ``batch_size``."""
-    fixed = set(item.shape[0] for item in items
-                if item.kind in ("data", "pipeline") and item.shape and len(item.shape) >= 2 and item.shape[0] > 0)
+    they agree: a placeholder shaped [1, 64, None, 1] makes every example batch 1), else the one a ConcatV2
+    on the way to the outputs joins their data with (_concat_batches), else ``batch_size``."""
+    data = [item for item in items if item.kind in ("data", "pipeline") and item.shape and len(item.shape) >= 2]
+    fixed = set(item.shape[0] for item in data if item.shape[0] > 0)
+    if not fixed and data and graph is not None:
+        sources = [graph.position[node_name(item.name)] for item in data if node_name(item.name) in graph.position]
+        fixed = _concat_batches(graph, outputs, sources)
     return fixed.pop() if len(fixed) == 1 else batch_size
 
 
@@ -185,7 +224,7 @@ def build_feeds(graph_def, outputs, given=None, batch_size=2, seed=0, needed=Non
     graph = GraphModel(graph_def)
     needed = required_inputs(graph, outputs) if needed is None else needed
     given = dict(given or {})
-    size, batch_size = batch_size, graph_batch_size(needed, batch_size)
+    size, batch_size = batch_size, graph_batch_size(needed, batch_size, graph, outputs)
     rng = np.random.RandomState(seed)
     feeds = {}
     for item in needed:

@@ -190,3 +190,17 @@ def test_a_v1_checkpoint_is_restored_under_the_saver_keys_where_its_restore_op_c
     from tests.tf_runtime import run_frozen
     with open(str(tmp_path / "frozen.pb"), "rb") as handle:
         assert np.array_equal(run_frozen(handle.read(), feeds, ["y"])["y"], expected)
+
+
+def test_a_batch_a_concat_joins_the_data_with_sizes_the_data(tmp_path, tf):
+    """Data of unknown batch joined along axis 1 with a tensor made for a fixed batch of 4 (a decoder's start
+    tokens built for the training batch): TensorFlow records the join's first dimension as 4, so the
+    generated data has batch 4."""
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [None, 3], name="x")
+        start = tf.ones([4, 2]) * tf.Variable(0.5, name="go")
+        tf.concat([tf.matmul(x, tf.Variable(np.ones([3, 2], np.float32), name="w")), start], 1, name="y")
+        prefix = _save_meta(tf, tmp_path)
+    report = _freeze_and_verify(tmp_path, prefix, ["y"])
+    assert report.passed, report.outputs
+    assert report.inputs_used["x"] == ("float32", [4, 3])

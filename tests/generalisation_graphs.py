@@ -15,6 +15,14 @@ from tests.principle_graphs import Expect, _layer, _name
 from tests.ranking_models import _dense, build_in_child
 
 
+def _keep(reduce, x):
+    """reduce(x) over axis 1 keeping the axis: ``keep_dims`` in TensorFlow 1.4, ``keepdims`` from 1.5 on."""
+    try:
+        return reduce(x, 1, keepdims=True)
+    except TypeError:
+        return reduce(x, 1, keep_dims=True)
+
+
 def actor_critic(tf1):
     """A3C/A2C: a shared trunk, a policy softmax and a value head, one optimizer on one summed loss. The
     policy is read through the log-probability of the action taken and the value is compared with the
@@ -106,7 +114,7 @@ def word2vec_similarity(tf1):
     biases = tf1.Variable(tf1.zeros([40]))
     loss = tf1.reduce_mean(tf1.nn.nce_loss(weights, biases, context, embedded, num_sampled=4, num_classes=40))
     tf1.train.GradientDescentOptimizer(1.0).minimize(loss)
-    norm = tf1.sqrt(tf1.reduce_sum(tf1.square(embeddings), 1, keepdims=True))
+    norm = tf1.sqrt(_keep(tf1.reduce_sum, tf1.square(embeddings)))
     normalized = embeddings / norm
     similarity = tf1.matmul(tf1.nn.embedding_lookup(normalized, valid), normalized, transpose_b=True)
     return Expect([similarity], inputs={"valid_ids": ["data", None]})
@@ -203,8 +211,8 @@ def old_style_ops(tf1):
     x = tf1.placeholder(tf1.float32, [None, 6])
     y = tf1.placeholder(tf1.float32, [None, 3])
     logits = _layer(tf1, _layer(tf1, x, 8, tf1.nn.sigmoid), 3)
-    exps = tf1.exp(tf1.subtract(logits, tf1.reduce_max(logits, 1, keepdims=True)))
-    probs = tf1.div(exps, tf1.reduce_sum(exps, 1, keepdims=True))
+    exps = tf1.exp(tf1.subtract(logits, _keep(tf1.reduce_max, logits)))
+    probs = tf1.div(exps, _keep(tf1.reduce_sum, exps))
     loss = tf1.reduce_mean(-tf1.reduce_sum(tf1.multiply(y, tf1.log(probs + 1e-8)), 1))
     tf1.train.GradientDescentOptimizer(0.1).minimize(loss)
     return Expect([probs], inputs={_name(x): ["data", None]})

@@ -38,7 +38,18 @@ def build_parser():
 
 
 def main(argv):
-    """Runs one command; returns the exit code (0 ok, 1 bad input or failure, 2 usage)."""
+    """Runs one command; returns the exit code (0 ok, 1 bad input or failure, 2 usage).
+
+    A reader of standard output that goes away (``| head -1``) ends nothing early and prints nothing:
+    the command finishes and exits with the status of a tool SIGPIPE ended (141) instead of 0.
+    """
+    from cli.streams import CLOSED_STATUS, guarded_streams
+    with guarded_streams() as streams:
+        code = _run(argv)
+    return CLOSED_STATUS if code == 0 and streams.stdout_closed else code
+
+
+def _run(argv):
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,

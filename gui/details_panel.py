@@ -38,15 +38,16 @@ class DetailsPanel(QTextBrowser):
         """Renders ``name``'s details: op, role, candidate reasons, outputs (dtype and shape per port, from the
         op's OpDef), links to inputs and consumers, its checkpoint entry, attributes."""
         self.current = name
-        model, analysis, variables = loaded.model, loaded.analysis, loaded.variables
-        details = analysis.details(name)
-        candidate = next((c for c in analysis.candidates if c.name == name), None)
+        model, variables = loaded.model, loaded.variables
+        details = api.node_details(loaded, name)
+        candidates = api.output_candidates(loaded)
+        candidate = next((c for c in candidates if c.name == name), None)
         parts = ["<h3 style='margin-bottom:2px'>%s</h3>" % html.escape(name),
                  "<p><b>%s</b> &middot; role: %s%s</p>" % (
                      html.escape(details.op), html.escape(details.role or "?"),
                      " &middot; device %s" % html.escape(details.device) if details.device else "")]
         if candidate is not None:
-            rank = analysis.candidates.index(candidate) + 1
+            rank = candidates.index(candidate) + 1
             parts.append("<p style='color:%s'><b>Candidate output #%d</b>%s<br>%s</p>" % (
                 self._hue(GREEN), rank, " (%s tail)" % candidate.tail if candidate.tail else "",
                 "<br>".join("&bull; " + html.escape(r) for r in candidate.reasons)))

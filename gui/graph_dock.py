@@ -22,6 +22,16 @@ class GraphDock(QDockWidget):
         self.visibilityChanged.connect(lambda visible: visible and self.view.refresh())
 
 
+TREE_SHARE = 0.4  # of the window's width the tree keeps when the dock opens
+
+
+def dock_width(window, dock):
+    """A third of the window, less on a narrow one: the tree keeps TREE_SHARE and the details and freeze panel
+    their minimum (at 1024 px the names stay readable; the dock can be dragged wider)."""
+    room = window.width() - window.right.minimumWidth() - int(window.width() * TREE_SHARE)
+    return max(dock.minimumSizeHint().width(), min(window.width() // 3, room))
+
+
 class _CloseWatcher(QObject):
     """Joins the view's layout threads when the window closes."""
 
@@ -70,8 +80,8 @@ def attach_graph_dock(window):
     view.freeze_button.toggled.connect(freeze_mode)
 
     def opened(visible):
-        if visible and not dock.isFloating():  # a third of the window, the tree keeping most of the rest
-            window.resizeDocks([dock], [max(dock.minimumSizeHint().width(), window.width() // 3)], Qt.Horizontal)
+        if visible and not dock.isFloating():
+            window.resizeDocks([dock], [dock_width(window, dock)], Qt.Horizontal)
         QTimer.singleShot(0, window.balance_panels)
     dock.visibilityChanged.connect(opened)
     return dock

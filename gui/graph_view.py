@@ -11,6 +11,7 @@ from PyQt5.QtWidgets import (QButtonGroup, QCheckBox, QFileDialog, QFrame, QHBox
 
 from core import api
 from gui.graph_canvas import GraphCanvas
+from gui.graph_controls import ControlRows
 from gui.graph_export import KINDS, export_picture
 from gui.graph_items import GROUP_KIND, PLACEHOLDER_KIND, Colours, build_scene
 from gui.worker import Worker
@@ -89,28 +90,20 @@ class GraphView(QWidget):
         self.status.setContentsMargins(6, 0, 6, 2)
         self.canvas = GraphCanvas()
         self.canvas.item_clicked.connect(self._clicked)
-        controls = QWidget()
-        rows = QVBoxLayout(controls)
-        rows.setContentsMargins(0, 0, 0, 0)
-        rows.setSpacing(2)
         self.find.setMinimumWidth(80)
-        for widgets in ((self.neighbourhood_button, self.freeze_button, self.hops),
-                        (self.group_box, self.find, fit, self.export_button)):
-            row = QHBoxLayout()
-            row.setContentsMargins(4, 2, 4, 0)
-            for widget in widgets:
-                row.addWidget(widget, 1 if widget is self.find else 0)
-            if self.find not in widgets:
-                row.addStretch(1)
-            rows.addLayout(row)
-        # On a narrow screen (a scale factor of 2) the controls scroll sideways instead of widening the dock.
+        controls = ControlRows((self.neighbourhood_button, self.freeze_button, self.hops,
+                                self.group_box, self.find, fit, self.export_button), self.find)
+        # On a very narrow dock (a scale factor of 2) the controls scroll sideways instead of widening it.
         strip = QScrollArea()
         strip.setWidget(controls)
         strip.setWidgetResizable(True)
         strip.setFrameShape(QFrame.NoFrame)
         strip.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         strip.setHorizontalScrollBarPolicy(Qt.ScrollBarAsNeeded)
-        strip.setFixedHeight(controls.sizeHint().height() + strip.horizontalScrollBar().sizeHint().height())
+        bar = strip.horizontalScrollBar().sizeHint().height()
+        controls.rearranged = lambda height: strip.setFixedHeight(height + bar)
+        strip.setFixedHeight(controls.sizeHint().height() + bar)
+        self.controls = controls
         strip.setMinimumWidth(120)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

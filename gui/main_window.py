@@ -197,7 +197,7 @@ class MainWindow(QMainWindow):
         self.suggest_action.setEnabled(has_model)
         self.paste_outputs_action.setEnabled(has_model)
         self.signature_action.setEnabled(has_model and bool(self.signatures.current()))
-        self.outputs.suggest_button.setEnabled(has_model and bool(self.loaded.analysis.candidates))
+        self.outputs.suggest_button.setEnabled(has_model and bool(api.output_candidates(self.loaded)))
         self.back_action.setEnabled(self.history.can_back)
         self.forward_action.setEnabled(self.history.can_forward)
         self.outputs.verify_button.setEnabled(self.freezer.last is not None and not busy)
@@ -266,10 +266,11 @@ class MainWindow(QMainWindow):
         model_options(self, facts)
         self._show_names(loaded, facts)
         self._show_notes(loaded)
-        for candidate in loaded.analysis.candidates[:3]:
+        candidates = api.output_candidates(loaded)
+        for candidate in candidates[:3]:
             self.navigator.expand_to(candidate.name)
-        if loaded.analysis.candidates:
-            self.navigate(loaded.analysis.candidates[0].name)
+        if candidates:
+            self.navigate(candidates[0].name)
         self.runtime.model_changed()
         self.update_actions()
         self.model_loaded.emit()

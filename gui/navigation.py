@@ -107,4 +107,4 @@ class Navigator(QObject):
         for name in matches[:MAX_EXPANDED_MATCHES]:
             self.expand_to(name)
         if go and matches:
-            self.navigate(matches[0])
+            self.navigate(model.first_in_tree(matches) or matches[0])

@@ -38,8 +38,7 @@ class OpTreeModel(QAbstractItemModel):
     def __init__(self, loaded, signals=None, parent=None):
         super(OpTreeModel, self).__init__(parent)
         self.loaded = loaded
-        analysis = loaded.analysis
-        self.tree = analysis.scope_tree
+        self.tree = api.scope_tree(loaded)
         self._node_count = len(api.node_names(loaded))
         if signals is None:
             from gui.freeze_session import SessionSignals
@@ -48,9 +47,9 @@ class OpTreeModel(QAbstractItemModel):
         self._signals = signals
         self._checked_set = set(self.session.outputs)
         signals.changed.connect(self._session_changed)
-        self._candidates = dict((c.name, (rank, c)) for rank, c in enumerate(analysis.candidates))
-        self._roles = analysis.roles
-        self._suggested = set(getattr(analysis, "suggested", ()))
+        self._candidates = dict((c.name, (rank, c)) for rank, c in enumerate(api.output_candidates(loaded)))
+        self._roles = api.node_roles(loaded)
+        self._suggested = set(api.suggested_outputs(loaded))
         self._matches = None
         self._visible = None
         self._hide_training = False
@@ -122,6 +121,17 @@ class OpTreeModel(QAbstractItemModel):
     def reveal(self, name):
         """Shows ``name`` (and its scopes) although the search or the training filter hides it."""
         self.set_filter(self._matches, None, self._revealed | set([name]))
+
+    def first_in_tree(self, names):
+        """The first of ``names`` in the tree's order (what the user sees at the top), or None."""
+        wanted = set(names)
+        stack = [self.tree.root]
+        while stack:
+            node = stack.pop()
+            if getattr(node, "op_name", None) in wanted:
+                return node.op_name
+            stack.extend(reversed(self._children(node)))
+        return None
 
     def _children(self, node):
         if self._visible is None:

@@ -146,10 +146,14 @@ class OutputsPanel(QWidget):
         """Shows the input cuts (tensor names) the freeze will make."""
         self.cuts_label.setText("<b>Input cuts</b> (%d, become placeholders): %s" % (len(tensors), ", ".join(tensors)))
         self.cuts_label.setVisible(bool(tensors))
+        suggested = getattr(self, "_pipeline_names", [])
+        done = bool(suggested) and set(suggested) <= set(tensors)
+        self.pipeline_button.setEnabled(not done)  # every suggested tensor is cut already
 
     def set_pipeline(self, suggestions):
         """Shows the input-pipeline tensors worth cutting at (api.suggest_cuts items), or hides the row."""
-        names = [s.name for s in suggestions]
+        names = self._pipeline_names = [s.name for s in suggestions]
+        self.pipeline_button.setEnabled(True)
         self.pipeline_label.setText("<b>Input pipeline</b>: the model reads %s; cut there to feed it"
                                     % ", ".join(names[:6] + (["…"] if len(names) > 6 else [])))
         self.pipeline_label.setToolTip("\n".join("%s  %s %s: %s" % (s.name, s.dtype, s.shape, s.reason)

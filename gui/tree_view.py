@@ -15,7 +15,8 @@ MAX_EXPANDED_KEPT = 2000
 
 
 def _sample_shapes(loaded):
-    names = [c.name for c in loaded.analysis.candidates] + api.node_names(loaded)[:SHAPE_SAMPLE]
+    candidates = api.output_candidates(loaded)[:SHAPE_SAMPLE // 5]  # a graph can have 10^5 of them
+    names = [c.name for c in candidates] + api.node_names(loaded)[:SHAPE_SAMPLE]
     return set(api.node_shape(loaded, name) for name in names)
 
 

@@ -93,6 +93,12 @@ def _reslice(index, start):
     return run
 
 
+def _slice_of_another_dtype(fixture):
+    """The first stored slice of the partitioned `embedding` says DT_RESOURCE, the tensor float32."""
+    key = [k for k, _ in damage.read_index(fixture.prefix) if k.startswith(b"\x00embedding\x00")][0]
+    damage.edit_entry(fixture.prefix, key, _set("dtype", 20))
+
+
 def _short_entry_with_matching_crc(fixture):
     def shorten(proto):
         proto.size -= 4
@@ -135,6 +141,26 @@ def _unknown_op(nodes):
 
 def _bad_output_shape(nodes):
     nodes["dense/MatMul"].attr["_output_shapes"].list.shape[0].dim[0].size = -(1 << 40)
+
+
+def _restore_assign_misspelt(nodes):
+    """The saver's Assign of `dense/kernel` gets an attr its OpDef lacks (one flipped byte of a name)."""
+    assign = [n for n in nodes.values() if n.op == "Assign" and n.name.startswith("save/")
+              and n.input[0] == "dense/kernel"][0]
+    assign.attr["usg_locking"].CopyFrom(assign.attr["use_locking"])
+    del assign.attr["use_locking"]
+
+
+def _output_shapes_emptied(nodes):
+    nodes["Cast"].attr["_output_shapes"].Clear()
+
+
+def _const_reshaped(nodes):
+    """A scalar Const given the empty shape [3, 0]: its recorded `_output_shapes` still says scalar."""
+    tensor = nodes["embedding_lookup/range/delta"].attr["value"].tensor
+    tensor.tensor_shape.Clear()
+    for size in (3, 0):
+        tensor.tensor_shape.dim.add().size = size
 
 
 def _meta_node_with_raw(name, raw):
@@ -340,6 +366,9 @@ CASES = [
     Case("partition slices leave a gap", "partitioned", _entry("embedding", lambda p: p.slices.__delitem__(2)),
          names=INDEX, error=("do not cover", "embedding"), args=("--outputs", "head/BiasAdd"),
          reads=[("read", ("embedding",), ("do not cover",))]),
+    Case("partition slice stored as another dtype", "partitioned", _slice_of_another_dtype, names=INDEX,
+         error=("stored as resource, the tensor is float32", "embedding"), args=("--outputs", "head/BiasAdd"),
+         reads=[("read", ("embedding",), ("stored as resource",))]),
     Case("restore region outside the tensor", "partitioned", _meta(_restore_region_outside), names=INDEX,
          error=("outside its shape", "embedding"), args=("--outputs", "head/BiasAdd")),
     # -- entry sizes, offsets and shards --
@@ -367,6 +396,17 @@ CASES = [
          args=FREEZE_MLP),
     Case("output shape -2^40", "mlp", _meta(_bad_output_shape), names=META,
          error=("invalid dimension", "dense/MatMul"), args=FREEZE_MLP),
+    Case("the saver's Assign of a needed variable TF cannot import", "mlp", _meta(_restore_assign_misspelt),
+         names=META, error=("cannot restore these variables through the graph's saver", "'usg_locking'"),
+         args=FREEZE_MLP),
+    Case("_output_shapes with no shape for an output", "dtypes", _meta(_output_shapes_emptied), names=META,
+         error=("'Cast'", "records 0 shape(s) for 1 output(s)"), args=("--outputs", "y64,y16,yint,ybool")),
+    Case("Const shape disagrees with its _output_shapes", "partitioned", _meta(_const_reshaped), names=META,
+         error=("'embedding_lookup/range/delta'", "records the shape [], its value tensor has shape [3,0]"),
+         args=("--outputs", "head/BiasAdd")),
+    Case("input cut inside a tf.cond branch", "cnn_bn", names="features/bn1/cond/FusedBatchNorm:1",
+         error=("inside a branch of a tf.cond", "features/bn1/cond/Switch"),
+         args=("--outputs", "probs", "--inputs", "features/bn1/cond/FusedBatchNorm:1")),
     Case("Const bytes disagree with its shape", build=_graph_file("g.pb", _const_short_bytes), names="g.pb",
          error=("8 bytes of tensor data", "'c'"), args=("--outputs", "c")),
     Case("Const value type disagrees with its dtype", build=_graph_file("g.pb", _const_of_other_type), names="g.pb",
@@ -446,6 +486,19 @@ def _campaign_seed(seed):
 
 # (fixture, campaign seed, what the campaign found there): one row per class the campaign found.
 REPRODUCERS = [
+    ("partitioned", 388355135, "a Const's shape disagrees with its _output_shapes: unloadable .pb"),
+    ("dtypes", 1070416896, "_output_shapes emptied: unloadable .pb"),
+    ("cnn_bn", 811011458, "input cut inside a tf.cond branch: a .pb where TF has no value"),
+    ("mlp", 491263128, "a variable's read from its port 2: internal error naming the frozen Const's op"),
+    ("mlp", 361088521, "saver_def without restore_op_name: TF's import_meta_graph refuses it, we froze"),
+    ("multi_head", 702001172, "saver_def restore_op_name a restore tensor: TF restores nothing, we used names"),
+    ("partitioned", 902880661, "a partition slice stored as DT_RESOURCE: TF dies, we froze"),
+    ("lstm", 1057315190, "_output_shapes of the wrong kind: unloadable .pb"),
+    ("custom_saver_keys", 290743572, "a node named 'x/': TF's Python importer names it 'x', the .pb's readers differ"),
+    ("dtypes", 265603007, "a flipped byte in the saver's shape_and_slices Const: TF refuses, we froze"),
+    ("dtypes", 449969577, "the saver's filename Const given an op TF lacks: TF refuses, we froze"),
+    ("cnn_bn", 366712714, "a Merge reading FusedBatchNorm's port 1: TF fails running it, shapes recorded say so"),
+    ("mlp", 515873119, "the input placeholder renamed 'input//x': frozen under that name, fed under it"),
 ]
 
 

@@ -32,7 +32,10 @@ def _conv(graph, scope, source, channels_in, channels, size, spatial):
     conv = _node(graph, scope + "/Conv2D", "Conv2D", [source, weights], out).name
     params = [_variable(graph, "%s/BatchNorm/%s" % (scope, p), [channels])
               for p in ("gamma", "beta", "moving_mean", "moving_variance")]
-    norm = _node(graph, scope + "/BatchNorm/FusedBatchNorm", "FusedBatchNorm", [conv] + params, out).name
+    norm = _node(graph, scope + "/BatchNorm/FusedBatchNorm", "FusedBatchNorm", [conv] + params, out)
+    for _ in range(4):  # one recorded shape per output, as TensorFlow writes them (the importer checks it)
+        norm.attr["_output_shapes"].list.shape.add().dim.add(size=channels)
+    norm = norm.name
     return _node(graph, scope + "/Relu", "Relu", [norm], out).name
 
 

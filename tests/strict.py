@@ -13,7 +13,8 @@ def strict():
 
 
 def missing(what):
-    """Stops the current test because ``what`` (a sentence naming the tool and how to get it) is absent."""
+    """Stops the current test (or, called at a module's top level, the whole module) because ``what`` (a
+    sentence naming the tool and how to get it) is absent."""
     if strict():
         pytest.fail("%s is missing, and %s=1 makes that a failure" % (what, STRICT_VARIABLE), pytrace=False)
-    pytest.skip("%s is missing" % what)
+    pytest.skip("%s is missing" % what, allow_module_level=True)

@@ -14,9 +14,9 @@ import socket
 import stat
 
 from core.formats import protos
+from core.formats.dtypes import DT_BOOL, DT_DOUBLE, DT_FLOAT, DT_HALF, DT_INT32, DT_INT64, DT_STRING
 from tests import damage
 
-DT_FLOAT, DT_DOUBLE, DT_INT32, DT_STRING, DT_INT64, DT_BOOL, DT_HALF = 1, 2, 3, 7, 9, 10, 19
 VARIABLE_OPS = ("Variable", "VariableV2", "VarHandleOp")
 _ASSIGNS = ("Assign", "AssignVariableOp")
 _UNARY = ("Identity", "Neg", "Relu", "Square", "Tanh", "Sigmoid")
@@ -49,10 +49,11 @@ class Mutation(object):
         entry: the path to give instead of the folder.
         must_refuse: the reason a freeze must exit 1 whatever TensorFlow says (a FIFO, an invalid
             --set text), or "".
+        renamed: old name -> new name of a renamed node (a renamed placeholder is fed under its new name).
     """
 
     def __init__(self, what, outputs=None, args=(), fixed=None, cuts=(), destination=None, entry=None,
-                 must_refuse=""):
+                 must_refuse="", renamed=None):
         self.what = what
         self.outputs = outputs
         self.args = list(args)
@@ -61,6 +62,11 @@ class Mutation(object):
         self.destination = destination
         self.entry = entry
         self.must_refuse = must_refuse
+        self.renamed = dict(renamed or {})
+
+    def feeds(self, feeds):
+        """``feeds`` keyed by the names the damaged graph gives the placeholders."""
+        return dict((self.renamed.get(k, k), v) for k, v in feeds.items())
 
 
 # -- graph helpers ---------------------------------------------------------------------------------
@@ -345,7 +351,7 @@ def names(rng, subject):
     old = node.name
     _rename_everywhere(meta, old, new)
     write_meta(subject, meta)
-    return Mutation("name: %r renamed %r" % (old, new))
+    return Mutation("name: %r renamed %r" % (old, new), renamed={old: new})
 
 
 def huge_const(rng, subject):

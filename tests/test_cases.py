@@ -89,7 +89,8 @@ def judge():
 def _check_frozen(run, judge):
     if run.mutation is not None:
         assert not run.mutation.must_refuse, "exit 0, though %s" % run.mutation.must_refuse
-        verdict, why = judge_freeze(judge, run.oracle, run.prefix, run.outputs, run.feeds, run.destination,
+        verdict, why = judge_freeze(judge, run.oracle, run.prefix, run.outputs, run.mutation.feeds(run.feeds),
+                                    run.destination,
                                     run.mutation.fixed, run.mutation.cuts)
         assert verdict == CORRECT, why
         return

@@ -141,10 +141,17 @@ def test_meta_without_checkpoint_can_be_inspected_not_frozen(tmp_path):
     shutil.copy(fixture.meta, str(tmp_path / "model.ckpt.meta"))
     code, out, err = run_main("inspect", tmp_path / "model.ckpt.meta")
     assert code == 0, err
-    assert "not be frozen" in out or "not frozen" in out
+    assert "note: no checkpoint beside model.ckpt.meta: it can be inspected but not frozen" in out.splitlines()
+    with open(fixture.meta, "rb") as handle:  # every variable is listed as not in the checkpoint
+        variables = [n.name for n in protos.MetaGraphDef.FromString(handle.read()).graph_def.node
+                     if n.op in ("Variable", "VariableV2", "VarHandleOp")]
+    unread = [line.split()[0] for line in out.splitlines() if line.endswith("not in checkpoint")]
+    assert sorted(unread) == sorted(variables) and len(variables) == 14
     code, _, err = run_main("freeze", tmp_path / "model.ckpt.meta", "--outputs", "output/BiasAdd",
                             "-o", tmp_path / "out.pb")
-    assert code == 1 and "no checkpoint" in err
+    assert code == 1 and err.strip().splitlines() == [
+        "error: %s: the outputs need 4 variable(s) (dense/bias, dense/kernel, output/bias, output/kernel) but "
+        "there is no checkpoint to read their values from" % (tmp_path / "model.ckpt.meta")]
     assert not (tmp_path / "out.pb").exists()
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import load_fixture
 from tests.test_cli import run_main
-from tests.tf_runtime import installed_version, run_frozen, tf1
+from tests.tf_runtime import installed_version, run_frozen, tensorflow, tf1
 
 
 def _refused(tmp_path, *args, **words):
@@ -75,7 +75,7 @@ def _build_loop(folder):
 
 
 def test_cut_inside_a_while_loop_is_refused_and_before_it_works(tmp_path):
-    pytest.importorskip("tensorflow")
+    tensorflow()
     _build_loop(tmp_path)
     _refused(tmp_path, str(tmp_path), "--outputs", "y", "--inputs", "loop/double:0",
              words=["input cut 'loop/double:0' is inside the while loop", "cut before the loop"])
@@ -96,7 +96,7 @@ def _never_runs(tf, x, w):
 
 
 def test_failed_verify_keeps_no_pb_at_the_destination(tmp_path):
-    pytest.importorskip("tensorflow")
+    tensorflow()
     _save(tmp_path, _never_runs)
     destination = tmp_path / "out.pb"
     code, out, err = run_main("freeze", str(tmp_path), "--outputs", "y", "--verify", "-o", destination,
@@ -111,7 +111,7 @@ def test_failed_verify_keeps_no_pb_at_the_destination(tmp_path):
 def test_a_random_op_verifies_with_both_runs_seeded_alike(tmp_path):
     """An output that adds a random draw (which differs on every run) is no false 'differs': verify draws
     from the same seed in both graphs, says so, and the .pb stays at the destination."""
-    pytest.importorskip("tensorflow")
+    tensorflow()
     _save(tmp_path, lambda tf, x, w: tf.matmul(x, w) + tf.random_uniform([2]))
     destination = tmp_path / "out.pb"
     code, out, err = run_main("freeze", str(tmp_path), "--outputs", "y", "--verify", "-o", destination,

@@ -149,7 +149,8 @@ def run_case(model, seed, work, only=None):
     outputs = mutation.outputs or model.outputs
     result = dict(what=mutation.what, case_dir=case_dir, destination=destination, outputs=outputs,
                   fixed=dict((k, [v.tolist(), str(v.dtype)]) for k, v in mutation.fixed.items()), cuts=mutation.cuts,
-                  must_refuse=mutation.must_refuse, meta=subject.meta, prefix=subject.prefix)
+                  must_refuse=mutation.must_refuse, meta=subject.meta, prefix=subject.prefix,
+                  renamed=mutation.renamed)
     before = damage.snapshot(os.path.join(case_dir, "model"))
     out_before = damage.snapshot(out_dir)
     err_path = os.path.join(case_dir, "stderr.txt")
@@ -262,7 +263,9 @@ def judge_result(judge, model, result):
     import numpy as np
     from tests.tf_judge import CORRECT, UNLOADABLE, judge_freeze
     fixed = dict((k, np.array(value, dtype=dtype)) for k, (value, dtype) in result["fixed"].items())
-    verdict, result["judge"] = judge_freeze(judge, result["meta"], result["prefix"], result["outputs"], model.feeds,
+    renamed = result.get("renamed") or {}
+    feeds = dict((renamed.get(k, k), v) for k, v in model.feeds.items())
+    verdict, result["judge"] = judge_freeze(judge, result["meta"], result["prefix"], result["outputs"], feeds,
                                             result["destination"], fixed, result["cuts"])
     if verdict == CORRECT:
         return "correct .pb"

@@ -29,6 +29,8 @@ _GOOD_NAME = re.compile(r"(^|[/_])(output|outputs|out|logits?|probs?|probabiliti
                         re.IGNORECASE)
 _AUX_NAME = re.compile(r"aux", re.IGNORECASE)
 
+_FEW_NAMED = 64  # hand-named pool nodes always worth ranking (more only while they are under a tenth)
+
 
 class Candidate(collections.namedtuple("Candidate", "name op score reasons tail dtype shape")):
     """A likely output. tail: "BiasAdd"/"Relu"/"Sigmoid"/"Softmax" when it ends in one, else None."""
@@ -137,8 +139,16 @@ def _starting_set(model, pool, evidence):
         chosen = frontier | ends | set(pool.prediction_siblings())
     else:
         chosen = set(pool.candidate_set())
-        chosen |= set(i for i in pool.members if authors_name(model.names[i], model.ops[i]))
+        chosen |= _named_by_authors(model, pool)
     return set(i for i in chosen | named if i in pool.signature or not evidence.never_output(model, i))
+
+
+def _named_by_authors(model, pool):
+    """The pool's nodes whose names the authors chose, while such names are rare enough to single a node out:
+    in a graph whose every op has a hand-made name (generated code, ``op_17``) a name says nothing, and
+    ranking every node would cost more than the rest of the analysis."""
+    named = set(i for i in pool.members if authors_name(model.names[i], model.ops[i]))
+    return named if len(named) <= max(_FEW_NAMED, len(pool.members) // 10) else set()
 
 
 def _scored(model, roles, pool, facts, chosen, groups, choice, evidence):

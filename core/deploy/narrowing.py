@@ -4,8 +4,9 @@ import numpy as np
 
 from core.deploy.graph_edit import copy_graph
 from core.deploy.tensor_values import const_node, const_value
+from core.formats import dtypes
 
-FLOAT64, FLOAT32 = 2, 1
+FLOAT64, FLOAT32 = dtypes.DT_DOUBLE, dtypes.DT_FLOAT
 
 
 def float64_nodes(graph_def):

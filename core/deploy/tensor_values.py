@@ -5,15 +5,12 @@ import numpy as np
 from core.formats import dtypes, protos
 from core.freeze.node_defs import content_const
 
-# DataType numbers whose values numpy holds exactly as TensorFlow does (no bfloat16, no quantized types).
-_EXACT = (1, 2, 3, 4, 5, 6, 9, 10, 17, 19, 22, 23)
-_BY_NUMPY = dict((dtypes.numpy_dtype(d).newbyteorder("="), d) for d in _EXACT)
 
 
 def const_value(node):
     """The numpy value of a Const node, or None when its dtype has no exact numpy form."""
     tensor = node.attr["value"].tensor
-    if tensor.dtype not in _EXACT:
+    if tensor.dtype not in dtypes.NUMPY_EXACT:
         return None
     try:
         return dtypes.proto_values(tensor).astype(numpy_type(tensor.dtype))
@@ -23,7 +20,7 @@ def const_value(node):
 
 def datatype_of(array):
     """The DataType number of a numpy array (None when TensorFlow has no exact equivalent)."""
-    return _BY_NUMPY.get(np.asarray(array).dtype.newbyteorder("="))
+    return dtypes.from_numpy(np.asarray(array).dtype)
 
 
 def const_node(name, array, dtype=None):
@@ -38,4 +35,4 @@ def const_node(name, array, dtype=None):
 
 def numpy_type(dtype):
     """The numpy type of a DataType number (native byte order), or None."""
-    return dtypes.numpy_dtype(dtype).newbyteorder("=") if dtype in _EXACT else None
+    return dtypes.numpy_dtype(dtype).newbyteorder("=") if dtype in dtypes.NUMPY_EXACT else None

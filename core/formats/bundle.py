@@ -176,6 +176,9 @@ class CheckpointReader(object):
                 raise ModelError("corrupt: slice %s of tensor %s lies outside its shape %s"
                                  % (extents, quote(name), list(shape)), self.index_path)
             part = self._slice_proto(name, proto, slice_proto)
+            if part.dtype != proto.dtype:  # TF reads the slice as its own dtype, copies it as the tensor's
+                raise ModelError("corrupt: a slice of tensor %s is stored as %s, the tensor is %s"
+                                 % (quote(name), dtypes.name(part.dtype), dtypes.name(proto.dtype)), self.index_path)
             self._check_sizes(name, part, lengths, proto.dtype)
             parts.append(part)
             boxes.append((starts, lengths))

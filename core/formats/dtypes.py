@@ -55,6 +55,9 @@ VALUE_FIELDS = frozenset(info[3] for info in _TABLE.values())
 FLOATING = frozenset([DT_HALF, DT_BFLOAT16, DT_FLOAT, DT_DOUBLE])
 _PAIRED = frozenset([DT_COMPLEX64, DT_COMPLEX128])  # two field values (real, imaginary) per element
 _BITS = frozenset([DT_HALF, DT_BFLOAT16])  # field values are the 16-bit patterns
+# The dtypes whose values numpy holds exactly as TensorFlow does (no bfloat16 bits, no quantized types).
+NUMPY_EXACT = frozenset([DT_FLOAT, DT_DOUBLE, DT_INT32, DT_UINT8, DT_INT16, DT_INT8, DT_INT64, DT_BOOL, DT_UINT16,
+                         DT_HALF, DT_UINT32, DT_UINT64])
 
 
 def base(dtype):
@@ -114,6 +117,16 @@ def numpy_dtype(dtype):
     if code is None:
         raise ValueError("tensors of type %s cannot be read" % name(dtype))
     return np.dtype(code).newbyteorder("<")
+
+
+def from_numpy(np_dtype):
+    """The DataType number of a numpy dtype that TensorFlow holds exactly (NUMPY_EXACT), else None."""
+    import numpy as np
+    wanted = np.dtype(np_dtype).newbyteorder("=")
+    for number in sorted(NUMPY_EXACT):
+        if numpy_dtype(number).newbyteorder("=") == wanted:
+            return number
+    return None
 
 
 def value_field(dtype):

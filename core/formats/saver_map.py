@@ -266,7 +266,19 @@ def find_savers(graph_def, meta_graph=None):
         name = scope if scope not in names else members[0].name
         names.add(name)
         savers.append(_read_saver(graph, name, None, default is None and not savers, members))
-    return [s for s in savers if s.variable_count]
+    # The saver saver_def names stays even when it restores nothing (its restore op an Assign-less
+    # tensor): `sess.run(restore_op_name)` then initialises no variable, and nothing may guess them.
+    return [s for s in savers if s.variable_count or (named is not None and s.restore_op == named)]
+
+
+def _saver_def_problem(meta_graph):
+    """Why TensorFlow's Saver refuses the meta graph's saver_def (Saver._check_saver_def), or None."""
+    if meta_graph is None or not meta_graph.HasField("saver_def"):
+        return None
+    for field in ("save_tensor_name", "restore_op_name"):
+        if not getattr(meta_graph.saver_def, field):
+            return "has no %s" % field
+    return None
 
 
 def _saver_def_op(meta_graph):
@@ -286,6 +298,11 @@ def choose_saver(graph_def, meta_graph=None, name=None, path=None):
     """
     savers = find_savers(graph_def, meta_graph)
     if name is None:
+        problem = _saver_def_problem(meta_graph)
+        if problem is not None:
+            raise ModelError("the meta graph's saver_def %s, so TensorFlow's import_meta_graph cannot restore it%s"
+                             % (problem, " (choose a saver with --saver: %s)" % ", ".join(s.name for s in savers)
+                                if savers else ""), path)
         named = _saver_def_op(meta_graph)
         if named and named not in node_table(graph_def).index and savers:
             raise ModelError("the meta graph's saver_def names restore op %s, which is not in the graph "
@@ -311,3 +328,27 @@ def variable_sources(graph_def, meta_graph=None, saver=None):
     """
     chosen = choose_saver(graph_def, meta_graph, saver)
     return dict(chosen.sources) if chosen is not None else {}
+
+
+def restoring_nodes(graph_def, meta_graph, saver_name, variables):
+    """The nodes TensorFlow runs to restore ``variables`` through the chosen saver: each variable's
+    Assign under the saver's restore op and everything that Assign reads (data and control inputs).
+
+    Returns:
+        set of node names (empty without a saver, or for a saver whose Assigns no NoOp groups).
+    """
+    chosen = choose_saver(graph_def, meta_graph, saver_name)
+    if chosen is None or chosen.restore_op is None or not variables:
+        return set()
+    graph = _Graph(graph_def)
+    wanted = set(variables)
+    assigns = [a.name for a in _restore_assigns(graph, chosen.restore_op)
+               if a.input and node_name(a.input[0]) in wanted]
+    found, stack = set(assigns), list(assigns)
+    while stack:
+        for text in graph.nodes[stack.pop()].input:
+            name = node_name(text)
+            if name not in found and name in graph.nodes:
+                found.add(name)
+                stack.append(name)
+    return found

@@ -15,8 +15,9 @@ from core.formats.op_registry import OpSpec
 from core.formats.wire import LENGTH, iter_fields
 from core.names import node_name, port_of
 
-# ops.py's _VALID_OP_NAME_REGEX, and graph_constructor's IsValidNodeName (no leading "_").
-_NODE_NAME = re.compile(r"^[A-Za-z0-9.][A-Za-z0-9_.\-/]*\Z")
+# ops.py's _VALID_OP_NAME_REGEX, and graph_constructor's IsValidNodeName (no leading "_"); and no trailing
+# "/": TensorFlow's Python importer takes "x/" for a name scope and names the node "x" (ops.create_op).
+_NODE_NAME = re.compile(r"^[A-Za-z0-9.][A-Za-z0-9_.\-/]*(?<!/)\Z")
 _KINDS = {"string": "s", "int": "i", "float": "f", "bool": "b", "type": "type", "shape": "shape",
           "tensor": "tensor", "func": "func"}
 _CONST_LIMIT = 1 << 31  # bytes a Const's value may take once materialised
@@ -53,6 +54,34 @@ def check_importable(plan_nodes, release, registry, tail_fields, source_nodes=No
         _Checker(plan_nodes, release, registry, functions, source_nodes or {}).run()
     except _Refusal as exc:
         raise ModelError("cannot freeze for TensorFlow %s: %s" % (release.label, exc), path)
+
+
+class _SourceNode(object):
+    """A source node checked as it is (the restore ops TensorFlow runs are not in the frozen graph)."""
+
+    __slots__ = ("name", "kind", "data", "types")
+
+    def __init__(self, name):
+        self.name, self.kind, self.data, self.types = name, "copy", None, None
+
+
+def check_restoring(names, release, registry, source_nodes, path=None):
+    """Refuses a freeze whose values TensorFlow could not restore: the saver's nodes that restore them
+    (core.formats.saver_map.restoring_nodes) checked as ``release``'s importer checks any node.
+
+    Raises:
+        ModelError: naming the node, the rule and the release.
+    """
+    try:
+        for name in sorted(names):
+            op = source_nodes[name].op
+            history = registry.history(op)
+            if history is None or not history.present[release.index]:
+                _fail(name, op, "TensorFlow %s has no op %s" % (release.label, quote(op)))
+        _Checker([_SourceNode(n) for n in sorted(names)], release, registry, {}, source_nodes).run()
+    except _Refusal as exc:
+        raise ModelError("TensorFlow %s cannot restore these variables through the graph's saver: %s"
+                         % (release.label, exc), path)
 
 
 def _library_functions(tail_fields):
@@ -98,22 +127,28 @@ class _Checker(object):
         self.release = release
         self.registry = registry
         self.functions = functions
-        self.plans = dict((plan.name, plan) for plan in plan_nodes)
+        self.plans = plans = {}
+        for plan in plan_nodes:
+            plan.types = None  # the memo is this release's
+            plans[plan.name] = plan
         self.source_nodes = source_nodes
         self.parsed = {}
-        self.types = {}  # node name -> (input dtypes, output dtypes), or None for an unknown op
         self.signatures = {}
 
     def node_def(self, name):
+        """The planned NodeDef: a copied node's is the source's (not held here: 10^6 of them cost 100s of MB)."""
         parsed = self.parsed.get(name)
         if parsed is None:
             plan = self.plans[name]
             if plan.kind == "copy" and name in self.source_nodes:
-                parsed = self.source_nodes[name]
-            else:
-                parsed = protos.NodeDef.FromString(bytes(plan.data))
+                return self.source_nodes[name]
+            parsed = protos.NodeDef.FromString(bytes(plan.data))
             self.parsed[name] = parsed
         return parsed
+
+    def op_of(self, name):
+        """The op a planned node has in the frozen graph (a variable's value becomes a Const)."""
+        return "Const" if self.plans[name].kind == "const" else self.node_def(name).op
 
     def spec(self, op):
         if op in self.functions:
@@ -126,23 +161,49 @@ class _Checker(object):
         check_inputs = self._check_inputs
         for name, plan in self.plans.items():
             if not valid_name(name):
-                _fail(name, "Const" if plan.kind == "const" else self.node_def(name).op,
+                _fail(name, self.op_of(name),
                       "the name is not a valid TensorFlow node name (letters, digits, '.', '_', '-', '/', not "
-                      "starting with '_', '-' or '/')")
+                      "starting with '_', '-' or '/', not ending with '/')")
             if plan.kind == "const":
                 continue  # a variable's value: the writer builds a Const of its dtype and shape
-            types = self.types.get(name) or self.node_types(name)
-            if types is not None:
-                node = self.parsed.get(name) or self.node_def(name)
+            types = plan.types if plan.types is not None else self.node_types(name)
+            if types:
+                node = self.node_def(name)
                 check_inputs(node, types[0])
                 if node.op == "Const":
                     _check_const(node)
+                if "_output_shapes" in node.attr:
+                    _check_output_shapes(node, len(types[1]))
+                    if node.op in _FORWARDING:
+                        self._check_forwarded_shapes(node)
+
+    def _recorded_shape(self, text):
+        """The `_output_shapes` entry of the tensor ``text`` ("node:port"), None when none is recorded."""
+        source, port = (text, 0) if ":" not in text else (node_name(text), port_of(text))
+        if self.plans[source].kind == "const":
+            return None
+        attrs = self.node_def(source).attr
+        shapes = attrs["_output_shapes"].list.shape if "_output_shapes" in attrs else ()
+        return shapes[port] if port < len(shapes) else None
+
+    def _check_forwarded_shapes(self, node):
+        """An op that forwards its input (Identity, Switch, Merge, Enter, Exit, ...) records an output shape
+        TensorFlow's shape function made from that input's: the two are compatible, or an edge was changed
+        and the graph fails when it runs (a shape TensorFlow's importer cannot see)."""
+        produced = node.attr["_output_shapes"].list.shape[0]
+        inputs = [t for t in node.input if t[:1] != "^"]
+        for position, text in enumerate(inputs if node.op in ("Merge", "RefMerge") else inputs[:1]):
+            recorded = self._recorded_shape(text)
+            if recorded is not None and not _compatible(recorded, produced):
+                _fail(node.name, node.op, "input %d reads %s, recorded as %s, but %s forwards it as %s (an input "
+                      "edge changed? TensorFlow would fail running it)" % (position, quote(text), _shape_text(recorded),
+                                                                         node.op, _shape_text(produced)))
 
     def node_types(self, name):
-        """(input dtypes, output dtypes) of a planned node after its OpDef's rules, None for an unknown op."""
-        if name in self.types:
-            return self.types[name]
+        """(input dtypes, output dtypes) of a planned node after its OpDef's rules, False for an unknown op."""
         plan = self.plans[name]
+        if plan.types is not None:
+            return plan.types
         if plan.kind == "const":
             result = ((), (plan.variable.dtype,))
         else:
@@ -151,13 +212,13 @@ class _Checker(object):
             key = (node.op,) + tuple(sorted((k, attrs[k].SerializeToString()) for k in attrs if k[:1] != "_"))
             if key not in self.signatures:
                 spec = self.spec(node.op)
-                result = None
+                result = False
                 if spec is not None:
                     attrs = _effective_attrs(node, spec)
                     result = (_arg_types(spec.inputs, attrs, node), _arg_types(spec.outputs, attrs, node))
                 self.signatures[key] = result
             result = self.signatures[key]
-        self.types[name] = result
+        plan.types = result
         return result
 
     def _check_inputs(self, node, expected):
@@ -178,13 +239,14 @@ class _Checker(object):
             source, port = (text, 0) if ":" not in text else (node_name(text), port_of(text))
             if source not in self.plans:
                 _fail(node.name, node.op, "input %d reads %s, which is not in the graph" % (position, quote(text)))
-            types = self.types.get(source) or self.node_types(source)
-            if types is None:
+            plan = self.plans[source]
+            types = plan.types if plan.types is not None else self.node_types(source)
+            if not types:
                 continue
             outputs, want = types[1], expected[position]
             if port >= len(outputs):
                 _fail(node.name, node.op, "input %d reads %s, but %s (%s) has %d output(s)"
-                      % (position, quote(text), quote(source), self.node_def(source).op, len(outputs)))
+                      % (position, quote(text), quote(source), self.op_of(source), len(outputs)))
             have = outputs[port]
             if have != want and (want > dtypes.REF_OFFSET or dtypes.base(have) != want):
                 _fail(node.name, node.op, "input %d is %s from %s, but the op needs %s there"
@@ -266,3 +328,40 @@ def _check_const(node):
     problem = dtypes.proto_problem(node.attr["value"].tensor, node.attr["dtype"].type, _CONST_LIMIT)
     if problem is not None:
         _fail(node.name, node.op, problem)
+
+
+# Ops whose output 0 is their (first, for Merge every) data input passed on: their shape functions give it that
+# input's shape (Merge: the shape every input is compatible with).
+_FORWARDING = frozenset(["Identity", "RefIdentity", "Snapshot", "StopGradient", "PreventGradient", "Switch",
+                         "RefSwitch", "Merge", "RefMerge", "Enter", "RefEnter", "Exit", "RefExit", "NextIteration",
+                         "RefNextIteration"])
+
+
+def _compatible(first, second):
+    """Whether two TensorShapeProtos can describe the same tensor (unknown rank or dims match anything)."""
+    if first.unknown_rank or second.unknown_rank:
+        return True
+    if len(first.dim) != len(second.dim):
+        return False
+    return all(a.size < 0 or b.size < 0 or a.size == b.size for a, b in zip(first.dim, second.dim))
+
+
+def _shape_text(shape):
+    if shape.unknown_rank:
+        return "unknown"
+    return "[%s]" % ",".join("?" if d.size < 0 else str(d.size) for d in shape.dim)
+
+
+def _check_output_shapes(node, outputs):
+    """What TF 1.x's importer does with a node's `_output_shapes`: one shape per output, each merged with
+    the shape TensorFlow infers (for a Const, its value's shape; other ops need TF's shape functions)."""
+    recorded = node.attr["_output_shapes"]
+    shapes = recorded.list.shape if recorded.WhichOneof("value") == "list" else ()
+    if len(shapes) < outputs:
+        _fail(node.name, node.op, "attr '_output_shapes' records %d shape(s) for %d output(s)" % (len(shapes), outputs))
+    if node.op == "Const" and outputs and not shapes[0].unknown_rank:
+        value = [d.size for d in node.attr["value"].tensor.tensor_shape.dim]
+        wanted = [d.size for d in shapes[0].dim]
+        if len(value) != len(wanted) or any(w >= 0 and w != v for v, w in zip(value, wanted)):
+            _fail(node.name, node.op, "attr '_output_shapes' records the shape [%s], its value tensor has shape [%s]"
+                  % (",".join(str(d) for d in wanted), ",".join(str(d) for d in value)))

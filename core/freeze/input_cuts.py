@@ -77,6 +77,58 @@ def _refuse_loop_cuts(graph_def, cuts, path):
                                                                                  quote(enter)), path)
 
 
+_SWITCHES = frozenset(["Switch", "RefSwitch"])
+_MERGES = frozenset(["Merge", "RefMerge"])
+_LOOP_ENDS = frozenset(["Exit", "RefExit", "NextIteration", "RefNextIteration"])
+
+
+def cond_switch(nodes, name):
+    """The Switch whose untaken branch leaves node ``name``'s outputs dead, or None when they are always live.
+
+    TensorFlow's executor marks a Switch's untaken output dead; every node reading a dead tensor (data
+    or control) is dead in turn, except a Merge, which is live when one input is. So a node is inside a
+    tf.cond branch when, walking its inputs back, a Switch is met before as many Merges as Switches have
+    been crossed: each Merge crossed on the way opens one cond, each Switch after that closes one. A
+    loop's Exit (or NextIteration) ends the walk: its output is live, and loops are judged by ``loop_frames``.
+
+    Args:
+        nodes: name -> NodeDef; name: the node.
+    """
+    depth = {name: 0}
+    stack = [name]
+    while stack:
+        current = stack.pop()
+        node = nodes.get(current)
+        if node is None:
+            continue
+        level = depth[current]
+        if node.op in _SWITCHES:
+            if level == 0:
+                return current
+            level -= 1
+        elif node.op in _MERGES:
+            level += 1
+        elif node.op in _LOOP_ENDS:
+            continue
+        for text in node.input:
+            source = node_name(text)
+            if level < depth.get(source, level + 1):
+                depth[source] = level
+                stack.append(source)
+    return None
+
+
+def _refuse_cond_cuts(graph_def, cuts, path):
+    nodes = dict((n.name, n) for n in graph_def.node)
+    for cut in cuts:
+        switch = cond_switch(nodes, parse_tensor(cut.tensor)[0])
+        if switch is not None:
+            raise ModelError("input cut %s is inside a branch of a tf.cond (after the Switch %s): its value exists "
+                             "only when that branch runs, and a Placeholder there would feed the cond's Merge on "
+                             "every run; cut before the Switch or after the cond's Merge"
+                             % (quote(cut.tensor), quote(switch)), path)
+
+
 def plan_cuts(graph_def, tensors, meta_graph=None, path=None):
     """Resolves the tensors to cut: their placeholder names, dtypes and shapes.
 
@@ -112,6 +164,8 @@ def plan_cuts(graph_def, tensors, meta_graph=None, path=None):
                         tensor_shape(node, port)))
     if cuts and any(n.op in ("Enter", "RefEnter") for n in graph_def.node):
         _refuse_loop_cuts(graph_def, cuts, path)
+    if cuts and any(n.op in _SWITCHES for n in graph_def.node):
+        _refuse_cond_cuts(graph_def, cuts, path)
     return cuts
 
 

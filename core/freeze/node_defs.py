@@ -49,7 +49,8 @@ def const_node(name, dtype, values, shape=None):
     tensor.dtype = dtype
     for size in shape:
         tensor.tensor_shape.dim.add().size = size
-    getattr(tensor, dtypes.value_field(dtype)).extend(_field_values(dtype, values))
+    if values:
+        getattr(tensor, dtypes.value_field(dtype)).extend(_field_values(dtype, values))
     return node
 
 

@@ -14,7 +14,7 @@ from google.protobuf import message as pb_message
 
 from core.errors import ModelError, quote
 from core.formats.node_table import node_table
-from core.formats.saver_map import VARIABLE_OPS
+from core.formats.saver_map import VARIABLE_OPS, restoring_nodes
 from core.freeze.graph_checks import check_kept_nodes, reads_back_edge
 from core.freeze.graph_edits import GraphEdits
 from core.freeze.init_guards import CHECK_OPS, initialized_checks
@@ -38,9 +38,11 @@ class NodePlan(object):
         data: serialized NodeDef for copy/edit/new; None for const.
         variable: VariableValue for const.
         reason: why the node differs from its source (empty for copy).
+        types: the import check's memo of (input dtypes, output dtypes), False for an op it does not
+            know, None before it ran (a slot, not a dict beside the plan: 10^6 entries cost 40 MB).
     """
 
-    __slots__ = ("name", "kind", "data", "variable", "reason", "device")
+    __slots__ = ("name", "kind", "data", "variable", "reason", "device", "types")
 
     def __init__(self, name, kind, data=None, variable=None, reason="", device=""):
         self.name = name
@@ -49,6 +51,7 @@ class NodePlan(object):
         self.variable = variable
         self.reason = reason
         self.device = device
+        self.types = None
 
 
 class FreezePlan(object):
@@ -232,7 +235,9 @@ def plan_freeze(model, outputs, keep_devices=False, edits=None, cancel=None, tar
     if saver is not None:
         notes.append("variables restored as saver %s restores them (--saver)" % quote(saver))
     tail = model.graph.tail_fields()
-    runtime = fit_and_check(plans, target_tf, model, tail, kept.nodes)
+    restoring = restoring_nodes(model.graph_def, model.meta_graph, saver,
+                                [v.name for v in variables.values() if v.via_saver])
+    runtime = fit_and_check(plans, target_tf, model, tail, kept.nodes, restoring)
     return FreezePlan(model, kept.outputs, plans, tail, len(model.graph_def.node), notes,
                       runtime if target_tf is not None else None, initialized)
 
@@ -245,8 +250,9 @@ def _target_edits(model, target_tf, edits):
     return two_d_softmax_edits(model.graph_def, release).merge(edits or GraphEdits())
 
 
-def fit_and_check(plans, target_tf, model, tail, source_nodes):
-    """Fits the plan to its target release (or measures its floor) and checks the result imports there.
+def fit_and_check(plans, target_tf, model, tail, source_nodes, restoring=()):
+    """Fits the plan to its target release (or measures its floor) and checks the result imports there,
+    and that the ``restoring`` nodes (the saver's, which give the values) import there too.
 
     Without a target the graph is checked, as written, against the oldest release that loads it so.
 
@@ -254,7 +260,7 @@ def fit_and_check(plans, target_tf, model, tail, source_nodes):
         core.freeze.runtime_target.RuntimeFit.
     """
     from core.formats.op_registry import load_registry
-    from core.freeze.import_checks import check_importable
+    from core.freeze.import_checks import check_importable, check_restoring
     from core.freeze.runtime_target import fit_plan, target_release
     path = model.location.model_file
     runtime = fit_plan(plans, target_tf, model.meta_graph, path, source_nodes)
@@ -264,6 +270,8 @@ def fit_and_check(plans, target_tf, model, tail, source_nodes):
         release = registry.release(runtime.floor.strict_floor)
     if release is not None:
         check_importable(plans, release, registry, tail, source_nodes, path)
+        if restoring:
+            check_restoring(restoring, release, registry, node_table(model.graph_def).nodes, path)
     return runtime
 
 

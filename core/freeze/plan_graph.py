@@ -3,6 +3,7 @@
 import collections
 
 from core.formats import protos
+from core.freeze.node_defs import const_node
 from core.names import node_name
 
 
@@ -27,18 +28,11 @@ class KeptGraph(object):
 
 
 def _node_def(node_plan):
-    node = protos.NodeDef()
-    if node_plan.kind == "const":
+    if node_plan.kind == "const":  # a variable's Const: its dtype and shape, no values (nothing draws them)
         variable = node_plan.variable
-        node.name = node_plan.name
-        node.op = "Const"
-        node.attr["dtype"].type = variable.dtype
-        tensor = node.attr["value"].tensor
-        tensor.dtype = variable.dtype
-        for size in variable.shape:
-            tensor.tensor_shape.dim.add(size=size)
-    else:
-        node.ParseFromString(node_plan.data)
+        return const_node(node_plan.name, variable.dtype, [], shape=variable.shape)
+    node = protos.NodeDef()
+    node.ParseFromString(node_plan.data)
     return node
 
 

@@ -12,9 +12,6 @@ from core.names import node_name
 _GATHERS = frozenset(["Gather", "GatherV2", "ResourceGather", "GatherNd"])
 _INDEX_PASS = frozenset(["Identity", "Reshape", "Cast", "ExpandDims", "Squeeze", "Unique", "StridedSlice",
                          "DynamicPartition", "FloorMod", "FloorDiv", "Maximum", "Minimum", "Sub", "Add"])
-_DTYPES = {"float32": np.float32, "float64": np.float64, "float16": np.float16, "int32": np.int32,
-           "int64": np.int64, "int16": np.int16, "int8": np.int8, "uint8": np.uint8, "uint16": np.uint16,
-           "bool": np.bool_, "string": object, "complex64": np.complex64, "complex128": np.complex128}
 
 
 def feed_key(name):
@@ -180,11 +177,21 @@ def graph_batch_size(items, batch_size, graph=None, outputs=()):
     return fixed.pop() if len(fixed) == 1 else batch_size
 
 
+def _numpy_type(dtype_name):
+    """The numpy type of generated values for a dtype name ("float32"): float32 where numpy has no exact one."""
+    number = dtypes.from_name(dtype_name)
+    if number == dtypes.DT_STRING:
+        return object
+    if number in dtypes.NUMPY_EXACT or number in (dtypes.DT_COMPLEX64, dtypes.DT_COMPLEX128):
+        return dtypes.numpy_dtype(number).newbyteorder("=")
+    return np.float32
+
+
 def generate(graph, item, batch_size, rng, length=None, size=None):
     """A value for one RequiredInput: its inference value when it has one (keep_prob 1.0, a switch's
     default), sizes and lengths that fit the generated data, else seeded random data. ``batch_size`` is
     its unknown first dimension, ``size`` (default ``batch_size``) its other unknown ones."""
-    np_dtype = _DTYPES.get(item.dtype, np.float32)
+    np_dtype = _numpy_type(item.dtype)
     shape = _concrete(reshape_fit(graph, graph.position.get(node_name(item.name)), item.shape), batch_size,
                       size or batch_size)
     if item.value is not None:

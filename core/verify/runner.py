@@ -268,11 +268,11 @@ def _noted(check, random_names):
 
 def run_checkpoint(model, outputs, feeds):
     """The outputs' values in the checkpoint-restored graph (for deploy's children): (list of arrays, TF version)."""
-    tf, tf1 = _tf1()
-    return _run_reference(tf1, model, outputs, feeds), tf.__version__
+    tf, tf1 = load_tensorflow()
+    return run_reference(tf1, model, outputs, feeds, _run), tf.__version__
 
 
 def run_graph(graph_def, outputs, feeds):
     """The outputs' values of a GraphDef (core's message) run in TensorFlow: (list of arrays, TF version)."""
-    tf, tf1 = _tf1()
+    tf, tf1 = load_tensorflow()
     return _run_frozen(tf1, graph_def, outputs, feeds), tf.__version__

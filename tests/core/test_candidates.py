@@ -239,3 +239,17 @@ def test_true_outputs_rank_first_on_tf2_models(tf2_built, name, tmp_path):
     with open_model(os.path.dirname(spec["prefix"])) as model:
         plan_and_write(model, spec["outputs"], destination)
     assert_top_k(analyze(_graph(destination)), spec["outputs"], name + " frozen graph")
+
+
+def test_names_single_out_nothing_when_every_op_is_hand_named(tmp_path):
+    """A generated graph names every op by hand (tower_k/block_j/op_i): a name is then no evidence, so the
+    candidates are the graph's ends, not its thousands of named nodes, and the prediction ranks first."""
+    from core import api
+    from tests.synthetic_graphs import write_wide_graph
+    path = str(tmp_path / "wide.pb")
+    written = write_wide_graph(path, count=3000, const_bytes=1 << 16, fanout=10)
+    with api.load(path) as loaded:
+        names = [c.name for c in loaded.analysis.candidates]
+        assert written > 2900 and names[0] == "probs"
+        assert len(names) < 10, names
+        assert api.suggested_outputs(loaded) == ["probs"]

@@ -14,9 +14,9 @@ from core import api
 from core.formats import protos
 from core.formats.sstable import read_table
 from tests import damage
-from tests.tf_runtime import tf1
+from tests.tf_runtime import tensorflow, tf1
 
-pytest.importorskip("tensorflow")
+tensorflow()
 
 WEIGHTS = np.array([[1.0, 2.0], [3.0, 4.0]], dtype=np.float32)
 FEED = np.array([[1.0, 0.5]], dtype=np.float32)

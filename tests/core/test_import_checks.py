@@ -9,9 +9,9 @@ import sys
 import pytest
 
 from core import api
-from tests.tf_runtime import installed_version, tf1
+from tests.tf_runtime import installed_version, tensorflow, tf1
 
-pytest.importorskip("tensorflow")
+tensorflow()
 
 _ORACLE = r"""
 import io, os, sys

@@ -6,9 +6,9 @@ import pytest
 from core import api
 from tests.saver_models import FEED, build_trainable_only_saver, initialised_then_restored
 from tests.test_cli import run_main
-from tests.tf_runtime import assert_close, installed_version, run_frozen
+from tests.tf_runtime import assert_close, installed_version, run_frozen, tensorflow
 
-pytest.importorskip("tensorflow")
+tensorflow()
 
 
 def test_missing_variables_refused_with_the_option_named(tmp_path):

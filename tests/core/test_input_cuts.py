@@ -7,7 +7,7 @@ from core.analysis.input_pipeline import suggest_cuts, tensor_dtype, tensor_shap
 from core.errors import ModelError
 from core.formats import protos
 from core.formats.model import open_model
-from core.freeze.input_cuts import cut_inputs, placeholder_name, plan_cuts
+from core.freeze.input_cuts import cond_switch, cut_inputs, placeholder_name, plan_cuts
 from core.freeze.stage import plan_and_write
 from tests.conftest import load_fixture
 from tests.tf_runtime import assert_close, run_frozen, tf1
@@ -120,3 +120,37 @@ def test_a_frozen_pb_is_inspectable_and_freezes_again_to_fewer_outputs_and_new_c
     kept = dict((n.name, n.op) for n in frozen.node)
     assert kept[inner.split(":")[0]] == "Placeholder"
     assert not any(name in kept for name in fixture.feeds)
+
+
+def _node(name, op, *inputs):
+    node = protos.NodeDef()
+    node.name, node.op = name, op
+    node.input.extend(inputs)
+    return node
+
+
+def test_cond_switch_finds_the_branch_a_tensor_lives_in():
+    """A tensor is in a branch when its inputs reach a Switch before as many Merges as Switches crossed."""
+    nodes = dict((n.name, n) for n in [
+        _node("x", "Placeholder"), _node("p", "Placeholder"), _node("q", "Placeholder"),
+        _node("outer", "Switch", "x", "p"), _node("inner", "Switch", "outer:1", "q"),
+        _node("a", "Identity", "inner:1"), _node("b", "Identity", "inner"),
+        _node("inner_merge", "Merge", "a", "b"), _node("c", "Identity", "inner_merge"),
+        _node("d", "Identity", "outer"), _node("outer_merge", "Merge", "c", "d"), _node("y", "Identity", "outer_merge"),
+        _node("k", "Const", "^a")])
+    assert cond_switch(nodes, "a") == "inner" and cond_switch(nodes, "k") == "inner"
+    assert cond_switch(nodes, "c") == "outer" and cond_switch(nodes, "inner_merge") == "outer"
+    assert cond_switch(nodes, "inner") == "inner"
+    assert cond_switch(nodes, "y") is None and cond_switch(nodes, "outer_merge") is None
+    assert cond_switch(nodes, "x") is None
+
+
+def test_a_cut_inside_a_batch_norm_cond_is_refused_and_after_its_merge_is_not():
+    model = open_model(load_fixture("cnn_bn").folder)
+    nodes = dict((n.name, n) for n in model.graph_def.node)
+    assert cond_switch(nodes, "features/bn1/cond/Const") == "features/bn1/cond/Switch"
+    with pytest.raises(ModelError) as info:
+        plan_cuts(model.graph_def, ["features/bn1/cond/FusedBatchNorm:1"], model.meta_graph)
+    assert "inside a branch of a tf.cond" in str(info.value)
+    assert [c.tensor for c in plan_cuts(model.graph_def, ["features/bn1/cond/Merge"], model.meta_graph)] == \
+        ["features/bn1/cond/Merge:0"]

@@ -9,9 +9,9 @@ import pytest
 from core import api
 from tests.saver_models import FEED, build_two_savers, insert_on_restore_path, restored_outputs
 from tests.test_cli import run_main
-from tests.tf_runtime import assert_close, installed_version, run_frozen
+from tests.tf_runtime import assert_close, installed_version, run_frozen, tensorflow
 
-pytest.importorskip("tensorflow")
+tensorflow()
 
 
 def _freeze(folder, destination, **options):

@@ -4,12 +4,11 @@ HashTable cannot import values) is written with InitializeTableV2, which every r
 import os
 
 import numpy as np
-import pytest
 
 from core import api
-from tests.tf_runtime import installed_version, tf1
+from tests.tf_runtime import installed_version, tensorflow, tf1
 
-pytest.importorskip("tensorflow")
+tensorflow()
 
 QUERY = np.array([b"b", b"c", b"z"])
 

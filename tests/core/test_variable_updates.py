@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from core import api
-from tests.tf_runtime import assert_close, installed_version, run_frozen, tf1
+from tests.tf_runtime import assert_close, installed_version, run_frozen, tensorflow, tf1
 
-pytest.importorskip("tensorflow")
+tensorflow()
 
 FEED = np.array([[1.0, 2.0, 3.0]], dtype=np.float32)
 

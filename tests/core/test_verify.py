@@ -92,3 +92,18 @@ def test_without_tensorflow_the_message_says_how_to_install(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     message = result.stdout.decode()
     assert "needs TensorFlow" in message and "pip install tensorflow" in message, result.stderr.decode()
+
+
+def test_deploys_reference_runs_give_what_tensorflow_1_4_recorded():
+    """run_checkpoint and run_graph (what deploy's children call) against the fixture's recorded outputs."""
+    from core.verify.runner import run_checkpoint, run_graph
+    fixture = load_fixture("mlp")
+    graph = protos.GraphDef()
+    with open(fixture.reference, "rb") as handle:
+        graph.ParseFromString(handle.read())
+    with open_model(fixture.folder) as model:
+        restored, version = run_checkpoint(model, fixture.outputs, fixture.feeds)
+    frozen, _ = run_graph(graph, fixture.outputs, fixture.feeds)
+    expected = fixture.expected[fixture.outputs[0]]
+    assert version and np.allclose(restored[0], expected, rtol=1e-5, atol=1e-6)
+    assert np.allclose(frozen[0], expected, rtol=1e-5, atol=1e-6)

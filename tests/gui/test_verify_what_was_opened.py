@@ -5,7 +5,6 @@ non-serve tag, an input cut made from the tree's menu."""
 import shutil
 import sys
 
-import pytest
 from PyQt5.QtCore import QMimeData, QPoint, Qt, QUrl
 from PyQt5.QtGui import QDragEnterEvent, QDropEvent
 from PyQt5.QtWidgets import QAction, QApplication
@@ -14,8 +13,9 @@ from core.formats import protos
 from tests import verify_models
 from tests.conftest import load_fixture
 from tests.gui.conftest import open_and_wait
+from tests.tf_runtime import tensorflow
 
-pytest.importorskip("tensorflow")  # the verify child needs it; both test stacks have it
+tensorflow()  # the verify child needs it; both test stacks have it
 
 
 def _drop(widget, path):

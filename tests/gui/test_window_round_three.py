@@ -32,13 +32,17 @@ def test_what_the_freeze_keeps_follows_inference_mode_and_is_the_written_graph(q
         window.tree_model.set_all_checked(fixture.outputs)
     assert len(view.picture.subgraph.nodes) == 38 and "exactly what the freeze writes" in view.status.text()
     assert window.runtime.frozen_floor is window.plans.current().floor  # the floor reads the same plan
+    inference = str(tmp_path / "inference.pb")
+    with qtbot.waitSignal(window.freeze_finished, timeout=30000):
+        window.start_freeze(inference)
+    assert set(view.items) == _frozen_names(inference)  # the .pb the freeze wrote, node for node
     with qtbot.waitSignal(view.layout_ready, timeout=30000):
         window.outputs.inference_mode.setChecked(False)
     assert not window.session.inference and len(view.picture.subgraph.nodes) == 71
-    destination = str(tmp_path / "frozen.pb")
+    training = str(tmp_path / "training.pb")
     with qtbot.waitSignal(window.freeze_finished, timeout=30000):
-        window.start_freeze(destination)
-    assert set(view.items) == _frozen_names(destination)
+        window.start_freeze(training)
+    assert set(view.items) == _frozen_names(training)
 
 
 def test_group_scopes_and_find_in_the_graph(qtbot, window):
@@ -75,12 +79,18 @@ def test_searching_filters_without_moving_and_return_goes_to_the_first_match(qtb
     assert window.details.current == start and window.history.names == history  # typing moves nothing
     window.search.setFocus()
     qtbot.keyClick(window.search, Qt.Key_Return)
-    first = window.loaded.analysis.search("MatMul")[0]
+    first = window.tree_model.index(0, 0, window.tree_model.index(0, 0)).internalPointer().op_name
+    assert first in window.loaded.analysis.search("MatMul")  # the match at the top of the tree
     assert window.details.current == first and window.history.names[-1] == first
     qtbot.keyClick(window.search, Qt.Key_Escape)
     assert window.tree.hasFocus()  # Down and Space reach the tree
     qtbot.keyClick(window.tree, Qt.Key_Space)
     assert window.session.outputs == [first]
+    window.search.setText("dense/kernel")  # its initializer's ops come first in graph order, not in the tree
+    assert window.loaded.analysis.search("dense/kernel")[0] != "dense/kernel"
+    window.search.setFocus()
+    qtbot.keyClick(window.search, Qt.Key_Return)
+    assert window.details.current == "dense/kernel"
 
 
 def test_typed_outputs_tick_exactly_the_list_and_refuse_unknown_names(qtbot, window):
@@ -107,8 +117,13 @@ def test_context_menu_offers_every_output_port_and_copies_the_name(qtbot, window
     assert "Cut at IteratorGetNext:1 (int64 [?]) as an input" in texts
     menu.findChild(QAction, "cut:1").trigger()
     assert window.session.input_cuts == ["IteratorGetNext:1"]
+    assert window.outputs.pipeline_button.isEnabled()
     window.outputs.pipeline_button.click()
     assert window.session.input_cuts == ["IteratorGetNext:1", "IteratorGetNext:0"]
+    assert not window.outputs.pipeline_button.isEnabled()  # nothing left to cut
+    window.session.set_cut("IteratorGetNext:1", False)
+    assert window.outputs.pipeline_button.isEnabled()
+    window.session.set_cut("IteratorGetNext:1", True)
     menu_for(window, "IteratorGetNext").findChild(QAction, "copy").trigger()
     assert QApplication.clipboard().text() == "IteratorGetNext"
 
@@ -287,3 +302,36 @@ def test_a_wide_fan_out_opens_readable_around_the_selected_node(qtbot, window, t
     assert view.canvas.transform().m11() >= 0.8  # text stays readable; the rest is a drag or 0 away
     visible = view.canvas.mapToScene(view.canvas.viewport().rect()).boundingRect()
     assert visible.contains(view.items["input"].sceneBoundingRect().center())
+
+
+def test_on_a_1024_screen_the_graph_dock_leaves_the_tree_room_for_its_names(qtbot, window):
+    window.resize(942, 630)  # what fit_to_screen gives on a 1024x700 screen
+    open_and_wait(qtbot, window, load_fixture("cnn_bn").folder)
+    window.graph_dock.show()
+    qtbot.waitUntil(lambda: window.graph_dock.width() > 100 and window.tree.width() < 600, timeout=5000)
+    qtbot.wait(50)  # the panels are balanced after the dock's first layout
+    assert window.tree.width() >= 0.38 * window.width(), (window.tree.width(), window.graph_dock.width())
+    assert window.right.width() >= window.right.minimumWidth()
+    window.navigate("classifier/logits/kernel")
+    rect = window.tree.visualRect(window.tree.currentIndex())
+    text = window.tree.fontMetrics().width("kernel")
+    assert rect.right() - rect.left() >= text + 34, rect  # the leaf's name is not elided
+
+
+def test_the_graph_controls_are_never_clipped_whatever_the_docks_width(qtbot):
+    from gui.graph_view import GraphView
+    view = GraphView()
+    qtbot.addWidget(view)
+    view.show()
+    controls = view.controls
+    for width in range(700, 250, -15):
+        view.resize(width, 500)
+        qtbot.waitUntil(lambda: controls.width() <= max(width, controls.minimumWidth()), timeout=3000)
+        qtbot.wait(20)
+        for widget in controls.widgets:
+            wanted = 80 if widget is view.find else widget.sizeHint().width()
+            assert widget.width() >= wanted, (width, controls.narrow, widget, widget.width(), wanted)
+            assert widget.geometry().right() <= controls.width(), (width, widget)
+    assert controls.narrow  # the narrow dock folded the rows
+    view.resize(900, 500)
+    qtbot.waitUntil(lambda: not controls.narrow, timeout=3000)

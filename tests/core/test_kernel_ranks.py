@@ -11,6 +11,13 @@ from core.formats import protos
 from tests.tf_runtime import assert_close, run_frozen
 
 
+@pytest.fixture(autouse=True)
+def _ref_variables(tf):
+    """Variables as TF 1.x writes them (VariableV2), which every target release restores."""
+    if hasattr(tf, "disable_resource_variables"):
+        tf.disable_resource_variables()
+
+
 def _raw_op(name):
     from tensorflow.python.ops import gen_nn_ops
     return getattr(gen_nn_ops, name, None) or getattr(gen_nn_ops, "_" + name)

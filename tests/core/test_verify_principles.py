@@ -9,10 +9,18 @@
 import os
 
 import numpy as np
+import pytest
 
 from core.formats.model import open_model
 from core.freeze.stage import plan_and_write
 from core.verify.runner import verify
+
+
+@pytest.fixture(autouse=True)
+def _ref_variables(tf):
+    """Variables as TF 1.x writes them (VariableV2), which every target release restores."""
+    if hasattr(tf, "disable_resource_variables"):
+        tf.disable_resource_variables()
 
 
 def _save(tf1, session, folder):

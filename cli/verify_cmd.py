@@ -73,7 +73,8 @@ def report_verification(model, frozen, outputs, feeds=None, batch_size=2, rtol=1
     if as_json:
         json.dump({"passed": report.passed, "tensorflow": report.tensorflow_version,
                    "inputs": [{"name": k, "dtype": v[0], "shape": v[1]} for k, v in sorted(report.inputs_used.items())],
-                   "outputs": [dict(c._asdict()) for c in report.outputs]}, sys.stdout, indent=1)
+                   "outputs": [dict(c._asdict()) for c in report.outputs], "notes": list(report.notes)},
+                  sys.stdout, indent=1)
         sys.stdout.write("\n")
     else:
         out = sys.stdout
@@ -84,6 +85,8 @@ def report_verification(model, frozen, outputs, feeds=None, batch_size=2, rtol=1
             out.write("  %-40s %-8s %-12s %12.3g %12.3g  %s\n" % (
                 check.name, check.dtype, check.shape, check.max_abs_diff, check.max_rel_diff,
                 "ok" if check.passed else "DIFFERS: " + check.message))
+        for note in report.notes:
+            out.write("  note: %s\n" % note)
     if not report.passed:
         bad = [c.name for c in report.outputs if not c.passed]
         sys.stderr.write("error: the frozen graph differs from the checkpoint on %s\n" % ", ".join(bad))

@@ -88,9 +88,16 @@ def test_cut_inside_a_while_loop_is_refused_and_before_it_works(tmp_path):
         np.testing.assert_allclose(run_frozen(handle.read(), {"start": fed}, ["y"])["y"], fed * 8)
 
 
+def _never_runs(tf, x, w):
+    """The product behind an assertion that fails for any finite input: no run of it completes."""
+    check = tf.Assert(tf.reduce_any(tf.is_nan(x)), ["x holds no NaN"], name="never")
+    with tf.control_dependencies([check]):
+        return tf.matmul(x, w)
+
+
 def test_failed_verify_keeps_no_pb_at_the_destination(tmp_path):
     tensorflow()
-    _save(tmp_path, lambda tf, x, w: tf.matmul(x, w) + tf.random_uniform([2]))  # differs on every run
+    _save(tmp_path, _never_runs)
     destination = tmp_path / "out.pb"
     code, out, err = run_main("freeze", str(tmp_path), "--outputs", "y", "--verify", "-o", destination,
                               "--target-tf", installed_version())
@@ -98,4 +105,17 @@ def test_failed_verify_keeps_no_pb_at_the_destination(tmp_path):
     kept = tmp_path / "out.verify-failed.pb"
     assert not destination.exists() and kept.exists()
     assert "kept as %s, not %s" % (kept, destination) in err, err
-    assert "differs" in err, err
+    assert "x holds no NaN" in err, err
+
+
+def test_a_random_op_verifies_with_both_runs_seeded_alike(tmp_path):
+    """An output that adds a random draw (which differs on every run) is no false 'differs': verify draws
+    from the same seed in both graphs, says so, and the .pb stays at the destination."""
+    tensorflow()
+    _save(tmp_path, lambda tf, x, w: tf.matmul(x, w) + tf.random_uniform([2]))
+    destination = tmp_path / "out.pb"
+    code, out, err = run_main("freeze", str(tmp_path), "--outputs", "y", "--verify", "-o", destination,
+                              "--target-tf", installed_version())
+    assert code == 0, (out, err)
+    assert destination.exists()
+    assert "y depends on random op 'random_uniform/RandomUniform'" in out, out

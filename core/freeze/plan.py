@@ -221,7 +221,7 @@ def plan_freeze(model, outputs, keep_devices=False, edits=None, cancel=None, tar
             a result the target release cannot load.
     """
     path = model.location.model_file
-    kept = kept_nodes(model, outputs, edits, cancel)
+    kept = kept_nodes(model, outputs, _target_edits(model, target_tf, edits), cancel)
     _refuse_variable_updates(kept, target_tf)
     check_kept_nodes(model, kept.keep, kept.nodes, kept.sources, kept.index, kept.edits.replaced, path,
                      in_order=kept.in_order)
@@ -240,6 +240,14 @@ def plan_freeze(model, outputs, keep_devices=False, edits=None, cancel=None, tar
     runtime = fit_and_check(plans, target_tf, model, tail, kept.nodes, restoring)
     return FreezePlan(model, kept.outputs, plans, tail, len(model.graph_def.node), notes,
                       runtime if target_tf is not None else None, initialized)
+
+
+def _target_edits(model, target_tf, edits):
+    """The rewrites the target release's kernels need (N-D softmax on 1.x), then the given edits."""
+    from core.freeze.kernel_ranks import two_d_softmax_edits
+    from core.freeze.runtime_target import target_release
+    release = target_release(target_tf) if target_tf is not None else None
+    return two_d_softmax_edits(model.graph_def, release).merge(edits or GraphEdits())
 
 
 def fit_and_check(plans, target_tf, model, tail, source_nodes, restoring=()):

@@ -10,6 +10,7 @@ import logging
 from core.errors import ModelError
 from core.formats import protos
 from core.formats.saver_map import fallback_key, variable_sources
+from core.verify.random_ops import seed_alike
 
 log = logging.getLogger(__name__)
 RESTORE_OPS = frozenset(["RestoreV2", "RestoreSlice", "Restore"])
@@ -72,9 +73,11 @@ def restore_by_convention(graph, session, prefix):
     raise ModelError("the graph has no save/restore_all op to restore the checkpoint with", prefix)
 
 
-def restore_present(tf1, session, model):
-    """Initialises every variable, then restores those the checkpoint holds (the freeze's init_missing)."""
-    session.run(tf1.global_variables_initializer())
+def restore_present(tf1, session, model, initialise=True):
+    """Initialises every variable (unless ``initialise`` is False), then restores those the checkpoint holds
+    under the keys the saver map gives them (the freeze's init_missing), through savers this TensorFlow builds."""
+    if initialise:
+        session.run(tf1.global_variables_initializer())
     sources = variable_sources(model.graph_def)
     stored = set(model.checkpoint.names())
     nodes = dict((n.name, n) for n in model.graph_def.node)
@@ -109,10 +112,12 @@ def _import(tf1, model):
     if model.meta_graph is not None:
         meta = tf1.MetaGraphDef()
         meta.ParseFromString(strip_output_shapes(model.meta_graph))
+        seed_alike(meta.graph_def)
         return guarded(lambda: tf1.train.import_meta_graph(meta, clear_devices=True),
                        "importing the checkpoint's graph")
     graph_def = tf1.GraphDef()
     graph_def.ParseFromString(model.graph_def.SerializeToString())
+    seed_alike(graph_def)
     guarded(lambda: tf1.import_graph_def(graph_def, name=""), "importing the reference graph")
     return None
 
@@ -132,7 +137,15 @@ def _restore(tf1, graph, session, model, saver, meta_saver, init_missing):
     if model.meta_graph is None:
         return guarded(lambda: restore_by_convention(graph, session, prefix), "restoring the checkpoint")
     meta_saver = meta_saver or tf1.train.Saver()
-    guarded(lambda: meta_saver.restore(session, prefix), "restoring the checkpoint")
+    try:
+        guarded(lambda: meta_saver.restore(session, prefix), "restoring the checkpoint")
+    except ModelError as exc:
+        if model.meta_graph.saver_def.version != 1:
+            raise
+        # TF 1.4's RestoreV2 reads a V1 checkpoint one tensor at a time (a newer saver restores several in
+        # one op): the same keys, through the one-tensor restore ops this TensorFlow's own Saver builds.
+        log.info("%s; restoring the same keys through this TensorFlow's saver", exc)
+        restore_present(tf1, session, model, initialise=False)
 
 
 def run_reference(tf1, model, outputs, feeds, run, saver=None, init_missing=False):

@@ -13,6 +13,7 @@ from core.freeze.tables import INIT_OPS as TABLE_INIT_OPS
 from core.errors import ModelError
 from core.names import node_name
 from core.verify.feeds import build_feeds, feed_key, normalise_feeds, summarize_error
+from core.verify.random_ops import computed_from, describe, random_dependencies, seed_alike
 from core.verify.reference import fill_tables, guarded, run_reference
 from core.verify.tf_loader import VerifyUnavailable, install_hint, load_tensorflow, tensorflow_available  # noqa: F401
 
@@ -24,8 +25,12 @@ class OutputCheck(collections.namedtuple(
     """One output compared: shape as a list, differences as floats (0 when exact)."""
 
 
-class VerifyReport(collections.namedtuple("VerifyReport", "outputs inputs_used tensorflow_version passed")):
-    """outputs: list of OutputCheck; inputs_used: dict name -> (dtype, shape)."""
+class VerifyReport(collections.namedtuple("VerifyReport", "outputs inputs_used tensorflow_version passed notes")):
+    """outputs: list of OutputCheck; inputs_used: dict name -> (dtype, shape); notes: lines the comparison
+    rests on (an output that depends on a random op, drawn from the same seed in both runs)."""
+
+
+VerifyReport.__new__.__defaults__ = ((),)
 
 
 
@@ -86,8 +91,8 @@ def _reference_name(name, graph_nodes):
 
 def _run_frozen(tf1, frozen, outputs, feeds):
     with tf1.Graph().as_default() as graph:
-        graph_def = tf1.GraphDef()
-        graph_def.ParseFromString(frozen.SerializeToString())
+        graph_def = _tf_graph_def(tf1, frozen)
+        seed_alike(graph_def)
         guarded(lambda: tf1.import_graph_def(graph_def, name=""), "importing the frozen graph")
         with tf1.Session(graph=graph) as session:
             fill_tables(session, [op for op in graph.get_operations() if op.type in TABLE_INIT_OPS],
@@ -140,8 +145,17 @@ def _cut_names(model, frozen, input_cuts):
 
 
 def _frozen_placeholder_feeds(frozen, outputs, inputs, given, batch_size):
-    """``inputs`` completed with generated values for the frozen graph's other placeholders."""
-    placeholders = [n.name for n in frozen.node if n.op in ("Placeholder", "PlaceholderV2")]
+    """``inputs`` completed with generated values for the frozen graph's other placeholders the outputs
+    are computed from (a placeholder behind a fed tensor is not)."""
+    from core.analysis.graph_model import GraphModel
+    graph = GraphModel(frozen)
+    fed = [k for k in inputs if ":" in k]
+    used = set()
+    for output in outputs:
+        if node_name(output) in graph.position:
+            used |= computed_from(graph, graph.position[node_name(output)], fed)
+    placeholders = [n.name for i, n in enumerate(frozen.node) if n.op in ("Placeholder", "PlaceholderV2")
+                    and (i in used or n.name in given)]
     extra, _ = build_feeds(frozen, [p for p in placeholders if p not in inputs], given, batch_size)
     for name, value in extra.items():
         inputs.setdefault(name, value)
@@ -163,9 +177,16 @@ def _inputs(model, frozen, outputs, given, batch_size, cut_names):
         inputs, _ = build_feeds(frozen, outputs, given, batch_size)
         inputs = _frozen_placeholder_feeds(frozen, outputs, inputs, given, batch_size)
         return inputs, dict((k, cut_names.get(k, k)) for k in inputs)
-    inputs, _ = build_feeds(model.graph_def, outputs, given, batch_size)
+    inputs, _ = build_feeds(model.graph_def, outputs, given, batch_size, needed=_source_inputs(model, outputs))
     inputs = _frozen_placeholder_feeds(frozen, outputs, inputs, given, batch_size)
     return inputs, dict((k, _reference_name(k, graph_nodes)) for k in inputs)
+
+
+def _source_inputs(model, outputs):
+    """The inputs the outputs need as the analysis of the opened model finds them (what `inspect` lists):
+    a signature's inputs, the training switches, data fed where random noise is mixed into it."""
+    from core.analysis.insight import analyze
+    return analyze(model.graph_def, model.meta_graph).required_inputs(outputs)
 
 
 def _check_given(model, frozen, given, cut_names, path):
@@ -223,10 +244,26 @@ def verify(model, frozen_path, outputs, feeds=None, batch_size=2, rtol=1e-5, ato
     for name, value in (switch_values or {}).items():
         reference_feeds[name] = np.asarray(value, dtype=bool if isinstance(value, bool) else None)
     reference_values = run_reference(tf1, model, outputs, reference_feeds, _run, saver, init_missing)
-    checks = [compare(name, expected, actual, rtol, atol)
+    random = random_dependencies(_tf_graph_def(tf1, frozen), outputs, [k for k in inputs if ":" in k])
+    checks = [_noted(compare(name, expected, actual, rtol, atol), random.get(name))
               for name, expected, actual in zip(outputs, reference_values, frozen_values)]
     used = dict((k, (str(v.dtype), list(v.shape))) for k, v in inputs.items())
-    return VerifyReport(checks, used, tf.__version__, all(c.passed for c in checks))
+    notes = tuple(describe(name, random[name]) for name in outputs if name in random)
+    return VerifyReport(checks, used, tf.__version__, all(c.passed for c in checks), notes)
+
+
+def _tf_graph_def(tf1, graph_def):
+    parsed = tf1.GraphDef()
+    parsed.ParseFromString(graph_def.SerializeToString())
+    return parsed
+
+
+def _noted(check, random_names):
+    """A difference in an output computed from random ops says so: the seeds were alike, the draws may not be."""
+    if check.passed or not random_names:
+        return check
+    return check._replace(message="%s; it depends on random op '%s' (seeded alike in both runs)"
+                          % (check.message, random_names[0]))
 
 
 def run_checkpoint(model, outputs, feeds):

@@ -270,7 +270,7 @@ def fit_and_check(plans, target_tf, model, tail, source_nodes, restoring=()):
         release = registry.release(runtime.floor.strict_floor)
     if release is not None:
         check_importable(plans, release, registry, tail, source_nodes, path)
-        if restoring:
+        if restoring and target_tf is not None:  # the frozen graph's own floor says nothing of the saver's nodes
             check_restoring(restoring, release, registry, node_table(model.graph_def).nodes, path)
     return runtime
 

@@ -11,6 +11,7 @@ from PyQt5.QtWidgets import (QAbstractItemView, QApplication, QDockWidget, QLabe
 from core import api
 from gui.colours import Colours
 from gui.details_panel import DetailsPanel
+from gui.elided_label import ElidedLabel
 from gui.freeze_flow import FreezeFlow, plural
 from gui.freeze_session import SessionSignals, bind_checkbox
 from gui.graph_dock import attach_graph_dock
@@ -137,9 +138,10 @@ class MainWindow(QMainWindow):
         self.log_dock.setWidget(self.log_panel)
         self.addDockWidget(Qt.BottomDockWidgetArea, self.log_dock)
         self.log_dock.hide()
-        self.status_model = QLabel("No model")
+        self.status_model = ElidedLabel("No model")
         self.status_model.setMinimumWidth(1)
         self.status_counts = QLabel("")
+        self.status_counts.setContentsMargins(12, 0, 0, 0)  # a gap after the (elided) status text
         status = self.statusBar()
         status.addWidget(self.status_model, 1)
         status.addPermanentWidget(self.status_counts)

@@ -335,3 +335,19 @@ def test_the_graph_controls_are_never_clipped_whatever_the_docks_width(qtbot):
     assert controls.narrow  # the narrow dock folded the rows
     view.resize(900, 500)
     qtbot.waitUntil(lambda: not controls.narrow, timeout=3000)
+
+
+def test_a_long_status_is_elided_before_the_counts_and_kept_whole(qtbot, window, tmp_path):
+    fixture = copy_fixture("mlp", tmp_path)
+    open_and_wait(qtbot, window, fixture.folder)
+    window.resize(500, 500)
+    long_text = "Suggested outputs ticked: " + ", ".join("model/heads/head_%d/output" % i for i in range(20))
+    window.show_status(long_text)
+    qtbot.waitUntil(lambda: window.status_model.width() < window.fontMetrics().width(long_text))
+    shown = window.status_model.displayed_text()
+    assert window.status_model.text() == long_text and window.status_model.toolTip() == long_text
+    assert shown.endswith("\u2026") and long_text.startswith(shown[:-1])
+    label, counts = window.status_model, window.status_counts
+    assert label.mapTo(window, QPoint(label.width(), 0)).x() <= counts.mapTo(window, QPoint(0, 0)).x()
+    window.show_status("short")
+    assert window.status_model.displayed_text() == "short" and window.status_model.toolTip() == ""

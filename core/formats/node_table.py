@@ -5,7 +5,9 @@ graph made a dozen passes, each reading every node's name, op or inputs again. T
 loaded model is never changed after loading, so its table is built once and kept.
 """
 
+import array
 import collections
+import itertools
 
 _CACHE = collections.OrderedDict()  # id(graph_def) -> (graph_def, NodeTable); the graph keeps the id valid
 _CACHE_SIZE = 2
@@ -15,7 +17,8 @@ class NodeTable(object):
     """Names and ops of a GraphDef's nodes, by position, plus name -> position and -> NodeDef.
 
     Attributes:
-        names, ops: lists in graph order (one string object per distinct op).
+        names, ops: lists in graph order (one string object per distinct op); the inputs are held
+            too, as one flat list (``inputs(position)``: a search of the graph reads no NodeDef).
         index: name -> position (the last node of a repeated name; graph_io refuses repeats).
         dangling: the input strings that name no node of the graph (graph_io refuses them).
         nodes: name -> NodeDef, a mapping that fetches the message from the GraphDef when asked
@@ -24,18 +27,21 @@ class NodeTable(object):
 
     def __init__(self, graph_def):
         self.graph_def = graph_def
-        names, ops, distinct, references = [], [], {}, set()
+        names, ops, distinct, inputs, ends = [], [], {}, [], array.array("l")
         for node in graph_def.node:  # one walk: each node's Python object is made once
             names.append(node.name)
             op = node.op
             ops.append(distinct.setdefault(op, op))
-            references.update(node.input)
+            inputs.extend(node.input)
+            ends.append(len(inputs))
         self.names, self.ops = names, ops
-        self.index = dict(zip(names, range(len(names))))
-        self.nodes = Nodes(graph_def.node, self.index)
-        references.difference_update(self.index)  # inputs that are a bare node name: most of them
-        self.dangling = set(r for r in references
-                            if (r[1:] if r.startswith("^") else r.split(":", 1)[0]) not in self.index)
+        self._inputs, self._ends = inputs, ends
+        self.index = index = dict(zip(names, range(len(names))))
+        self.nodes = Nodes(graph_def.node, index)
+        # Inputs that are not a bare node name (most are: the filter keeps none of them, no set of them all).
+        others = set(itertools.filterfalse(index.__contains__, inputs))
+        self.dangling = set(r for r in others
+                            if (r[1:] if r.startswith("^") else r.split(":", 1)[0]) not in index)
 
     def __len__(self):
         return len(self.names)
@@ -48,6 +54,12 @@ class NodeTable(object):
         """Names of the nodes whose op is in ``ops`` (a set), in graph order."""
         return [name for name, op in zip(self.names, self.ops) if op in ops]
 
+    def of_ops(self, ops):
+        """The NodeDefs whose op is in ``ops`` (a set), in graph order: the ops are read from the table,
+        only the (few) nodes found are fetched from the GraphDef."""
+        messages = self.graph_def.node
+        return [messages[position] for position, op in enumerate(self.ops) if op in ops]
+
     def kept(self, keep):
         """(position, name, NodeDef) of the nodes named in ``keep``, in graph order: one walk of the
         GraphDef when most nodes are kept, else positions sorted and fetched one by one."""
@@ -59,8 +71,8 @@ class NodeTable(object):
         return ((position, self.names[position], messages[position]) for position in positions)
 
     def inputs(self, position):
-        """The inputs of the node at ``position`` (protobuf's repeated field: iterate it, do not keep it)."""
-        return self.graph_def.node[position].input
+        """The inputs of the node at ``position``, as a new list of its input strings."""
+        return self._inputs[self._ends[position - 1] if position else 0:self._ends[position]]
 
 
 class Nodes(object):

@@ -36,8 +36,9 @@ class NodeTable(object):
             ends.append(len(inputs))
         self.names, self.ops = names, ops
         self._inputs, self._ends = inputs, ends
+        self._plain = None
         self.index = index = dict(zip(names, range(len(names))))
-        self.nodes = Nodes(graph_def.node, index)
+        self.nodes = Nodes(graph_def.node, index, ops=ops)
         # Inputs that are not a bare node name (most are: the filter keeps none of them, no set of them all).
         others = set(itertools.filterfalse(index.__contains__, inputs))
         self.dangling = set(r for r in others
@@ -45,6 +46,15 @@ class NodeTable(object):
 
     def __len__(self):
         return len(self.names)
+
+    @property
+    def plain_names(self):
+        """True when no node name holds ":" or "^": then an input string that is a node's name refers to that
+        node (else "a:1" might be a node's name and also mean port 1 of node "a")."""
+        if self._plain is None:
+            joined = "".join(self.names)
+            self._plain = ":" not in joined and "^" not in joined
+        return self._plain
 
     def op(self, name):
         """The op of node ``name`` (KeyError when there is none)."""
@@ -70,6 +80,13 @@ class NodeTable(object):
         positions = sorted(self.index[n] for n in keep if n in self.index)
         return ((position, self.names[position], messages[position]) for position in positions)
 
+    def kept_positions(self, keep):
+        """The positions of the nodes named in ``keep``, in graph order (an iterator)."""
+        if 4 * len(keep) > len(self.names):
+            return (position for position, name in enumerate(self.names) if name in keep)
+        index = self.index
+        return iter(sorted(index[n] for n in keep if n in index))
+
     def inputs(self, position):
         """The inputs of the node at ``position``, as a new list of its input strings."""
         return self._inputs[self._ends[position - 1] if position else 0:self._ends[position]]
@@ -79,24 +96,43 @@ class Nodes(object):
     """A read-only name -> NodeDef mapping over a GraphDef's repeated ``node`` field, with edits on top.
 
     Args:
-        messages: the repeated field; index: name -> position; overlay: name -> NodeDef that wins.
+        messages: the repeated field; index: name -> position; overlay: name -> NodeDef that wins;
+        ops: the source nodes' ops by position (op_of reads them without fetching a NodeDef).
     """
 
-    def __init__(self, messages, index, overlay=None):
+    def __init__(self, messages, index, overlay=None, ops=None):
         self._messages = messages
         self._index = index
         self._overlay = overlay or {}
+        self._ops = ops
+        self._last = (None, None)
 
     def with_overlay(self, overlay):
         """The same mapping with ``overlay`` (added and replaced nodes) winning over the source."""
-        return Nodes(self._messages, self._index, overlay)
+        return Nodes(self._messages, self._index, overlay, self._ops)
+
+    def op_of(self, name):
+        """self[name].op, read from the table's ops when the node is the source's (KeyError when none)."""
+        found = self._overlay.get(name)
+        if found is not None:
+            return found.op
+        if self._ops is None:
+            return self[name].op
+        return self._ops[self._index[name]]
 
     def get(self, name, default=None):
+        last = self._last  # one tuple, replaced whole: threads sharing the table see a consistent pair
+        if last[0] == name:  # passes over a graph ask again for the node they just read
+            return last[1]
         found = self._overlay.get(name)
         if found is not None:
             return found
         position = self._index.get(name)
-        return default if position is None else self._messages[position]
+        if position is None:
+            return default
+        found = self._messages[position]  # protobuf's random access: far slower than a dict's
+        self._last = (name, found)
+        return found
 
     def __getitem__(self, name):
         found = self.get(name)
@@ -108,7 +144,8 @@ class Nodes(object):
         return name in self._overlay or name in self._index
 
     def __len__(self):
-        return len(set(self._index) | set(self._overlay))
+        overlay = self._overlay
+        return len(self._index) + (sum(1 for name in overlay if name not in self._index) if overlay else 0)
 
 
 def node_table(graph_def):

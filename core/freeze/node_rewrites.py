@@ -24,6 +24,7 @@ _PASS_THROUGH = frozenset(["Identity", "Enter", "Switch", "Merge", "Exit", "Next
 INPUT_REWRITING_OPS = frozenset(["Assign", "ResourceGather"]) | RESOURCE_WRITES
 _REWRITTEN = frozenset(REF_OP_RENAMES) | frozenset(ASSIGN_RENAMES) | RESOURCE_WRITES | frozenset(
     ["ReadVariableOp", "ResourceGather"])
+REWRITTEN_OPS = _REWRITTEN  # ops a kept node of is never copied as it is
 
 
 def effective_inputs(node, edits):

@@ -13,6 +13,7 @@ import logging
 from google.protobuf import message as pb_message
 
 from core.errors import ModelError, quote
+from core.formats.graph_io import VIEW_ABOVE
 from core.formats.node_table import node_table
 from core.formats.saver_map import VARIABLE_OPS, restoring_nodes
 from core.freeze.graph_checks import check_kept_nodes, reads_back_edge
@@ -20,8 +21,8 @@ from core.freeze.graph_edits import GraphEdits
 from core.freeze.init_guards import CHECK_OPS, initialized_checks
 from core.freeze.missing import suggest
 from core.freeze.node_bytes import RawNode, filter_colocation
-from core.freeze.node_rewrites import (INPUT_REWRITING_OPS, copied_as_is, effective_inputs, gather_axis_nodes,
-                                       plan_node, resource_dtypes)
+from core.freeze.node_rewrites import (INPUT_REWRITING_OPS, REWRITTEN_OPS, copied_as_is, effective_inputs,
+                                       gather_axis_nodes, plan_node, resource_dtypes)
 from core.freeze.tables import embed_vocabularies, hash_table_imports, missing_initializers, table_note
 from core.freeze.variable_values import variable_values
 from core.names import node_name
@@ -35,23 +36,72 @@ class NodePlan(object):
         name: node name.
         kind: "copy" (source bytes as they are), "edit" (source bytes with edits),
             "const" (a variable turned into a Const) or "new" (built by an edit).
-        data: serialized NodeDef for copy/edit/new; None for const.
+        data: serialized NodeDef for copy/edit/new; None for const. A node copied from the source
+            holds no bytes: ``data`` reads them from the source graph when asked (10^6 bytes objects
+            cost 90 MB).
         variable: VariableValue for const.
         reason: why the node differs from its source (empty for copy).
         types: the import check's memo of (input dtypes, output dtypes), False for an op it does not
             know, None before it ran (a slot, not a dict beside the plan: 10^6 entries cost 40 MB).
     """
 
-    __slots__ = ("name", "kind", "data", "variable", "reason", "device", "types")
+    __slots__ = ("name", "kind", "_data", "variable", "reason", "device", "types", "source")
 
-    def __init__(self, name, kind, data=None, variable=None, reason="", device=""):
+    def __init__(self, name, kind, data=None, variable=None, reason="", device="", source=None):
         self.name = name
         self.kind = kind
-        self.data = data
+        self._data = data
         self.variable = variable
         self.reason = reason
         self.device = device
         self.types = None
+        self.source = source  # a SourceNodes that holds the bytes when ``data`` is not given
+
+    @property
+    def data(self):
+        data = self._data
+        if data is None and self.source is not None:
+            return self.source.data(self.name)
+        return data
+
+    @data.setter
+    def data(self, value):
+        self._data = value
+        self.source = None
+
+    @property
+    def nbytes(self):
+        """len(data), without reading the bytes of a node copied from the source."""
+        data = self._data
+        if data is None and self.source is not None:
+            return self.source.length(self.name)
+        return len(data)
+
+
+class SourceNodes(object):
+    """The source graph's serialized nodes by name, read from its file's bytes when asked."""
+
+    __slots__ = ("_graph", "_index", "_buffer", "_view", "_starts", "_ends")
+
+    def __init__(self, graph, index):
+        self._graph, self._index = graph, index
+        spans = graph.node_spans()
+        self._buffer = graph.data
+        self._view = memoryview(graph.data) if spans is not None else None
+        self._starts, self._ends = spans if spans is not None else (None, None)
+
+    def data(self, name):
+        position = self._index[name]
+        if self._starts is None:
+            return self._graph.node_data(position)
+        start, end = self._starts[position], self._ends[position]
+        return self._buffer[start:end] if end - start < VIEW_ABOVE else self._view[start:end]
+
+    def length(self, name):
+        position = self._index[name]
+        if self._starts is None:
+            return self._graph.node_length(position)
+        return self._ends[position] - self._starts[position]
 
 
 class FreezePlan(object):
@@ -277,12 +327,23 @@ def fit_and_check(plans, target_tf, model, tail, source_nodes, restoring=()):
 
 def _node_plans(model, kept, variables, keep_devices):
     """The NodePlans in source order, added nodes before the kept node that led to them."""
-    keep, ops = kept.keep, kept.table.ops
+    keep, table, edits = kept.keep, kept.table, kept.edits
+    ops, names = table.ops, table.names
     resource_dtype = resource_dtypes(keep, kept.nodes, variables)
-    source_bytes = model.graph.node_bytes()
+    graph = model.graph
+    source = SourceNodes(graph, kept.index)
+    spans = graph.node_spans()
+    buffer = graph.data
+    messages = model.graph_def.node
     plans = []
-    new_nodes = _place_added(kept.edits, keep, kept.parent)
-    for position, name, node in kept.table.kept(keep):
+    new_nodes = _place_added(edits, keep, kept.parent)
+    # A node is copied as it is unless its op is rewritten, an edit touches it, or it has a device (cleared)
+    # or a colocation (filtered): bytes holding neither a device tag nor "_class" have neither, so most
+    # nodes of a big graph are decided without reading their NodeDef.
+    plain = not edits.rewired
+    replaced = edits.replaced
+    for position in table.kept_positions(keep):
+        name = names[position]
         if new_nodes:
             for extra in new_nodes.pop(name, []):
                 plans.append(NodePlan(extra.name, "new", _finish_new(extra, keep, keep_devices), reason="added"))
@@ -290,11 +351,19 @@ def _node_plans(model, kept, variables, keep_devices):
             plans.append(NodePlan(name, "const", variable=variables[name], reason="variable -> Const",
                                   device=kept.nodes[name].device if keep_devices else ""))
             continue
-        if copied_as_is(node, ops[position], name, kept.edits, keep_devices, resource_dtype):
-            plans.append(NodePlan(name, "copy", source_bytes[position]))
+        op = ops[position]
+        if plain and spans is not None and op not in REWRITTEN_OPS and name not in replaced \
+                and name not in resource_dtype:
+            start, end = spans[0][position], spans[1][position]
+            if buffer.find(_CLASS, start, end) < 0 and (keep_devices or _no_device_tag(buffer, start, end)):
+                plans.append(NodePlan(name, "copy", None, None, "", "", source))
+                continue
+        node = messages[position]
+        if copied_as_is(node, op, name, edits, keep_devices, resource_dtype):
+            plans.append(NodePlan(name, "copy", source=source))
             continue
         try:
-            kind, data, reason = plan_node(node, source_bytes[position], kept.edits, keep, keep_devices,
+            kind, data, reason = plan_node(node, graph.node_data(position), edits, keep, keep_devices,
                                            resource_dtype)
         except (ValueError, pb_message.DecodeError) as exc:
             raise ModelError("node %s cannot be rewritten: its bytes are not a valid NodeDef (%s)"
@@ -304,6 +373,15 @@ def _node_plans(model, kept, variables, keep_devices):
         for extra in leftovers:
             plans.append(NodePlan(extra.name, "new", _finish_new(extra, keep, keep_devices), reason="added"))
     return plans
+
+
+_CLASS = b"_class"
+
+
+def _no_device_tag(buffer, start, end):
+    """No byte of buffer[start:end] can begin a NodeDef device field's tag (0x22, or 0xa2 when the tag is
+    written as an overlong varint): the node has no device."""
+    return buffer.find(b"\x22", start, end) < 0 and buffer.find(b"\xa2", start, end) < 0
 
 
 class _Sources(object):
@@ -340,16 +418,29 @@ def _reachable(outputs, nodes, edits, path, table=None):
     queue = collections.deque(outputs)
     index = table.index if table is not None else {}
     in_order = table is not None
+    # An unedited node whose op keeps its inputs has them read from the table, inline: a 10^6-node graph
+    # is searched without a call per node (``sources`` reads every other node).
+    fast = table is not None and not edits.rewired and table.plain_names
+    ops, replaced, inputs_at = (table.ops, edits.replaced, table.inputs) if fast else (None, None, None)
+    get = index.get
     while queue:
         name = queue.popleft()
-        position = index.get(name)
+        position = get(name)
+        raw = False  # whether ``names`` are the node's input strings (else the names of the nodes they read)
         if position is None:
             in_order = False
-        for source in sources[name]:
-            if in_order:
-                before = index.get(source)
-                if before is None or (before >= position and not reads_back_edge(nodes, name, source)):
-                    in_order = False
+            names = sources[name]
+        elif fast and ops[position] not in INPUT_REWRITING_OPS and name not in replaced:
+            names, raw = inputs_at(position), True
+        else:
+            names = sources[name]
+        for source in names:
+            before = get(source)
+            if raw and before is None:  # a control input, a port, or a name the graph lacks
+                source = node_name(source)
+                before = get(source)
+            if in_order and (before is None or (before >= position and not reads_back_edge(nodes, name, source))):
+                in_order = False
             if source not in keep:
                 keep.add(source)
                 parent[source] = name

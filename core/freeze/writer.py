@@ -111,7 +111,7 @@ def _total(pieces, plan):
         if type(piece) is _Piece:
             total += len(piece.head) + piece.length
         else:
-            length = len(piece.data)
+            length = piece.nbytes
             total += len(_HEADS.get(length) or _head(length)) + length
     return total
 

@@ -110,7 +110,11 @@ def _graph_fields(data, start, end):
     pos = start
     while pos < end:
         if data[pos] == _NODE_TAG:
-            length, value_start = read_varint(data, pos + 1)
+            length = data[pos + 1] if pos + 1 < end else 0x80
+            if length < 0x80:  # a node under 128 bytes: its length is one byte
+                value_start = pos + 2
+            else:
+                length, value_start = read_varint(data, pos + 1)
             pos = value_start + length
             if pos > end:
                 raise ValueError("field runs past the end of its message")

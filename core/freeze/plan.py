@@ -69,6 +69,13 @@ class NodePlan(object):
         self._data = value
         self.source = None
 
+    def source_span(self):
+        """(buffer, start, end): where the bytes of a node copied from the source are in its file's bytes;
+        None for any other node (or a source graph read from text)."""
+        if self._data is None and self.source is not None:
+            return self.source.span(self.name)
+        return None
+
     @property
     def nbytes(self):
         """len(data), without reading the bytes of a node copied from the source."""
@@ -96,6 +103,12 @@ class SourceNodes(object):
             return self._graph.node_data(position)
         start, end = self._starts[position], self._ends[position]
         return self._buffer[start:end] if end - start < VIEW_ABOVE else self._view[start:end]
+
+    def span(self, name):
+        if self._starts is None:
+            return None
+        position = self._index[name]
+        return self._buffer, self._starts[position], self._ends[position]
 
     def length(self, name):
         position = self._index[name]
@@ -340,7 +353,10 @@ def _node_plans(model, kept, variables, keep_devices):
     # A node is copied as it is unless its op is rewritten, an edit touches it, or it has a device (cleared)
     # or a colocation (filtered): bytes holding neither a device tag nor "_class" have neither, so most
     # nodes of a big graph are decided without reading their NodeDef.
-    plain = not edits.rewired
+    # (Any byte 0x22 may begin a device field's tag, 0xa2 when the tag is written as an overlong varint.)
+    plain = not edits.rewired and spans is not None
+    starts, ends = spans if spans is not None else (None, None)
+    find = buffer.find if spans is not None else None
     replaced = edits.replaced
     for position in table.kept_positions(keep):
         name = names[position]
@@ -352,10 +368,10 @@ def _node_plans(model, kept, variables, keep_devices):
                                   device=kept.nodes[name].device if keep_devices else ""))
             continue
         op = ops[position]
-        if plain and spans is not None and op not in REWRITTEN_OPS and name not in replaced \
-                and name not in resource_dtype:
-            start, end = spans[0][position], spans[1][position]
-            if buffer.find(_CLASS, start, end) < 0 and (keep_devices or _no_device_tag(buffer, start, end)):
+        if plain and op not in REWRITTEN_OPS and name not in replaced and name not in resource_dtype:
+            start, end = starts[position], ends[position]
+            if find(_CLASS, start, end) < 0 and (keep_devices or (find(b"\x22", start, end) < 0
+                                                               and find(b"\xa2", start, end) < 0)):
                 plans.append(NodePlan(name, "copy", None, None, "", "", source))
                 continue
         node = messages[position]
@@ -376,12 +392,6 @@ def _node_plans(model, kept, variables, keep_devices):
 
 
 _CLASS = b"_class"
-
-
-def _no_device_tag(buffer, start, end):
-    """No byte of buffer[start:end] can begin a NodeDef device field's tag (0x22, or 0xa2 when the tag is
-    written as an overlong varint): the node has no device."""
-    return buffer.find(b"\x22", start, end) < 0 and buffer.find(b"\xa2", start, end) < 0
 
 
 class _Sources(object):

@@ -200,16 +200,39 @@ _BATCH_BYTES = 1 << 20
 
 def _write_pieces(handle, pieces, reader, total, progress, cancel):
     """Streams the nodes: small ones from memory in batches of about 1 MB (a 10^6-node graph is not
-    10^6 writes and progress reports), variables' payloads chunk by chunk from the checkpoint."""
+    10^6 writes and progress reports), variables' payloads chunk by chunk from the checkpoint.
+
+    Nodes copied from the source that follow each other in its file, each under the header the writer
+    would give it, are written as one slice of the file's bytes (no bytes object per node)."""
     done = 0
     batch, size = [], 0
+    run = _Run()
     for piece in pieces:
-        if type(piece) is not _Piece or piece.data is not None:
+        if type(piece) is not _Piece:
+            span = piece.source_span()
+            if span is not None and run.take(span, batch):
+                size += run.last
+                if size >= _BATCH_BYTES:
+                    run.close(batch)
+                    done = _flush(handle, batch, done, total, _name(piece), progress, cancel)
+                    batch, size = [], 0
+                continue
+            run.close(batch)
             data = piece.data
             head = _HEADS.get(len(data)) or _head(len(data))
             batch.append(head)
             batch.append(data)
             size += len(head) + len(data)
+            if size < _BATCH_BYTES:
+                continue
+            done = _flush(handle, batch, done, total, _name(piece), progress, cancel)
+            batch, size = [], 0
+            continue
+        run.close(batch)
+        if piece.data is not None:
+            batch.append(piece.head)
+            batch.append(piece.data)
+            size += len(piece.head) + len(piece.data)
             if size < _BATCH_BYTES:
                 continue
             done = _flush(handle, batch, done, total, _name(piece), progress, cancel)
@@ -226,8 +249,40 @@ def _write_pieces(handle, pieces, reader, total, progress, cancel):
             done += len(chunk)
             if progress is not None:
                 progress(done, total, piece.node.name)
+    run.close(batch)
     if batch:
         _flush(handle, batch, done, total, _name(pieces[-1]), progress, cancel)
+
+
+class _Run(object):
+    """Consecutive nodes of the source file, written as the one slice of its bytes they are."""
+
+    __slots__ = ("buffer", "start", "end", "last")
+
+    def __init__(self):
+        self.buffer, self.start, self.end, self.last = None, 0, 0, 0
+
+    def take(self, span, batch):
+        """Adds a node's (buffer, start, end) when the bytes before it are the header the writer gives it
+        (then the node with its header is buffer[start - len(header):end]); False when they are not. A node
+        that does not follow the run closes it into ``batch`` and starts the next."""
+        buffer, start, end = span
+        head = _HEADS.get(end - start) or _head(end - start)
+        begin = start - len(head)
+        if begin < 0 or buffer[begin:start] != head:
+            return False
+        if buffer is not self.buffer or begin != self.end:
+            self.close(batch)
+            self.buffer, self.start = buffer, begin
+        self.end = end
+        self.last = end - begin
+        return True
+
+    def close(self, batch):
+        """Appends the run's bytes to ``batch`` and starts an empty run."""
+        if self.buffer is not None:
+            batch.append(memoryview(self.buffer)[self.start:self.end])
+            self.buffer = None
 
 
 def _name(piece):

@@ -18,7 +18,9 @@ class NodeTable(object):
 
     Attributes:
         names, ops: lists in graph order (one string object per distinct op); the inputs are held
-            too, as one flat list (``inputs(position)``: a search of the graph reads no NodeDef).
+            too, as one flat list (``inputs(position)``, ``input_refs(position)``: a search of the graph
+            reads no NodeDef).
+        plain_names: no node name holds ":" or "^".
         index: name -> position (the last node of a repeated name; graph_io refuses repeats).
         dangling: the input strings that name no node of the graph (graph_io refuses them).
         nodes: name -> NodeDef, a mapping that fetches the message from the GraphDef when asked
@@ -27,34 +29,35 @@ class NodeTable(object):
 
     def __init__(self, graph_def):
         self.graph_def = graph_def
-        names, ops, distinct, inputs, ends = [], [], {}, [], array.array("l")
-        for node in graph_def.node:  # one walk: each node's Python object is made once
+        names, ops, distinct = [], [], {}
+        for node in graph_def.node:  # each walk makes each node's Python object once
             names.append(node.name)
             op = node.op
             ops.append(distinct.setdefault(op, op))
-            inputs.extend(node.input)
-            ends.append(len(inputs))
         self.names, self.ops = names, ops
-        self._inputs, self._ends = inputs, ends
-        self._plain = None
         self.index = index = dict(zip(names, range(len(names))))
         self.nodes = Nodes(graph_def.node, index, ops=ops)
+        joined = "".join(names)
+        # No name holds ":" or "^": an input string that is a node's name then refers to that node (else
+        # "a:1" could be a node's name and also mean port 1 of node "a").
+        self.plain_names = ":" not in joined and "^" not in joined
+        del joined
+        # The inputs in a walk of their own: their strings, made one after another, are freed together
+        # below (a bare node name is held as its position), and leave no holes between the names.
+        inputs, ends = [], array.array("l")
+        for node in graph_def.node:
+            inputs.extend(node.input)
+            ends.append(len(inputs))
         # Inputs that are not a bare node name (most are: the filter keeps none of them, no set of them all).
         others = set(itertools.filterfalse(index.__contains__, inputs))
         self.dangling = set(r for r in others
                             if (r[1:] if r.startswith("^") else r.split(":", 1)[0]) not in index)
+        if self.plain_names:
+            inputs = list(map(index.get, inputs, inputs))
+        self._inputs, self._ends = inputs, ends
 
     def __len__(self):
         return len(self.names)
-
-    @property
-    def plain_names(self):
-        """True when no node name holds ":" or "^": then an input string that is a node's name refers to that
-        node (else "a:1" might be a node's name and also mean port 1 of node "a")."""
-        if self._plain is None:
-            joined = "".join(self.names)
-            self._plain = ":" not in joined and "^" not in joined
-        return self._plain
 
     def op(self, name):
         """The op of node ``name`` (KeyError when there is none)."""
@@ -89,7 +92,17 @@ class NodeTable(object):
 
     def inputs(self, position):
         """The inputs of the node at ``position``, as a new list of its input strings."""
-        return self._inputs[self._ends[position - 1] if position else 0:self._ends[position]]
+        refs = self.input_refs(position)
+        if not self.plain_names:
+            return refs
+        names = self.names
+        return [names[ref] if ref.__class__ is int else ref for ref in refs]
+
+    def input_refs(self, position):
+        """The inputs of the node at ``position`` as a new list: the position of the node an input names
+        when it is a bare node name (only in a graph of plain_names), else the input string."""
+        ends = self._ends
+        return self._inputs[ends[position - 1] if position else 0:ends[position]]
 
 
 class Nodes(object):

@@ -7,6 +7,7 @@ value. Every other kept node is copied as the exact bytes it had in the source,
 except for the rewrites listed in ``NodePlan.reason``.
 """
 
+import array
 import collections
 import logging
 
@@ -423,39 +424,75 @@ def _reachable(outputs, nodes, edits, path, table=None):
     An unedited node whose op keeps its inputs has them read from ``table`` (core.formats.node_table).
     """
     keep = set(outputs)
-    parent = {}
+    names_at = table.names if table is not None else None
+    parent = _Parents(table)
+    at, elsewhere = parent.at, parent.elsewhere
     sources = _Sources(nodes, edits, table, path)
     queue = collections.deque(outputs)
     index = table.index if table is not None else {}
     in_order = table is not None
     # An unedited node whose op keeps its inputs has them read from the table, inline: a 10^6-node graph
-    # is searched without a call per node (``sources`` reads every other node).
-    fast = table is not None and not edits.rewired and table.plain_names
-    ops, replaced, inputs_at = (table.ops, edits.replaced, table.inputs) if fast else (None, None, None)
+    # is searched without a call per node (``sources`` reads every other node). An input that is a bare
+    # node name is there as that node's position.
+    fast = table is not None and not edits.rewired
+    ops, replaced, refs_at = (table.ops, edits.replaced, table.input_refs) if fast else (None, None, None)
     get = index.get
     while queue:
         name = queue.popleft()
         position = get(name)
-        raw = False  # whether ``names`` are the node's input strings (else the names of the nodes they read)
+        raw = False  # whether ``names`` are the node's input refs (else the names of the nodes they read)
         if position is None:
             in_order = False
             names = sources[name]
         elif fast and ops[position] not in INPUT_REWRITING_OPS and name not in replaced:
-            names, raw = inputs_at(position), True
+            names, raw = refs_at(position), True
         else:
             names = sources[name]
         for source in names:
-            before = get(source)
-            if raw and before is None:  # a control input, a port, or a name the graph lacks
-                source = node_name(source)
+            if raw:
+                if source.__class__ is int:
+                    before, source = source, names_at[source]
+                else:  # a control input, a port, or a name the graph lacks
+                    source = node_name(source)
+                    before = get(source)
+            else:
                 before = get(source)
             if in_order and (before is None or (before >= position and not reads_back_edge(nodes, name, source))):
                 in_order = False
             if source not in keep:
                 keep.add(source)
-                parent[source] = name
+                if before is not None and position is not None:
+                    at[before] = position
+                else:
+                    elsewhere[source] = name
                 queue.append(source)
     return keep, parent, sources, in_order
+
+
+class _Parents(object):
+    """Kept node name -> the kept node that led the search to it: for the source's nodes, the position of
+    that node in an array by position (10^6 entries of a dict took 40 MB), else in a dict."""
+
+    def __init__(self, table):
+        self._table = table
+        self.at = array.array("l", [-1]) * len(table) if table is not None else None
+        self.elsewhere = {}
+
+    def get(self, name, default=None):
+        table = self._table
+        position = table.index.get(name) if table is not None else None
+        if position is not None and self.at[position] >= 0:
+            return table.names[self.at[position]]
+        return self.elsewhere.get(name, default)
+
+    def __contains__(self, name):
+        return self.get(name) is not None
+
+    def __getitem__(self, name):
+        found = self.get(name)
+        if found is None:
+            raise KeyError(name)
+        return found
 
 
 def _refuse_variable_updates(kept, target_tf):

@@ -7,116 +7,26 @@ value. Every other kept node is copied as the exact bytes it had in the source,
 except for the rewrites listed in ``NodePlan.reason``.
 """
 
-import array
-import collections
 import logging
 
 from google.protobuf import message as pb_message
 
 from core.errors import ModelError, quote
-from core.formats.graph_io import VIEW_ABOVE
 from core.formats.node_table import node_table
 from core.formats.saver_map import VARIABLE_OPS, restoring_nodes
-from core.freeze.graph_checks import check_kept_nodes, reads_back_edge
+from core.freeze.graph_checks import check_kept_nodes
 from core.freeze.graph_edits import GraphEdits
 from core.freeze.init_guards import CHECK_OPS, initialized_checks
 from core.freeze.missing import suggest
 from core.freeze.node_bytes import RawNode, filter_colocation
-from core.freeze.node_rewrites import (INPUT_REWRITING_OPS, REWRITTEN_OPS, copied_as_is, effective_inputs,
-                                       gather_axis_nodes, plan_node, resource_dtypes)
+from core.freeze.keep_search import reachable
+from core.freeze.node_rewrites import REWRITTEN_OPS, copied_as_is, gather_axis_nodes, plan_node, resource_dtypes
+from core.freeze.plan_nodes import NodePlan, SourceNodes
 from core.freeze.tables import embed_vocabularies, hash_table_imports, missing_initializers, table_note
 from core.freeze.variable_values import variable_values
 from core.names import node_name
 
 log = logging.getLogger(__name__)
-
-class NodePlan(object):
-    """One node of the frozen graph (one per kept node: slots keep a 10^6-node plan small).
-
-    Attributes:
-        name: node name.
-        kind: "copy" (source bytes as they are), "edit" (source bytes with edits),
-            "const" (a variable turned into a Const) or "new" (built by an edit).
-        data: serialized NodeDef for copy/edit/new; None for const. A node copied from the source
-            holds no bytes: ``data`` reads them from the source graph when asked (10^6 bytes objects
-            cost 90 MB).
-        variable: VariableValue for const.
-        reason: why the node differs from its source (empty for copy).
-        types: the import check's memo of (input dtypes, output dtypes), False for an op it does not
-            know, None before it ran (a slot, not a dict beside the plan: 10^6 entries cost 40 MB).
-    """
-
-    __slots__ = ("name", "kind", "_data", "variable", "reason", "device", "types", "source")
-
-    def __init__(self, name, kind, data=None, variable=None, reason="", device="", source=None):
-        self.name = name
-        self.kind = kind
-        self._data = data
-        self.variable = variable
-        self.reason = reason
-        self.device = device
-        self.types = None
-        self.source = source  # a SourceNodes that holds the bytes when ``data`` is not given
-
-    @property
-    def data(self):
-        data = self._data
-        if data is None and self.source is not None:
-            return self.source.data(self.name)
-        return data
-
-    @data.setter
-    def data(self, value):
-        self._data = value
-        self.source = None
-
-    def source_span(self):
-        """(buffer, start, end): where the bytes of a node copied from the source are in its file's bytes;
-        None for any other node (or a source graph read from text)."""
-        if self._data is None and self.source is not None:
-            return self.source.span(self.name)
-        return None
-
-    @property
-    def nbytes(self):
-        """len(data), without reading the bytes of a node copied from the source."""
-        data = self._data
-        if data is None and self.source is not None:
-            return self.source.length(self.name)
-        return len(data)
-
-
-class SourceNodes(object):
-    """The source graph's serialized nodes by name, read from its file's bytes when asked."""
-
-    __slots__ = ("_graph", "_index", "_buffer", "_view", "_starts", "_ends")
-
-    def __init__(self, graph, index):
-        self._graph, self._index = graph, index
-        spans = graph.node_spans()
-        self._buffer = graph.data
-        self._view = memoryview(graph.data) if spans is not None else None
-        self._starts, self._ends = spans if spans is not None else (None, None)
-
-    def data(self, name):
-        position = self._index[name]
-        if self._starts is None:
-            return self._graph.node_data(position)
-        start, end = self._starts[position], self._ends[position]
-        return self._buffer[start:end] if end - start < VIEW_ABOVE else self._view[start:end]
-
-    def span(self, name):
-        if self._starts is None:
-            return None
-        position = self._index[name]
-        return self._buffer, self._starts[position], self._ends[position]
-
-    def length(self, name):
-        position = self._index[name]
-        if self._starts is None:
-            return self._graph.node_length(position)
-        return self._ends[position] - self._starts[position]
-
 
 class FreezePlan(object):
     """What a freeze will write: nodes in order plus the GraphDef's library and versions."""
@@ -237,11 +147,11 @@ class KeptNodes(object):
             overlay.update(edits.replaced)
             self.nodes = table.nodes.with_overlay(overlay)
         check_output_ports(outputs, self.nodes, path)
-        self.keep, self.parent, self.sources, self.in_order = _reachable(self.outputs, self.nodes, edits, path, table)
+        self.keep, self.parent, self.sources, self.in_order = reachable(self.outputs, self.nodes, edits, path, table)
         initializers = missing_initializers(graph_def, self.keep)
         if initializers:  # a deployable graph can fill its lookup tables
-            self.keep, self.parent, self.sources, self.in_order = _reachable(self.outputs + initializers, self.nodes,
-                                                                             edits, path, table)
+            self.keep, self.parent, self.sources, self.in_order = reachable(self.outputs + initializers, self.nodes,
+                                                                            edits, path, table)
         if cancel is not None and cancel():
             from core.errors import Cancelled
             raise Cancelled()
@@ -393,106 +303,6 @@ def _node_plans(model, kept, variables, keep_devices):
 
 
 _CLASS = b"_class"
-
-
-class _Sources(object):
-    """Kept node name -> the names of the nodes it reads in the frozen graph, computed when asked
-    (held for every node of a 10^6-node chain, the lists took more memory than the plan)."""
-
-    def __init__(self, nodes, edits, table, path):
-        self._nodes, self._edits, self._table, self._path = nodes, edits, table, path
-        self._index = table.index if table is not None and not edits.rewired else {}
-
-    def __getitem__(self, name):
-        position = self._index.get(name)
-        edits, table = self._edits, self._table
-        if position is not None and name not in edits.replaced and table.ops[position] not in INPUT_REWRITING_OPS:
-            inputs = table.inputs(position)
-        else:
-            node = self._nodes.get(name)
-            if node is None:
-                raise ModelError("node %s is needed but not in the graph" % quote(name), self._path)
-            inputs = effective_inputs(node, edits)
-        return [node_name(inp) for inp in inputs]
-
-
-def _reachable(outputs, nodes, edits, path, table=None):
-    """Kept node names, the node that led to each, each kept node's source nodes (a _Sources), and
-    whether every kept node reads only nodes before it in the source (then there is no cycle: see
-    graph_checks.in_source_order, which this search spares a second walk).
-
-    An unedited node whose op keeps its inputs has them read from ``table`` (core.formats.node_table).
-    """
-    keep = set(outputs)
-    names_at = table.names if table is not None else None
-    parent = _Parents(table)
-    at, elsewhere = parent.at, parent.elsewhere
-    sources = _Sources(nodes, edits, table, path)
-    queue = collections.deque(outputs)
-    index = table.index if table is not None else {}
-    in_order = table is not None
-    # An unedited node whose op keeps its inputs has them read from the table, inline: a 10^6-node graph
-    # is searched without a call per node (``sources`` reads every other node). An input that is a bare
-    # node name is there as that node's position.
-    fast = table is not None and not edits.rewired
-    ops, replaced, refs_at = (table.ops, edits.replaced, table.input_refs) if fast else (None, None, None)
-    get = index.get
-    while queue:
-        name = queue.popleft()
-        position = get(name)
-        raw = False  # whether ``names`` are the node's input refs (else the names of the nodes they read)
-        if position is None:
-            in_order = False
-            names = sources[name]
-        elif fast and ops[position] not in INPUT_REWRITING_OPS and name not in replaced:
-            names, raw = refs_at(position), True
-        else:
-            names = sources[name]
-        for source in names:
-            if raw:
-                if source.__class__ is int:
-                    before, source = source, names_at[source]
-                else:  # a control input, a port, or a name the graph lacks
-                    source = node_name(source)
-                    before = get(source)
-            else:
-                before = get(source)
-            if in_order and (before is None or (before >= position and not reads_back_edge(nodes, name, source))):
-                in_order = False
-            if source not in keep:
-                keep.add(source)
-                if before is not None and position is not None:
-                    at[before] = position
-                else:
-                    elsewhere[source] = name
-                queue.append(source)
-    return keep, parent, sources, in_order
-
-
-class _Parents(object):
-    """Kept node name -> the kept node that led the search to it: for the source's nodes, the position of
-    that node in an array by position (10^6 entries of a dict took 40 MB), else in a dict."""
-
-    def __init__(self, table):
-        self._table = table
-        self.at = array.array("l", [-1]) * len(table) if table is not None else None
-        self.elsewhere = {}
-
-    def get(self, name, default=None):
-        table = self._table
-        position = table.index.get(name) if table is not None else None
-        if position is not None and self.at[position] >= 0:
-            return table.names[self.at[position]]
-        return self.elsewhere.get(name, default)
-
-    def __contains__(self, name):
-        return self.get(name) is not None
-
-    def __getitem__(self, name):
-        found = self.get(name)
-        if found is None:
-            raise KeyError(name)
-        return found
 
 
 def _refuse_variable_updates(kept, target_tf):

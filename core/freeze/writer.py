@@ -17,6 +17,7 @@ from core.errors import Cancelled, ModelError
 from core.formats.dtypes import DT_STRING
 from core.formats.wire import length_header
 from core.freeze.node_defs import const_header, const_node, content_const
+from core.freeze.plan_nodes import SourceRun
 
 log = logging.getLogger(__name__)
 
@@ -206,7 +207,7 @@ def _write_pieces(handle, pieces, reader, total, progress, cancel):
     would give it, are written as one slice of the file's bytes (no bytes object per node)."""
     done = 0
     batch, size = [], 0
-    run = _Run()
+    run = SourceRun(_HEADS.get, _head)
     for piece in pieces:
         if type(piece) is not _Piece:
             span = piece.source_span()
@@ -252,37 +253,6 @@ def _write_pieces(handle, pieces, reader, total, progress, cancel):
     run.close(batch)
     if batch:
         _flush(handle, batch, done, total, _name(pieces[-1]), progress, cancel)
-
-
-class _Run(object):
-    """Consecutive nodes of the source file, written as the one slice of its bytes they are."""
-
-    __slots__ = ("buffer", "start", "end", "last")
-
-    def __init__(self):
-        self.buffer, self.start, self.end, self.last = None, 0, 0, 0
-
-    def take(self, span, batch):
-        """Adds a node's (buffer, start, end) when the bytes before it are the header the writer gives it
-        (then the node with its header is buffer[start - len(header):end]); False when they are not. A node
-        that does not follow the run closes it into ``batch`` and starts the next."""
-        buffer, start, end = span
-        head = _HEADS.get(end - start) or _head(end - start)
-        begin = start - len(head)
-        if begin < 0 or buffer[begin:start] != head:
-            return False
-        if buffer is not self.buffer or begin != self.end:
-            self.close(batch)
-            self.buffer, self.start = buffer, begin
-        self.end = end
-        self.last = end - begin
-        return True
-
-    def close(self, batch):
-        """Appends the run's bytes to ``batch`` and starts an empty run."""
-        if self.buffer is not None:
-            batch.append(memoryview(self.buffer)[self.start:self.end])
-            self.buffer = None
 
 
 def _name(piece):

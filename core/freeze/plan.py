@@ -256,18 +256,16 @@ def _node_plans(model, kept, variables, keep_devices):
     resource_dtype = resource_dtypes(keep, kept.nodes, variables)
     graph = model.graph
     source = SourceNodes(graph, kept.index)
-    spans = graph.node_spans()
-    buffer = graph.data
     messages = model.graph_def.node
     plans = []
     new_nodes = _place_added(edits, keep, kept.parent)
     # A node is copied as it is unless its op is rewritten, an edit touches it, or it has a device (cleared)
     # or a colocation (filtered): bytes holding neither a device tag nor "_class" have neither, so most
-    # nodes of a big graph are decided without reading their NodeDef.
-    # (Any byte 0x22 may begin a device field's tag, 0xa2 when the tag is written as an overlong varint.)
-    plain = not edits.rewired and spans is not None
-    starts, ends = spans if spans is not None else (None, None)
-    find = buffer.find if spans is not None else None
+    # nodes of a big graph are decided without reading their NodeDef. (Any byte 0x22 may begin a device
+    # field's tag, 0xa2 when the tag is written as an overlong varint.)
+    suspects = graph.nodes_holding((b"_class",) + (() if keep_devices else (b"\x22", b"\xa2")))
+    plain = not edits.rewired and suspects is not None
+    suspects = set(suspects or ())
     replaced = edits.replaced
     for position in table.kept_positions(keep):
         name = names[position]
@@ -279,12 +277,10 @@ def _node_plans(model, kept, variables, keep_devices):
                                   device=kept.nodes[name].device if keep_devices else ""))
             continue
         op = ops[position]
-        if plain and op not in REWRITTEN_OPS and name not in replaced and name not in resource_dtype:
-            start, end = starts[position], ends[position]
-            if find(_CLASS, start, end) < 0 and (keep_devices or (find(b"\x22", start, end) < 0
-                                                               and find(b"\xa2", start, end) < 0)):
-                plans.append(NodePlan(name, "copy", None, None, "", "", source))
-                continue
+        if plain and op not in REWRITTEN_OPS and position not in suspects and name not in replaced \
+                and name not in resource_dtype:
+            plans.append(NodePlan(name, "copy", None, None, "", "", source))
+            continue
         node = messages[position]
         if copied_as_is(node, op, name, edits, keep_devices, resource_dtype):
             plans.append(NodePlan(name, "copy", source=source))

@@ -91,38 +91,55 @@ class SourceNodes(object):
         return self._ends[position] - self._starts[position]
 
 
+class SourceSlice(object):
+    """Nodes copied from the source that follow each other in its file, each under the header the writer
+    gives it: together they are one slice of the file's bytes (``data``, a memoryview), written as it is.
+
+    Attributes:
+        data: the bytes (headers included); name: the last node's name (for progress reports).
+    """
+
+    __slots__ = ("data", "name")
+
+    def __init__(self, data, name):
+        self.data, self.name = data, name
+
+
 class SourceRun(object):
-    """Consecutive nodes of the source file, written as the one slice of its bytes they are.
+    """Gathers consecutive copied nodes into SourceSlices.
 
     Args:
         cached_head, make_head: the writer's GraphDef node field header of a length (a cache's get, and
             the function that makes one).
     """
 
-    __slots__ = ("buffer", "start", "end", "last", "_cached_head", "_make_head")
+    __slots__ = ("buffer", "start", "end", "name", "_cached_head", "_make_head")
 
     def __init__(self, cached_head, make_head):
-        self.buffer, self.start, self.end, self.last = None, 0, 0, 0
+        self.buffer, self.start, self.end, self.name = None, 0, 0, None
         self._cached_head, self._make_head = cached_head, make_head
 
-    def take(self, span, batch):
-        """Adds a node's (buffer, start, end) when the bytes before it are the header the writer gives it
-        (then the node with its header is buffer[start - len(header):end]); False when they are not. A node
-        that does not follow the run closes it into ``batch`` and starts the next."""
+    def take(self, plan, pieces):
+        """Adds a node copied from the source when the bytes before it in the file are the header the writer
+        gives it (then the node with its header is buffer[start - len(header):end]); False for any other
+        node. A node that does not follow the run closes it into ``pieces`` and starts the next."""
+        span = plan.source_span()
+        if span is None:
+            return False
         buffer, start, end = span
         head = self._cached_head(end - start) or self._make_head(end - start)
         begin = start - len(head)
         if begin < 0 or buffer[begin:start] != head:
             return False
         if buffer is not self.buffer or begin != self.end:
-            self.close(batch)
+            self.close(pieces)
             self.buffer, self.start = buffer, begin
         self.end = end
-        self.last = end - begin
+        self.name = plan.name
         return True
 
-    def close(self, batch):
-        """Appends the run's bytes to ``batch`` and starts an empty run."""
+    def close(self, pieces):
+        """Appends the run's SourceSlice to ``pieces`` and starts an empty run."""
         if self.buffer is not None:
-            batch.append(memoryview(self.buffer)[self.start:self.end])
+            pieces.append(SourceSlice(memoryview(self.buffer)[self.start:self.end], self.name))
             self.buffer = None

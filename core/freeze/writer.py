@@ -17,7 +17,7 @@ from core.errors import Cancelled, ModelError
 from core.formats.dtypes import DT_STRING
 from core.formats.wire import length_header
 from core.freeze.node_defs import const_header, const_node, content_const
-from core.freeze.plan_nodes import SourceRun
+from core.freeze.plan_nodes import SourceRun, SourceSlice
 
 log = logging.getLogger(__name__)
 
@@ -82,14 +82,19 @@ def _head(length):
 
 
 def _pieces(plan):
-    """What to write, node by node: a node's NodePlan when its bytes are ready (most nodes: no object
-    more per node), else a _Piece (a variable's Const: header plus streamed or materialised value)."""
+    """What to write, node by node: a SourceSlice for consecutive nodes copied from the source file (one
+    object for a run of them), a node's NodePlan when its bytes are ready, else a _Piece (a variable's
+    Const: header plus streamed or materialised value)."""
     reader = plan.model.checkpoint
     pieces = []
+    run = SourceRun(_HEADS.get, _head)
     for node in plan.nodes:
         if node.kind != "const":
-            pieces.append(node)
+            if not run.take(node, pieces):
+                run.close(pieces)
+                pieces.append(node)
             continue
+        run.close(pieces)
         variable = node.variable
         if variable.region is None and variable.dtype != DT_STRING and variable.initial is None:
             header, length = const_header(variable.name, variable.dtype, variable.shape,
@@ -98,6 +103,7 @@ def _pieces(plan):
         else:
             data = _small_const(variable, reader, node.device)
             pieces.append(_Piece(node, data=data, length=len(data)))
+    run.close(pieces)
     return pieces
 
 
@@ -109,7 +115,10 @@ def planned_size(plan):
 def _total(pieces, plan):
     total = len(plan.tail_fields)
     for piece in pieces:
-        if type(piece) is _Piece:
+        kind = type(piece)
+        if kind is SourceSlice:
+            total += len(piece.data)
+        elif kind is _Piece:
             total += len(piece.head) + piece.length
         else:
             length = piece.nbytes
@@ -201,39 +210,29 @@ _BATCH_BYTES = 1 << 20
 
 def _write_pieces(handle, pieces, reader, total, progress, cancel):
     """Streams the nodes: small ones from memory in batches of about 1 MB (a 10^6-node graph is not
-    10^6 writes and progress reports), variables' payloads chunk by chunk from the checkpoint.
-
-    Nodes copied from the source that follow each other in its file, each under the header the writer
-    would give it, are written as one slice of the file's bytes (no bytes object per node)."""
+    10^6 writes and progress reports), runs of nodes copied from the source file as slices of its bytes
+    (1 MB at a time), variables' payloads chunk by chunk from the checkpoint."""
     done = 0
     batch, size = [], 0
-    run = SourceRun(_HEADS.get, _head)
     for piece in pieces:
-        if type(piece) is not _Piece:
-            span = piece.source_span()
-            if span is not None and run.take(span, batch):
-                size += run.last
-                if size >= _BATCH_BYTES:
-                    run.close(batch)
-                    done = _flush(handle, batch, done, total, _name(piece), progress, cancel)
-                    batch, size = [], 0
+        kind = type(piece)
+        if kind is SourceSlice:
+            if len(piece.data) < _BATCH_BYTES - size:
+                batch.append(piece.data)
+                size += len(piece.data)
                 continue
-            run.close(batch)
+            if batch:
+                done = _flush(handle, batch, done, total, piece.name, progress, cancel)
+                batch, size = [], 0
+            for at in range(0, len(piece.data), _BATCH_BYTES):
+                done = _flush(handle, [piece.data[at:at + _BATCH_BYTES]], done, total, piece.name, progress, cancel)
+            continue
+        if kind is not _Piece or piece.data is not None:
             data = piece.data
             head = _HEADS.get(len(data)) or _head(len(data))
             batch.append(head)
             batch.append(data)
             size += len(head) + len(data)
-            if size < _BATCH_BYTES:
-                continue
-            done = _flush(handle, batch, done, total, _name(piece), progress, cancel)
-            batch, size = [], 0
-            continue
-        run.close(batch)
-        if piece.data is not None:
-            batch.append(piece.head)
-            batch.append(piece.data)
-            size += len(piece.head) + len(piece.data)
             if size < _BATCH_BYTES:
                 continue
             done = _flush(handle, batch, done, total, _name(piece), progress, cancel)
@@ -250,13 +249,12 @@ def _write_pieces(handle, pieces, reader, total, progress, cancel):
             done += len(chunk)
             if progress is not None:
                 progress(done, total, piece.node.name)
-    run.close(batch)
     if batch:
         _flush(handle, batch, done, total, _name(pieces[-1]), progress, cancel)
 
 
 def _name(piece):
-    return piece.node.name if type(piece) is _Piece else piece.name
+    return piece.node.name if type(piece) is _Piece else piece.name  # a NodePlan's, a SourceSlice's
 
 
 def _flush(handle, batch, done, total, name, progress, cancel):

@@ -110,7 +110,7 @@ class Nodes(object):
 
     Args:
         messages: the repeated field; index: name -> position; overlay: name -> NodeDef that wins;
-        ops: the source nodes' ops by position (op_of reads them without fetching a NodeDef).
+        ops: the source nodes' ops by position (op_sources gives them: an op read without a NodeDef).
     """
 
     def __init__(self, messages, index, overlay=None, ops=None):
@@ -124,14 +124,11 @@ class Nodes(object):
         """The same mapping with ``overlay`` (added and replaced nodes) winning over the source."""
         return Nodes(self._messages, self._index, overlay, self._ops)
 
-    def op_of(self, name):
-        """self[name].op, read from the table's ops when the node is the source's (KeyError when none)."""
-        found = self._overlay.get(name)
-        if found is not None:
-            return found.op
+    def op_sources(self):
+        """(overlay, index, ops): the op of node ``name`` is overlay[name].op, else ops[index[name]]."""
         if self._ops is None:
-            return self[name].op
-        return self._ops[self._index[name]]
+            return self._overlay, {}, []
+        return self._overlay, self._index, self._ops
 
     def get(self, name, default=None):
         last = self._last  # one tuple, replaced whole: threads sharing the table see a consistent pair

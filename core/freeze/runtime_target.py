@@ -85,6 +85,7 @@ def fit_plan(plan_nodes, target, meta_graph=None, path=None, source_nodes=None):
     collector = FloorCollector(defaults, registry)
     droppable = {}  # op -> its OpHistory when the target lacks some of its attrs, else None
     source_op = _source_op(source_nodes)
+    reads_attrs = {}  # op -> whether the floor reads its nodes' attrs (most ops: no closure per node)
     for plan in plan_nodes:
         if plan.kind == "const":
             collector.add(plan.name, "Const", _no_attrs)
@@ -102,7 +103,10 @@ def fit_plan(plan_nodes, target, meta_graph=None, path=None, source_nodes=None):
         except (ValueError, pb_message.DecodeError) as exc:
             raise ModelError("node %s cannot be rewritten: its bytes are not a valid NodeDef (%s)"
                              % (quote(plan.name), quote(exc)), path)
-        collector.add(plan.name, op, _attr_values(plan, path))
+        reads = reads_attrs.get(op)
+        if reads is None:
+            reads = reads_attrs[op] = collector.reads_attrs(op)
+        collector.add(plan.name, op, _attr_values(plan, path) if reads else _no_attrs)
     floor = collector.floor()
     fit = RuntimeFit(release.label if release else None, dict(dropped), floor)
     if release is not None:
@@ -118,13 +122,16 @@ def _source_op(source_nodes):
     """name -> the op of that source node, None when ``source_nodes`` does not hold it."""
     if source_nodes is None:
         return lambda name: None
-    op_of = getattr(source_nodes, "op_of", None)
-    if op_of is not None:
+    op_sources = getattr(source_nodes, "op_sources", None)
+    if op_sources is not None:  # a core.formats.node_table.Nodes: ops read from the table
+        overlay, index, ops = op_sources()
+
         def read(name):
-            try:
-                return op_of(name)
-            except KeyError:
-                return None
+            found = overlay.get(name)
+            if found is not None:
+                return found.op
+            position = index.get(name)
+            return ops[position] if position is not None else None
         return read
 
     def fetch(name):

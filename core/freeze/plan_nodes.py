@@ -123,13 +123,14 @@ class SourceRun(object):
         """Adds a node copied from the source when the bytes before it in the file are the header the writer
         gives it (then the node with its header is buffer[start - len(header):end]); False for any other
         node. A node that does not follow the run closes it into ``pieces`` and starts the next."""
-        span = plan.source_span()
-        if span is None:
+        source = plan.source  # (this module's own classes: their slots are read here, no call per node)
+        if source is None or plan._data is not None or source._starts is None:
             return False
-        buffer, start, end = span
+        position = source._index[plan.name]
+        buffer, start, end = source._buffer, source._starts[position], source._ends[position]
         head = self._cached_head(end - start) or self._make_head(end - start)
         begin = start - len(head)
-        if begin < 0 or buffer[begin:start] != head:
+        if begin < 0 or not buffer.startswith(head, begin):
             return False
         if buffer is not self.buffer or begin != self.end:
             self.close(pieces)

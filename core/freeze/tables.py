@@ -37,8 +37,7 @@ def table_initializers(graph_def, tables):
 
 
 def _used_tables(graph_def, keep):
-    table = node_table(graph_def)
-    return [name for name, op in zip(table.names, table.ops) if op in TABLE_OPS and name in keep]
+    return [name for name in node_table(graph_def).named(TABLE_OPS) if name in keep]
 
 
 def missing_initializers(graph_def, keep):

@@ -30,10 +30,11 @@ class NodeTable(object):
     def __init__(self, graph_def):
         self.graph_def = graph_def
         names, ops, distinct = [], [], {}
+        add_name, add_op, one_op = names.append, ops.append, distinct.setdefault
         for node in graph_def.node:  # each walk makes each node's Python object once
-            names.append(node.name)
+            add_name(node.name)
             op = node.op
-            ops.append(distinct.setdefault(op, op))
+            add_op(one_op(op, op))
         self.names, self.ops = names, ops
         self.index = index = dict(zip(names, range(len(names))))
         self.nodes = Nodes(graph_def.node, index, ops=ops)
@@ -45,9 +46,10 @@ class NodeTable(object):
         # The inputs in a walk of their own: their strings, made one after another, are freed together
         # below (a bare node name is held as its position), and leave no holes between the names.
         inputs, ends = [], array.array("l")
+        add_inputs, add_end = inputs.extend, ends.append
         for node in graph_def.node:
-            inputs.extend(node.input)
-            ends.append(len(inputs))
+            add_inputs(node.input)
+            add_end(len(inputs))
         # Inputs that are not a bare node name (most are: the filter keeps none of them, no set of them all).
         others = set(itertools.filterfalse(index.__contains__, inputs))
         self.dangling = set(r for r in others

@@ -50,9 +50,9 @@ def reachable(outputs, nodes, edits, path, table=None):
     # node name is there as that node's position.
     fast = table is not None and not edits.rewired
     ops, replaced, refs_at = (table.ops, edits.replaced, table.input_refs) if fast else (None, None, None)
-    get = index.get
+    get, take, add, put = index.get, queue.popleft, keep.add, queue.append
     while queue:
-        name = queue.popleft()
+        name = take()
         position = get(name)
         raw = False  # whether ``names`` are the node's input refs (else the names of the nodes they read)
         if position is None:
@@ -74,12 +74,12 @@ def reachable(outputs, nodes, edits, path, table=None):
             if in_order and (before is None or (before >= position and not reads_back_edge(nodes, name, source))):
                 in_order = False
             if source not in keep:
-                keep.add(source)
+                add(source)
                 if before is not None and position is not None:
                     at[before] = position
                 else:
                     elsewhere[source] = name
-                queue.append(source)
+                put(source)
     return keep, parent, sources, in_order
 
 

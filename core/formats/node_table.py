@@ -8,6 +8,7 @@ loaded model is never changed after loading, so its table is built once and kept
 import array
 import collections
 import itertools
+import operator
 
 _CACHE = collections.OrderedDict()  # id(graph_def) -> (graph_def, NodeTable); the graph keeps the id valid
 _CACHE_SIZE = 2
@@ -50,12 +51,14 @@ class NodeTable(object):
         for node in graph_def.node:
             add_inputs(node.input)
             add_end(len(inputs))
-        # Inputs that are not a bare node name (most are: the filter keeps none of them, no set of them all).
-        others = set(itertools.filterfalse(index.__contains__, inputs))
-        self.dangling = set(r for r in others
-                            if (r[1:] if r.startswith("^") else r.split(":", 1)[0]) not in index)
+        # Inputs that are not a bare node name (most are: no set of them all), found by C loops.
         if self.plain_names:
             inputs = list(map(index.get, inputs, inputs))
+            others = set(itertools.compress(inputs, map(operator.is_, map(type, inputs), itertools.repeat(str))))
+        else:
+            others = set(itertools.filterfalse(index.__contains__, inputs))
+        self.dangling = set(r for r in others
+                            if (r[1:] if r.startswith("^") else r.split(":", 1)[0]) not in index)
         self._inputs, self._ends = inputs, ends
 
     def __len__(self):

@@ -96,7 +96,9 @@ def freeze(loaded, request, progress=None, cancel=None):
     Returns core.freeze.writer.FreezeReport (see core.freeze.stage.freeze_request).
     """
     from core.freeze.stage import freeze_request
-    return freeze_request(loaded.model, request, progress=progress, cancel=cancel)
+    from core.pipeline import paused_gc
+    with paused_gc():
+        return freeze_request(loaded.model, request, progress=progress, cancel=cancel)
 
 
 def savers(loaded):
@@ -117,7 +119,9 @@ def missing_variables(loaded, request):
 def plan(loaded, request, cancel=None):
     """The FreezePlan of a request, nothing written (see core.freeze.stage.plan_request)."""
     from core.freeze.stage import plan_request
-    return plan_request(loaded.model, request, cancel=cancel)
+    from core.pipeline import paused_gc
+    with paused_gc():
+        return plan_request(loaded.model, request, cancel=cancel)
 
 
 def fixed_values(loaded, request):

@@ -67,9 +67,10 @@ def _stage(progress, cancel, done, message):
         progress(done, 100, message)
 
 
-class _paused_gc(object):
-    """Pauses the cyclic GC: a load allocates millions of objects, and a full collection in the
-    middle of it holds the GIL for a second or more in a big process (the window would freeze)."""
+class paused_gc(object):
+    """Pauses the cyclic GC: a load (or a freeze) allocates millions of objects, and a full collection in
+    the middle of it holds the GIL for a second or more in a big process (the window would freeze); the
+    collections of a freeze of a 10^6-node chain took a second of its CPU time."""
 
     def __enter__(self):
         self._was = gc.isenabled()
@@ -83,7 +84,8 @@ class _paused_gc(object):
 def open_loaded(path, checkpoint=None, tags=None):
     """Opens the model at ``path`` without analysing it yet (a freeze needs no analysis): LoadedModel."""
     from core.formats.model import open_model
-    return LoadedModel(open_model(path, checkpoint=checkpoint, tags=tags))
+    with paused_gc():
+        return LoadedModel(open_model(path, checkpoint=checkpoint, tags=tags))
 
 
 def load(path, progress=None, cancel=None, checkpoint=None, tags=None):
@@ -98,7 +100,7 @@ def load(path, progress=None, cancel=None, checkpoint=None, tags=None):
     from core.analysis.insight import analyze
     from core.analysis.variables import list_variables
     from core.formats.model import open_model
-    with _paused_gc():
+    with paused_gc():
         _stage(progress, cancel, 0, "reading the model")
         model = open_model(path, checkpoint=checkpoint, tags=tags, progress=lambda message: _stage(
             progress, cancel, 20 if message.startswith("reading checkpoint") else 5, message))

@@ -148,6 +148,11 @@ class FloorCollector(object):
             entry = self._ops[op] = (self._req(("op", op), "op", op), varying, known, history)
         return entry
 
+    def reads_attrs(self, op):
+        """Whether ``add`` calls its ``attrs`` for nodes of ``op`` (the op has attrs that vary by release)."""
+        entry = self._ops.get(op) or self._op_entry(op)
+        return bool(entry[1])
+
     def add(self, name, op, attrs):
         """Adds one node: ``attrs`` is a callable returning (key, AttrValue) pairs (called only if needed)."""
         entry = self._ops.get(op) or self._op_entry(op)

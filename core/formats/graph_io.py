@@ -1,5 +1,7 @@
 """Loading MetaGraphDefs and GraphDefs (binary or text) and checking they hang together."""
 
+import array
+import bisect
 import logging
 import os
 
@@ -40,62 +42,118 @@ class LoadedGraph(object):
         self.graph_span = graph_span
 
     def _scan(self):
-        """One pass over the GraphDef's fields: node spans and the raw tail fields."""
+        """One pass over the GraphDef's fields: node spans (two arrays of offsets) and the raw tail fields."""
         if getattr(self, "_scanned", None) is None:
             start, end = self.graph_span
             try:
-                spans, tail = _graph_fields(self.data, start, end)
+                starts, ends, tail = _graph_fields(self.data, start, end)
             except ValueError as exc:
                 raise ModelError("not a valid GraphDef (%s; truncated or corrupt?)" % quote(exc), self.path)
-            if len(spans) != len(self.graph_def.node):
+            if len(starts) != len(self.graph_def.node):
                 raise ModelError("node count mismatch while copying nodes (corrupt file?)", self.path)
-            self._scanned = (spans, b"".join(b"".join(tail[n]) for n in (2, 3, 4)))
+            self._scanned = (starts, ends, b"".join(b"".join(tail[n]) for n in (2, 3, 4)))
         return self._scanned
+
+    def node_data(self, position):
+        """The serialized bytes of the node at ``position``, exactly as in the file (a large node, a Const of
+        weights in a .pb, as a memoryview: never copied)."""
+        if self.data is None:
+            return self.graph_def.node[position].SerializeToString()
+        starts, ends, _ = self._scan()
+        start, end = starts[position], ends[position]
+        if end - start < _VIEW_ABOVE:
+            return self.data[start:end]
+        return memoryview(self.data)[start:end]
+
+    def node_spans(self):
+        """(starts, ends): arrays of each node's offsets in ``data`` (None for a text graph)."""
+        if self.data is None:
+            return None
+        starts, ends, _ = self._scan()
+        return starts, ends
+
+    def nodes_holding(self, needles):
+        """The positions of the nodes whose bytes hold one of ``needles`` (byte strings), sorted; None for a text
+        graph. One search of the file's bytes per needle, a step per node found (the search goes on after it):
+        the nodes of a 10^6-node graph that hold none are never looked at."""
+        if self.data is None:
+            return None
+        starts, ends, _ = self._scan()
+        data = self.data
+        first, last = self.graph_span
+        found = set()
+        for needle in needles:
+            pos = first
+            while True:
+                hit = data.find(needle, pos, last)
+                if hit < 0:
+                    break
+                node = bisect.bisect_right(starts, hit) - 1
+                if node >= 0 and hit + len(needle) <= ends[node]:
+                    found.add(node)
+                    pos = ends[node]
+                else:  # between two nodes' bytes (a field header) or across the end of one
+                    pos = hit + 1
+        return sorted(found)
+
+    def node_length(self, position):
+        """len(node_data(position)), read from the scan."""
+        if self.data is None:
+            return len(self.node_data(position))
+        starts, ends, _ = self._scan()
+        return ends[position] - starts[position]
 
     def node_bytes(self):
         """The serialized bytes of every node, in graph order, exactly as in the file."""
         if self.data is None:
             return [node.SerializeToString() for node in self.graph_def.node]
-        return self._scan()[0]
+        self._scan()
+        return [self.node_data(position) for position in range(len(self.graph_def.node))]
 
     def tail_fields(self):
         """Raw bytes (tags included) of the GraphDef's library, version and versions fields."""
         if self.data is None:
             return b"".join(_reserialized_field(self.graph_def, number) for number in (2, 3, 4))
-        return self._scan()[1]
+        return self._scan()[2]
 
 
 _NODE_TAG = (_NODE_IN_GRAPH << 3) | 2
-_VIEW_ABOVE = 4096
+_VIEW_ABOVE = 4096  # a node at least this large is read as a memoryview of the file's bytes
+VIEW_ABOVE = _VIEW_ABOVE
 
 
 def _graph_fields(data, start, end):
-    """([memoryview of each node's bytes], {2, 3, 4: [raw tail fields]}) of the GraphDef at data[start:end].
+    """(array of node starts, array of node ends, {2, 3, 4: [raw tail fields]}) of the GraphDef at
+    data[start:end]: a node's bytes are data[starts[k]:ends[k]] (offsets, no object per node).
 
     A node's tag is one byte: those fields are read inline (a 10^6-node graph has 10^6 of them), any
     other field through iter_fields.
     """
     view = memoryview(data)
-    spans = []
+    starts, ends = array.array("q"), array.array("q")
     tail = dict((number, []) for number in (2, 3, 4))
     pos = start
     while pos < end:
         if data[pos] == _NODE_TAG:
-            length, value_start = read_varint(data, pos + 1)
+            length = data[pos + 1] if pos + 1 < end else 0x80
+            if length < 0x80:  # a node under 128 bytes: its length is one byte
+                value_start = pos + 2
+            else:
+                length, value_start = read_varint(data, pos + 1)
             pos = value_start + length
             if pos > end:
                 raise ValueError("field runs past the end of its message")
-            # A small node as bytes (a memoryview object alone is larger), a large one (a Const of
-            # weights in a .pb) as a view, never copied.
-            spans.append(data[value_start:pos] if length < _VIEW_ABOVE else view[value_start:pos])
+            starts.append(value_start)
+            ends.append(pos)
             continue
         number, wire_type, field_start, value_start, value_end = next(iter_fields(data, pos, end))
         if number == _NODE_IN_GRAPH and wire_type == 2:  # a node whose tag is not the short form
-            spans.append(view[value_start:value_end])
+            starts.append(value_start)
+            ends.append(value_end)
         elif number in tail:
             tail[number].append(bytes(view[field_start:value_end]))
         pos = value_end
-    return spans, tail
+    return starts, ends, tail
 
 
 def _reserialized_field(graph_def, number):

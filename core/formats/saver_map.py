@@ -95,6 +95,9 @@ def fallback_key(node):
     return node.name
 
 
+_NO_OP = frozenset(["NoOp"])
+
+
 class _Graph(object):
     """The nodes, the NoOps that group each node, and the decoded string lists of restore ops."""
 
@@ -103,10 +106,9 @@ class _Graph(object):
         self.nodes = table.nodes
         self.order = table.index
         self.groups = collections.defaultdict(list)
-        for position in range(len(table)):
-            if table.ops[position] == "NoOp":
-                for inp in table.inputs(position):
-                    self.groups[node_name(inp)].append(table.names[position])
+        for position in table.positions(_NO_OP):
+            for inp in table.inputs(position):
+                self.groups[node_name(inp)].append(table.names[position])
         self._strings = {}
 
     def strings(self, name):

@@ -28,9 +28,15 @@ def check_kept_nodes(model, keep, nodes, sources, index, replaced, path, in_orde
     for name in sorted(n for n in table.named(unlisted) if n in keep and n not in replaced)[:1]:
         raise ModelError("node %s has op %s, which the meta graph's own op list does not have "
                          "(corrupt graph?)" % (quote(name), quote(table.op(name))), path)
-    for _, name, node in table.kept(keep):
-        if name not in replaced:
-            _check_attrs(node, path)
+    graph = getattr(model, "graph", None)
+    # An attr's key is in the node's bytes as it is: only the nodes whose bytes hold "shape" or "value" can
+    # have an attr checked here (the others' NodeDefs are not read).
+    holding = graph.nodes_holding((b"shape", b"value")) if graph is not None else None
+    names, messages = table.names, model.graph_def.node
+    positions = table.kept_positions(keep) if holding is None else (p for p in holding if names[p] in keep)
+    for position in positions:
+        if names[position] not in replaced:
+            _check_attrs(messages[position], path)
     if not in_order and not _in_source_order(keep, nodes, sources, index):
         _refuse_cycles(keep, nodes, sources, path)
 

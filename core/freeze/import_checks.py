@@ -140,8 +140,10 @@ class _Checker(object):
         parsed = self.parsed.get(name)
         if parsed is None:
             plan = self.plans[name]
-            if plan.kind == "copy" and name in self.source_nodes:
-                return self.source_nodes[name]
+            if plan.kind == "copy":
+                source = self.source_nodes.get(name)  # one look-up (10^6 nodes are read twice each)
+                if source is not None:
+                    return source
             parsed = protos.NodeDef.FromString(bytes(plan.data))
             self.parsed[name] = parsed
         return parsed
@@ -209,7 +211,10 @@ class _Checker(object):
         else:
             node = self.node_def(name)
             attrs = node.attr
-            key = (node.op,) + tuple(sorted((k, attrs[k].SerializeToString()) for k in attrs if k[:1] != "_"))
+            items = [(k, attrs[k].SerializeToString()) for k in attrs if k[:1] != "_"]
+            if len(items) > 1:  # most nodes have one such attr (T): no sort, no generator per node
+                items.sort()
+            key = (node.op,) + tuple(items)
             if key not in self.signatures:
                 spec = self.spec(node.op)
                 result = False

@@ -6,6 +6,7 @@ input, so TF 1.4's own freezer writes a graph that fails to import.
 """
 
 from core.formats.dtypes import DT_BOOL
+from core.formats.node_table import node_table
 from core.formats.saver_map import VARIABLE_OPS
 from core.freeze.graph_edits import GraphEdits
 from core.freeze.node_defs import const_node
@@ -22,10 +23,11 @@ def initialized_checks(graph_def):
         GraphEdits (empty when the graph has no such check).
     """
     edits = GraphEdits()
-    checks = [n for n in graph_def.node if n.op in CHECK_OPS and n.input]
+    table = node_table(graph_def)
+    checks = [n for n in table.of_ops(CHECK_OPS) if n.input]
     if not checks:
         return edits
-    variables = set(n.name for n in graph_def.node if n.op in VARIABLE_OPS)
+    variables = set(table.named(VARIABLE_OPS))
     known = {}
     for node in checks:
         if node_name(node.input[0]) in variables:

@@ -9,6 +9,7 @@ Reshape to [-1, classes], the op, Reshape back to the logits' shape. The values 
 
 from core.formats import protos
 from core.formats.dtypes import DT_INT32
+from core.formats.node_table import node_table
 from core.freeze.graph_edits import GraphEdits
 from core.freeze.node_defs import const_node
 from core.names import node_name
@@ -40,6 +41,19 @@ def _op(name, op, inputs, dtype_attr, device, **types):
     return node
 
 
+class _Taken(object):
+    """The graph's node names plus those given out here (no set of every name of a 10^6-node graph)."""
+
+    def __init__(self, index):
+        self._index, self._added = index, set()
+
+    def __contains__(self, name):
+        return name in self._index or name in self._added
+
+    def add(self, name):
+        self._added.add(name)
+
+
 def _free_name(base, taken):
     name, k = base, 1
     while name in taken:
@@ -54,10 +68,11 @@ def two_d_softmax_edits(graph_def, release):
     edits = GraphEdits()
     if release is None or not release.label.startswith("1."):
         return edits
-    nodes = dict((n.name, n) for n in graph_def.node)
-    taken = set(nodes)
-    for node in graph_def.node:
-        if node.op not in TWO_D_OPS or not node.input or node.input[0].startswith("^"):
+    table = node_table(graph_def)
+    nodes = table.nodes
+    taken = _Taken(table.index)
+    for node in table.of_ops(TWO_D_OPS):
+        if not node.input or node.input[0].startswith("^"):
             continue
         shape = _logits_shape(node, nodes)
         if shape is None or len(shape) == 2 or not shape or shape[-1] <= 0:

@@ -3,6 +3,7 @@ assigns to their values, inputs rewired by edits, devices and dead colocations c
 
 from core.formats import dtypes, protos
 from core.formats.dtypes import DT_INT32, DT_RESOURCE
+from core.formats.node_table import node_table
 from core.freeze.graph_edits import GraphEdits
 from core.freeze.node_bytes import RawNode, filter_colocation
 from core.freeze.node_defs import const_node
@@ -23,6 +24,7 @@ _PASS_THROUGH = frozenset(["Identity", "Enter", "Switch", "Merge", "Exit", "Next
 INPUT_REWRITING_OPS = frozenset(["Assign", "ResourceGather"]) | RESOURCE_WRITES
 _REWRITTEN = frozenset(REF_OP_RENAMES) | frozenset(ASSIGN_RENAMES) | RESOURCE_WRITES | frozenset(
     ["ReadVariableOp", "ResourceGather"])
+REWRITTEN_OPS = _REWRITTEN  # ops a kept node of is never copied as it is
 
 
 def effective_inputs(node, edits):
@@ -158,12 +160,13 @@ def _axis_name(node):
     return node.name + "/axis"
 
 
+_GATHER = frozenset(["ResourceGather"])
+
+
 def gather_axis_nodes(graph_def):
     """Axis Consts that ResourceGather -> GatherV2 needs, as GraphEdits.added nodes."""
     edits = GraphEdits()
-    for node in graph_def.node:
-        if node.op != "ResourceGather":
-            continue
+    for node in node_table(graph_def).of_ops(_GATHER):
         batch_dims = node.attr["batch_dims"].i if "batch_dims" in node.attr else 0
         edits.added.append(const_node(_axis_name(node), DT_INT32, batch_dims))
     return edits

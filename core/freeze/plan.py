@@ -7,7 +7,6 @@ value. Every other kept node is copied as the exact bytes it had in the source,
 except for the rewrites listed in ``NodePlan.reason``.
 """
 
-import collections
 import logging
 
 from google.protobuf import message as pb_message
@@ -15,44 +14,19 @@ from google.protobuf import message as pb_message
 from core.errors import ModelError, quote
 from core.formats.node_table import node_table
 from core.formats.saver_map import VARIABLE_OPS, restoring_nodes
-from core.freeze.graph_checks import check_kept_nodes, reads_back_edge
+from core.freeze.graph_checks import check_kept_nodes
 from core.freeze.graph_edits import GraphEdits
 from core.freeze.init_guards import CHECK_OPS, initialized_checks
 from core.freeze.missing import suggest
 from core.freeze.node_bytes import RawNode, filter_colocation
-from core.freeze.node_rewrites import (INPUT_REWRITING_OPS, copied_as_is, effective_inputs, gather_axis_nodes,
-                                       plan_node, resource_dtypes)
+from core.freeze.keep_search import reachable
+from core.freeze.node_rewrites import REWRITTEN_OPS, copied_as_is, gather_axis_nodes, plan_node, resource_dtypes
+from core.freeze.plan_nodes import NodePlan, SourceNodes
 from core.freeze.tables import embed_vocabularies, hash_table_imports, missing_initializers, table_note
 from core.freeze.variable_values import variable_values
 from core.names import node_name
 
 log = logging.getLogger(__name__)
-
-class NodePlan(object):
-    """One node of the frozen graph (one per kept node: slots keep a 10^6-node plan small).
-
-    Attributes:
-        name: node name.
-        kind: "copy" (source bytes as they are), "edit" (source bytes with edits),
-            "const" (a variable turned into a Const) or "new" (built by an edit).
-        data: serialized NodeDef for copy/edit/new; None for const.
-        variable: VariableValue for const.
-        reason: why the node differs from its source (empty for copy).
-        types: the import check's memo of (input dtypes, output dtypes), False for an op it does not
-            know, None before it ran (a slot, not a dict beside the plan: 10^6 entries cost 40 MB).
-    """
-
-    __slots__ = ("name", "kind", "data", "variable", "reason", "device", "types")
-
-    def __init__(self, name, kind, data=None, variable=None, reason="", device=""):
-        self.name = name
-        self.kind = kind
-        self.data = data
-        self.variable = variable
-        self.reason = reason
-        self.device = device
-        self.types = None
-
 
 class FreezePlan(object):
     """What a freeze will write: nodes in order plus the GraphDef's library and versions."""
@@ -173,11 +147,11 @@ class KeptNodes(object):
             overlay.update(edits.replaced)
             self.nodes = table.nodes.with_overlay(overlay)
         check_output_ports(outputs, self.nodes, path)
-        self.keep, self.parent, self.sources, self.in_order = _reachable(self.outputs, self.nodes, edits, path, table)
+        self.keep, self.parent, self.sources, self.in_order = reachable(self.outputs, self.nodes, edits, path, table)
         initializers = missing_initializers(graph_def, self.keep)
         if initializers:  # a deployable graph can fill its lookup tables
-            self.keep, self.parent, self.sources, self.in_order = _reachable(self.outputs + initializers, self.nodes,
-                                                                             edits, path, table)
+            self.keep, self.parent, self.sources, self.in_order = reachable(self.outputs + initializers, self.nodes,
+                                                                            edits, path, table)
         if cancel is not None and cancel():
             from core.errors import Cancelled
             raise Cancelled()
@@ -277,12 +251,24 @@ def fit_and_check(plans, target_tf, model, tail, source_nodes, restoring=()):
 
 def _node_plans(model, kept, variables, keep_devices):
     """The NodePlans in source order, added nodes before the kept node that led to them."""
-    keep, ops = kept.keep, kept.table.ops
+    keep, table, edits = kept.keep, kept.table, kept.edits
+    ops, names = table.ops, table.names
     resource_dtype = resource_dtypes(keep, kept.nodes, variables)
-    source_bytes = model.graph.node_bytes()
+    graph = model.graph
+    source = SourceNodes(graph, kept.index)
+    messages = model.graph_def.node
     plans = []
-    new_nodes = _place_added(kept.edits, keep, kept.parent)
-    for position, name, node in kept.table.kept(keep):
+    new_nodes = _place_added(edits, keep, kept.parent)
+    # A node is copied as it is unless its op is rewritten, an edit touches it, or it has a device (cleared)
+    # or a colocation (filtered): bytes holding neither a device tag nor "_class" have neither, so most
+    # nodes of a big graph are decided without reading their NodeDef. (Any byte 0x22 may begin a device
+    # field's tag, 0xa2 when the tag is written as an overlong varint.)
+    suspects = graph.nodes_holding((b"_class",) + (() if keep_devices else (b"\x22", b"\xa2")))
+    plain = not edits.rewired and suspects is not None
+    suspects = set(suspects or ())
+    replaced = edits.replaced
+    for position in table.kept_positions(keep):
+        name = names[position]
         if new_nodes:
             for extra in new_nodes.pop(name, []):
                 plans.append(NodePlan(extra.name, "new", _finish_new(extra, keep, keep_devices), reason="added"))
@@ -290,11 +276,17 @@ def _node_plans(model, kept, variables, keep_devices):
             plans.append(NodePlan(name, "const", variable=variables[name], reason="variable -> Const",
                                   device=kept.nodes[name].device if keep_devices else ""))
             continue
-        if copied_as_is(node, ops[position], name, kept.edits, keep_devices, resource_dtype):
-            plans.append(NodePlan(name, "copy", source_bytes[position]))
+        op = ops[position]
+        if plain and op not in REWRITTEN_OPS and position not in suspects and name not in replaced \
+                and name not in resource_dtype:
+            plans.append(NodePlan(name, "copy", None, None, "", "", source))
+            continue
+        node = messages[position]
+        if copied_as_is(node, op, name, edits, keep_devices, resource_dtype):
+            plans.append(NodePlan(name, "copy", source=source))
             continue
         try:
-            kind, data, reason = plan_node(node, source_bytes[position], kept.edits, keep, keep_devices,
+            kind, data, reason = plan_node(node, graph.node_data(position), edits, keep, keep_devices,
                                            resource_dtype)
         except (ValueError, pb_message.DecodeError) as exc:
             raise ModelError("node %s cannot be rewritten: its bytes are not a valid NodeDef (%s)"
@@ -306,55 +298,7 @@ def _node_plans(model, kept, variables, keep_devices):
     return plans
 
 
-class _Sources(object):
-    """Kept node name -> the names of the nodes it reads in the frozen graph, computed when asked
-    (held for every node of a 10^6-node chain, the lists took more memory than the plan)."""
-
-    def __init__(self, nodes, edits, table, path):
-        self._nodes, self._edits, self._table, self._path = nodes, edits, table, path
-        self._index = table.index if table is not None and not edits.rewired else {}
-
-    def __getitem__(self, name):
-        position = self._index.get(name)
-        edits, table = self._edits, self._table
-        if position is not None and name not in edits.replaced and table.ops[position] not in INPUT_REWRITING_OPS:
-            inputs = table.inputs(position)
-        else:
-            node = self._nodes.get(name)
-            if node is None:
-                raise ModelError("node %s is needed but not in the graph" % quote(name), self._path)
-            inputs = effective_inputs(node, edits)
-        return [node_name(inp) for inp in inputs]
-
-
-def _reachable(outputs, nodes, edits, path, table=None):
-    """Kept node names, the node that led to each, each kept node's source nodes (a _Sources), and
-    whether every kept node reads only nodes before it in the source (then there is no cycle: see
-    graph_checks.in_source_order, which this search spares a second walk).
-
-    An unedited node whose op keeps its inputs has them read from ``table`` (core.formats.node_table).
-    """
-    keep = set(outputs)
-    parent = {}
-    sources = _Sources(nodes, edits, table, path)
-    queue = collections.deque(outputs)
-    index = table.index if table is not None else {}
-    in_order = table is not None
-    while queue:
-        name = queue.popleft()
-        position = index.get(name)
-        if position is None:
-            in_order = False
-        for source in sources[name]:
-            if in_order:
-                before = index.get(source)
-                if before is None or (before >= position and not reads_back_edge(nodes, name, source)):
-                    in_order = False
-            if source not in keep:
-                keep.add(source)
-                parent[source] = name
-                queue.append(source)
-    return keep, parent, sources, in_order
+_CLASS = b"_class"
 
 
 def _refuse_variable_updates(kept, target_tf):

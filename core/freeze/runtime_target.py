@@ -54,12 +54,13 @@ def node_op(data):
     return ""
 
 
-def _attr_values(data, name=None, path=None):
+def _attr_values(plan, path=None):
+    """A callable giving the (key, AttrValue) pairs of a planned node: its bytes are read only if called."""
     def pairs():
         try:
-            return [(key, protos.AttrValue.FromString(value)) for key, value in RawNode(data).attr_entries()]
+            return [(key, protos.AttrValue.FromString(value)) for key, value in RawNode(plan.data).attr_entries()]
         except (ValueError, pb_message.DecodeError) as exc:
-            raise ModelError("node %s: its attrs are not valid (%s)" % (quote(name), quote(exc)), path)
+            raise ModelError("node %s: its attrs are not valid (%s)" % (quote(plan.name), quote(exc)), path)
     return pairs
 
 
@@ -83,13 +84,16 @@ def fit_plan(plan_nodes, target, meta_graph=None, path=None, source_nodes=None):
     dropped = collections.Counter()
     collector = FloorCollector(defaults, registry)
     droppable = {}  # op -> its OpHistory when the target lacks some of its attrs, else None
+    source_op = _source_op(source_nodes)
+    reads_attrs = {}  # op -> whether the floor reads its nodes' attrs (most ops: no closure per node)
     for plan in plan_nodes:
         if plan.kind == "const":
-            collector.add(plan.name, "Const", lambda: ())
+            collector.add(plan.name, "Const", _no_attrs)
             continue
-        source = source_nodes.get(plan.name) if source_nodes is not None and plan.kind == "copy" else None
         try:
-            op = source.op if source is not None else node_op(plan.data)
+            op = source_op(plan.name) if plan.kind == "copy" else None
+            if op is None:
+                op = node_op(plan.data)
             if op not in droppable:
                 history = registry.history(op)
                 droppable[op] = history if (release is not None and history is not None
@@ -99,12 +103,41 @@ def fit_plan(plan_nodes, target, meta_graph=None, path=None, source_nodes=None):
         except (ValueError, pb_message.DecodeError) as exc:
             raise ModelError("node %s cannot be rewritten: its bytes are not a valid NodeDef (%s)"
                              % (quote(plan.name), quote(exc)), path)
-        collector.add(plan.name, op, _attr_values(plan.data, plan.name, path))
+        reads = reads_attrs.get(op)
+        if reads is None:
+            reads = reads_attrs[op] = collector.reads_attrs(op)
+        collector.add(plan.name, op, _attr_values(plan, path) if reads else _no_attrs)
     floor = collector.floor()
     fit = RuntimeFit(release.label if release else None, dict(dropped), floor)
     if release is not None:
         _refuse_unloadable(floor, release, registry, path)
     return fit
+
+
+def _no_attrs():
+    return ()
+
+
+def _source_op(source_nodes):
+    """name -> the op of that source node, None when ``source_nodes`` does not hold it."""
+    if source_nodes is None:
+        return lambda name: None
+    op_sources = getattr(source_nodes, "op_sources", None)
+    if op_sources is not None:  # a core.formats.node_table.Nodes: ops read from the table
+        overlay, index, ops = op_sources()
+
+        def read(name):
+            found = overlay.get(name)
+            if found is not None:
+                return found.op
+            position = index.get(name)
+            return ops[position] if position is not None else None
+        return read
+
+    def fetch(name):
+        node = source_nodes.get(name)
+        return node.op if node is not None else None
+    return fetch
 
 
 def plan_floor(plan):

@@ -4,6 +4,7 @@ import time
 
 from core.errors import ModelError, quote
 from core.formats import dtypes
+from core.formats.node_table import node_table
 
 _PLACEHOLDER_OPS = ("PlaceholderWithDefault", "Placeholder", "PlaceholderV2")
 
@@ -28,7 +29,7 @@ def fixed_values(model, request):
     nodes = None
     for name, value in sorted(request.values.items()):
         if nodes is None:
-            nodes = dict((n.name, n) for n in model.graph_def.node)
+            nodes = node_table(model.graph_def).nodes
         node = nodes.get(name.split(":")[0])
         if node is None or node.op not in _PLACEHOLDER_OPS:
             raise ModelError("no placeholder named %s in the graph" % quote(name), model.location.model_file)

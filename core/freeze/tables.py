@@ -37,8 +37,7 @@ def table_initializers(graph_def, tables):
 
 
 def _used_tables(graph_def, keep):
-    table = node_table(graph_def)
-    return [name for name, op in zip(table.names, table.ops) if op in TABLE_OPS and name in keep]
+    return [name for name in node_table(graph_def).named(TABLE_OPS) if name in keep]
 
 
 def missing_initializers(graph_def, keep):
@@ -111,10 +110,11 @@ def hash_table_imports(graph_def):
         GraphEdits (empty when there is nothing to rewrite).
     """
     edits = GraphEdits()
-    imports = [n for n in graph_def.node if n.op in _IMPORT_AS_INITIALIZE and len(n.input) >= 3]
+    graph = node_table(graph_def)
+    imports = [n for n in graph.of_ops(_IMPORT_AS_INITIALIZE) if len(n.input) >= 3]
     if not imports:
         return edits
-    nodes = dict((n.name, n) for n in graph_def.node)
+    nodes = graph.nodes
     for node in imports:
         table = nodes.get(node_name(node.input[0]))
         if table is None or table.op not in _INITIALIZABLE_TABLES:
@@ -142,9 +142,10 @@ def embed_vocabularies(graph_def, folder):
         GraphEdits (empty when there is nothing to embed).
     """
     edits = GraphEdits()
-    nodes = dict((n.name, n) for n in graph_def.node)
-    for node in sorted(graph_def.node, key=lambda n: n.name):
-        if node.op not in _TEXT_FILE_OPS or len(node.input) < 2:
+    graph = node_table(graph_def)
+    nodes = graph.nodes
+    for node in sorted(graph.of_ops(_TEXT_FILE_OPS), key=lambda n: n.name):
+        if len(node.input) < 2:
             continue
         table = nodes.get(node_name(node.input[0]))
         filename = _string_value(nodes.get(node_name(node.input[1])))

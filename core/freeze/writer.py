@@ -17,6 +17,7 @@ from core.errors import Cancelled, ModelError
 from core.formats.dtypes import DT_STRING
 from core.formats.wire import length_header
 from core.freeze.node_defs import const_header, const_node, content_const
+from core.freeze.plan_nodes import SourceRun, SourceSlice
 
 log = logging.getLogger(__name__)
 
@@ -81,14 +82,19 @@ def _head(length):
 
 
 def _pieces(plan):
-    """What to write, node by node: a node's NodePlan when its bytes are ready (most nodes: no object
-    more per node), else a _Piece (a variable's Const: header plus streamed or materialised value)."""
+    """What to write, node by node: a SourceSlice for consecutive nodes copied from the source file (one
+    object for a run of them), a node's NodePlan when its bytes are ready, else a _Piece (a variable's
+    Const: header plus streamed or materialised value)."""
     reader = plan.model.checkpoint
     pieces = []
+    run = SourceRun(_HEADS.get, _head)
     for node in plan.nodes:
         if node.kind != "const":
-            pieces.append(node)
+            if not run.take(node, pieces):
+                run.close(pieces)
+                pieces.append(node)
             continue
+        run.close(pieces)
         variable = node.variable
         if variable.region is None and variable.dtype != DT_STRING and variable.initial is None:
             header, length = const_header(variable.name, variable.dtype, variable.shape,
@@ -97,6 +103,7 @@ def _pieces(plan):
         else:
             data = _small_const(variable, reader, node.device)
             pieces.append(_Piece(node, data=data, length=len(data)))
+    run.close(pieces)
     return pieces
 
 
@@ -108,10 +115,13 @@ def planned_size(plan):
 def _total(pieces, plan):
     total = len(plan.tail_fields)
     for piece in pieces:
-        if type(piece) is _Piece:
+        kind = type(piece)
+        if kind is SourceSlice:
+            total += len(piece.data)
+        elif kind is _Piece:
             total += len(piece.head) + piece.length
         else:
-            length = len(piece.data)
+            length = piece.nbytes
             total += len(_HEADS.get(length) or _head(length)) + length
     return total
 
@@ -200,11 +210,24 @@ _BATCH_BYTES = 1 << 20
 
 def _write_pieces(handle, pieces, reader, total, progress, cancel):
     """Streams the nodes: small ones from memory in batches of about 1 MB (a 10^6-node graph is not
-    10^6 writes and progress reports), variables' payloads chunk by chunk from the checkpoint."""
+    10^6 writes and progress reports), runs of nodes copied from the source file as slices of its bytes
+    (1 MB at a time), variables' payloads chunk by chunk from the checkpoint."""
     done = 0
     batch, size = [], 0
     for piece in pieces:
-        if type(piece) is not _Piece or piece.data is not None:
+        kind = type(piece)
+        if kind is SourceSlice:
+            if len(piece.data) < _BATCH_BYTES - size:
+                batch.append(piece.data)
+                size += len(piece.data)
+                continue
+            if batch:
+                done = _flush(handle, batch, done, total, piece.name, progress, cancel)
+                batch, size = [], 0
+            for at in range(0, len(piece.data), _BATCH_BYTES):
+                done = _flush(handle, [piece.data[at:at + _BATCH_BYTES]], done, total, piece.name, progress, cancel)
+            continue
+        if kind is not _Piece or piece.data is not None:
             data = piece.data
             head = _HEADS.get(len(data)) or _head(len(data))
             batch.append(head)
@@ -231,7 +254,7 @@ def _write_pieces(handle, pieces, reader, total, progress, cancel):
 
 
 def _name(piece):
-    return piece.node.name if type(piece) is _Piece else piece.name
+    return piece.node.name if type(piece) is _Piece else piece.name  # a NodePlan's, a SourceSlice's
 
 
 def _flush(handle, batch, done, total, name, progress, cancel):

@@ -82,9 +82,8 @@ def deploy_graph(model, frozen, request, directory, context, progress=None, canc
     results = dict((t, None) for t in request.targets)
     outputs = request.outputs
     if missing.get("reference"):  # no TensorFlow: no reference run, no target can be proven
-        line = install_line(missing["reference"], python)
-        return DeployReport(dict((t, TargetResult(t, REFUSED, "no TensorFlow to prove it with: " + line))
-                                 for t in results), directory, error="TensorFlow is missing in " + python)
+        return DeployReport(dict((t, TargetResult(t, REFUSED, _no_reference(missing, python))) for t in results),
+                            directory, error="TensorFlow is missing in " + python)
     feeds, inputs = _feeds(frozen, outputs, request.batch_size)
     workdir = tempfile.mkdtemp(prefix="tf1freeze-deploy-")
     try:
@@ -108,6 +107,11 @@ def deploy_graph(model, frozen, request, directory, context, progress=None, canc
         return DeployReport(results, directory, layout, summary, context.get("cuts", ()), used, proof.tensorflow)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _no_reference(missing, python):
+    """Every target's line when the deploy Python has no TensorFlow (no reference run, nothing proven)."""
+    return "no TensorFlow to prove it with: " + install_line(missing["reference"], python)
 
 
 def _proof_for(target, python, model, outputs, proof, inputs, workdir, context, cancel):
@@ -144,20 +148,9 @@ def _one_target(python, target, graph_def, inputs, proof, request, missing, layo
     """One target: refused up front (missing package, unsupported op or dtype), else converted and proven
     on ``proof()`` (for TFLite a float64 graph is narrowed to float32 first, said in dtype_changes)."""
     original = graph_def
-    if missing.get(target):
-        return TargetResult(target, REFUSED, install_line(missing[target], python))
-    structure = support.structure_reason(graph_def, request.outputs, target)
-    if structure:
-        return TargetResult(target, REFUSED, structure)
-    problems = support.check(graph_def, target)
-    narrowed, changes = _narrowed(target, graph_def, problems)
-    note = []
-    if narrowed is not None:
-        note = ["float64->float32 in %d nodes (float64 %s: the converter takes only float32)"
-                % (len(changes), ", ".join(sorted(set(p.op for p in problems if p.dtype == "float64"))))]
-        graph_def, problems = narrowed, support.check(narrowed, target)
-    if problems:
-        return TargetResult(target, REFUSED, support.reason_line(target, problems, graph_def))
+    reason, graph_def, note = up_front(target, graph_def, request.outputs, missing, python)
+    if reason:
+        return TargetResult(target, REFUSED, reason)
     proof = proof()
     if isinstance(proof, ModelError):
         return TargetResult(target, FAILED, str(proof))
@@ -174,6 +167,44 @@ def _one_target(python, target, graph_def, inputs, proof, request, missing, layo
     if result.ok:
         result.paths = _publish(result.paths, directory)
     return result
+
+
+def up_front(target, graph_def, outputs, missing, python):
+    """What is decided before converting: the one-line refusal (a missing package, a structure or an op or
+    dtype the converter lacks), else the graph to convert (narrowed where the target needs it) and its notes.
+
+    Args:
+        missing: core.deploy.children.missing_modules of ``python``.
+    Returns:
+        (reason or "", GraphDef, list of dtype-change notes).
+    """
+    if missing.get(target):
+        return install_line(missing[target], python), graph_def, []
+    structure = support.structure_reason(graph_def, outputs, target)
+    if structure:
+        return structure, graph_def, []
+    problems = support.check(graph_def, target)
+    narrowed, changes = _narrowed(target, graph_def, problems)
+    note = []
+    if narrowed is not None:
+        note = ["float64->float32 in %d nodes (float64 %s: the converter takes only float32)"
+                % (len(changes), ", ".join(sorted(set(p.op for p in problems if p.dtype == "float64"))))]
+        graph_def, problems = narrowed, support.check(narrowed, target)
+    if problems:
+        return support.reason_line(target, problems, graph_def), graph_def, note
+    return "", graph_def, note
+
+
+def readiness(graph_def, outputs, targets, python):
+    """dict target -> "" (ready) or the one line deploy would refuse it with, decided as deploy decides it
+    (``up_front``): the deploy Python's packages (checked once per Python, in a child), then the graph."""
+    try:
+        missing = missing_modules(python)
+    except ModelError as exc:
+        return dict((t, str(exc)) for t in targets)
+    if missing.get("reference"):
+        return dict((t, _no_reference(missing, python)) for t in targets)
+    return dict((t, up_front(t, graph_def, outputs, missing, python)[0]) for t in targets)
 
 
 def _opencv_inputs(graph_def, inputs, proof, workdir):
@@ -205,4 +236,4 @@ def _publish(paths, directory):
     return published
 
 
-__all__ = ["deploy_graph", "OK", "FAILED", "REFUSED"]
+__all__ = ["deploy_graph", "readiness", "up_front", "OK", "FAILED", "REFUSED"]

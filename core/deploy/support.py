@@ -113,7 +113,3 @@ def structure_reason(graph_def, outputs, target):
                 "(\"repeats ... is missing\" at run time): cut before it" % _where(graph_def, tiles))
     return ""
 
-
-def readiness(graph_def, targets):
-    """dict target -> "" (ready) or its one-line reason, for a live display."""
-    return dict((t, reason_line(t, check(graph_def, t), graph_def) if check(graph_def, t) else "") for t in targets)

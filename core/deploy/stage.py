@@ -12,7 +12,7 @@ from core.deploy.image_inputs import with_image_inputs
 from core.deploy.proof import Proof, run_reference, stage_verdict
 from core.deploy.report import FAILED, OK, REFUSED, DeployReport, TargetResult
 from core.deploy.shapes import data_layout
-from core.deploy.narrowing import narrow_float64
+from core.deploy.narrowing import float32_runtime, narrow_float64
 from core.deploy.targets import declared_outputs as request_declared, run_target, with_way_out
 from core.errors import Cancelled, ModelError
 from core.verify.feeds import build_feeds
@@ -164,8 +164,8 @@ def _one_target(python, target, graph_def, inputs, proof, request, missing, layo
     except ModelError as exc:
         return TargetResult(target, FAILED, with_way_out(str(exc), inputs))
     result.dtype_changes = note + result.dtype_changes
-    if result.ok:
-        result.paths = _publish(result.paths, directory)
+    # an artifact that does not compute what the checkpoint does is not published (staging is removed)
+    result.paths = _publish(result.paths, directory) if result.ok else []
     return result
 
 
@@ -184,11 +184,8 @@ def up_front(target, graph_def, outputs, missing, python):
     if structure:
         return structure, graph_def, []
     problems = support.check(graph_def, target)
-    narrowed, changes = _narrowed(target, graph_def, problems)
-    note = []
+    narrowed, note = _narrowed(target, graph_def, outputs, problems)
     if narrowed is not None:
-        note = ["float64->float32 in %d nodes (float64 %s: the converter takes only float32)"
-                % (len(changes), ", ".join(sorted(set(p.op for p in problems if p.dtype == "float64"))))]
         graph_def, problems = narrowed, support.check(narrowed, target)
     if problems:
         return support.reason_line(target, problems, graph_def), graph_def, note
@@ -219,11 +216,22 @@ def _opencv_inputs(graph_def, inputs, proof, workdir):
     return edited, inputs, Proof(feeds, proof.reference, proof.tensorflow, folder)
 
 
-def _narrowed(target, graph_def, problems):
-    """For TFLite, when float64 stops it: the graph narrowed to float32 and the nodes changed."""
-    if target != "tflite" or not any(p.dtype == "float64" for p in problems):
-        return None, []
-    return narrow_float64(graph_def)
+def _narrowed(target, graph_def, outputs, problems):
+    """When a dtype stops the target: for TFLite float64 narrowed to float32; for OpenCV DNN (float32 only)
+    float64 narrowed and integer inputs read only by Casts to float32 fed as float32 (its Casts dropped).
+
+    Returns:
+        (narrowed GraphDef or None, list of notes for dtype_changes).
+    """
+    if target == "tflite" and any(p.dtype == "float64" for p in problems):
+        narrowed, changes = narrow_float64(graph_def)
+        if narrowed is None:
+            return None, []
+        return narrowed, ["float64->float32 in %d nodes (float64 %s: the converter takes only float32)"
+                          % (len(changes), ", ".join(sorted(set(p.op for p in problems if p.dtype == "float64"))))]
+    if target == "opencv" and any(p.dtype in ("float64", "int64", "int32") or p.op == "Cast" for p in problems):
+        return float32_runtime(graph_def, outputs)
+    return None, []
 
 
 def _publish(paths, directory):

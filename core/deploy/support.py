@@ -107,6 +107,9 @@ def structure_reason(graph_def, outputs, target):
     if target == "openvino" and constant:
         return ("OpenVINO: output %s depends on no input (a constant), and OpenVINO drops constant outputs: "
                 "leave it out of --outputs" % ", ".join(constant))
+    if target == "opencv" and constant:  # a Const is a blob to OpenCV, not a layer: forward() finds nothing
+        return ("OpenCV: output %s depends on no input (a constant), and OpenCV DNN computes no layer for a "
+                "constant (\"!empty() in function 'forward'\"): leave it out of --outputs" % ", ".join(constant))
     tiles = [n.name for n in graph_def.node if n.op == "Tile"] if target == "opencv" else []
     if tiles:  # its probe imports; running it fails, constant multiples or not (OpenCV 4.14, measured)
         return ("OpenCV: Tile (%s): OpenCV's TensorFlow importer does not give its Tile layer the multiples "

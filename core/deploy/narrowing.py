@@ -84,11 +84,38 @@ def _bypass(graph_def, replaced):
     graph_def.node.extend(kept)
 
 
+# Ops that pass an integer input's values on unchanged. (Not ExpandDims, a feature column's step before its
+# Cast: OpenCV 4.14's ExpandDims of a network input fails in getMemoryShapes, measured; refused, it says why.)
+_VALUE_MOVES = frozenset(["Identity"])
+
+
+def _read_as_float(node, users, kept):
+    """When every reader of ``node`` (through Identity) is a Cast to float32: (the Identities, the Casts);
+    else ([], [])."""
+    moves, casts = [], []
+    stack = [node.name]
+    while stack:
+        readers = users.get(stack.pop(), ())
+        if not readers:
+            return [], []
+        for user, index, port in readers:
+            if port != 0 or index != 0:
+                return [], []
+            if user.op == "Cast" and user.attr["DstT"].type in _CASTS_TO_FLOAT:
+                casts.append(user)
+            elif user.op in _VALUE_MOVES and user.name not in kept and "T" in user.attr:
+                moves.append(user)
+                stack.append(user.name)
+            else:
+                return [], []
+    return moves, casts
+
+
 def float32_runtime(graph_def, outputs):
     """For a runtime that computes and takes inputs in float32 only (OpenCV DNN): float64 narrowed to
     float32 (``narrow_float64``), then the Casts that leaves from float32 to float32 dropped, and an int32 or
-    int64 placeholder read only by Casts to float32 fed as float32 itself (its Casts dropped: the runtime
-    has no Cast). A Cast that is an output stays, as an Identity of its name.
+    int64 placeholder read only by Casts to float32 fed as float32 itself (its Casts dropped: the runtime has
+    no Cast). A Cast that is an output stays, as an Identity of its name.
 
     Returns:
         (GraphDef, list of notes for dtype_changes), or (None, []) when nothing changed.
@@ -110,13 +137,14 @@ def float32_runtime(graph_def, outputs):
     for node in graph.node:
         if node.op != "Placeholder" or node.attr["dtype"].type not in _INTEGER_INPUTS or node.name in kept:
             continue
-        readers = users.get(node.name, ())
-        if readers and all(u.op == "Cast" and port == 0 and u.attr["DstT"].type in _CASTS_TO_FLOAT
-                           for u, _, port in readers):
+        reshapes, casts = _read_as_float(node, users, kept)
+        if casts:
             fed.append("%s input %s fed as float32 (its Casts to float32 dropped: OpenCV DNN has no Cast)"
                        % (dtypes.name(node.attr["dtype"].type), node.name))
             node.attr["dtype"].type = FLOAT32
-            for user, _, _ in readers:
+            for user in reshapes:
+                user.attr["T"].type = FLOAT32
+            for user in casts:
                 user.attr["SrcT"].type = FLOAT32
     for node in graph.node:
         if node.op != "Cast" or node.attr["SrcT"].type != node.attr["DstT"].type or not node.input \

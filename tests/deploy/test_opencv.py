@@ -66,20 +66,28 @@ def test_float64_and_int64_inputs_are_narrowed_for_opencv_and_said(tf, tmp_path,
         w = tf.Variable(np.array([[0.5, -1.25], [2.0, 0.75]]), name="w64")
         tf.cast(tf.matmul(x, w), tf.float32, name="dense")  # (OpenCV fuses a dense layer's Add: kept apart)
         tf.multiply(tf.cast(counts, tf.float32), 0.5, name="scaled")
+        ids = tf.placeholder(tf.int32, [None, 1], name="ids")
+        tf.multiply(tf.cast(ids, tf.float32), 2.0, name="ids_scaled")
     meta = _saved(tf, tmp_path, build)
-    code, targets = deploy(meta, "dense,scaled", tmp_path / "out", deploy_python_path)
+    code, targets = deploy(meta, "dense,scaled,ids_scaled", tmp_path / "out", deploy_python_path)
     result = targets["opencv"]
     assert code == 0 and result["status"] == "ok", result["reason"]
-    assert sorted((i["name"], i["dtype"]) for i in result["inputs"]) == [("counts", "float32"), ("x64", "float32")]
+    assert sorted((i["name"], i["dtype"]) for i in result["inputs"]) == [
+        ("counts", "float32"), ("ids", "float32"), ("x64", "float32")]
     changes = result["dtype_changes"]
     assert changes[0].startswith("float64->float32 in ") and "(OpenCV DNN computes in float32)" in changes[0]
     assert "int64 input counts fed as float32 (its Casts to float32 dropped: OpenCV DNN has no Cast)" in changes
+    assert "int32 input ids fed as float32 (its Casts to float32 dropped: OpenCV DNN has no Cast)" in changes
     assert "float64->float32 x64" in changes and "int64->float32 counts" in changes
+    assert "int32->float32 ids" in changes
     x = np.array([[1.0, 2.0], [-3.0, 0.5]])
     counts = np.array([[3, 7], [0, 12]], np.int64)
+    ids = np.array([[4], [-9]], np.int32)
     names = [o["name"] for o in result["outputs"]]
-    values = reload(deploy_python_path, result["paths"][0], {"x64": x, "counts": counts}, names, tmp_path)
-    expected = restored(tf, meta, ["dense:0", "scaled:0"], {"x64:0": x, "counts:0": counts})
+    values = reload(deploy_python_path, result["paths"][0], {"x64": x, "counts": counts, "ids": ids}, names,
+                    tmp_path)
+    expected = restored(tf, meta, ["dense:0", "scaled:0", "ids_scaled:0"],
+                        {"x64:0": x, "counts:0": counts, "ids:0": ids})
     for value, want in zip(values, expected):
         np.testing.assert_allclose(value, want, rtol=1e-6, atol=1e-6)
 

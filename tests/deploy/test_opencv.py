@@ -104,3 +104,30 @@ def test_a_constant_output_is_refused_for_opencv_with_the_way_out(tf, tmp_path, 
     assert code == 1 and result["status"] == "refused" and not result["paths"]
     assert result["reason"].startswith("OpenCV: output bias depends on no input (a constant)")
     assert result["reason"].endswith("leave it out of --outputs")
+
+
+def test_the_shape_of_a_computed_tensor_folds_once_the_input_shape_is_fixed(tf, tmp_path, deploy_python_path):
+    """reshape(h, [tf.shape(h)[0], -1]) after a convolution: OpenCV has no Shape of a computed tensor; with
+    --shape the shape functions fix h's shape, the Shape folds, and OpenCV computes the checkpoint's outputs."""
+    def build():
+        x = tf.placeholder(tf.float32, [None, 4, 4, 1], name="x")
+        kernel = tf.Variable(np.linspace(-1, 1, 18, dtype=np.float32).reshape(3, 3, 1, 2), name="kernel")
+        h = tf.nn.relu(tf.nn.conv2d(x, kernel, [1, 1, 1, 1], "SAME"), name="h")
+        flat = tf.reshape(h, tf.stack([tf.shape(h)[0], -1]), name="flat")
+        dense = tf.Variable(np.linspace(-1, 1, 96, dtype=np.float32).reshape(32, 3), name="dense")
+        tf.matmul(flat, dense, name="y")
+    meta = _saved(tf, tmp_path, build)
+    code, targets = deploy(meta, "y", tmp_path / "dynamic", deploy_python_path)
+    assert code == 1 and targets["opencv"]["status"] == "refused"
+    assert targets["opencv"]["reason"].startswith("OpenCV: float32 Shape (Shape)"), targets["opencv"]["reason"]
+    command = [sys.executable, os.path.join(ROOT, "main.py"), "deploy", meta, "--outputs", "y", "--to", "opencv",
+               "-o", str(tmp_path / "fixed"), "--json", "--deploy-python", deploy_python_path,
+               "--shape", "x=3,4,4,1"]
+    done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+    report = json.loads(done.stdout)
+    result = report["targets"]["opencv"]
+    assert done.returncode == 0 and result["status"] == "ok", result["reason"]
+    assert [c["name"] for c in report["cleanups"] if c["kept"]][-1] == "fold static shapes"
+    x = np.linspace(-1, 1, 48, dtype=np.float32).reshape(3, 4, 4, 1)
+    value, = reload(deploy_python_path, result["paths"][0], {"x": x}, [result["outputs"][0]["name"]], tmp_path)
+    np.testing.assert_allclose(value, restored(tf, meta, "y:0", {"x:0": x}), rtol=1e-4, atol=1e-5)

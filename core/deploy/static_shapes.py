@@ -152,110 +152,142 @@ def _reduced(node, shape, axes):
         [d for i, d in enumerate(shape) if i not in axes]
 
 
+class _Inputs(object):
+    """A node's data inputs as the shape rules read them: their shapes, and their values when constant."""
+
+    def __init__(self, node, shapes, value):
+        self.node, self.shapes, self.value = node, shapes, value
+        self.inputs = data_inputs(node)
+
+    def shape(self, index):
+        return self.shapes.get(self.inputs[index]) if index < len(self.inputs) else None
+
+    def ints(self, index):
+        if index >= len(self.inputs) or self.inputs[index][1] != 0:
+            return None
+        return _ints(self.value(self.inputs[index][0]))
+
+    def all_shapes(self, count=None):
+        return [self.shapes.get(i) for i in self.inputs[:count]]
+
+
+def _matmul(node, given):
+    a, b = given.shape(0), given.shape(1)
+    if a is None or b is None or len(a) != 2 or len(b) != 2:
+        return None
+    return [a[1] if node.attr["transpose_a"].b else a[0], b[0] if node.attr["transpose_b"].b else b[1]]
+
+
+def _expand_dims(node, given):
+    shape, axis = given.shape(0), given.ints(1)
+    if shape is None or axis is None or len(axis) != 1:
+        return None
+    position = _axis(axis[0], len(shape) + 1)
+    return shape[:position] + [1] + shape[position:] if 0 <= position <= len(shape) else None
+
+
+def _squeeze(node, given):
+    shape = given.shape(0)
+    dims = list(node.attr["squeeze_dims"].list.i) if "squeeze_dims" in node.attr else []
+    if shape is None:
+        return None
+    if not dims:
+        return None if any(d < 0 for d in shape) else [d for d in shape if d != 1]
+    dims = set(_axis(d, len(shape)) for d in dims)
+    return [d for i, d in enumerate(shape) if i not in dims]
+
+
+def _transpose(node, given):
+    shape, perm = given.shape(0), given.ints(1)
+    if shape is None or perm is None or sorted(perm) != list(range(len(shape))):
+        return None
+    return [shape[p] for p in perm]
+
+
+def _concat(node, given):
+    parts, axis = given.all_shapes(-1), given.ints(len(given.inputs) - 1)
+    if axis is None or len(axis) != 1 or any(p is None for p in parts) or len(set(len(p) for p in parts)) != 1:
+        return None
+    rank = len(parts[0])
+    axis = _axis(axis[0], rank)
+    if not 0 <= axis < rank:
+        return None
+    out = []
+    for i in range(rank):
+        dims = [p[i] for p in parts]
+        if i == axis:
+            out.append(-1 if any(d < 0 for d in dims) else sum(dims))
+            continue
+        known = set(d for d in dims if d >= 0)
+        if len(known) > 1:
+            return None
+        out.append(known.pop() if known else -1)
+    return out
+
+
+def _pack(node, given):
+    parts = given.all_shapes()
+    if any(p is None for p in parts) or len(set(tuple(p) for p in parts)) != 1:
+        return None
+    axis = _axis(int(node.attr["axis"].i) if "axis" in node.attr else 0, len(parts[0]) + 1)
+    return parts[0][:axis] + [len(parts)] + parts[0][axis:]
+
+
+def _arg_reduced(node, given):
+    shape, axis = given.shape(0), given.ints(1)
+    if shape is None or axis is None or len(axis) != 1:
+        return None
+    axis = _axis(axis[0], len(shape))
+    return [d for i, d in enumerate(shape) if i != axis] if 0 <= axis < len(shape) else None
+
+
+def _pad(node, given):
+    shape = given.shape(0)
+    paddings = given.value(given.inputs[1][0]) if len(given.inputs) > 1 and given.inputs[1][1] == 0 else None
+    if shape is None or paddings is None or np.shape(paddings) != (len(shape), 2):
+        return None
+    return [d + int(a) + int(b) if d >= 0 else -1 for d, (a, b) in zip(shape, np.asarray(paddings))]
+
+
+def _gather(node, given):
+    params, indices = given.shape(0), given.shape(1)
+    axis = given.ints(2) if node.op == "GatherV2" else [0]
+    if params is None or indices is None or axis is None or len(axis) != 1:
+        return None
+    axis = _axis(axis[0], len(params))
+    return params[:axis] + indices + params[axis + 1:] if 0 <= axis < len(params) else None
+
+
+def _shape_op(node, given):
+    shape = given.shape(0)
+    return [len(shape)] if shape is not None else [-1]
+
+
+_RULES = {
+    "MatMul": _matmul, "ExpandDims": _expand_dims, "Squeeze": _squeeze, "Transpose": _transpose,
+    "ConcatV2": _concat, "Pack": _pack, "ArgMax": _arg_reduced, "ArgMin": _arg_reduced, "Pad": _pad,
+    "GatherV2": _gather, "Gather": _gather, "Shape": _shape_op,
+    "Size": lambda node, given: [], "Rank": lambda node, given: [],
+    "Reshape": lambda node, given: _reshape(given.shape(0), given.ints(1)),
+    "Fill": lambda node, given: given.ints(0),
+}
+_RULES.update((op, lambda node, given: given.shape(0)) for op in _SAME)
+_RULES.update((op, lambda node, given: _broadcast(given.shape(0), given.shape(1))) for op in _BROADCAST)
+_RULES.update((op, lambda node, given: _reduced(node, given.shape(0), given.ints(1))) for op in _REDUCTIONS)
+_RULES.update((op, lambda node, given: _window(node, given.shape(0), given.shape(1))) for op in _WINDOWED)
+
+
 def _computed(node, shapes, value):
     """Output 0's shape from the op's shape function, or None when it is not one of those known here."""
-    inputs = data_inputs(node)
     if node.op == "Const":
         return _declared(node.attr["value"].tensor.tensor_shape)
     if node.op in _PLACEHOLDERS:
         return _declared(node.attr["shape"].shape) if "shape" in node.attr else None
-    if not inputs:
+    rule = _RULES.get(node.op)
+    given = _Inputs(node, shapes, value)
+    if rule is None or not given.inputs:
         return None
-
-    def shape_of(index):
-        return shapes.get(inputs[index]) if index < len(inputs) else None
-
-    def value_of(index):
-        name, port = inputs[index] if index < len(inputs) else (None, None)
-        return value(name) if port == 0 else None
-
-    op = node.op
-    if op in _SAME:
-        return shape_of(0)
-    if op in _BROADCAST:
-        return _broadcast(shape_of(0), shape_of(1))
-    if op == "MatMul":
-        a, b = shape_of(0), shape_of(1)
-        if a is None or b is None or len(a) != 2 or len(b) != 2:
-            return None
-        return [a[1] if node.attr["transpose_a"].b else a[0], b[0] if node.attr["transpose_b"].b else b[1]]
-    if op in _WINDOWED:
-        return _window(node, shape_of(0), shape_of(1))
-    if op == "Reshape":
-        return _reshape(shape_of(0), _ints(value_of(1)))
-    if op == "Shape":
-        shape = shape_of(0)
-        return [len(shape)] if shape is not None else [-1]
-    if op in ("Size", "Rank"):
-        return []
-    if op == "ExpandDims":
-        shape, axis = shape_of(0), _ints(value_of(1))
-        if shape is None or axis is None or len(axis) != 1:
-            return None
-        position = _axis(axis[0], len(shape) + 1)
-        return shape[:position] + [1] + shape[position:] if 0 <= position <= len(shape) else None
-    if op == "Squeeze":
-        shape = shape_of(0)
-        dims = list(node.attr["squeeze_dims"].list.i) if "squeeze_dims" in node.attr else []
-        if shape is None:
-            return None
-        if not dims:
-            return None if any(d < 0 for d in shape) else [d for d in shape if d != 1]
-        dims = set(_axis(d, len(shape)) for d in dims)
-        return [d for i, d in enumerate(shape) if i not in dims]
-    if op == "Transpose":
-        shape, perm = shape_of(0), _ints(value_of(1))
-        if shape is None or perm is None or sorted(perm) != list(range(len(shape))):
-            return None
-        return [shape[p] for p in perm]
-    if op == "ConcatV2":
-        parts, axis = [shapes.get(i) for i in inputs[:-1]], _ints(value_of(len(inputs) - 1))
-        if axis is None or len(axis) != 1 or any(p is None for p in parts) or len(set(len(p) for p in parts)) != 1:
-            return None
-        rank = len(parts[0])
-        axis = _axis(axis[0], rank)
-        if not 0 <= axis < rank:
-            return None
-        out = []
-        for i in range(rank):
-            dims = [p[i] for p in parts]
-            if i == axis:
-                out.append(-1 if any(d < 0 for d in dims) else sum(dims))
-            else:
-                known = set(d for d in dims if d >= 0)
-                if len(known) > 1:
-                    return None
-                out.append(known.pop() if known else -1)
-        return out
-    if op == "Pack":
-        parts = [shapes.get(i) for i in inputs]
-        if any(p is None for p in parts) or len(set(tuple(p) for p in parts)) != 1:
-            return None
-        axis = _axis(int(node.attr["axis"].i) if "axis" in node.attr else 0, len(parts[0]) + 1)
-        return parts[0][:axis] + [len(parts)] + parts[0][axis:]
-    if op in _REDUCTIONS:
-        return _reduced(node, shape_of(0), _ints(value_of(1)))
-    if op in ("ArgMax", "ArgMin"):
-        shape, axis = shape_of(0), _ints(value_of(1))
-        if shape is None or axis is None or len(axis) != 1:
-            return None
-        axis = _axis(axis[0], len(shape))
-        return [d for i, d in enumerate(shape) if i != axis] if 0 <= axis < len(shape) else None
-    if op == "Pad":
-        shape, paddings = shape_of(0), value_of(1)
-        if shape is None or paddings is None or np.shape(paddings) != (len(shape), 2):
-            return None
-        return [d + int(a) + int(b) if d >= 0 else -1 for d, (a, b) in zip(shape, np.asarray(paddings))]
-    if op in ("GatherV2", "Gather"):
-        params, indices = shape_of(0), shape_of(1)
-        axis = _ints(value_of(2)) if op == "GatherV2" else [0]
-        if params is None or indices is None or axis is None or len(axis) != 1:
-            return None
-        axis = _axis(axis[0], len(params))
-        return params[:axis] + indices + params[axis + 1:] if 0 <= axis < len(params) else None
-    if op == "Fill":
-        return _ints(value_of(0))
-    return None
+    return rule(node, given)
 
 
 def infer_shapes(graph_def, value, skip=()):

@@ -101,6 +101,13 @@ def constant_outputs(graph_def, outputs):
     return [o for o in outputs if o.split(":")[0] in nodes and nodes[o.split(":")[0]].op == "Const"]
 
 
+def _expanded_inputs(graph_def):
+    """(ExpandDims node, placeholder) for each ExpandDims that reads a placeholder directly."""
+    placeholders = set(n.name for n in graph_def.node if n.op in ("Placeholder", "PlaceholderV2"))
+    return [(n.name, n.input[0].split(":")[0]) for n in graph_def.node
+            if n.op == "ExpandDims" and n.input and n.input[0].split(":")[0] in placeholders]
+
+
 def structure_reason(graph_def, outputs, target):
     """A target's refusal that no op table tells (one line), or ""."""
     constant = constant_outputs(graph_def, outputs)
@@ -110,6 +117,11 @@ def structure_reason(graph_def, outputs, target):
     if target == "opencv" and constant:  # a Const is a blob to OpenCV, not a layer: forward() finds nothing
         return ("OpenCV: output %s depends on no input (a constant), and OpenCV DNN computes no layer for a "
                 "constant (\"!empty() in function 'forward'\"): leave it out of --outputs" % ", ".join(constant))
+    expanded = _expanded_inputs(graph_def) if target == "opencv" else []
+    if expanded:  # its probe imports; running it fails (OpenCV 4.14, measured on a one-node graph)
+        return ("OpenCV: ExpandDims of the input %s (%s): OpenCV's ExpandDims of a network input fails at run "
+                "time (\"inputs.size() == requiredOutputs\" in getMemoryShapes): cut after it (--inputs %s:0)"
+                % (expanded[0][1], expanded[0][0], expanded[0][0]))
     tiles = [n.name for n in graph_def.node if n.op == "Tile"] if target == "opencv" else []
     if tiles:  # its probe imports; running it fails, constant multiples or not (OpenCV 4.14, measured)
         return ("OpenCV: Tile (%s): OpenCV's TensorFlow importer does not give its Tile layer the multiples "

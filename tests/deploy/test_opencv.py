@@ -131,3 +131,23 @@ def test_the_shape_of_a_computed_tensor_folds_once_the_input_shape_is_fixed(tf, 
     x = np.linspace(-1, 1, 48, dtype=np.float32).reshape(3, 4, 4, 1)
     value, = reload(deploy_python_path, result["paths"][0], {"x": x}, [result["outputs"][0]["name"]], tmp_path)
     np.testing.assert_allclose(value, restored(tf, meta, "y:0", {"x:0": x}), rtol=1e-4, atol=1e-5)
+
+
+def test_expand_dims_of_an_input_is_refused_for_opencv_with_the_cut_after_it(tf, tmp_path, deploy_python_path):
+    """OpenCV 4.14 imports ExpandDims of a network input and fails running it: refused up front, and the
+    cut the reason names deploys."""
+    def build():
+        x = tf.placeholder(tf.float32, [None, 3], name="x")
+        w = tf.Variable(np.array([[1.0], [2.0], [-1.0]], np.float32), name="w")
+        tf.matmul(tf.reshape(tf.expand_dims(x, 2, name="column"), [-1, 3]), w, name="y")
+    meta = _saved(tf, tmp_path, build)
+    code, targets = deploy(meta, "y", tmp_path / "out", deploy_python_path)
+    result = targets["opencv"]
+    assert code == 1 and result["status"] == "refused", result
+    assert result["reason"].startswith("OpenCV: ExpandDims of the input x (column): ")
+    assert result["reason"].endswith("cut after it (--inputs column:0)")
+    command = [sys.executable, os.path.join(ROOT, "main.py"), "deploy", meta, "--outputs", "y", "--to", "opencv",
+               "-o", str(tmp_path / "cut"), "--json", "--deploy-python", deploy_python_path, "--inputs", "column:0"]
+    done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+    cut = json.loads(done.stdout)["targets"]["opencv"]
+    assert done.returncode == 0 and cut["status"] == "ok", cut["reason"]

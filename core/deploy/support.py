@@ -101,6 +101,13 @@ def constant_outputs(graph_def, outputs):
     return [o for o in outputs if o.split(":")[0] in nodes and nodes[o.split(":")[0]].op == "Const"]
 
 
+def _arg_of_softmax(graph_def):
+    """(op, node) for each ArgMax/ArgMin that reads a Softmax directly."""
+    softmax = set(n.name for n in graph_def.node if n.op == "Softmax")
+    return [(n.op, n.name) for n in graph_def.node
+            if n.op in ("ArgMax", "ArgMin") and n.input and n.input[0].split(":")[0] in softmax]
+
+
 def _expanded_inputs(graph_def):
     """(ExpandDims node, placeholder) for each ExpandDims that reads a placeholder directly."""
     placeholders = set(n.name for n in graph_def.node if n.op in ("Placeholder", "PlaceholderV2"))
@@ -117,6 +124,10 @@ def structure_reason(graph_def, outputs, target):
     if target == "opencv" and constant:  # a Const is a blob to OpenCV, not a layer: forward() finds nothing
         return ("OpenCV: output %s depends on no input (a constant), and OpenCV DNN computes no layer for a "
                 "constant (\"!empty() in function 'forward'\"): leave it out of --outputs" % ", ".join(constant))
+    arg_of_softmax = _arg_of_softmax(graph_def) if target == "opencv" else []
+    if arg_of_softmax:  # measured on OpenCV 4.14: after Relu, Sigmoid or a MatMul the same Arg layer is right
+        return ("OpenCV: %s of a Softmax (%s): OpenCV's Arg layer after its Softmax layer returns garbage "
+                "(OpenCV 4.14, measured): fetch the Softmax and take its argmax outside OpenCV" % arg_of_softmax[0])
     expanded = _expanded_inputs(graph_def) if target == "opencv" else []
     if expanded:  # its probe imports; running it fails (OpenCV 4.14, measured on a one-node graph)
         return ("OpenCV: ExpandDims of the input %s (%s): OpenCV's ExpandDims of a network input fails at run "

@@ -151,3 +151,21 @@ def test_expand_dims_of_an_input_is_refused_for_opencv_with_the_cut_after_it(tf,
     done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
     cut = json.loads(done.stdout)["targets"]["opencv"]
     assert done.returncode == 0 and cut["status"] == "ok", cut["reason"]
+
+
+def test_argmax_of_a_softmax_is_refused_for_opencv(tf, tmp_path, deploy_python_path):
+    """OpenCV 4.14's Arg layer after its Softmax layer returns garbage (the wild set's MNIST softmax
+    regression failed on it); the Softmax itself deploys."""
+    def build():
+        x = tf.placeholder(tf.float32, [None, 6], name="x")
+        w = tf.Variable(np.random.RandomState(1).randn(6, 4).astype(np.float32), name="w")
+        tf.argmax(tf.nn.softmax(tf.matmul(x, w), name="probs"), 1, name="infer")
+    meta = _saved(tf, tmp_path, build)
+    code, targets = deploy(meta, "infer", tmp_path / "out", deploy_python_path)
+    result = targets["opencv"]
+    assert code == 1 and result["status"] == "refused", result
+    assert result["reason"] == ("OpenCV: ArgMax of a Softmax (infer): OpenCV's Arg layer after its Softmax layer "
+                                "returns garbage (OpenCV 4.14, measured): fetch the Softmax and take its argmax "
+                                "outside OpenCV")
+    code, targets = deploy(meta, "probs", tmp_path / "probs", deploy_python_path)
+    assert code == 0 and targets["opencv"]["status"] == "ok", targets["opencv"]["reason"]

@@ -181,15 +181,15 @@ def up_front(target, graph_def, outputs, missing, python):
     if missing.get(target):
         return install_line(missing[target], python), graph_def, []
     structure = support.structure_reason(graph_def, outputs, target)
-    if structure:
-        return structure, graph_def, []
     problems = support.check(graph_def, target)
     narrowed, note = _narrowed(target, graph_def, outputs, problems)
     if narrowed is not None:
         graph_def, problems = narrowed, support.check(narrowed, target)
-    if problems:
-        return support.reason_line(target, problems, graph_def), graph_def, note
-    return "", graph_def, note
+    line = support.reason_line(target, problems, graph_def) if problems else ""
+    if structure:  # the ops the table refuses too, so that one fix does not just reveal the next
+        also = line[len(support.LABELS[target]) + 2:] if line else ""
+        return structure + ("; also " + also if also else ""), graph_def, []
+    return line, graph_def, note
 
 
 def readiness(graph_def, outputs, targets, python):

@@ -169,3 +169,19 @@ def test_argmax_of_a_softmax_is_refused_for_opencv(tf, tmp_path, deploy_python_p
                                 "outside OpenCV")
     code, targets = deploy(meta, "probs", tmp_path / "probs", deploy_python_path)
     assert code == 0 and targets["opencv"]["status"] == "ok", targets["opencv"]["reason"]
+
+
+def test_a_structure_refusal_also_names_the_ops_the_table_refuses(tf, tmp_path, deploy_python_path):
+    def build():
+        x = tf.placeholder(tf.float32, [None, 6], name="x")
+        w = tf.Variable(np.random.RandomState(1).randn(6, 4).astype(np.float32), name="w")
+        logits = tf.matmul(x, w)
+        tf.argmax(tf.nn.softmax(logits), 1, name="infer")
+        tf.random_uniform(tf.shape(logits), seed=1)  # (not an output: pruned)
+        tf.add(tf.reduce_sum(tf.exp(logits), 1, keepdims=True), tf.random_uniform([1, 1], seed=2), name="noisy")
+    meta = _saved(tf, tmp_path, build)
+    code, targets = deploy(meta, "infer,noisy", tmp_path / "out", deploy_python_path)
+    reason = targets["opencv"]["reason"]
+    assert code == 1 and targets["opencv"]["status"] == "refused"
+    assert reason.startswith("OpenCV: ArgMax of a Softmax (infer): ") and "; also no RandomUniform (" in reason
+    assert "\n" not in reason and reason.count("OpenCV: ") == 1

@@ -296,9 +296,11 @@ def deploy(loaded, request, progress=None, cancel=None):
 
 
 def deploy_readiness(loaded, request):
-    """dict target -> "" when its converter takes every op and dtype of the graph a DeployRequest deploys,
-    else the one-line reason (shipped op-support data; nothing is converted, no child process). Checked on
-    the frozen-for-inference graph after the clean-ups, so what they remove is not held against a target."""
+    """dict target -> "" when the deploy Python has its packages and its converter takes every op and dtype
+    of the graph a DeployRequest deploys, else the one-line reason deploy would refuse it with ("install X";
+    shipped op-support data). The packages are looked up once per deploy Python in a small child (found, not
+    imported); nothing is converted. Checked on the frozen-for-inference graph after the clean-ups, so what
+    they remove is not held against a target."""
     from core.deploy.run import readiness
     return readiness(loaded.model, request)
 

@@ -81,6 +81,7 @@ class DeployPanel(QDialog):
             self.boxes[target] = QCheckBox(LABELS[target])
             self.boxes[target].setChecked(True)
             self.ready[target] = QLabel("checking…")
+            self.ready[target].setWordWrap(True)  # a refusal or an install line is one long line
             self.lines[target] = QLabel("")
             # the step (waiting, converting, ok) next to the target; readiness takes the rest of the width
             for column, widget in enumerate((self.boxes[target], self.lines[target], self.ready[target])):
@@ -113,7 +114,8 @@ class DeployPanel(QDialog):
                                  shapes=shapes)
 
     def check_readiness(self):
-        """Which targets will work, from the shipped op lists (in a worker: it freezes in memory)."""
+        """Which targets will work and why not, as deploy decides it: the deploy Python's packages (asked
+        once per Python, in a child) and the shipped op lists (in a worker: it freezes in memory)."""
         if not self.outputs or self.window.loaded is None:
             for label in self.ready.values():
                 label.setText("tick the outputs to deploy first")

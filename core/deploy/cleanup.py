@@ -24,6 +24,13 @@ def _fold(graph_def, outputs):
     return graph, ("%d node%s" % (count, "s" * (count != 1))) if count else ""
 
 
+def _shapes(graph_def, outputs):
+    """Folding again, the Shape/Size/Rank of computed tensors whose shape the shape functions fix included
+    (a stage of its own: if TensorFlow says it changed an output, the plain folding stays)."""
+    graph, count = fold_constants(graph_def, outputs, inferred=True)
+    return graph, ("%d node%s" % (count, "s" * (count != 1))) if count else ""
+
+
 def _dropout(graph_def, outputs):
     graph, count = fold_dropout(graph_def, outputs)
     return graph, ("%d dropout%s at keep probability 1" % (count, "s" * (count != 1))) if count else ""
@@ -34,7 +41,8 @@ def _batch_norm(graph_def, outputs):
     return graph, "; ".join(notes)
 
 
-CLEANUPS = (("strip", _strip), ("fold constants", _fold), ("fold dropout", _dropout), ("fold batch norm", _batch_norm))
+CLEANUPS = (("strip", _strip), ("fold constants", _fold), ("fold static shapes", _shapes), ("fold dropout", _dropout),
+            ("fold batch norm", _batch_norm))
 
 
 def shaped(graph_def, shapes):

@@ -107,11 +107,25 @@ def _fold_pass(graph, keep, frames, values, controls, static=None):
     return folded
 
 
-def fold_constants(graph_def, outputs):
+def _inferred_shapes(graph, values, frames):
+    """core.deploy.static_shapes.known_shapes of ``graph`` as folded so far (``values``: folded nodes)."""
+    from core.deploy.static_shapes import known_shapes
+    nodes = dict((n.name, n) for n in graph.node)
+
+    def value(name):
+        if name in values:
+            return values[name]
+        node = nodes.get(name)
+        return const_value(node) if node is not None and node.op == "Const" and name not in frames else None
+    return known_shapes(graph, value, frames)
+
+
+def fold_constants(graph_def, outputs, inferred=False):
     """Replaces every foldable node whose data inputs are all constant by a Const of its value.
 
     Nodes inside while loops are left as they are. The shape of a placeholder whose shape is fully known
-    is a constant too. An output computed from Consts only becomes a Const
+    is a constant too; with ``inferred``, so is the shape of any tensor whose shape the graph's shape
+    functions fix (core.deploy.static_shapes). An output computed from Consts only becomes a Const
     of its own name (Identity included: OpenVINO drops an output that is an Identity of a Const).
 
     Returns:
@@ -124,6 +138,8 @@ def fold_constants(graph_def, outputs):
     static = static_shapes(graph)
     folded = 0
     while True:
+        if inferred:
+            static = _inferred_shapes(graph, values, frames)
         count = _fold_pass(graph, keep, frames, values, controls, static)
         folded += count
         if not count:

@@ -101,9 +101,18 @@ def loop_nodes(graph_def):
     return inside
 
 
+# Ops that also have a "T" attr (their input's type) but whose output's type is another attr (OpDef's
+# output_arg type_attr), with the OpDef's default: DT_INT64 for ArgMax/ArgMin, DT_INT32 for the shape ops.
+_OUTPUT_TYPE_ATTRS = {"ArgMax": ("output_type", 9), "ArgMin": ("output_type", 9), "Shape": ("out_type", 3),
+                      "ShapeN": ("out_type", 3), "Size": ("out_type", 3), "Rank": (None, 3)}
+
+
 def output_dtype(node, port=0):
     """The DataType number a node's output carries, from its attrs (None when they do not say)."""
     from core.analysis.input_pipeline import tensor_dtype
     if node.op == "Const":
         return node.attr["value"].tensor.dtype
+    if node.op in _OUTPUT_TYPE_ATTRS:
+        attr, default = _OUTPUT_TYPE_ATTRS[node.op]
+        return node.attr[attr].type if attr in node.attr else default
     return tensor_dtype(node, port)

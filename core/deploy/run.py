@@ -6,8 +6,8 @@ import tempfile
 
 from core.deploy.cleanup import cleanup_stages, shaped
 from core.deploy.cuts import cut_renames, deploy_cuts
-from core.deploy.stage import deploy_graph
-from core.deploy.support import readiness as support_readiness
+from core.deploy.children import deploy_python
+from core.deploy.stage import deploy_graph, readiness as stage_readiness
 
 
 def frozen_for_deploy(model, request, progress=None, cancel=None):
@@ -49,8 +49,11 @@ def deploy(model, request, progress=None, cancel=None):
 
 
 def readiness(model, request):
-    """dict target -> "" or the one-line reason its converter would refuse the cleaned-up graph
-    (core.deploy.support; nothing converted, no child process)."""
+    """dict target -> "" or the one line deploy would refuse it with: a package the deploy Python lacks
+    ("install X", as deploy says it; one small child per deploy Python, cached), else what the converter
+    would refuse in the cleaned-up graph (core.deploy.support). Nothing is converted; TensorFlow is never
+    imported here."""
     frozen, _, _ = frozen_for_deploy(model, request)
     stages = cleanup_stages(frozen, request.outputs) if request.cleanups else []
-    return support_readiness(stages[-1].graph_def if stages else frozen, request.targets)
+    return stage_readiness(stages[-1].graph_def if stages else frozen, request.outputs, request.targets,
+                           deploy_python(request.python))

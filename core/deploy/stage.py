@@ -12,7 +12,7 @@ from core.deploy.image_inputs import with_image_inputs
 from core.deploy.proof import Proof, run_reference, stage_verdict
 from core.deploy.report import FAILED, OK, REFUSED, DeployReport, TargetResult
 from core.deploy.shapes import data_layout
-from core.deploy.narrowing import narrow_float64
+from core.deploy.narrowing import float32_runtime, narrow_float64
 from core.deploy.targets import declared_outputs as request_declared, run_target, with_way_out
 from core.errors import Cancelled, ModelError
 from core.verify.feeds import build_feeds
@@ -82,9 +82,8 @@ def deploy_graph(model, frozen, request, directory, context, progress=None, canc
     results = dict((t, None) for t in request.targets)
     outputs = request.outputs
     if missing.get("reference"):  # no TensorFlow: no reference run, no target can be proven
-        line = install_line(missing["reference"], python)
-        return DeployReport(dict((t, TargetResult(t, REFUSED, "no TensorFlow to prove it with: " + line))
-                                 for t in results), directory, error="TensorFlow is missing in " + python)
+        return DeployReport(dict((t, TargetResult(t, REFUSED, _no_reference(missing, python))) for t in results),
+                            directory, error="TensorFlow is missing in " + python)
     feeds, inputs = _feeds(frozen, outputs, request.batch_size)
     workdir = tempfile.mkdtemp(prefix="tf1freeze-deploy-")
     try:
@@ -108,6 +107,11 @@ def deploy_graph(model, frozen, request, directory, context, progress=None, canc
         return DeployReport(results, directory, layout, summary, context.get("cuts", ()), used, proof.tensorflow)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _no_reference(missing, python):
+    """Every target's line when the deploy Python has no TensorFlow (no reference run, nothing proven)."""
+    return "no TensorFlow to prove it with: " + install_line(missing["reference"], python)
 
 
 def _proof_for(target, python, model, outputs, proof, inputs, workdir, context, cancel):
@@ -144,20 +148,9 @@ def _one_target(python, target, graph_def, inputs, proof, request, missing, layo
     """One target: refused up front (missing package, unsupported op or dtype), else converted and proven
     on ``proof()`` (for TFLite a float64 graph is narrowed to float32 first, said in dtype_changes)."""
     original = graph_def
-    if missing.get(target):
-        return TargetResult(target, REFUSED, install_line(missing[target], python))
-    structure = support.structure_reason(graph_def, request.outputs, target)
-    if structure:
-        return TargetResult(target, REFUSED, structure)
-    problems = support.check(graph_def, target)
-    narrowed, changes = _narrowed(target, graph_def, problems)
-    note = []
-    if narrowed is not None:
-        note = ["float64->float32 in %d nodes (float64 %s: the converter takes only float32)"
-                % (len(changes), ", ".join(sorted(set(p.op for p in problems if p.dtype == "float64"))))]
-        graph_def, problems = narrowed, support.check(narrowed, target)
-    if problems:
-        return TargetResult(target, REFUSED, support.reason_line(target, problems, graph_def))
+    reason, graph_def, note = up_front(target, graph_def, request.outputs, missing, python)
+    if reason:
+        return TargetResult(target, REFUSED, reason)
     proof = proof()
     if isinstance(proof, ModelError):
         return TargetResult(target, FAILED, str(proof))
@@ -171,9 +164,44 @@ def _one_target(python, target, graph_def, inputs, proof, request, missing, layo
     except ModelError as exc:
         return TargetResult(target, FAILED, with_way_out(str(exc), inputs))
     result.dtype_changes = note + result.dtype_changes
-    if result.ok:
-        result.paths = _publish(result.paths, directory)
+    # an artifact that does not compute what the checkpoint does is not published (staging is removed)
+    result.paths = _publish(result.paths, directory) if result.ok else []
     return result
+
+
+def up_front(target, graph_def, outputs, missing, python):
+    """What is decided before converting: the one-line refusal (a missing package, a structure or an op or
+    dtype the converter lacks), else the graph to convert (narrowed where the target needs it) and its notes.
+
+    Args:
+        missing: core.deploy.children.missing_modules of ``python``.
+    Returns:
+        (reason or "", GraphDef, list of dtype-change notes).
+    """
+    if missing.get(target):
+        return install_line(missing[target], python), graph_def, []
+    structure = support.structure_reason(graph_def, outputs, target)
+    problems = support.check(graph_def, target)
+    narrowed, note = _narrowed(target, graph_def, outputs, problems)
+    if narrowed is not None:
+        graph_def, problems = narrowed, support.check(narrowed, target)
+    line = support.reason_line(target, problems, graph_def) if problems else ""
+    if structure:  # the ops the table refuses too, so that one fix does not just reveal the next
+        also = line[len(support.LABELS[target]) + 2:] if line else ""
+        return structure + ("; also " + also if also else ""), graph_def, []
+    return line, graph_def, note
+
+
+def readiness(graph_def, outputs, targets, python):
+    """dict target -> "" (ready) or the one line deploy would refuse it with, decided as deploy decides it
+    (``up_front``): the deploy Python's packages (checked once per Python, in a child), then the graph."""
+    try:
+        missing = missing_modules(python)
+    except ModelError as exc:
+        return dict((t, str(exc)) for t in targets)
+    if missing.get("reference"):
+        return dict((t, _no_reference(missing, python)) for t in targets)
+    return dict((t, up_front(t, graph_def, outputs, missing, python)[0]) for t in targets)
 
 
 def _opencv_inputs(graph_def, inputs, proof, workdir):
@@ -188,11 +216,22 @@ def _opencv_inputs(graph_def, inputs, proof, workdir):
     return edited, inputs, Proof(feeds, proof.reference, proof.tensorflow, folder)
 
 
-def _narrowed(target, graph_def, problems):
-    """For TFLite, when float64 stops it: the graph narrowed to float32 and the nodes changed."""
-    if target != "tflite" or not any(p.dtype == "float64" for p in problems):
-        return None, []
-    return narrow_float64(graph_def)
+def _narrowed(target, graph_def, outputs, problems):
+    """When a dtype stops the target: for TFLite float64 narrowed to float32; for OpenCV DNN (float32 only)
+    float64 narrowed and integer inputs read only by Casts to float32 fed as float32 (its Casts dropped).
+
+    Returns:
+        (narrowed GraphDef or None, list of notes for dtype_changes).
+    """
+    if target == "tflite" and any(p.dtype == "float64" for p in problems):
+        narrowed, changes = narrow_float64(graph_def)
+        if narrowed is None:
+            return None, []
+        return narrowed, ["float64->float32 in %d nodes (float64 %s: the converter takes only float32)"
+                          % (len(changes), ", ".join(sorted(set(p.op for p in problems if p.dtype == "float64"))))]
+    if target == "opencv" and any(p.dtype in ("float64", "int64", "int32") or p.op == "Cast" for p in problems):
+        return float32_runtime(graph_def, outputs)
+    return None, []
 
 
 def _publish(paths, directory):
@@ -205,4 +244,4 @@ def _publish(paths, directory):
     return published
 
 
-__all__ = ["deploy_graph", "OK", "FAILED", "REFUSED"]
+__all__ = ["deploy_graph", "readiness", "up_front", "OK", "FAILED", "REFUSED"]

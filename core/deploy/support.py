@@ -101,19 +101,41 @@ def constant_outputs(graph_def, outputs):
     return [o for o in outputs if o.split(":")[0] in nodes and nodes[o.split(":")[0]].op == "Const"]
 
 
+def _arg_of_softmax(graph_def):
+    """(op, node) for each ArgMax/ArgMin that reads a Softmax directly."""
+    softmax = set(n.name for n in graph_def.node if n.op == "Softmax")
+    return [(n.op, n.name) for n in graph_def.node
+            if n.op in ("ArgMax", "ArgMin") and n.input and n.input[0].split(":")[0] in softmax]
+
+
+def _expanded_inputs(graph_def):
+    """(ExpandDims node, placeholder) for each ExpandDims that reads a placeholder directly."""
+    placeholders = set(n.name for n in graph_def.node if n.op in ("Placeholder", "PlaceholderV2"))
+    return [(n.name, n.input[0].split(":")[0]) for n in graph_def.node
+            if n.op == "ExpandDims" and n.input and n.input[0].split(":")[0] in placeholders]
+
+
 def structure_reason(graph_def, outputs, target):
     """A target's refusal that no op table tells (one line), or ""."""
     constant = constant_outputs(graph_def, outputs)
     if target == "openvino" and constant:
         return ("OpenVINO: output %s depends on no input (a constant), and OpenVINO drops constant outputs: "
                 "leave it out of --outputs" % ", ".join(constant))
+    if target == "opencv" and constant:  # a Const is a blob to OpenCV, not a layer: forward() finds nothing
+        return ("OpenCV: output %s depends on no input (a constant), and OpenCV DNN computes no layer for a "
+                "constant (\"!empty() in function 'forward'\"): leave it out of --outputs" % ", ".join(constant))
+    arg_of_softmax = _arg_of_softmax(graph_def) if target == "opencv" else []
+    if arg_of_softmax:  # measured on OpenCV 4.14: after Relu, Sigmoid or a MatMul the same Arg layer is right
+        return ("OpenCV: %s of a Softmax (%s): OpenCV's Arg layer after its Softmax layer returns garbage "
+                "(OpenCV 4.14, measured): fetch the Softmax and take its argmax outside OpenCV" % arg_of_softmax[0])
+    expanded = _expanded_inputs(graph_def) if target == "opencv" else []
+    if expanded:  # its probe imports; running it fails (OpenCV 4.14, measured on a one-node graph)
+        return ("OpenCV: ExpandDims of the input %s (%s): OpenCV's ExpandDims of a network input fails at run "
+                "time (\"inputs.size() == requiredOutputs\" in getMemoryShapes): cut after it (--inputs %s:0)"
+                % (expanded[0][1], expanded[0][0], expanded[0][0]))
     tiles = [n.name for n in graph_def.node if n.op == "Tile"] if target == "opencv" else []
     if tiles:  # its probe imports; running it fails, constant multiples or not (OpenCV 4.14, measured)
         return ("OpenCV: Tile (%s): OpenCV's TensorFlow importer does not give its Tile layer the multiples "
                 "(\"repeats ... is missing\" at run time): cut before it" % _where(graph_def, tiles))
     return ""
 
-
-def readiness(graph_def, targets):
-    """dict target -> "" (ready) or its one-line reason, for a live display."""
-    return dict((t, reason_line(t, check(graph_def, t), graph_def) if check(graph_def, t) else "") for t in targets)

@@ -88,6 +88,32 @@ def _forward(net, fetch):
             os.close(saved)
 
 
+# Ops whose TensorFlow output drops the reduced axis, which OpenCV's layer keeps (as size 1).
+_AXIS_DROPPED = frozenset(["ArgMax", "ArgMin"])
+
+
+def reduced_axis(graph_def, output):
+    """The axis an ArgMax/ArgMin output drops (its ``dimension`` input, a Const scalar), else None."""
+    from core.deploy.tensor_values import const_value
+    nodes = dict((n.name, n) for n in graph_def.node)
+    node = nodes.get(output.split(":")[0])
+    if node is None or node.op not in _AXIS_DROPPED or len(node.input) < 2:
+        return None
+    dimension = nodes.get(node.input[1].split(":")[0].lstrip("^"))
+    value = const_value(dimension) if dimension is not None and dimension.op == "Const" else None
+    if value is None or np.asarray(value).size != 1:
+        return None
+    return int(np.asarray(value).reshape(()))
+
+
+def _tf_shaped(value, axis):
+    """OpenCV's ArgMax/ArgMin result without the reduced axis it keeps ([2, 1] -> [2], as TensorFlow)."""
+    if axis is None or value.ndim < 2:
+        return value
+    axis = axis + value.ndim if axis < 0 else axis
+    return np.squeeze(value, axis) if axis < value.ndim and value.shape[axis] == 1 else value
+
+
 def run(paths, feeds, job):
     import cv2
     from core.formats.graph_io import load_graph_def
@@ -99,7 +125,9 @@ def run(paths, feeds, job):
         net.setInput(blob, name)
         inputs.append(describe(name, "float32", [-1] + list(blob.shape[1:])))
     layers = set(net.getLayerNames())
-    fetch = fetch_names(load_graph_def(paths[0]).graph_def, job["outputs"], layers)
+    graph_def = load_graph_def(paths[0]).graph_def
+    fetch = fetch_names(graph_def, job["outputs"], layers)
     raw = _forward(net, fetch)
-    outputs = [describe(name, "float32", [-1] + list(v.shape[1:])) for name, v in zip(fetch, raw)]
-    return inputs, outputs, [_nhwc(v, layout) for v in raw]
+    values = [_tf_shaped(_nhwc(v, layout), reduced_axis(graph_def, o)) for v, o in zip(raw, job["outputs"])]
+    outputs = [describe(name, "float32", [-1] + list(v.shape[1:])) for name, v in zip(fetch, values)]
+    return inputs, outputs, values

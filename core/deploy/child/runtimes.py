@@ -3,8 +3,6 @@
 import importlib
 import os
 
-from core.deploy.child.arrays import load_arrays, save_arrays
-
 MODULES = {"tflite": "core.deploy.child.tflite_target", "onnx": "core.deploy.child.onnx_target",
            "openvino": "core.deploy.child.openvino_target", "opencv": "core.deploy.child.opencv_target"}
 # The Python modules each target needs (its converter and its runtime).
@@ -40,6 +38,7 @@ def run_job(job):
         dict with paths (artifact files), inputs/outputs ({name, dtype, shape} in the artifact),
         names (of the arrays written) or error (one line) and stage ("convert" or "run").
     """
+    from core.deploy.child.arrays import load_arrays, save_arrays
     module = importlib.import_module(MODULES[job["target"]])
     _step(job, "converting the graph (%s)" % CONVERTERS[job["target"]])
     try:

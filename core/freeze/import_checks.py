@@ -7,12 +7,15 @@ implies), the Const kernel (a value tensor Tensor::FromProto reads, of the decla
 FunctionLibraryDefinition (no function named like an op) and CheckVersions (GraphDef versions).
 """
 
+import itertools
 import re
 
+from core.analysis.runtime_floor import is_default
 from core.errors import ModelError, quote
 from core.formats import dtypes, protos
 from core.formats.op_registry import OpSpec
 from core.formats.wire import LENGTH, iter_fields
+from core.freeze.static_shapes import CHECKED_OPS as SHAPE_CHECKED_OPS, ShapeRefusal, StaticShapes
 from core.names import node_name, port_of
 
 # ops.py's _VALID_OP_NAME_REGEX, and graph_constructor's IsValidNodeName (no leading "_"); and no trailing
@@ -41,6 +44,8 @@ def check_importable(plan_nodes, release, registry, tail_fields, source_nodes=No
         tail_fields: the raw library/version/versions fields the frozen GraphDef ends with.
         source_nodes: {name: NodeDef} of the source (copied nodes are read from there, unparsed).
         path: the model file, for the message.
+    Returns:
+        what check_source_graph needs to skip the nodes checked here.
     Raises:
         ModelError: naming the node, the rule and the release.
     """
@@ -51,7 +56,7 @@ def check_importable(plan_nodes, release, registry, tail_fields, source_nodes=No
             history = registry.history(name)
             if history is not None and history.present[release.index]:
                 raise _Refusal("the graph's function library defines %s, the name of a TensorFlow op" % quote(name))
-        _Checker(plan_nodes, release, registry, functions, source_nodes or {}).run()
+        return _Checker(plan_nodes, release, registry, functions, source_nodes or {}).run()
     except _Refusal as exc:
         raise ModelError("cannot freeze for TensorFlow %s: %s" % (release.label, exc), path)
 
@@ -82,6 +87,93 @@ def check_restoring(names, release, registry, source_nodes, path=None):
     except _Refusal as exc:
         raise ModelError("TensorFlow %s cannot restore these variables through the graph's saver: %s"
                          % (release.label, exc), path)
+
+
+# TensorFlow's _VALID_OP_NAME_REGEX of any release ('>' is allowed since 2.x): what a node the freeze drops
+# must match for TensorFlow to import the file at all.
+_ANY_RELEASE_NAME = re.compile(r"^[A-Za-z0-9.][A-Za-z0-9_.\-/>]*\Z")
+
+
+def check_source_graph(table, checked, registry, defaults=None, path=None):
+    """Refuses a source graph that TensorFlow would not import, though the freeze does not keep the bad node.
+
+    TensorFlow's `import_meta_graph` imports every node, so one damaged node anywhere (an initializer, the
+    optimizer) makes the whole file fail. Every source node must pass the structural NodeDef rules (valid
+    name, attrs declared and of their kind, required attrs present, allowed values and types, the input count)
+    for at least one shipped release that has its op; an op no release has is not checked (custom ops).
+
+    Args:
+        table: the source graph's core.formats.node_table.NodeTable.
+        checked: what check_importable returned (None when it did not run): the nodes it checked as the
+            source has them, against the target release, are not checked again.
+        registry: the OpRegistry.
+        defaults: core.analysis.runtime_floor.producer_defaults of the meta graph: an attr an OpDef lacks
+            that holds the producer's default is dropped by TensorFlow's importer, not refused.
+    Raises:
+        ModelError: "the graph is damaged: node 'x' (Op) ...".
+    """
+    names, index = table.names, table.index
+    if checked is None:
+        positions = range(len(names))
+    else:  # the nodes the freeze drops (filterfalse: a C loop over 10^6 names), and those it changes
+        dropped = itertools.filterfalse(checked.plans.__contains__, names)
+        positions = sorted(set(index[n] for n in itertools.chain(dropped, checked.unchecked) if n in index))
+    cache = {}
+    valid_name = _ANY_RELEASE_NAME.match
+    nodes = table.graph_def.node
+    for position in positions:
+        name = names[position]
+        node = nodes[position]
+        try:
+            if not valid_name(name):
+                _fail(name, node.op, "the name is not a valid TensorFlow node name")
+            _check_any_release(node, registry, cache, defaults or {})
+        except _Refusal as exc:
+            raise ModelError("the graph is damaged: %s: TensorFlow would not import this file" % exc, path)
+
+
+def _check_any_release(node, registry, cache, defaults):
+    """The structural rules of ``node`` against each distinct OpDef of its op, newest first, until one passes."""
+    history = registry.history(node.op)
+    if history is None:
+        return
+    attrs = node.attr
+    key = (node.op, len([t for t in node.input if t[:1] != "^"]))
+    key += tuple(sorted((k, attrs[k].SerializeToString()) for k in attrs if k[:1] != "_"))
+    if key in cache:  # only passes are kept: the first refusal ends the check
+        return
+    first = None
+    tried = set()
+    for index in range(len(history.present) - 1, -1, -1):
+        if not history.present[index]:
+            continue
+        spec = history.spec(index)
+        signature = _spec_signature(spec)
+        if signature in tried:
+            continue
+        tried.add(signature)
+        extra = [k for k in attrs if k[:1] != "_" and k not in spec.attrs]
+        ignored = [k for k in extra if is_default(registry, node.op, k, attrs[k], defaults)]
+        try:
+            effective = _effective_attrs(node, spec, ignored)
+            count = len(_arg_types(spec.inputs, effective, node))
+            data = key[1]
+            if data != count:
+                _fail(node.name, node.op, "it has %d data input(s), its OpDef expects %d" % (data, count))
+        except _Refusal as exc:
+            first = first or str(exc)
+            continue
+        cache[key] = True
+        return
+    if first is not None:
+        raise _Refusal(first)
+
+
+def _spec_signature(spec):
+    """What the structural rules read of an OpSpec (releases often share one OpDef)."""
+    return id(spec) if spec is None else (tuple((k, a.type, a.has_default, a.allowed_types, a.allowed_strings)
+                                                for k, a in spec.attrs.items()),
+                                          tuple(spec.inputs))
 
 
 def _library_functions(tail_fields):
@@ -157,25 +249,44 @@ class _Checker(object):
         return history.spec(self.release.index) if history is not None else None
 
     def run(self):
+        """Checks every planned node, then the shape functions of those that have one here.
+
+        Sets ``unchecked``: the planned nodes not checked as the source has them (variables' Consts,
+        edited nodes, ops the release lacks), for check_source_graph.
+        """
         valid_name = _NODE_NAME.match
         check_inputs = self._check_inputs
+        shaped = []
+        unchecked = self.unchecked = []
         for name, plan in self.plans.items():
             if not valid_name(name):
                 _fail(name, self.op_of(name),
                       "the name is not a valid TensorFlow node name (letters, digits, '.', '_', '-', '/', not "
                       "starting with '_', '-' or '/', not ending with '/')")
             if plan.kind == "const":
+                unchecked.append(name)
                 continue  # a variable's value: the writer builds a Const of its dtype and shape
             types = plan.types if plan.types is not None else self.node_types(name)
+            if plan.kind != "copy" or not types:
+                unchecked.append(name)
             if types:
                 node = self.node_def(name)
                 check_inputs(node, types[0])
-                if node.op == "Const":
+                op = node.op
+                if op == "Const":
                     _check_const(node)
                 if "_output_shapes" in node.attr:
                     _check_output_shapes(node, len(types[1]))
-                    if node.op in _FORWARDING:
+                    if op in _FORWARDING:
                         self._check_forwarded_shapes(node)
+                if op in SHAPE_CHECKED_OPS:
+                    shaped.append(name)
+        if shaped:
+            try:
+                StaticShapes(self.plans, self.node_def, self.release.label).check(shaped)
+            except ShapeRefusal as exc:
+                _fail(*exc.args)
+        return self
 
     def _recorded_shape(self, text):
         """The `_output_shapes` entry of the tensor ``text`` ("node:port"), None when none is recorded."""
@@ -253,8 +364,9 @@ class _Checker(object):
                       % (position, dtypes.name(have), quote(text), dtypes.name(want)))
 
 
-def _effective_attrs(node, spec):
-    """{attr: AttrValue} after TF adds the OpDef's defaults; refuses attrs of the wrong kind or value."""
+def _effective_attrs(node, spec, ignored=()):
+    """{attr: AttrValue} after TF adds the OpDef's defaults; refuses attrs of the wrong kind or value
+    (``ignored``: attrs the OpDef lacks that TensorFlow's importer drops, holding the producer's default)."""
     attrs = {}
     for key, spec_attr in spec.attrs.items():
         if key in node.attr:
@@ -266,7 +378,7 @@ def _effective_attrs(node, spec):
         else:
             _fail(node.name, node.op, "required attr %s is missing" % quote(key))
     for key in node.attr:
-        if not key.startswith("_") and key not in spec.attrs:
+        if not key.startswith("_") and key not in spec.attrs and key not in ignored:
             _fail(node.name, node.op, "attr %s is not in the op's definition" % quote(key))
     return attrs
 

@@ -260,7 +260,8 @@ def fit_and_check(plans, target_tf, model, tail, source_nodes, restoring=()):
         core.freeze.runtime_target.RuntimeFit.
     """
     from core.formats.op_registry import load_registry
-    from core.freeze.import_checks import check_importable, check_restoring
+    from core.analysis.runtime_floor import producer_defaults
+    from core.freeze.import_checks import check_importable, check_restoring, check_source_graph
     from core.freeze.runtime_target import fit_plan, target_release
     path = model.location.model_file
     runtime = fit_plan(plans, target_tf, model.meta_graph, path, source_nodes)
@@ -268,10 +269,13 @@ def fit_and_check(plans, target_tf, model, tail, source_nodes, restoring=()):
     release = target_release(target_tf) if target_tf is not None else None
     if release is None and runtime.floor.strict_floor is not None:
         release = registry.release(runtime.floor.strict_floor)
+    checked = None
     if release is not None:
-        check_importable(plans, release, registry, tail, source_nodes, path)
+        checked = check_importable(plans, release, registry, tail, source_nodes, path)
         if restoring and target_tf is not None:  # the frozen graph's own floor says nothing of the saver's nodes
             check_restoring(restoring, release, registry, node_table(model.graph_def).nodes, path)
+    # TensorFlow imports every node of the file, the ones the freeze drops too
+    check_source_graph(node_table(model.graph_def), checked, registry, producer_defaults(model.meta_graph), path)
     return runtime
 
 

@@ -1,0 +1,451 @@
+"""The shape functions TensorFlow's importer runs on a frozen graph (ShapeRefiner), for the ops where a wrong
+edge or a flipped attr makes them fail: MatMul, BatchMatMul, BiasAdd, Conv2D, DepthwiseConv2dNative, the
+broadcasting binary ops, Reshape and ConcatV2 of a Const, with shapes from Consts, frozen variables and
+placeholders carried through forwarding ops.
+
+A shape is None (unknown rank) or a tuple of dims, -1 for an unknown one. Every rule here gives at most
+what TensorFlow's own function gives (an op it does not know, an input it cannot see, a dim it has to
+guess: unknown), so it refuses only what every release's shape function refuses. Each node's shape is
+computed once, when a checked op asks for it: a pass is linear in the nodes it visits.
+"""
+
+from core.formats import dtypes
+from core.names import node_name, port_of
+
+# UnchangedShape: output 0 has input 0's shape (Switch: both outputs; Enter only when is_constant).
+_FORWARDING = frozenset([
+    "Identity", "RefIdentity", "Snapshot", "StopGradient", "PreventGradient", "CheckNumerics", "Print",
+    "Switch", "RefSwitch", "Exit", "RefExit", "Cast", "Relu", "Relu6", "Elu", "Selu", "Softplus", "Softsign",
+    "LeakyRelu", "Tanh", "Sigmoid", "Neg", "Abs", "Exp", "Expm1", "Log", "Log1p", "Sqrt", "Rsqrt", "Square",
+    "Floor", "Ceil", "Round", "Rint", "Sign", "Reciprocal", "Inv", "Sin", "Cos", "Erf", "LogicalNot",
+    "ZerosLike", "OnesLike", "Softmax", "LogSoftmax"])
+# BroadcastBinaryOpShapeFn (Equal/NotEqual left out: TF 2.x gives them incompatible_shape_error).
+_BROADCASTING = frozenset([
+    "Add", "AddV2", "Sub", "Mul", "Div", "RealDiv", "DivNoNan", "FloorDiv", "FloorMod", "TruncateDiv",
+    "TruncateMod", "Maximum", "Minimum", "Pow", "SquaredDifference", "Less", "LessEqual", "Greater",
+    "GreaterEqual", "LogicalAnd", "LogicalOr", "Atan2", "Xdivy", "Xlogy"])
+_MATMUL = frozenset(["MatMul", "BatchMatMul", "BatchMatMulV2", "BatchMatMulV3"])
+_CHECKED = _MATMUL | _BROADCASTING | frozenset(["BiasAdd", "BiasAddV1", "Conv2D", "DepthwiseConv2dNative",
+                                                 "Reshape", "ConcatV2", "Concat"])
+_SOURCES = frozenset(["Const", "Placeholder", "PlaceholderV2", "PlaceholderWithDefault"])
+CHECKED_OPS = _CHECKED  # the ops a pass starts from (import_checks collects their nodes)
+_SMALL_CONST = 1024  # elements of a shape or axis Const read (TensorFlow's own limit is larger; a guess is safe)
+_GROUPED_CONV = "1.15"  # from this release on Conv2D takes an input depth that is a multiple of the filter's
+
+
+class ShapeRefusal(Exception):
+    """(node name, op, rule): a shape function TensorFlow runs on import would fail."""
+
+
+def _text(shape):
+    if shape is None:
+        return "unknown"
+    return "[%s]" % ",".join("?" if d < 0 else str(d) for d in shape)
+
+
+class StaticShapes(object):
+    """Shapes of a planned graph's tensors, computed on demand.
+
+    Args:
+        plans: name -> NodePlan (a "const" plan is a frozen variable: its value's shape).
+        node_def: name -> the planned NodeDef (for every plan that is not "const").
+        release_label: the release whose shape functions apply ("1.4", "2"): Conv2D's depth rule differs.
+    """
+
+    def __init__(self, plans, node_def, release_label):
+        self.plans = plans
+        self.node_def = node_def
+        self.grouped_conv = _release_at_least(release_label, _GROUPED_CONV)
+        self.memo = {}
+
+    # -- the pass --------------------------------------------------------------------------------
+
+    def check(self, names):
+        """Runs the shape function of each named node (raises ShapeRefusal on the first that fails)."""
+        for name in names:
+            self.shape(name)
+
+    def tensor(self, text):
+        """The shape of the tensor ``text`` ("node", "node:k")."""
+        source, port = (text, 0) if ":" not in text else (node_name(text), port_of(text))
+        shape = self.shape(source)
+        if port == 0:
+            return shape
+        plan = self.plans.get(source)
+        if plan is not None and plan.kind != "const" and self.node_def(source).op in ("Switch", "RefSwitch"):
+            return shape
+        return None
+
+    def shape(self, name):
+        """Output 0's shape of node ``name``: its inputs first (an explicit stack: no recursion limit)."""
+        memo = self.memo
+        if name in memo:
+            return memo[name]
+        stack = [name]
+        while stack:
+            current = stack[-1]
+            if current in memo and memo[current] is not _PENDING:
+                stack.pop()
+                continue
+            needed = self._needed(current)
+            missing = [n for n in needed if n not in memo]
+            if missing and memo.get(current) is not _PENDING:
+                memo[current] = _PENDING
+                stack.extend(missing)
+                continue
+            memo[current] = None  # a loop back to itself reads unknown
+            memo[current] = self._compute(current)
+            stack.pop()
+        return memo[name]
+
+    def _data_inputs(self, node):
+        return [t for t in node.input if t[:1] != "^"]
+
+    def _needed(self, name):
+        """The nodes whose shapes ``name``'s rule reads."""
+        plan = self.plans.get(name)
+        if plan is None or plan.kind == "const":
+            return ()
+        node = self.node_def(name)
+        op = node.op
+        if op in _FORWARDING or op == "Enter":
+            inputs = self._data_inputs(node)[:1]
+        elif op in _CHECKED:
+            inputs = self._data_inputs(node)
+        else:
+            return ()
+        return [node_name(t) for t in inputs if node_name(t) in self.plans]
+
+    def _input(self, node, position):
+        inputs = self._data_inputs(node)
+        if position >= len(inputs) or node_name(inputs[position]) not in self.plans:
+            return None
+        found = self.tensor(inputs[position])
+        return None if found is _PENDING else found
+
+    def _compute(self, name):
+        plan = self.plans.get(name)
+        if plan is None:
+            return None
+        if plan.kind == "const":
+            shape = getattr(plan.variable, "shape", None)
+            return tuple(int(d) for d in shape) if shape is not None else None
+        node = self.node_def(name)
+        op = node.op
+        if op in _SOURCES:
+            return _source_shape(node)
+        if op in _FORWARDING:
+            return self._input(node, 0)
+        if op == "Enter":
+            constant = node.attr["is_constant"].b if "is_constant" in node.attr else False
+            return self._input(node, 0) if constant else None
+        rule = _RULES.get(op)
+        if rule is None:
+            if op in _BROADCASTING:
+                rule = _broadcast
+            else:
+                return None
+        return rule(self, node)
+
+    def const_values(self, node, position):
+        """The int values of a small int32/int64 Const read at input ``position``, else None."""
+        inputs = self._data_inputs(node)
+        if position >= len(inputs):
+            return None
+        text = inputs[position]
+        source = node_name(text)
+        plan = self.plans.get(source)
+        if plan is None or plan.kind == "const" or (":" in text and port_of(text) != 0):
+            return None
+        const = self.node_def(source)
+        if const.op != "Const" or "value" not in const.attr:
+            return None
+        tensor = const.attr["value"].tensor
+        if tensor.dtype not in (dtypes.DT_INT32, dtypes.DT_INT64) or dtypes.proto_problem(tensor, None, 1 << 20):
+            return None
+        dims = dtypes.shape_dims(tensor.tensor_shape)
+        if len(dims) > 1 or dtypes.element_count(dims) > _SMALL_CONST:
+            return None
+        try:
+            values = [int(v) for v in dtypes.proto_values(tensor).reshape(-1)]
+        except ValueError:
+            return None
+        return values, len(dims)
+
+
+_PENDING = object()
+
+
+def _release_at_least(label, floor):
+    def key(text):
+        return tuple(int(p) for p in text.split("."))
+    try:
+        return key(label) >= key(floor)
+    except ValueError:
+        return False
+
+
+def _source_shape(node):
+    op = node.op
+    if op == "Const":
+        if "value" not in node.attr:
+            return None
+        shape = node.attr["value"].tensor.tensor_shape
+    else:
+        if "shape" not in node.attr or node.attr["shape"].WhichOneof("value") != "shape":
+            return None
+        shape = node.attr["shape"].shape
+    if shape.unknown_rank:
+        return None
+    dims = tuple(int(d.size) for d in shape.dim)
+    if op in ("Placeholder", "PlaceholderV2") and not dims:
+        return None  # TF reads a scalar Placeholder shape of an old GraphDef (version <= 21) as unknown
+    if any(d < -1 for d in dims) or (op == "Const" and any(d < 0 for d in dims)):
+        return None
+    return dims
+
+
+def _refuse(node, rule):
+    raise ShapeRefusal(node.name, node.op, rule)
+
+
+def _flag(node, key):
+    return bool(node.attr[key].b) if key in node.attr else False
+
+
+def _string(node, key, default):
+    return node.attr[key].s.decode("utf-8", "replace") if key in node.attr else default
+
+
+def _with_rank(node, position, shape, rank, at_least=False):
+    if shape is None:
+        return
+    if (len(shape) < rank) if at_least else (len(shape) != rank):
+        _refuse(node, "input %d has shape %s, %s needs rank %s%d" % (position, _text(shape), node.op,
+                                                                    "at least " if at_least else "", rank))
+
+
+def _dim(shape, index):
+    """Dim ``index`` (negative from the end) of a shape, -1 when unknown."""
+    if shape is None or not -len(shape) <= index < len(shape):
+        return -1
+    return shape[index]
+
+
+def _merge_dim(node, first, second, what):
+    if first >= 0 and second >= 0 and first != second:
+        _refuse(node, what % (first, second))
+    return first if first >= 0 else second
+
+
+def _matmul(shapes, node):
+    a, b = shapes._input(node, 0), shapes._input(node, 1)
+    if node.op == "MatMul":
+        _with_rank(node, 0, a, 2)
+        _with_rank(node, 1, b, 2)
+        flip_a, flip_b, names = _flag(node, "transpose_a"), _flag(node, "transpose_b"), ("transpose_a", "transpose_b")
+    else:
+        _with_rank(node, 0, a, 2, at_least=True)
+        _with_rank(node, 1, b, 2, at_least=True)
+        flip_a, flip_b, names = _flag(node, "adj_x"), _flag(node, "adj_y"), ("adj_x", "adj_y")
+    inner_a = _dim(a, -2 if flip_a else -1)
+    inner_b = _dim(b, -1 if flip_b else -2)
+    if inner_a >= 0 and inner_b >= 0 and inner_a != inner_b:
+        _refuse(node, "its inputs have shapes %s and %s; with %s=%s and %s=%s the inner dimensions %d and %d "
+                      "differ (TensorFlow's shape function refuses it on import)"
+                % (_text(a), _text(b), names[0], str(flip_a).lower(), names[1], str(flip_b).lower(),
+                   inner_a, inner_b))
+    rows, cols = _dim(a, -1 if flip_a else -2), _dim(b, -2 if flip_b else -1)
+    if node.op == "MatMul":
+        return (rows, cols)
+    if a is None or b is None:
+        return None
+    batch_a, batch_b = a[:-2], b[:-2]
+    if node.op == "BatchMatMul":
+        if len(batch_a) != len(batch_b):
+            return None
+        batch = tuple(x if x == y else -1 for x, y in zip(batch_a, batch_b))
+    else:
+        batch = _broadcast_dims(batch_a, batch_b)
+        if batch is None:
+            return None
+    return batch + (rows, cols)
+
+
+def _broadcast_dims(a, b):
+    """Broadcast of two known-rank dim tuples without refusing (None where they conflict)."""
+    rank = max(len(a), len(b))
+    a, b = (1,) * (rank - len(a)) + tuple(a), (1,) * (rank - len(b)) + tuple(b)
+    out = []
+    for x, y in zip(a, b):
+        if x == y:
+            out.append(x)
+        elif x == 1:
+            out.append(y if y >= 0 else -1)
+        elif y == 1:
+            out.append(x if x >= 0 else -1)
+        elif x < 0 or y < 0:
+            out.append(-1)
+        else:
+            return None
+    return tuple(out)
+
+
+def _broadcast(shapes, node):
+    a, b = shapes._input(node, 0), shapes._input(node, 1)
+    if a is None or b is None:
+        return None
+    rank = max(len(a), len(b))
+    padded_a, padded_b = (1,) * (rank - len(a)) + a, (1,) * (rank - len(b)) + b
+    for x, y in zip(padded_a, padded_b):
+        if x >= 0 and y >= 0 and x != y and x != 1 and y != 1:
+            _refuse(node, "its inputs have shapes %s and %s, which do not broadcast (%d against %d; TensorFlow's "
+                          "shape function refuses it on import)" % (_text(a), _text(b), x, y))
+    return _broadcast_dims(a, b)
+
+
+def _bias_add(shapes, node):
+    value, bias = shapes._input(node, 0), shapes._input(node, 1)
+    nchw = node.op == "BiasAdd" and _string(node, "data_format", "NHWC") == "NCHW"
+    _with_rank(node, 0, value, 3 if nchw else 2, at_least=True)
+    _with_rank(node, 1, bias, 1)
+    if value is None:
+        return None
+    if nchw and len(value) != 4:  # TF 1.x merges dim -3, TF 2.x dim 1: they agree at rank 4 only
+        return None
+    index = 1 if nchw else len(value) - 1
+    channels = _merge_dim(node, value[index], _dim(bias, 0),
+                          "its value has %%d channels (%s), its bias %%d values (TensorFlow's shape function "
+                          "refuses it on import)" % ("dim 1, data_format NCHW" if nchw else "last dim"))
+    return value[:index] + (channels,) + value[index + 1:]
+
+
+def _ints(node, key):
+    return list(node.attr[key].list.i) if key in node.attr else None
+
+
+def _window(size, kernel, stride, dilation, padding):
+    if size < 0 or kernel < 0 or stride <= 0 or dilation < 1:
+        return -1
+    if padding == "SAME":
+        return (size + stride - 1) // stride
+    if padding == "VALID":
+        out = (size - ((kernel - 1) * dilation + 1) + stride) // stride
+        return out if out >= 0 else -1
+    return -1
+
+
+def _conv(shapes, node):
+    value, filters = shapes._input(node, 0), shapes._input(node, 1)
+    data_format = _string(node, "data_format", "NHWC")
+    if data_format not in ("NHWC", "NCHW"):
+        return None
+    _with_rank(node, 0, value, 4)
+    _with_rank(node, 1, filters, 4)
+    channel = 3 if data_format == "NHWC" else 1
+    depth, filter_depth = _dim(value, channel), _dim(filters, 2)
+    depthwise = node.op == "DepthwiseConv2dNative"
+    if depth >= 0 and filter_depth >= 0:
+        if depthwise or not shapes.grouped_conv:
+            if depth != filter_depth:
+                _refuse(node, "its input has %d channels (%s), its filter of shape %s takes %d (TensorFlow's shape "
+                              "function refuses it on import)" % (depth, data_format, _text(filters), filter_depth))
+        elif filter_depth == 0 or depth % filter_depth:
+            _refuse(node, "its input has %d channels (%s), not a multiple of the %d its filter of shape %s takes "
+                          "(TensorFlow's shape function refuses it on import)"
+                    % (depth, data_format, filter_depth, _text(filters)))
+    strides, dilations = _ints(node, "strides") or [], _ints(node, "dilations") or [1, 1, 1, 1]
+    padding = node.attr["padding"].s.decode("ascii", "replace") if "padding" in node.attr else ""
+    rows_at, cols_at = (1, 2) if data_format == "NHWC" else (2, 3)
+    if len(strides) != 4 or len(dilations) != 4 or (depthwise and dilations != [1, 1, 1, 1]):
+        rows = cols = -1
+    else:
+        rows = _window(_dim(value, rows_at), _dim(filters, 0), strides[rows_at], dilations[rows_at], padding)
+        cols = _window(_dim(value, cols_at), _dim(filters, 1), strides[cols_at], dilations[cols_at], padding)
+    if depthwise:
+        multiplier = _dim(filters, 3)
+        known = depth if depth >= 0 else filter_depth
+        out_depth = known * multiplier if known >= 0 and multiplier >= 0 else -1
+    else:
+        out_depth = _dim(filters, 3)
+    batch = _dim(value, 0)
+    if data_format == "NHWC":
+        return (batch, rows, cols, out_depth)
+    return (batch, out_depth, rows, cols)
+
+
+def _reshape(shapes, node):
+    value = shapes._input(node, 0)
+    found = shapes.const_values(node, 1)
+    if found is None or found[1] != 1:
+        return None
+    target = found[0]
+    if any(d < -1 for d in target):
+        return None
+    wildcards = target.count(-1)
+    known_input = value is not None and all(d >= 0 for d in value)
+    count = dtypes.element_count(value) if known_input else None
+    if wildcards == 0:
+        if count is not None and count != dtypes.element_count(target):
+            _refuse(node, "it reshapes a tensor of shape %s (%d elements) to %s (%d elements) (TensorFlow's shape "
+                          "function refuses it on import)" % (_text(value), count, _text(target),
+                                                              dtypes.element_count(target)))
+        return tuple(target)
+    if wildcards == 1 and count is not None:
+        known = dtypes.element_count([d for d in target if d != -1])
+        if known > 0:
+            if count % known:
+                _refuse(node, "it reshapes a tensor of shape %s (%d elements) to %s, and %d is not a multiple of %d "
+                              "(TensorFlow's shape function refuses it on import)"
+                        % (_text(value), count, _text(target), count, known))
+            return tuple(count // known if d == -1 else d for d in target)
+    return tuple(target)
+
+
+def _concat(shapes, node):
+    inputs = [t for t in node.input if t[:1] != "^"]
+    if len(inputs) < 2:
+        return None
+    if node.op == "ConcatV2":
+        axis_at, values = len(inputs) - 1, range(len(inputs) - 1)
+    else:
+        axis_at, values = 0, range(1, len(inputs))
+    found = shapes.const_values(node, axis_at)
+    if found is None or found[1] != 0 or not found[0]:
+        return None
+    axis = found[0][0]
+    minimum = -axis if axis < 0 else axis + 1
+    known = []
+    for position in values:
+        shape = shapes._input(node, position)
+        if shape is None:
+            continue
+        if len(shape) < minimum:
+            _refuse(node, "input %d has shape %s, too few dimensions to concatenate on axis %d (TensorFlow's shape "
+                          "function refuses it on import)" % (position, _text(shape), axis))
+        if known and len(shape) != len(known[0][1]):
+            _refuse(node, "inputs %d and %d have shapes %s and %s, of different ranks (TensorFlow's shape function "
+                          "refuses it on import)" % (known[0][0], position, _text(known[0][1]), _text(shape)))
+        known.append((position, shape))
+    if not known:
+        return None
+    rank = len(known[0][1])
+    at = axis % rank
+    out = list(known[0][1])
+    for position, shape in known[1:]:
+        for index in range(rank):
+            if index == at:
+                continue
+            out[index] = _merge_dim(node, out[index], shape[index],
+                                    "its inputs differ on dimension %d, which it does not concatenate (%%d and %%d; "
+                                    "TensorFlow's shape function refuses it on import)" % index)
+    if len(known) == len(values) and all(s[at] >= 0 for _, s in known):
+        out[at] = sum(s[at] for _, s in known)
+    else:
+        out[at] = -1
+    return tuple(out)
+
+
+_RULES = {"MatMul": _matmul, "BatchMatMul": _matmul, "BatchMatMulV2": _matmul, "BatchMatMulV3": _matmul,
+          "BiasAdd": _bias_add, "BiasAddV1": _bias_add, "Conv2D": _conv, "DepthwiseConv2dNative": _conv,
+          "Reshape": _reshape, "ConcatV2": _concat, "Concat": _concat}

@@ -260,7 +260,6 @@ def fit_and_check(plans, target_tf, model, tail, source_nodes, restoring=()):
         core.freeze.runtime_target.RuntimeFit.
     """
     from core.formats.op_registry import load_registry
-    from core.analysis.runtime_floor import producer_defaults
     from core.freeze.import_checks import check_importable, check_restoring, check_source_graph
     from core.freeze.runtime_target import fit_plan, target_release
     path = model.location.model_file
@@ -275,7 +274,7 @@ def fit_and_check(plans, target_tf, model, tail, source_nodes, restoring=()):
         if restoring and target_tf is not None:  # the frozen graph's own floor says nothing of the saver's nodes
             check_restoring(restoring, release, registry, node_table(model.graph_def).nodes, path)
     # TensorFlow imports every node of the file, the ones the freeze drops too
-    check_source_graph(node_table(model.graph_def), checked, registry, producer_defaults(model.meta_graph), path)
+    check_source_graph(node_table(model.graph_def), checked, registry, path)
     return runtime
 
 

@@ -151,6 +151,16 @@ def _restore_assign_misspelt(nodes):
     del assign.attr["use_locking"]
 
 
+def _transpose_b_flipped(nodes):
+    """The output layer's MatMul reads its [128,10] kernel transposed: TensorFlow's shape function refuses it."""
+    nodes["output/MatMul"].attr["transpose_b"].b = True
+
+
+def _initializer_of_int32(nodes):
+    """An initializer the freeze drops gets a dtype RandomUniform does not make: import_meta_graph refuses the file."""
+    nodes["dense/kernel/Initializer/random_uniform/RandomUniform"].attr["dtype"].type = 3
+
+
 def _output_shapes_emptied(nodes):
     nodes["Cast"].attr["_output_shapes"].Clear()
 
@@ -398,6 +408,11 @@ CASES = [
          error=("invalid dimension", "dense/MatMul"), args=FREEZE_MLP),
     Case("the saver's Assign of a needed variable TF cannot import", "mlp", _meta(_restore_assign_misspelt),
          names=META, error=("cannot restore these variables through the graph's saver", "'usg_locking'"),
+         args=FREEZE_MLP),
+    Case("MatMul with transpose_b flipped (shape function)", "mlp", _meta(_transpose_b_flipped), names=META,
+         error=("'output/MatMul' (MatMul)", "inner dimensions 128 and 10"), args=FREEZE_MLP),
+    Case("a damaged initializer the freeze drops", "mlp", _meta(_initializer_of_int32), names=META,
+         error=("the graph is damaged", "(RandomUniform)", "attr 'dtype' is int32", "would not import"),
          args=FREEZE_MLP),
     Case("_output_shapes with no shape for an output", "dtypes", _meta(_output_shapes_emptied), names=META,
          error=("'Cast'", "records 0 shape(s) for 1 output(s)"), args=("--outputs", "y64,y16,yint,ybool")),

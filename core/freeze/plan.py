@@ -260,7 +260,8 @@ def fit_and_check(plans, target_tf, model, tail, source_nodes, restoring=()):
         core.freeze.runtime_target.RuntimeFit.
     """
     from core.formats.op_registry import load_registry
-    from core.freeze.import_checks import check_importable, check_restoring, check_source_graph
+    from core.freeze.import_checks import check_importable, check_restoring
+    from core.freeze.source_checks import check_source_graph
     from core.freeze.runtime_target import fit_plan, target_release
     path = model.location.model_file
     runtime = fit_plan(plans, target_tf, model.meta_graph, path, source_nodes)

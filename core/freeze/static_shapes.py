@@ -27,8 +27,8 @@ _BROADCASTING = frozenset([
 _MATMUL = frozenset(["MatMul", "BatchMatMul", "BatchMatMulV2", "BatchMatMulV3"])
 _CHECKED = _MATMUL | _BROADCASTING | frozenset(["BiasAdd", "BiasAddV1", "Conv2D", "DepthwiseConv2dNative",
                                                  "Reshape", "ConcatV2", "Concat"])
-_SOURCES = frozenset(["Const", "Placeholder", "PlaceholderV2", "PlaceholderWithDefault"])
 CHECKED_OPS = _CHECKED  # the ops a pass starts from (import_checks collects their nodes)
+_SOURCES = frozenset(["Const", "Placeholder", "PlaceholderV2", "PlaceholderWithDefault"])
 _SMALL_CONST = 1024  # elements of a shape or axis Const read (TensorFlow's own limit is larger; a guess is safe)
 _GROUPED_CONV = "1.15"  # from this release on Conv2D takes an input depth that is a multiple of the filter's
 
@@ -93,8 +93,7 @@ class StaticShapes(object):
                 memo[current] = _PENDING
                 stack.extend(missing)
                 continue
-            memo[current] = None  # a loop back to itself reads unknown
-            memo[current] = self._compute(current)
+            memo[current] = self._compute(current)  # an input still pending (a loop) reads unknown
             stack.pop()
         return memo[name]
 

@@ -161,6 +161,11 @@ def _initializer_of_int32(nodes):
     nodes["dense/kernel/Initializer/random_uniform/RandomUniform"].attr["dtype"].type = 3
 
 
+def _variable_attr_without_a_name(nodes):
+    """The frozen variable gets an attr named '' (a flipped byte of `_class`): TF 1.4's restore refuses to run it."""
+    nodes["dense/kernel"].attr[""].CopyFrom(nodes["dense/kernel"].attr["_class"])
+
+
 def _output_shapes_emptied(nodes):
     nodes["Cast"].attr["_output_shapes"].Clear()
 
@@ -414,6 +419,8 @@ CASES = [
     Case("a damaged initializer the freeze drops", "mlp", _meta(_initializer_of_int32), names=META,
          error=("the graph is damaged", "(RandomUniform)", "attr 'dtype' is int32", "would not import"),
          args=FREEZE_MLP),
+    Case("a frozen variable with an attr named ''", "mlp", _meta(_variable_attr_without_a_name), names=META,
+         error=("cannot restore these variables", "'dense/kernel' (VariableV2)", "attr ''"), args=FREEZE_MLP),
     Case("_output_shapes with no shape for an output", "dtypes", _meta(_output_shapes_emptied), names=META,
          error=("'Cast'", "records 0 shape(s) for 1 output(s)"), args=("--outputs", "y64,y16,yint,ybool")),
     Case("Const shape disagrees with its _output_shapes", "partitioned", _meta(_const_reshaped), names=META,
@@ -514,6 +521,7 @@ REPRODUCERS = [
     ("dtypes", 449969577, "the saver's filename Const given an op TF lacks: TF refuses, we froze"),
     ("cnn_bn", 366712714, "a Merge reading FusedBatchNorm's port 1: TF fails running it, shapes recorded say so"),
     ("mlp", 515873119, "the input placeholder renamed 'input//x': frozen under that name, fed under it"),
+    ("cnn_bn", 21486957, "a Switch's _output_shapes for port 1 flipped to [40]: TF's importer refuses the .pb"),
 ]
 
 

@@ -13,7 +13,7 @@ from core.errors import ModelError, quote
 from core.formats import dtypes, protos
 from core.formats.op_registry import OpSpec
 from core.formats.wire import LENGTH, iter_fields
-from core.freeze.static_shapes import CHECKED_OPS as SHAPE_CHECKED_OPS, ShapeRefusal, StaticShapes
+from core.freeze.static_shapes import CHECKED_OPS as SHAPE_CHECKED_OPS, INFERRED_OPS, ShapeRefusal, StaticShapes
 from core.names import node_name, port_of
 
 # ops.py's _VALID_OP_NAME_REGEX, and graph_constructor's IsValidNodeName (no leading "_"); and no trailing
@@ -167,7 +167,7 @@ class _Checker(object):
         """
         valid_name = _NODE_NAME.match
         check_inputs = self._check_inputs
-        shaped = []
+        shaped, recorded = [], []
         unchecked = self.unchecked = []
         for name, plan in self.plans.items():
             if not valid_name(name):
@@ -190,11 +190,15 @@ class _Checker(object):
                     _check_output_shapes(node, len(types[1]))
                     if op in _FORWARDING:
                         self._check_forwarded_shapes(node)
+                    if op in INFERRED_OPS:
+                        recorded.append(name)
                 if op in SHAPE_CHECKED_OPS:
                     shaped.append(name)
-        if shaped:
+        if shaped or recorded:
             try:
-                StaticShapes(self.plans, self.node_def, self.release.label).check(shaped)
+                shapes = StaticShapes(self.plans, self.node_def, self.release.label)
+                shapes.check(shaped)
+                shapes.check_recorded(recorded)
             except ShapeRefusal as exc:
                 _fail(*exc.args)
         return self

@@ -273,7 +273,10 @@ def fit_and_check(plans, target_tf, model, tail, source_nodes, restoring=()):
     if release is not None:
         checked = check_importable(plans, release, registry, tail, source_nodes, path)
         if restoring and target_tf is not None:  # the frozen graph's own floor says nothing of the saver's nodes
-            check_restoring(restoring, release, registry, node_table(model.graph_def).nodes, path)
+            # TensorFlow's restore runs the saver's nodes and the variables they assign
+            variables = [n for n in checked.unchecked if checked.plans[n].kind == "const"]
+            check_restoring(set(restoring).union(variables), release, registry, node_table(model.graph_def).nodes,
+                            path)
     # TensorFlow imports every node of the file, the ones the freeze drops too
     check_source_graph(node_table(model.graph_def), checked, registry, path)
     return runtime

@@ -1,12 +1,10 @@
-"""The shape functions TensorFlow's importer runs on a frozen graph (ShapeRefiner), for the ops where a wrong
-edge or a flipped attr makes them fail: MatMul, BatchMatMul, BiasAdd, Conv2D, DepthwiseConv2dNative, the
-broadcasting binary ops, Reshape and ConcatV2 of a Const, with shapes from Consts, frozen variables and
-placeholders carried through forwarding ops.
+"""The shape functions TensorFlow's importer runs (ShapeRefiner) for the ops a wrong edge or a flipped attr breaks
+(MatMul, BatchMatMul, BiasAdd, Conv2D, depthwise, broadcasting ops, Reshape and ConcatV2 of a Const), on shapes
+from Consts, frozen variables and placeholders carried through forwarding ops.
 
-A shape is None (unknown rank) or a tuple of dims, -1 for an unknown one. Every rule here gives at most
-what TensorFlow's own function gives (an op it does not know, an input it cannot see, a dim it has to
-guess: unknown), so it refuses only what every release's shape function refuses. Each node's shape is
-computed once, when a checked op asks for it: a pass is linear in the nodes it visits.
+A shape is None (unknown rank) or a tuple of dims, -1 for an unknown one. Every rule gives at most what
+TensorFlow's own function gives (an unknown op, input or guessed dim: unknown), so it refuses only what
+TensorFlow refuses. Each shape is computed once, when asked: a pass is linear in the nodes it visits.
 """
 
 from core.formats import dtypes
@@ -28,19 +26,19 @@ _MATMUL = frozenset(["MatMul", "BatchMatMul", "BatchMatMulV2", "BatchMatMulV3"])
 _CHECKED = _MATMUL | _BROADCASTING | frozenset(["BiasAdd", "BiasAddV1", "Conv2D", "DepthwiseConv2dNative",
                                                  "Reshape", "ConcatV2", "Concat"])
 CHECKED_OPS = _CHECKED  # the ops a pass starts from (import_checks collects their nodes)
+INFERRED_OPS = _FORWARDING | _CHECKED | frozenset(["Const", "Placeholder", "PlaceholderV2", "PlaceholderWithDefault",
+                                                   "Enter"])  # ops whose recorded shapes are compared
 _SOURCES = frozenset(["Const", "Placeholder", "PlaceholderV2", "PlaceholderWithDefault"])
 _SMALL_CONST = 1024  # elements of a shape or axis Const read (TensorFlow's own limit is larger; a guess is safe)
 _GROUPED_CONV = "1.15"  # from this release on Conv2D takes an input depth that is a multiple of the filter's
 
 
 class ShapeRefusal(Exception):
-    """(node name, op, rule): a shape function TensorFlow runs on import would fail."""
+    """(node name, op, rule): a shape function TensorFlow runs on import fails."""
 
 
 def _text(shape):
-    if shape is None:
-        return "unknown"
-    return "[%s]" % ",".join("?" if d < 0 else str(d) for d in shape)
+    return "unknown" if shape is None else "[%s]" % ",".join("?" if d < 0 else str(d) for d in shape)
 
 
 class StaticShapes(object):
@@ -58,12 +56,25 @@ class StaticShapes(object):
         self.grouped_conv = _release_at_least(release_label, _GROUPED_CONV)
         self.memo = {}
 
-    # -- the pass --------------------------------------------------------------------------------
-
     def check(self, names):
         """Runs the shape function of each named node (raises ShapeRefusal on the first that fails)."""
         for name in names:
             self.shape(name)
+
+    def check_recorded(self, names):
+        """Compares each named node's `_output_shapes` with the shapes inferred here: TensorFlow's importer
+        merges the two and refuses the graph when they disagree (TF 1.4 and 2.x alike)."""
+        for name in names:
+            node = self.node_def(name)
+            recorded = node.attr["_output_shapes"].list.shape
+            for port in range(min(len(recorded), 2 if node.op in ("Switch", "RefSwitch") else 1)):
+                inferred, shape = self.tensor("%s:%d" % (name, port)), recorded[port]
+                if inferred is None or inferred is _PENDING or shape.unknown_rank:
+                    continue
+                dims = tuple(int(d.size) for d in shape.dim)
+                if len(dims) != len(inferred) or any(a >= 0 and b >= 0 and a != b for a, b in zip(dims, inferred)):
+                    _refuse(node, "attr '_output_shapes' records %s for output %d, its inputs give it %s (TensorFlow's "
+                                  "importer refuses the two)" % (_text(dims), port, _text(inferred)))
 
     def tensor(self, text):
         """The shape of the tensor ``text`` ("node", "node:k")."""
@@ -136,27 +147,18 @@ class StaticShapes(object):
         if op in _FORWARDING:
             return self._input(node, 0)
         if op == "Enter":
-            constant = node.attr["is_constant"].b if "is_constant" in node.attr else False
-            return self._input(node, 0) if constant else None
-        rule = _RULES.get(op)
-        if rule is None:
-            if op in _BROADCASTING:
-                rule = _broadcast
-            else:
-                return None
-        return rule(self, node)
+            return self._input(node, 0) if _flag(node, "is_constant") else None
+        rule = _RULES.get(op) or (_broadcast if op in _BROADCASTING else None)
+        return rule(self, node) if rule is not None else None
 
     def const_values(self, node, position):
         """The int values of a small int32/int64 Const read at input ``position``, else None."""
         inputs = self._data_inputs(node)
-        if position >= len(inputs):
-            return None
-        text = inputs[position]
-        source = node_name(text)
-        plan = self.plans.get(source)
+        text = inputs[position] if position < len(inputs) else ""
+        plan = self.plans.get(node_name(text)) if text else None
         if plan is None or plan.kind == "const" or (":" in text and port_of(text) != 0):
             return None
-        const = self.node_def(source)
+        const = self.node_def(plan.name)
         if const.op != "Const" or "value" not in const.attr:
             return None
         tensor = const.attr["value"].tensor
@@ -176,10 +178,8 @@ _PENDING = object()
 
 
 def _release_at_least(label, floor):
-    def key(text):
-        return tuple(int(p) for p in text.split("."))
     try:
-        return key(label) >= key(floor)
+        return tuple(int(p) for p in label.split(".")) >= tuple(int(p) for p in floor.split("."))
     except ValueError:
         return False
 
@@ -209,7 +209,7 @@ def _refuse(node, rule):
 
 
 def _flag(node, key):
-    return bool(node.attr[key].b) if key in node.attr else False
+    return key in node.attr and bool(node.attr[key].b)
 
 
 def _string(node, key, default):

@@ -13,7 +13,7 @@ from core import api
 from tests import damage, tf_oracle
 from tests.conftest import copy_fixture
 from tests.tf_judge import Judge
-from tests.tf_runtime import tensorflow
+from tests.tf_runtime import installed_version, tensorflow
 
 tensorflow()
 
@@ -54,6 +54,10 @@ def _type_attr_of_the_wrong_kind(node, meta):
 
 def _port_out_of_range(node, meta):
     node.input[0] += ":1"
+
+
+def _attr_without_a_name(node, meta):
+    node.attr[""].CopyFrom(node.attr["_class"])
 
 
 def _invalid_name(node, meta):
@@ -120,6 +124,23 @@ def test_dropped_node_refused_as_tensorflow_refuses_the_file(tmp_path, judge, ca
         for word in ["the graph is damaged", "TensorFlow would not import this file"] + words:
             assert word in refusal, (word, refusal)
         assert not os.path.exists(destination)
+
+
+def test_frozen_variable_is_checked_as_the_restore_runs_it(tmp_path, judge):
+    """The variables a freeze turns into Consts are run by TensorFlow's restore: checked as the saver's nodes are,
+    against the target release (TF 1.4 refuses an attr its OpDef lacks there; TF 2.x restores it)."""
+    fixture = copy_fixture("mlp", tmp_path)
+    damage.edit_meta(fixture.meta, _edit("dense/kernel", _attr_without_a_name))
+    destination = str(tmp_path / "frozen.pb")
+    with pytest.raises(api.ModelError) as caught:
+        with api.open_model(fixture.folder) as loaded:
+            api.freeze(loaded, api.FreezeRequest(fixture.outputs, destination=destination, target_tf="1.4"))
+    assert "cannot restore these variables" in str(caught.value)
+    assert "'dense/kernel' (VariableV2): attr '' is not in the op's definition" in str(caught.value)
+    assert not os.path.exists(destination)
+    if installed_version().startswith("1.4"):
+        expected, how = judge.ask("oracle", fixture.meta, fixture.outputs, fixture.feeds, fixture.prefix)
+        assert expected is None, "TensorFlow 1.4 restores these files: %s" % how
 
 
 def test_op_no_release_has_is_not_checked(tmp_path, judge):

@@ -43,6 +43,8 @@ def const(graph, name, dims, dtype=1):
         tensor.tensor_shape.dim.add().size = size
     if dtype == 1:
         tensor.float_val.append(0.5)
+    elif dtype == 10:
+        tensor.bool_val.append(True)
     else:
         tensor.int_val.append(1)
     return node
@@ -166,6 +168,29 @@ def _conv_after_matmul():
     return build
 
 
+def _recorded(build, dims, port=0, output="y"):
+    """``build`` with `_output_shapes` recorded on ``output`` (dims for ``port``, unknown before it)."""
+    def run(graph):
+        build(graph)
+        node = [n for n in graph.node if n.name == output][0]
+        for number in range(port + 1):
+            shape = node.attr["_output_shapes"].list.shape.add()
+            if number < port:
+                shape.unknown_rank = True
+            else:
+                for size in dims:
+                    shape.dim.add().size = size
+    return run
+
+
+def _switch(graph):
+    placeholder(graph, "x", [-1, 3])
+    const(graph, "w", [3, 4])
+    const(graph, "p", [], dtype=10)
+    op(graph, "y", "Switch", ["w", "p"])
+    op(graph, "m", "MatMul", ["x", "y:1"])
+
+
 # (name, builder, words of our refusal when we refuse)
 CASES = [
     ("matmul", _matmul([-1, 3], [3, 4]), ()),
@@ -206,6 +231,14 @@ CASES = [
     ("concat, ranks differ", _concat([[2, 3], [2, 3, 1]], 1), ("different ranks",)),
     ("concat, negative axis", _concat([[2, 3], [5, 3]], -2), ()),
     ("a chain of checked ops", _conv_after_matmul(), ("'y' (Conv2D)", "3 channels")),
+    # TensorFlow's importer merges a node's recorded `_output_shapes` with the shape it infers
+    ("matmul recording its shape", _recorded(_matmul([-1, 3], [3, 4]), [-1, 4]), ()),
+    ("matmul recording another shape", _recorded(_matmul([-1, 3], [3, 4]), [-1, 5]),
+     ("'y' (MatMul)", "records [?,5] for output 0, its inputs give it [?,4]")),
+    ("reshape recording another rank", _recorded(_reshape([2, 3], [3, 2]), [6]), ("records [6]",)),
+    ("switch recording its shapes", _recorded(_switch, [3, 4], port=1), ()),
+    ("switch recording another shape on port 1", _recorded(_switch, [3, 7], port=1),
+     ("'y' (Switch)", "for output 1")),
 ]
 
 

@@ -81,10 +81,20 @@ def check_restoring(names, release, registry, source_nodes, path=None):
             history = registry.history(op)
             if history is None or not history.present[release.index]:
                 _fail(name, op, "TensorFlow %s has no op %s" % (release.label, quote(op)))
+            _check_attr_entries(source_nodes[name])
         _Checker([_SourceNode(n) for n in sorted(names)], release, registry, {}, source_nodes).run()
     except _Refusal as exc:
         raise ModelError("TensorFlow %s cannot restore these variables through the graph's saver: %s"
                          % (release.label, exc), path)
+
+
+def _check_attr_entries(node):
+    """An attr map entry with no name is attr '' to TensorFlow's C++ parser, which its restore then refuses to
+    run (protobuf's upb keeps the entry aside, out of ``node.attr``: read from the bytes)."""
+    data = node.SerializeToString()
+    for number, wire, _, start, end in iter_fields(data):
+        if number == 5 and wire == LENGTH and not any(f[0] == 1 for f in iter_fields(data, start, end)):
+            _fail(node.name, node.op, "attr '' is not in the op's definition (an attr entry without a name)")
 
 
 def _library_functions(tail_fields):

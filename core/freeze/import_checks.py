@@ -207,8 +207,7 @@ class _Checker(object):
         if shaped or recorded:
             try:
                 shapes = StaticShapes(self.plans, self.node_def, self.release.label)
-                shapes.check(shaped)
-                shapes.check_recorded(recorded)
+                shapes.check(shaped, recorded)
             except ShapeRefusal as exc:
                 _fail(*exc.args)
         return self

@@ -8,6 +8,8 @@ TensorFlow refuses. Each shape is computed once, when asked: a pass is linear in
 """
 
 from core.formats import dtypes
+from core.freeze.shape_rules import (_GROUPED_CONV, ShapeRefusal, _concat, _conv, _dim, _flag, _merge_dim, _refuse,
+                                     _reshape, _string, _text, _with_rank)
 from core.names import node_name, port_of
 
 # UnchangedShape: output 0 has input 0's shape (Switch: both outputs; Enter only when is_constant).
@@ -30,15 +32,6 @@ INFERRED_OPS = _FORWARDING | _CHECKED | frozenset(["Const", "Placeholder", "Plac
                                                    "Enter"])  # ops whose recorded shapes are compared
 _SOURCES = frozenset(["Const", "Placeholder", "PlaceholderV2", "PlaceholderWithDefault"])
 _SMALL_CONST = 1024  # elements of a shape or axis Const read (TensorFlow's own limit is larger; a guess is safe)
-_GROUPED_CONV = "1.15"  # from this release on Conv2D takes an input depth that is a multiple of the filter's
-
-
-class ShapeRefusal(Exception):
-    """(node name, op, rule): a shape function TensorFlow runs on import fails."""
-
-
-def _text(shape):
-    return "unknown" if shape is None else "[%s]" % ",".join("?" if d < 0 else str(d) for d in shape)
 
 
 class StaticShapes(object):
@@ -56,25 +49,17 @@ class StaticShapes(object):
         self.grouped_conv = _release_at_least(release_label, _GROUPED_CONV)
         self.memo = {}
 
-    def check(self, names):
-        """Runs the shape function of each named node (raises ShapeRefusal on the first that fails)."""
+    def check(self, names, recorded=()):
+        """Runs the shape function of each of ``names``, then compares each of ``recorded``'s `_output_shapes`
+        with the shapes inferred (a Switch's port 1 too). Raises ShapeRefusal on the first that fails."""
         for name in names:
             self.shape(name)
-
-    def check_recorded(self, names):
-        """Compares each named node's `_output_shapes` with the shapes inferred here: TensorFlow's importer
-        merges the two and refuses the graph when they disagree (TF 1.4 and 2.x alike)."""
-        for name in names:
+        for name in recorded:
             node = self.node_def(name)
-            recorded = node.attr["_output_shapes"].list.shape
-            for port in range(min(len(recorded), 2 if node.op in ("Switch", "RefSwitch") else 1)):
-                inferred, shape = self.tensor("%s:%d" % (name, port)), recorded[port]
-                if inferred is None or inferred is _PENDING or shape.unknown_rank:
-                    continue
-                dims = tuple(int(d.size) for d in shape.dim)
-                if len(dims) != len(inferred) or any(a >= 0 and b >= 0 and a != b for a, b in zip(dims, inferred)):
-                    _refuse(node, "attr '_output_shapes' records %s for output %d, its inputs give it %s (TensorFlow's "
-                                  "importer refuses the two)" % (_text(dims), port, _text(inferred)))
+            self.shape(name)  # port 0 is compared as it is computed
+            shapes = node.attr["_output_shapes"].list.shape
+            if node.op in ("Switch", "RefSwitch") and len(shapes) > 1:
+                _agree(node, 1, shapes[1], self.tensor(name + ":1"))
 
     def tensor(self, text):
         """The shape of the tensor ``text`` ("node", "node:k")."""
@@ -134,6 +119,21 @@ class StaticShapes(object):
         return None if found is _PENDING else found
 
     def _compute(self, name):
+        """The rule's shape; a recorded `_output_shapes` must agree with it (TensorFlow's importer merges the
+        two) and takes the merge as the tensor's shape (TF 1.4's Tensor.set_shape; TF 2.x alike, measured)."""
+        shape = self._inferred(name)
+        plan = self.plans[name] if name in self.plans else None
+        if plan is None or plan.kind == "const":
+            return shape
+        node = self.node_def(name)
+        if "_output_shapes" not in node.attr or not node.attr["_output_shapes"].list.shape:
+            return shape
+        dims = _agree(node, 0, node.attr["_output_shapes"].list.shape[0], shape)
+        if dims is None or shape is _PENDING:
+            return shape
+        return dims if shape is None else tuple(a if a >= 0 else b for a, b in zip(shape, dims))
+
+    def _inferred(self, name):
         plan = self.plans.get(name)
         if plan is None:
             return None
@@ -204,37 +204,16 @@ def _source_shape(node):
     return dims
 
 
-def _refuse(node, rule):
-    raise ShapeRefusal(node.name, node.op, rule)
-
-
-def _flag(node, key):
-    return key in node.attr and bool(node.attr[key].b)
-
-
-def _string(node, key, default):
-    return node.attr[key].s.decode("utf-8", "replace") if key in node.attr else default
-
-
-def _with_rank(node, position, shape, rank, at_least=False):
-    if shape is None:
-        return
-    if (len(shape) < rank) if at_least else (len(shape) != rank):
-        _refuse(node, "input %d has shape %s, %s needs rank %s%d" % (position, _text(shape), node.op,
-                                                                    "at least " if at_least else "", rank))
-
-
-def _dim(shape, index):
-    """Dim ``index`` (negative from the end) of a shape, -1 when unknown."""
-    if shape is None or not -len(shape) <= index < len(shape):
-        return -1
-    return shape[index]
-
-
-def _merge_dim(node, first, second, what):
-    if first >= 0 and second >= 0 and first != second:
-        _refuse(node, what % (first, second))
-    return first if first >= 0 else second
+def _agree(node, port, recorded, inferred):
+    """The dims ``recorded`` (a TensorShapeProto) for output ``port``, refused when ``inferred`` disagrees."""
+    dims = None if recorded.unknown_rank else tuple(int(d.size) for d in recorded.dim)
+    if dims is None or any(d < -1 for d in dims):
+        return None
+    if inferred is not None and inferred is not _PENDING and (len(dims) != len(inferred) or any(
+            a >= 0 and b >= 0 and a != b for a, b in zip(dims, inferred))):
+        _refuse(node, "attr '_output_shapes' records %s for output %d, its inputs give it %s (TensorFlow's importer "
+                      "refuses the two)" % (_text(dims), port, _text(inferred)))
+    return dims
 
 
 def _matmul(shapes, node):
@@ -317,132 +296,6 @@ def _bias_add(shapes, node):
                           "its value has %%d channels (%s), its bias %%d values (TensorFlow's shape function "
                           "refuses it on import)" % ("dim 1, data_format NCHW" if nchw else "last dim"))
     return value[:index] + (channels,) + value[index + 1:]
-
-
-def _ints(node, key):
-    return list(node.attr[key].list.i) if key in node.attr else None
-
-
-def _window(size, kernel, stride, dilation, padding):
-    if size < 0 or kernel < 0 or stride <= 0 or dilation < 1:
-        return -1
-    if padding == "SAME":
-        return (size + stride - 1) // stride
-    if padding == "VALID":
-        out = (size - ((kernel - 1) * dilation + 1) + stride) // stride
-        return out if out >= 0 else -1
-    return -1
-
-
-def _conv(shapes, node):
-    value, filters = shapes._input(node, 0), shapes._input(node, 1)
-    data_format = _string(node, "data_format", "NHWC")
-    if data_format not in ("NHWC", "NCHW"):
-        return None
-    _with_rank(node, 0, value, 4)
-    _with_rank(node, 1, filters, 4)
-    channel = 3 if data_format == "NHWC" else 1
-    depth, filter_depth = _dim(value, channel), _dim(filters, 2)
-    depthwise = node.op == "DepthwiseConv2dNative"
-    if depth >= 0 and filter_depth >= 0:
-        if depthwise or not shapes.grouped_conv:
-            if depth != filter_depth:
-                _refuse(node, "its input has %d channels (%s), its filter of shape %s takes %d (TensorFlow's shape "
-                              "function refuses it on import)" % (depth, data_format, _text(filters), filter_depth))
-        elif filter_depth == 0 or depth % filter_depth:
-            _refuse(node, "its input has %d channels (%s), not a multiple of the %d its filter of shape %s takes "
-                          "(TensorFlow's shape function refuses it on import)"
-                    % (depth, data_format, filter_depth, _text(filters)))
-    strides, dilations = _ints(node, "strides") or [], _ints(node, "dilations") or [1, 1, 1, 1]
-    padding = node.attr["padding"].s.decode("ascii", "replace") if "padding" in node.attr else ""
-    rows_at, cols_at = (1, 2) if data_format == "NHWC" else (2, 3)
-    if len(strides) != 4 or len(dilations) != 4 or (depthwise and dilations != [1, 1, 1, 1]):
-        rows = cols = -1
-    else:
-        rows = _window(_dim(value, rows_at), _dim(filters, 0), strides[rows_at], dilations[rows_at], padding)
-        cols = _window(_dim(value, cols_at), _dim(filters, 1), strides[cols_at], dilations[cols_at], padding)
-    if depthwise:
-        multiplier = _dim(filters, 3)
-        known = depth if depth >= 0 else filter_depth
-        out_depth = known * multiplier if known >= 0 and multiplier >= 0 else -1
-    else:
-        out_depth = _dim(filters, 3)
-    batch = _dim(value, 0)
-    if data_format == "NHWC":
-        return (batch, rows, cols, out_depth)
-    return (batch, out_depth, rows, cols)
-
-
-def _reshape(shapes, node):
-    value = shapes._input(node, 0)
-    found = shapes.const_values(node, 1)
-    if found is None or found[1] != 1:
-        return None
-    target = found[0]
-    if any(d < -1 for d in target):
-        return None
-    wildcards = target.count(-1)
-    known_input = value is not None and all(d >= 0 for d in value)
-    count = dtypes.element_count(value) if known_input else None
-    if wildcards == 0:
-        if count is not None and count != dtypes.element_count(target):
-            _refuse(node, "it reshapes a tensor of shape %s (%d elements) to %s (%d elements) (TensorFlow's shape "
-                          "function refuses it on import)" % (_text(value), count, _text(target),
-                                                              dtypes.element_count(target)))
-        return tuple(target)
-    if wildcards == 1 and count is not None:
-        known = dtypes.element_count([d for d in target if d != -1])
-        if known > 0:
-            if count % known:
-                _refuse(node, "it reshapes a tensor of shape %s (%d elements) to %s, and %d is not a multiple of %d "
-                              "(TensorFlow's shape function refuses it on import)"
-                        % (_text(value), count, _text(target), count, known))
-            return tuple(count // known if d == -1 else d for d in target)
-    return tuple(target)
-
-
-def _concat(shapes, node):
-    inputs = [t for t in node.input if t[:1] != "^"]
-    if len(inputs) < 2:
-        return None
-    if node.op == "ConcatV2":
-        axis_at, values = len(inputs) - 1, range(len(inputs) - 1)
-    else:
-        axis_at, values = 0, range(1, len(inputs))
-    found = shapes.const_values(node, axis_at)
-    if found is None or found[1] != 0 or not found[0]:
-        return None
-    axis = found[0][0]
-    minimum = -axis if axis < 0 else axis + 1
-    known = []
-    for position in values:
-        shape = shapes._input(node, position)
-        if shape is None:
-            continue
-        if len(shape) < minimum:
-            _refuse(node, "input %d has shape %s, too few dimensions to concatenate on axis %d (TensorFlow's shape "
-                          "function refuses it on import)" % (position, _text(shape), axis))
-        if known and len(shape) != len(known[0][1]):
-            _refuse(node, "inputs %d and %d have shapes %s and %s, of different ranks (TensorFlow's shape function "
-                          "refuses it on import)" % (known[0][0], position, _text(known[0][1]), _text(shape)))
-        known.append((position, shape))
-    if not known:
-        return None
-    rank = len(known[0][1])
-    at = axis % rank
-    out = list(known[0][1])
-    for position, shape in known[1:]:
-        for index in range(rank):
-            if index == at:
-                continue
-            out[index] = _merge_dim(node, out[index], shape[index],
-                                    "its inputs differ on dimension %d, which it does not concatenate (%%d and %%d; "
-                                    "TensorFlow's shape function refuses it on import)" % index)
-    if len(known) == len(values) and all(s[at] >= 0 for _, s in known):
-        out[at] = sum(s[at] for _, s in known)
-    else:
-        out[at] = -1
-    return tuple(out)
 
 
 _RULES = {"MatMul": _matmul, "BatchMatMul": _matmul, "BatchMatMulV2": _matmul, "BatchMatMulV3": _matmul,

@@ -191,6 +191,23 @@ def _switch(graph):
     op(graph, "m", "MatMul", ["x", "y:1"])
 
 
+def _recorded_reshape_into_add(dims):
+    """A Reshape to a fed shape (no shape function can know it) recording ``dims``, added to a [3] Const."""
+    def build(graph):
+        placeholder(graph, "x", [-1])
+        target = graph.node.add(name="s", op="Placeholder")
+        target.attr["dtype"].type = 3
+        target.attr["shape"].shape.dim.add().size = 2
+        reshape = op(graph, "r", "Reshape", ["x", "s"])
+        reshape.attr["Tshape"].type = 3
+        shape = reshape.attr["_output_shapes"].list.shape.add()
+        for size in dims:
+            shape.dim.add().size = size
+        const(graph, "b", [3])
+        op(graph, "y", "Add", ["r", "b"])
+    return build
+
+
 # (name, builder, words of our refusal when we refuse)
 CASES = [
     ("matmul", _matmul([-1, 3], [3, 4]), ()),
@@ -236,6 +253,9 @@ CASES = [
     ("matmul recording another shape", _recorded(_matmul([-1, 3], [3, 4]), [-1, 5]),
      ("'y' (MatMul)", "records [?,5] for output 0, its inputs give it [?,4]")),
     ("reshape recording another rank", _recorded(_reshape([2, 3], [3, 2]), [6]), ("records [6]",)),
+    # the importer takes a recorded shape as the tensor's (TF 1.4's Tensor.set_shape) before its consumers' functions
+    ("recorded shape fits its consumer", _recorded_reshape_into_add([-1, 3]), ()),
+    ("recorded shape its consumer refuses", _recorded_reshape_into_add([-1, 2]), ("'y' (Add)", "[?,2] and [3]")),
     ("switch recording its shapes", _recorded(_switch, [3, 4], port=1), ()),
     ("switch recording another shape on port 1", _recorded(_switch, [3, 7], port=1),
      ("'y' (Switch)", "for output 1")),

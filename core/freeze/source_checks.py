@@ -63,6 +63,12 @@ class _SourceGraph(object):
         name, node = self.names[position], self.nodes[position]
         if not _ANY_RELEASE_NAME.match(name):
             _fail(name, node.op, "the name is not a valid TensorFlow node name")
+        if "_class" in node.attr:  # TensorFlow's importer decodes every colocation entry (TF 1.4 and 2.x)
+            for entry in node.attr["_class"].list.s:
+                try:
+                    entry.decode("utf-8")
+                except UnicodeDecodeError:
+                    _fail(name, node.op, "its colocation attr '_class' holds %r, which is not UTF-8" % entry)
         types = self.types(position)
         if not types:
             return

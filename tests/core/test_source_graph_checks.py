@@ -60,6 +60,10 @@ def _attr_without_a_name(node, meta):
     node.attr[""].CopyFrom(node.attr["_class"])
 
 
+def _colocation_not_utf8(node, meta):
+    node.attr["_class"].list.s.append(b"loc:@dense\xffkernel")
+
+
 def _invalid_name(node, meta):
     node.name = "sparse_softmax_cross_entropy_loss/xentropy/Shape\x01"
 
@@ -85,6 +89,7 @@ CASES = [
     ("initializer type attr of the wrong kind", _INIT_SUB, _type_attr_of_the_wrong_kind,
      ["(Sub)", "attr 'T' holds a s, its OpDef declares type"]),
     ("initializer input port out of range", _INIT_SUB, _port_out_of_range, ["(Sub)", "has 1 output(s)"]),
+    ("initializer colocation not UTF-8", _INITIALIZER, _colocation_not_utf8, ["(RandomUniform)", "not UTF-8"]),
     ("dropped node with an invalid name", "sparse_softmax_cross_entropy_loss/xentropy/Shape", _invalid_name,
      ["not a valid TensorFlow node name"]),
     # TensorFlow imports these (TF 1.4 and 2.x alike: a node nothing runs), so the freeze does too

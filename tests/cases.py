@@ -525,6 +525,7 @@ REPRODUCERS = [
     ("cnn_bn", 366712714, "a Merge reading FusedBatchNorm's port 1: TF fails running it, shapes recorded say so"),
     ("mlp", 515873119, "the input placeholder renamed 'input//x': frozen under that name, fed under it"),
     ("dtypes", 809182858, "an attr entry of the saver's Assign without a name: TF's restore refuses it, we froze"),
+    ("dtypes", 456673549, "a group field in a node of the saver: internal error reading its attr entries"),
     ("cnn_bn", 21486957, "a Switch's _output_shapes for port 1 flipped to [40]: TF's importer refuses the .pb"),
 ]
 

@@ -151,6 +151,21 @@ def _restore_assign_misspelt(nodes):
     del assign.attr["use_locking"]
 
 
+def _transpose_b_flipped(nodes):
+    """The output layer's MatMul reads its [128,10] kernel transposed: TensorFlow's shape function refuses it."""
+    nodes["output/MatMul"].attr["transpose_b"].b = True
+
+
+def _initializer_of_int32(nodes):
+    """An initializer the freeze drops gets a dtype RandomUniform does not make: import_meta_graph refuses the file."""
+    nodes["dense/kernel/Initializer/random_uniform/RandomUniform"].attr["dtype"].type = 3
+
+
+def _variable_attr_without_a_name(nodes):
+    """The frozen variable gets an attr named '' (a flipped byte of `_class`): TF 1.4's restore refuses to run it."""
+    nodes["dense/kernel"].attr[""].CopyFrom(nodes["dense/kernel"].attr["_class"])
+
+
 def _output_shapes_emptied(nodes):
     nodes["Cast"].attr["_output_shapes"].Clear()
 
@@ -399,6 +414,16 @@ CASES = [
     Case("the saver's Assign of a needed variable TF cannot import", "mlp", _meta(_restore_assign_misspelt),
          names=META, error=("cannot restore these variables through the graph's saver", "'usg_locking'"),
          args=FREEZE_MLP),
+    Case("MatMul with transpose_b flipped (shape function)", "mlp", _meta(_transpose_b_flipped), names=META,
+         error=("'output/MatMul' (MatMul)", "inner dimensions 128 and 10"), args=FREEZE_MLP),
+    Case("a damaged initializer the freeze drops", "mlp", _meta(_initializer_of_int32), names=META,
+         error=("the graph is damaged", "(RandomUniform)", "attr 'dtype' is int32", "would not import"),
+         args=FREEZE_MLP),
+    Case("a frozen variable with an attr named ''", "mlp", _meta(_variable_attr_without_a_name), names=META,
+         error=("cannot restore these variables", "'dense/kernel' (VariableV2)", "attr ''"), args=FREEZE_MLP),
+    Case("a frozen variable with an attr entry without a name", "mlp", _meta_node_with_raw(
+        "dense/kernel", length_field(5, length_field(3, b"_class") + length_field(2, b"\x12\x00"))), names=META,
+        error=("cannot restore these variables", "'dense/kernel' (VariableV2)", "attr ''"), args=FREEZE_MLP),
     Case("_output_shapes with no shape for an output", "dtypes", _meta(_output_shapes_emptied), names=META,
          error=("'Cast'", "records 0 shape(s) for 1 output(s)"), args=("--outputs", "y64,y16,yint,ybool")),
     Case("Const shape disagrees with its _output_shapes", "partitioned", _meta(_const_reshaped), names=META,
@@ -499,6 +524,9 @@ REPRODUCERS = [
     ("dtypes", 449969577, "the saver's filename Const given an op TF lacks: TF refuses, we froze"),
     ("cnn_bn", 366712714, "a Merge reading FusedBatchNorm's port 1: TF fails running it, shapes recorded say so"),
     ("mlp", 515873119, "the input placeholder renamed 'input//x': frozen under that name, fed under it"),
+    ("dtypes", 809182858, "an attr entry of the saver's Assign without a name: TF's restore refuses it, we froze"),
+    ("dtypes", 456673549, "a group field in a node of the saver: internal error reading its attr entries"),
+    ("cnn_bn", 21486957, "a Switch's _output_shapes for port 1 flipped to [40]: TF's importer refuses the .pb"),
 ]
 
 

@@ -65,10 +65,12 @@ def inception_like(nodes=5000):
     images = graph.node.add(name="input", op="Placeholder")
     images.attr["dtype"].type = FLOAT
     dims = images.attr["_output_shapes"].list.shape.add()
-    for size in (-1, 299, 299, 3):
+    # one spatial size throughout: the convs and pools are SAME with stride 1 (_complete_attrs), and a freeze
+    # checks the recorded shapes against what TensorFlow's shape functions give
+    for size in (-1, 35, 35, 3):
         dims.dim.add(size=size)
-    net = _conv(graph, "InceptionV3/Conv2d_1a_3x3", "input", 3, 32, 3, 149)
-    net = _conv(graph, "InceptionV3/Conv2d_2a_3x3", net, 32, 64, 3, 147)
+    net = _conv(graph, "InceptionV3/Conv2d_1a_3x3", "input", 3, 32, 3, 35)
+    net = _conv(graph, "InceptionV3/Conv2d_2a_3x3", net, 32, 64, 3, 35)
     block = 0
     channels = 64
     while len(graph.node) < nodes - 120:

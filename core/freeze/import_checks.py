@@ -13,6 +13,7 @@ from core.errors import ModelError, quote
 from core.formats import dtypes, protos
 from core.formats.op_registry import OpSpec
 from core.formats.wire import LENGTH, iter_fields
+from core.freeze.static_shapes import CHECKED_OPS as SHAPE_CHECKED_OPS, INFERRED_OPS, ShapeRefusal, StaticShapes
 from core.names import node_name, port_of
 
 # ops.py's _VALID_OP_NAME_REGEX, and graph_constructor's IsValidNodeName (no leading "_"); and no trailing
@@ -41,6 +42,8 @@ def check_importable(plan_nodes, release, registry, tail_fields, source_nodes=No
         tail_fields: the raw library/version/versions fields the frozen GraphDef ends with.
         source_nodes: {name: NodeDef} of the source (copied nodes are read from there, unparsed).
         path: the model file, for the message.
+    Returns:
+        what check_source_graph needs to skip the nodes checked here.
     Raises:
         ModelError: naming the node, the rule and the release.
     """
@@ -51,7 +54,7 @@ def check_importable(plan_nodes, release, registry, tail_fields, source_nodes=No
             history = registry.history(name)
             if history is not None and history.present[release.index]:
                 raise _Refusal("the graph's function library defines %s, the name of a TensorFlow op" % quote(name))
-        _Checker(plan_nodes, release, registry, functions, source_nodes or {}).run()
+        return _Checker(plan_nodes, release, registry, functions, source_nodes or {}).run()
     except _Refusal as exc:
         raise ModelError("cannot freeze for TensorFlow %s: %s" % (release.label, exc), path)
 
@@ -78,10 +81,23 @@ def check_restoring(names, release, registry, source_nodes, path=None):
             history = registry.history(op)
             if history is None or not history.present[release.index]:
                 _fail(name, op, "TensorFlow %s has no op %s" % (release.label, quote(op)))
+            _check_attr_entries(source_nodes[name])
         _Checker([_SourceNode(n) for n in sorted(names)], release, registry, {}, source_nodes).run()
     except _Refusal as exc:
         raise ModelError("TensorFlow %s cannot restore these variables through the graph's saver: %s"
                          % (release.label, exc), path)
+
+
+def _check_attr_entries(node):
+    """An attr map entry with no name is attr '' to TensorFlow's C++ parser, which its restore then refuses to
+    run (protobuf's upb keeps the entry aside, out of ``node.attr``: read from the bytes)."""
+    data = node.SerializeToString()
+    try:
+        for number, wire, _, start, end in iter_fields(data):
+            if number == 5 and wire == LENGTH and not any(f[0] == 1 for f in iter_fields(data, start, end)):
+                _fail(node.name, node.op, "attr '' is not in the op's definition (an attr entry without a name)")
+    except ValueError:  # an unknown field of a wire type read here as no NodeDef field (a group): TF skips it
+        return
 
 
 def _library_functions(tail_fields):
@@ -159,25 +175,47 @@ class _Checker(object):
         return history.spec(self.release.index) if history is not None else None
 
     def run(self):
+        """Checks every planned node, then the shape functions of those that have one here.
+
+        Sets ``unchecked``: the planned nodes not checked as the source has them (variables' Consts,
+        edited nodes, ops the release lacks), for check_source_graph.
+        """
         valid_name = _NODE_NAME.match
         check_inputs = self._check_inputs
+        shaped, recorded = [], []
+        unchecked = self.unchecked = []
         for name, plan in self.plans.items():
             if not valid_name(name):
                 _fail(name, self.op_of(name),
                       "the name is not a valid TensorFlow node name (letters, digits, '.', '_', '-', '/', not "
                       "starting with '_', '-' or '/', not ending with '/')")
             if plan.kind == "const":
+                unchecked.append(name)
                 continue  # a variable's value: the writer builds a Const of its dtype and shape
             types = plan.types if plan.types is not None else self.node_types(name)
+            if plan.kind != "copy" or not types:
+                unchecked.append(name)
             if types:
                 node = self.node_def(name)
                 check_inputs(node, types[0])
-                if node.op == "Const":
+                op = node.op
+                if op == "Const":
                     _check_const(node)
                 if "_output_shapes" in node.attr:
                     _check_output_shapes(node, len(types[1]))
-                    if node.op in _FORWARDING:
+                    if op in _FORWARDING:
                         self._check_forwarded_shapes(node)
+                    if op in INFERRED_OPS:
+                        recorded.append(name)
+                if op in SHAPE_CHECKED_OPS:
+                    shaped.append(name)
+        if shaped or recorded:
+            try:
+                shapes = StaticShapes(self.plans, self.node_def, self.release.label)
+                shapes.check(shaped, recorded)
+            except ShapeRefusal as exc:
+                _fail(*exc.args)
+        return self
 
     def _recorded_shape(self, text):
         """The `_output_shapes` entry of the tensor ``text`` ("node:port"), None when none is recorded."""

@@ -235,6 +235,7 @@ def fit_and_check(plans, target_tf, model, tail, source_nodes, restoring=()):
     """
     from core.formats.op_registry import load_registry
     from core.freeze.import_checks import check_importable, check_restoring
+    from core.freeze.source_checks import check_source_graph
     from core.freeze.runtime_target import fit_plan, target_release
     path = model.location.model_file
     runtime = fit_plan(plans, target_tf, model.meta_graph, path, source_nodes)
@@ -242,10 +243,16 @@ def fit_and_check(plans, target_tf, model, tail, source_nodes, restoring=()):
     release = target_release(target_tf) if target_tf is not None else None
     if release is None and runtime.floor.strict_floor is not None:
         release = registry.release(runtime.floor.strict_floor)
+    checked = None
     if release is not None:
-        check_importable(plans, release, registry, tail, source_nodes, path)
+        checked = check_importable(plans, release, registry, tail, source_nodes, path)
         if restoring and target_tf is not None:  # the frozen graph's own floor says nothing of the saver's nodes
-            check_restoring(restoring, release, registry, node_table(model.graph_def).nodes, path)
+            # TensorFlow's restore runs the saver's nodes and the variables they assign
+            variables = [n for n in checked.unchecked if checked.plans[n].kind == "const"]
+            check_restoring(set(restoring).union(variables), release, registry, node_table(model.graph_def).nodes,
+                            path)
+    # TensorFlow imports every node of the file, the ones the freeze drops too
+    check_source_graph(node_table(model.graph_def), checked, registry, path)
     return runtime
 
 

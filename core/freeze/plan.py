@@ -8,6 +8,7 @@ except for the rewrites listed in ``NodePlan.reason``.
 """
 
 import logging
+import re
 
 from google.protobuf import message as pb_message
 
@@ -247,13 +248,28 @@ def fit_and_check(plans, target_tf, model, tail, source_nodes, restoring=()):
     if release is not None:
         checked = check_importable(plans, release, registry, tail, source_nodes, path)
         if restoring and target_tf is not None:  # the frozen graph's own floor says nothing of the saver's nodes
-            # TensorFlow's restore runs the saver's nodes and the variables they assign
+            # TensorFlow's restore runs the saver's nodes and the variables they assign, in the release that
+            # wrote them (a TF 2.x file is restored by 2.x, not by the 1.4 its frozen graph is for)
             variables = [n for n in checked.unchecked if checked.plans[n].kind == "const"]
-            check_restoring(set(restoring).union(variables), release, registry, node_table(model.graph_def).nodes,
-                            path)
+            check_restoring(set(restoring).union(variables), _restoring_release(model.meta_graph, release, registry),
+                            registry, node_table(model.graph_def).nodes, path)
     # TensorFlow imports every node of the file, the ones the freeze drops too
     check_source_graph(node_table(model.graph_def), checked, registry, path)
     return runtime
+
+
+def _restoring_release(meta_graph, target, registry):
+    """The release whose importer judges the saver's nodes: the one that wrote the file when the MetaGraphDef
+    records it (meta_info_def.tensorflow_version) and it is newer than ``target``, else ``target``."""
+    recorded = meta_graph.meta_info_def.tensorflow_version if meta_graph is not None else ""
+    match = re.match(r"(\d+)\.(\d+)", recorded)
+    if match is None:
+        return target
+    try:
+        writer = registry.release("%s.%s" % match.groups())
+    except ValueError:  # 0.x, or a release newer than the registry's
+        return target if match.group(1) == "0" else registry.releases[-1]
+    return writer if writer.index > target.index else target
 
 
 def _node_plans(model, kept, variables, keep_devices):

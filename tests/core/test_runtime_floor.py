@@ -121,14 +121,16 @@ def _tensor_array_ops():
     return get("tensor_array_v3"), get("tensor_array_write_v3"), get("tensor_array_read_v3")
 
 
-def _build_checkpoint(tf, folder):
-    """Conv2D -> Cast -> Cast -> TensorArrayV3 write/read, saved as a V2 checkpoint; returns (feeds, out)."""
+def _build_checkpoint(tf, folder, use_resource=False):
+    """Conv2D -> Cast -> Cast -> TensorArrayV3 write/read, saved as a V2 checkpoint; returns (feeds, out).
+    ``use_resource`` picks the variable kind explicitly (tf.Variable's depends on what ran before)."""
     array_v3, write_v3, read_v3 = _tensor_array_ops()
     rng = np.random.RandomState(0)
     feed = rng.uniform(-1, 1, (2, 5, 5, 2)).astype(np.float32)
     with tf.Graph().as_default():
         x = tf.placeholder(tf.float32, [None, 5, 5, 2], name="x")
-        w = tf.Variable(rng.standard_normal((3, 3, 2, 3)).astype(np.float32), name="w")
+        w = tf.get_variable("w", initializer=tf.constant(rng.standard_normal((3, 3, 2, 3)).astype(np.float32)),
+                            use_resource=use_resource)
         y = tf.nn.conv2d(x, w, [1, 1, 1, 1], "SAME", name="conv")
         z = tf.cast(tf.cast(y * 10.0, tf.int32, name="to_int"), tf.float32, name="to_float")
         handle, flow = array_v3(size=1, dtype=tf.float32, name="ta")
@@ -156,9 +158,11 @@ def _set_attrs(meta_path, which):
         handle.write(meta.SerializeToString())
 
 
-@pytest.fixture
-def new_attr_checkpoint(tf, tmp_path):
-    feeds, expected = _build_checkpoint(tf, str(tmp_path))
+@pytest.fixture(params=[False, True], ids=["ref_variable", "resource_variable"])
+def new_attr_checkpoint(tf, tmp_path, request):
+    """The checkpoint, with a ref variable and with a resource variable (TF 2.x's saver then restores it
+    with an AssignVariableOp carrying `validate_shape`, which TF 1.4 lacks: still frozen for 1.4)."""
+    feeds, expected = _build_checkpoint(tf, str(tmp_path), use_resource=request.param)
     return str(tmp_path), feeds, expected
 
 

@@ -25,8 +25,10 @@ def build_two_savers(folder, ema_saver_first=False, export_with="training"):
     graph = tf.Graph()
     with graph.as_default():
         x = tf.placeholder(tf.float32, [None, 3], name="x")
-        w = tf.Variable(np.full([3, 2], 0.1, dtype=np.float32), name="w")
-        b = tf.Variable(np.zeros([2], dtype=np.float32), name="b")
+        # resource variables whatever ran before (tf.Variable's kind is process state on TF 2.x; with ref
+        # variables the moving averages' initializers read w before it is initialized, in some orders)
+        w = tf.get_variable("w", initializer=tf.constant(np.full([3, 2], 0.1, dtype=np.float32)), use_resource=True)
+        b = tf.get_variable("b", initializer=tf.constant(np.zeros([2], dtype=np.float32)), use_resource=True)
         y = tf.identity(tf.matmul(x, w) + b, name="y")
         step = tf.group(tf.assign_add(w, tf.ones_like(w)), tf.assign_add(b, tf.fill([2], 0.5)))
         ema = tf.train.ExponentialMovingAverage(0.5)

@@ -333,18 +333,22 @@ def _check_attr(node, key, value, spec_attr):
                   % (quote(key), "no value" if kind is None else "a " + kind, declared))
         items = [getattr(value, kind)]
     if declared in ("type", "list(type)"):
-        for item in items:
-            if not dtypes.is_valid(item) or dtypes.is_ref(item):
-                _fail(node.name, node.op, "attr %s holds the invalid type %s" % (quote(key), dtypes.name(item)))
-            if spec_attr.allowed_types is not None and item not in spec_attr.allowed_types:
-                _fail(node.name, node.op, "attr %s is %s, not one of the types the op allows (%s)"
-                      % (quote(key), dtypes.name(item), ", ".join(sorted(dtypes.name(t) for t in
-                                                                       spec_attr.allowed_types))))
+        check_types(node, key, items, spec_attr)
     if spec_attr.allowed_strings is not None:
         for item in items:
             if item not in spec_attr.allowed_strings:
                 _fail(node.name, node.op, "attr %s is %s, not one of %s" % (
                     quote(key), quote(item), ", ".join(sorted(quote(s) for s in spec_attr.allowed_strings))))
+
+
+def check_types(node, key, items, spec_attr):
+    """The dtypes a type attr holds are valid, not refs, and among those its OpDef allows."""
+    for item in items:
+        if not dtypes.is_valid(item) or dtypes.is_ref(item):
+            _fail(node.name, node.op, "attr %s holds the invalid type %s" % (quote(key), dtypes.name(item)))
+        if spec_attr.allowed_types is not None and item not in spec_attr.allowed_types:
+            _fail(node.name, node.op, "attr %s is %s, not one of the types the op allows (%s)"
+                  % (quote(key), dtypes.name(item), ", ".join(sorted(dtypes.name(t) for t in spec_attr.allowed_types))))
 
 
 def _arg_types(args, attrs, node):

@@ -10,7 +10,7 @@ import re
 
 from core.errors import ModelError, quote
 from core.formats import dtypes
-from core.freeze.import_checks import _Refusal, _arg_types, _fail
+from core.freeze.import_checks import _Refusal, _arg_types, _fail, check_types
 from core.names import node_name, port_of
 
 # TensorFlow's _VALID_OP_NAME_REGEX of any release ('>' is allowed since 2.x): what a node the freeze drops
@@ -156,13 +156,7 @@ def _imported_attrs(node, spec):
             items = list(value.list.type)
         else:
             continue
-        for item in items:
-            if not dtypes.is_valid(item) or dtypes.is_ref(item):
-                _fail(node.name, node.op, "attr %s holds the invalid type %s" % (quote(key), dtypes.name(item)))
-            if spec_attr.allowed_types is not None and item not in spec_attr.allowed_types:
-                _fail(node.name, node.op, "attr %s is %s, not one of the types the op allows (%s)"
-                      % (quote(key), dtypes.name(item), ", ".join(sorted(dtypes.name(t) for t in
-                                                                       spec_attr.allowed_types))))
+        check_types(node, key, items, spec_attr)
     return attrs
 
 

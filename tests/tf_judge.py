@@ -100,7 +100,7 @@ class Judge(object):
     def oracle(self, model, prefix, outputs, feeds):
         """TensorFlow's restore of the whole saver, else of what the outputs read (tests/tf_oracle.py)."""
         values, how = self.ask("oracle", model, outputs, feeds, prefix)
-        if values is not None or not model.endswith(".meta"):
+        if values is not None or not model.endswith(".meta") or how.startswith(RUN_FAILED):
             return values, how
         narrow, narrow_how = self.ask("oracle-needed", model, outputs, feeds, prefix)
         if narrow is not None:
@@ -112,6 +112,8 @@ class Judge(object):
 
 
 CORRECT, UNLOADABLE, REFUSED, DIFFERS = "correct", "unloadable", "refused by TensorFlow", "differs"
+SAME_RUN_ERROR = "fails at run as TensorFlow's restore does"
+RUN_FAILED = "at run: "  # tests/tf_oracle.py's mark of a kernel's error (the graph was accepted)
 
 
 def judge_freeze(judge, meta, prefix, outputs, feeds, pb, fixed=None, cuts=()):
@@ -125,7 +127,10 @@ def judge_freeze(judge, meta, prefix, outputs, feeds, pb, fixed=None, cuts=()):
             cut replaced (TensorFlow's values of them are fed to the cut placeholders, named NODE for
             port 0 and NODE_portK for port K).
     Returns:
-        (CORRECT, UNLOADABLE, REFUSED or DIFFERS, a sentence saying why).
+        (CORRECT, UNLOADABLE, REFUSED, DIFFERS or SAME_RUN_ERROR, a sentence saying why).
+        SAME_RUN_ERROR: TensorFlow imports and restores the same files, then a kernel fails on
+        these feeds (a damaged wiring only the values show), and our .pb imports and fails with
+        that same error: it behaves as TensorFlow's restore does.
     """
     from core.formats import protos
     from tests import tf_oracle
@@ -141,6 +146,8 @@ def judge_freeze(judge, meta, prefix, outputs, feeds, pb, fixed=None, cuts=()):
         node, _, port = tensor.partition(":")
         frozen_feeds[node if port in ("", "0") else "%s_port%s" % (node, port)] = expected[tensor]
     actual, refusal = judge.frozen(pb, outputs, frozen_feeds)
+    if actual is None and expected is None and refusal.startswith(RUN_FAILED) and refusal == how:
+        return SAME_RUN_ERROR, "our .pb and TensorFlow's restore both fail %s" % refusal
     if actual is None:
         return UNLOADABLE, "our .pb: %s" % refusal
     if expected is None:

@@ -7,7 +7,8 @@ share one oracle. The outputs a frozen graph must give are the ones TensorFlow c
 damaged files; when TensorFlow refuses that, its restore of only what the outputs read, by the
 graph's own restore ops in the graph pruned to them (TensorFlow's `extract_sub_graph`): damage
 to what a freeze does not keep (an optimizer slot's entry) does not decide its result. None:
-TensorFlow refuses the files. (The two are separate calls: TensorFlow 1.4 aborts the process on
+TensorFlow refuses the files; its reason starts with "at run: " when it accepted and restored
+them and only running the outputs failed (a kernel's error on these feeds). (The two are separate calls: TensorFlow 1.4 aborts the process on
 some damaged entries, see tests/tf_judge.py.)
 """
 
@@ -61,6 +62,21 @@ def _needed_restores(meta, outputs):
                   and _node(nodes[n].input[0]) in variables)
 
 
+RUN_FAILED = "at run: "
+
+
+class RunFailed(Exception):
+    """The graph imported (and restored); running its outputs on these feeds failed in a kernel."""
+
+
+def _run_outputs(session, fetches, feed_dict):
+    """session.run, its failure marked as a run-time one (the graph itself was accepted)."""
+    try:
+        return session.run(fetches, feed_dict)
+    except Exception as exc:  # noqa: BLE001 - a kernel's error on these values
+        raise RunFailed(first_line(exc))
+
+
 def _run_restored(meta, prefix, feeds, outputs, only_needed=False):
     """Imports ``meta``, runs its saver's restore (all of it, or the needed variables' part) and the outputs."""
     tf = tf1()
@@ -79,7 +95,7 @@ def _run_restored(meta, prefix, feeds, outputs, only_needed=False):
                 session.run(restore, {meta.saver_def.filename_tensor_name: prefix})
             fetches = [_tensor(o) for o in outputs]
             feed_dict = dict((_tensor(k), v) for k, v in feeds.items())
-            values = session.run(fetches, feed_dict)
+            values = _run_outputs(session, fetches, feed_dict)
     return dict(zip(outputs, values))
 
 
@@ -125,7 +141,7 @@ def run_graph_def(graph_def, feeds, outputs):
         tf.import_graph_def(graph_def, name="")
         with tf.Session(graph=graph) as session:
             fetches = [_tensor(o) for o in outputs]
-            values = session.run(fetches, dict((_tensor(k), v) for k, v in feeds.items()))
+            values = _run_outputs(session, fetches, dict((_tensor(k), v) for k, v in feeds.items()))
     return dict(zip(outputs, values))
 
 
@@ -158,6 +174,8 @@ def differences(actual, expected, rtol=1e-5, atol=1e-6):
 
 def first_line(exc):
     """TensorFlow's error in one line: its own message (2.x puts "Graph execution error:" first)."""
+    if isinstance(exc, RunFailed):
+        return (RUN_FAILED + str(exc))[:300]
     text = str(getattr(exc, "message", None) or exc)
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     lines = [line for line in lines if not line.startswith(("Graph execution error", "Detected at node",

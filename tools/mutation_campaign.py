@@ -13,7 +13,10 @@ runs to the outputs TensorFlow computes when it restores the SAME damaged files
 (tests/tf_oracle.py, asked in its own process: tests/tf_judge.py). Exit 0 where TensorFlow
 refuses those files is a wrong `.pb`, as is exit 0 where a refusal is required without asking
 TensorFlow (a FIFO where a model file should be, an -o that is not a regular file, a --set text
-that is no value of the placeholder's dtype).
+that is no value of the placeholder's dtype). "same run error as TF": TensorFlow imports and
+restores the damaged files and a kernel then fails on the feeds (an edit only the values show,
+as a Gather rewired to a DynamicPartition's other port); our .pb imports and fails with the same
+error. It behaves as TensorFlow's restore does, which no freeze without running the graph can tell.
 
 Usage: python tools/mutation_campaign.py [--cases 10000] [--jobs 2] [--seed 1] [--batch 60]
            [--fixtures tests/fixtures/tf1.4] [--tf-python PY] [--no-tf] [--timeout 30]
@@ -39,7 +42,7 @@ sys.path.insert(0, ROOT)
 
 import cli  # noqa: E402
 from tests import damage  # noqa: E402
-from tests.structured_mutators import Subject, campaign_mutation  # noqa: E402
+from tests.structured_mutators import FAMILIES, Subject, campaign_mutation  # noqa: E402
 
 RSS_LIMIT_MB = 1024
 LEGACY_PYTHON = os.path.join(ROOT, "..", "..", "main", ".venv36", "bin", "python")
@@ -261,7 +264,7 @@ def run_batch(batch, jobs, timeout, work, only):
 def judge_result(judge, model, result):
     """The class of an exit-0 case: TensorFlow runs our .pb and restores the same damaged files."""
     import numpy as np
-    from tests.tf_judge import CORRECT, UNLOADABLE, judge_freeze
+    from tests.tf_judge import CORRECT, SAME_RUN_ERROR, UNLOADABLE, judge_freeze
     fixed = dict((k, np.array(value, dtype=dtype)) for k, (value, dtype) in result["fixed"].items())
     renamed = result.get("renamed") or {}
     feeds = dict((renamed.get(k, k), v) for k, v in model.feeds.items())
@@ -269,6 +272,8 @@ def judge_result(judge, model, result):
                                             result["destination"], fixed, result["cuts"])
     if verdict == CORRECT:
         return "correct .pb"
+    if verdict == SAME_RUN_ERROR:
+        return "same run error as TF"
     return "unloadable .pb with exit 0" if verdict == UNLOADABLE else "WRONG .pb"
 
 
@@ -295,7 +300,7 @@ class Tally(object):
         total = sum(self.counts.values())
         out.write("%d runs in %.0f s; peak child RSS %.0f MB; slowest case %.1f s\n"
                   % (total, seconds, self.peak_rss, self.slowest))
-        labels = ["clean error", "usage error", "correct .pb", "exit 0 (not judged)"] + list(BAD)
+        labels = ["clean error", "usage error", "correct .pb", "same run error as TF", "exit 0 (not judged)"] + list(BAD)
         for label in labels:
             out.write("  %-32s %6d\n" % (label, self.counts.get(label, 0)))
         out.write("by family:\n")
@@ -369,7 +374,8 @@ def main(argv=None):
     parser.add_argument("--batch", type=int, default=60, help="cases run between two judging rounds")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=30.0)
-    parser.add_argument("--only", choices=["raw", "structured"], help="one kind of mutation")
+    parser.add_argument("--only", choices=["raw", "structured"] + [f.__name__ for f, _ in FAMILIES],
+                        help="one kind of mutation, or one structured family")
     parser.add_argument("--replay", metavar="MODEL:SEED")
     parser.add_argument("--tf-python", default=LEGACY_PYTHON if os.path.exists(LEGACY_PYTHON) else sys.executable,
                         help="a Python with the TensorFlow that judges (default: the TF 1.4.0 stack)")

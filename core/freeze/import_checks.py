@@ -49,12 +49,12 @@ def check_importable(plan_nodes, release, registry, tail_fields, source_nodes=No
     """
     try:
         functions = _library_functions(tail_fields)
-        _check_versions(tail_fields, release)
+        producer = _check_versions(tail_fields, release)
         for name in functions:
             history = registry.history(name)
             if history is not None and history.present[release.index]:
                 raise _Refusal("the graph's function library defines %s, the name of a TensorFlow op" % quote(name))
-        return _Checker(plan_nodes, release, registry, functions, source_nodes or {}).run()
+        return _Checker(plan_nodes, release, registry, functions, source_nodes or {}, producer).run()
     except _Refusal as exc:
         raise ModelError("cannot freeze for TensorFlow %s: %s" % (release.label, exc), path)
 
@@ -117,7 +117,7 @@ def _library_functions(tail_fields):
 
 
 def _check_versions(tail_fields, release):
-    """CheckVersions of the GraphDef's `versions` against the release's GraphDef version range."""
+    """CheckVersions of the GraphDef's `versions` against the release's GraphDef version range: its producer."""
     graph = protos.GraphDef()
     graph.MergeFromString(b"".join(bytes(tail_fields[s:e]) for n, _, s, _, e in iter_fields(tail_fields)
                                    if n == 4))
@@ -131,6 +131,7 @@ def _check_versions(tail_fields, release):
     if release.graph_def_version in versions.bad_consumers:
         raise _Refusal("the GraphDef lists GraphDef version %d (TensorFlow %s) among its bad consumers"
                        % (release.graph_def_version, release.label))
+    return versions.producer
 
 
 class _Checker(object):
@@ -139,8 +140,9 @@ class _Checker(object):
     The OpDef rules depend only on a node's op and attrs: they run once per distinct (op, attrs).
     """
 
-    def __init__(self, plan_nodes, release, registry, functions, source_nodes):
+    def __init__(self, plan_nodes, release, registry, functions, source_nodes, producer=None):
         self.release = release
+        self.producer = producer  # the GraphDef's producer version (None: not known here)
         self.registry = registry
         self.functions = functions
         self.plans = plans = {}
@@ -211,7 +213,7 @@ class _Checker(object):
                     shaped.append(name)
         if shaped or recorded:
             try:
-                shapes = StaticShapes(self.plans, self.node_def, self.release.label)
+                shapes = StaticShapes(self.plans, self.node_def, self.release.label, self.producer)
                 shapes.check(shaped, recorded)
             except ShapeRefusal as exc:
                 _fail(*exc.args)

@@ -41,11 +41,13 @@ class StaticShapes(object):
         plans: name -> NodePlan (a "const" plan is a frozen variable: its value's shape).
         node_def: name -> the planned NodeDef (for every plan that is not "const").
         release_label: the release whose shape functions apply ("1.4", "2"): Conv2D's depth rule differs.
+        producer: the GraphDef's producer version, which the shape functions are given (None: unknown).
     """
 
-    def __init__(self, plans, node_def, release_label):
+    def __init__(self, plans, node_def, release_label, producer=None):
         self.plans = plans
         self.node_def = node_def
+        self.scalar_placeholder_unknown = producer is None or producer <= _LEGACY_PLACEHOLDER_VERSION
         self.grouped_conv = _release_at_least(release_label, _GROUPED_CONV)
         self.memo = {}
 
@@ -143,7 +145,7 @@ class StaticShapes(object):
         node = self.node_def(name)
         op = node.op
         if op in _SOURCES:
-            return _source_shape(node)
+            return _source_shape(node, self.scalar_placeholder_unknown)
         if op in _FORWARDING:
             return self._input(node, 0)
         if op == "Enter":
@@ -175,6 +177,7 @@ class StaticShapes(object):
 
 
 _PENDING = object()
+_LEGACY_PLACEHOLDER_VERSION = 21  # Placeholder's shape function: a scalar shape attr is unknown up to this version
 
 
 def _release_at_least(label, floor):
@@ -184,7 +187,7 @@ def _release_at_least(label, floor):
         return False
 
 
-def _source_shape(node):
+def _source_shape(node, scalar_placeholder_unknown=True):
     op = node.op
     if op == "Const":
         if "value" not in node.attr:
@@ -197,7 +200,7 @@ def _source_shape(node):
     if shape.unknown_rank:
         return None
     dims = tuple(int(d.size) for d in shape.dim)
-    if op in ("Placeholder", "PlaceholderV2") and not dims:
+    if op in ("Placeholder", "PlaceholderV2") and not dims and scalar_placeholder_unknown:
         return None  # TF reads a scalar Placeholder shape of an old GraphDef (version <= 21) as unknown
     if any(d < -1 for d in dims) or (op == "Const" and any(d < 0 for d in dims)):
         return None
@@ -211,8 +214,8 @@ def _agree(node, port, recorded, inferred):
         return None
     if inferred is not None and inferred is not _PENDING and (len(dims) != len(inferred) or any(
             a >= 0 and b >= 0 and a != b for a, b in zip(dims, inferred))):
-        _refuse(node, "attr '_output_shapes' records %s for output %d, its inputs give it %s (TensorFlow's importer "
-                      "refuses the two)" % (_text(dims), port, _text(inferred)))
+        _refuse(node, "attr '_output_shapes' records %s for output %d, its shape function gives it %s (TensorFlow's "
+                      "importer refuses the two)" % (_text(dims), port, _text(inferred)))
     return dims
 
 

@@ -208,6 +208,14 @@ def _recorded_reshape_into_add(dims):
     return build
 
 
+def _produced_by(version, build):
+    """``build`` in a GraphDef whose `versions.producer` is ``version`` (Placeholder's function reads it)."""
+    def run(graph):
+        graph.versions.producer = version
+        build(graph)
+    return run
+
+
 # (name, builder, words of our refusal when we refuse)
 CASES = [
     ("matmul", _matmul([-1, 3], [3, 4]), ()),
@@ -251,7 +259,7 @@ CASES = [
     # TensorFlow's importer merges a node's recorded `_output_shapes` with the shape it infers
     ("matmul recording its shape", _recorded(_matmul([-1, 3], [3, 4]), [-1, 4]), ()),
     ("matmul recording another shape", _recorded(_matmul([-1, 3], [3, 4]), [-1, 5]),
-     ("'y' (MatMul)", "records [?,5] for output 0, its inputs give it [?,4]")),
+     ("'y' (MatMul)", "records [?,5] for output 0, its shape function gives it [?,4]")),
     ("reshape recording another rank", _recorded(_reshape([2, 3], [3, 2]), [6]), ("records [6]",)),
     # the importer takes a recorded shape as the tensor's (TF 1.4's Tensor.set_shape) before its consumers' functions
     ("recorded shape fits its consumer", _recorded_reshape_into_add([-1, 3]), ()),
@@ -259,6 +267,14 @@ CASES = [
     ("switch recording its shapes", _recorded(_switch, [3, 4], port=1), ()),
     ("switch recording another shape on port 1", _recorded(_switch, [3, 7], port=1),
      ("'y' (Switch)", "for output 1")),
+    # a scalar Placeholder shape is unknown in a GraphDef of version <= 21, a scalar after it
+    ("scalar placeholder, version 21", _produced_by(21, _matmul([], [3, 4])), ()),
+    ("scalar placeholder, version 24", _produced_by(24, _matmul([], [3, 4])), ("'y' (MatMul)", "rank 2")),
+    ("scalar placeholder recording [?,3], version 24", _produced_by(24, _recorded(_matmul([], [3, 4]), [-1, 3],
+                                                                                  output="a")),
+     ("'a' (Placeholder)", "records [?,3]", "gives it []")),
+    ("scalar placeholder recording [?,3], version 21", _produced_by(21, _recorded(_matmul([], [3, 4]), [-1, 3],
+                                                                                  output="a")), ()),
 ]
 
 

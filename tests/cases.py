@@ -501,11 +501,12 @@ def mutation_cases():
 
 # -- campaign reproducers: structured mutations (tools/mutation_campaign.py --replay MODEL:SEED) -------------
 
-def _campaign_seed(seed):
-    """The mutation the campaign makes for ``seed`` (tools/mutation_campaign.py --replay FIXTURE:SEED)."""
+def _campaign_seed(seed, only=None):
+    """The mutation the campaign made for ``seed`` with the family table of its time (FIRST_FAMILIES), or with
+    ``only`` one family (tools/mutation_campaign.py --replay FIXTURE:SEED [--only FAMILY])."""
     def run(subject):
-        from tests.structured_mutators import campaign_mutation
-        return campaign_mutation(seed, subject)
+        from tests.structured_mutators import FIRST_FAMILIES, campaign_mutation
+        return campaign_mutation(seed, subject, only=only, table=FIRST_FAMILIES)
     return run
 
 

@@ -308,6 +308,53 @@ def attrs(rng, subject):
     return Mutation("attr: %s of %s (%s) %s" % (key, node.name, node.op, what))
 
 
+def _edit_shape(rng, shape):
+    """One edit of a TensorShapeProto: a scalar, unknown rank, a dim changed, a dim added or removed."""
+    dims = [d.size for d in shape.dim]
+    choice = rng.randrange(5)
+    shape.Clear()
+    if choice == 1:
+        shape.unknown_rank = True
+        return "unknown rank"
+    if choice == 2 and dims:
+        k = rng.randrange(len(dims))
+        dims[k] = rng.choice([1, -1, 0, dims[k] + 1, 2 * max(dims[k], 1)])
+    elif choice == 3:
+        dims.insert(rng.randrange(len(dims) + 1), rng.choice([1, -1, 3]))
+    elif choice == 4 and dims:
+        del dims[rng.randrange(len(dims))]
+    else:
+        dims = []
+    for size in dims:
+        shape.dim.add().size = size
+    return "[%s]" % ",".join("?" if d < 0 else str(d) for d in dims)
+
+
+def shapes(rng, subject):
+    """A shape a node on the outputs' path declares (a placeholder's or variable's `shape` attr) or records
+    (`_output_shapes`, TensorFlow's importer merges it): a scalar, unknown, a dim changed, added or removed."""
+    meta = read_meta(subject)
+    nodes = _path_nodes(meta, subject, lambda n: "_output_shapes" in n.attr or (
+        "shape" in n.attr and n.attr["shape"].HasField("shape")))
+    if not nodes:
+        return Mutation("shape: no node with a shape on the path")
+    node = rng.choice(nodes)
+    keys = [k for k in ("shape", "_output_shapes") if k in node.attr and (k != "_output_shapes" or
+                                                                          node.attr[k].list.shape)]
+    if not keys:
+        return Mutation("shape: no shape on %s" % node.name)
+    key = rng.choice(keys)
+    if key == "shape":
+        target, where = node.attr["shape"].shape, "attr shape"
+    else:
+        recorded = node.attr["_output_shapes"].list.shape
+        port = rng.randrange(len(recorded))
+        target, where = recorded[port], "_output_shapes[%d]" % port
+    what = _edit_shape(rng, target)
+    write_meta(subject, meta)
+    return Mutation("shape: %s of %s (%s) made %s" % (where, node.name, node.op, what))
+
+
 def ports_and_versions(rng, subject):
     """An input port out of range, an input of a missing node, or GraphDef versions TF refuses."""
     meta = read_meta(subject)
@@ -558,19 +605,22 @@ def inference(rng, subject):
     return Mutation("cli: --inference", args=["--inference"])
 
 
-FAMILIES = (
+# (family, weight). FIRST_FAMILIES is the table the seeds of tests/cases.py's REPRODUCERS were drawn with
+# (a seed picks its family by weight: a new family changes every seed's pick, so the table grows in a copy).
+FIRST_FAMILIES = (
     (two_savers, 6), (restore_through_op, 4), (restore_keys, 5), (unrestored_variable, 2),
     (attrs, 6), (ports_and_versions, 5), (names, 4), (huge_const, 3), (functions, 3),
     (special_files, 4), (output_ports, 3), (set_value, 4), (input_cuts, 4), (destinations, 3), (inference, 1),
 )
+FAMILIES = FIRST_FAMILIES + ((shapes, 4),)
 
 
-def structured_mutation(rng, subject, v1=False):
-    """One weighted-random structured mutation of ``subject`` (V1 field edits when ``v1``)."""
+def structured_mutation(rng, subject, v1=False, table=FAMILIES):
+    """One weighted-random structured mutation of ``subject`` (V1 field edits when ``v1``), from ``table``."""
     if v1 and rng.random() < 0.4:
         return v1_fields(rng, subject)
-    families = [f for f, _ in FAMILIES if not (v1 and f in (restore_through_op,))]
-    weights = [w for f, w in FAMILIES if f in families]
+    families = [f for f, _ in table if not (v1 and f in (restore_through_op,))]
+    weights = [w for f, w in table if f in families]
     total = sum(weights)
     pick = rng.random() * total
     for family, weight in zip(families, weights):
@@ -580,14 +630,17 @@ def structured_mutation(rng, subject, v1=False):
     return families[-1](rng, subject)
 
 
-def campaign_mutation(seed, subject, v1=False, only=None):
+def campaign_mutation(seed, subject, v1=False, only=None, table=FAMILIES):
     """The mutation tools/mutation_campaign.py makes for ``seed``: raw/index/graph edits (tests/mutators.py)
-    in about a third of the cases, else a structured one (``only``: "raw" or "structured")."""
+    in about a third of the cases, else a structured one (``only``: "raw", "structured" or a family's name)."""
     from tests.mutators import _raw, mutate
     rng = random.Random(seed)
+    family = dict((f.__name__, f) for f, _ in FAMILIES).get(only)
+    if family is not None:
+        return family(rng, subject)
     if only == "raw" or (only is None and rng.random() < 0.35):
         if v1:  # no .index or .data: bytes of the table file, the .meta or the state file
             names = sorted(n for n in os.listdir(subject.folder) if n not in ("spec.json", "io.npz"))
             return Mutation("raw: " + _raw(rng, os.path.join(subject.folder, rng.choice(names))))
         return Mutation("raw: " + mutate(rng, subject.prefix))
-    return structured_mutation(rng, subject, v1=v1)
+    return structured_mutation(rng, subject, v1=v1, table=table)

@@ -24,6 +24,7 @@ from core.freeze.keep_search import reachable
 from core.freeze.node_rewrites import REWRITTEN_OPS, copied_as_is, gather_axis_nodes, plan_node, resource_dtypes
 from core.freeze.plan_nodes import NodePlan, SourceNodes
 from core.freeze.tables import embed_vocabularies, hash_table_imports, missing_initializers, table_note
+from core.freeze.variable_shapes import check_variable_shapes
 from core.freeze.variable_values import variable_values
 from core.names import node_name
 
@@ -212,6 +213,7 @@ def plan_freeze(model, outputs, keep_devices=False, edits=None, cancel=None, tar
     tail = model.graph.tail_fields()
     restoring = restoring_nodes(model.graph_def, model.meta_graph, saver,
                                 [v.name for v in variables.values() if v.via_saver])
+    check_variable_shapes(model, variables, kept.keep, restoring, path)
     runtime = fit_and_check(plans, target_tf, model, tail, kept.nodes, restoring)
     return FreezePlan(model, kept.outputs, plans, tail, len(model.graph_def.node), notes,
                       runtime if target_tf is not None else None, initialized)

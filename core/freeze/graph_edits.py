@@ -10,6 +10,8 @@ class GraphEdits(object):
         consumer reads instead.  Control inputs ("^node") are never rewired.
     notes: human-readable lines describing what was changed, for the freeze report.
     reasons: replaced node name -> why (for the report's rewrites; default "replaced (inference mode)").
+    kept_notes: (node name, note when the frozen graph has that node, note when the outputs do not reach it):
+        an input cut's Placeholder exists only when the outputs read the cut tensor.
     """
 
     def __init__(self):
@@ -18,6 +20,7 @@ class GraphEdits(object):
         self.rewired = {}
         self.notes = []
         self.reasons = {}
+        self.kept_notes = []
 
     def merge(self, other):
         """Adds another GraphEdits' changes to this one (the other wins on conflicts)."""
@@ -26,6 +29,7 @@ class GraphEdits(object):
         self.rewired.update(other.rewired)
         self.notes.extend(other.notes)
         self.reasons.update(other.reasons)
+        self.kept_notes.extend(other.kept_notes)
         return self
 
     def __bool__(self):

@@ -195,8 +195,10 @@ def cut_inputs(graph_def, tensors, meta_graph=None, outputs=None, path=None):
             edits.rewired[cut.tensor] = cut.placeholder + ":0"
         shape = "unknown shape" if cut.shape is None else "[%s]" % ",".join(
             "?" if d < 0 else str(d) for d in cut.shape)
-        edits.notes.append("input %s cut: Placeholder '%s' (%s %s)"
-                           % (cut.tensor, cut.placeholder, dtypes.name(cut.dtype), shape))
+        edits.kept_notes.append((cut.placeholder, "input %s cut: Placeholder '%s' (%s %s)"
+                                 % (cut.tensor, cut.placeholder, dtypes.name(cut.dtype), shape),
+                                 "input %s cut: the outputs do not read it, so the frozen graph has no "
+                                 "Placeholder '%s' for it" % (cut.tensor, cut.placeholder)))
     if outputs:
         _check_other_ports(graph_def, edits, outputs, path)
     return edits

@@ -115,6 +115,7 @@ def _source_edits(model, given):
 def _notes(graph_def, edits, vocabularies, keep, index):
     """The report's notes: the edits', embedded vocabularies and guards that are kept, tables to initialise."""
     notes = list(edits.notes)
+    notes.extend(kept if name in keep else dropped for name, kept, dropped in edits.kept_notes)
     notes.extend(note for name, note in zip(sorted(vocabularies.replaced), vocabularies.notes) if name in keep)
     guards = [n for n in node_table(graph_def).named(CHECK_OPS) if n in keep]
     if guards:

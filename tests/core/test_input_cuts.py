@@ -74,6 +74,27 @@ def test_cut_at_another_port_rewires_and_prunes(tmp_path):
     assert_close(values["right"], feed + 1.0)
 
 
+def test_a_cut_the_outputs_do_not_read_is_reported_as_absent(tmp_path):
+    """Cutting halves:0 and halves:1 for 'right' (which reads halves:1 only): the frozen graph has one
+    Placeholder, and the report says so of the other instead of naming a Placeholder it does not hold."""
+    graph = _graph(_split_graph)
+    path = tmp_path / "graph.pb"
+    path.write_bytes(graph.SerializeToString())
+    destination = str(tmp_path / "cut.pb")
+    with open_model(str(path)) as model:
+        edits = cut_inputs(model.graph_def, ["halves:1", "left"], outputs=["right"])
+        report = plan_and_write(model, ["right"], destination, edits=edits)
+    with open(destination, "rb") as handle:
+        data = handle.read()
+    frozen = protos.GraphDef.FromString(data)
+    assert sorted(n.name for n in frozen.node if n.op == "Placeholder") == ["halves_port1"]
+    assert "input halves:1 cut: Placeholder 'halves_port1' (float32 [?,3])" in report.notes
+    assert ("input left:0 cut: the outputs do not read it, so the frozen graph has no Placeholder 'left' for it"
+            in report.notes)
+    feed = np.arange(6, dtype=np.float32).reshape(2, 3)
+    assert_close(run_frozen(data, {"halves_port1": feed}, ["right"])["right"], feed + 1.0)
+
+
 def test_a_needed_uncut_port_of_a_replaced_node_is_refused():
     graph = _graph(_split_graph)
     with pytest.raises(ModelError) as info:

@@ -284,6 +284,7 @@ class Tally(object):
         self.counts = collections.Counter()
         self.by_family = collections.defaultdict(collections.Counter)
         self.findings = []
+        self.same_run = []  # (case, result) judged "same run error as TF": listed, to be read by a person
         self.peak_rss = 0.0
         self.slowest = 0.0
 
@@ -295,6 +296,8 @@ class Tally(object):
         self.slowest = max(self.slowest, result.get("seconds", 0.0))
         if result["result"] in BAD:
             self.findings.append((case, result))
+        elif result["result"] == "same run error as TF":
+            self.same_run.append((case, result))
 
     def report(self, seconds, out=sys.stdout):
         total = sum(self.counts.values())
@@ -306,6 +309,8 @@ class Tally(object):
         out.write("by family:\n")
         for family in sorted(self.by_family):
             out.write("  %-10s %s\n" % (family, dict(self.by_family[family])))
+        for (name, seed), result in self.same_run[:30]:
+            out.write("SAME RUN ERROR %s:%d | %s | %s\n" % (name, seed, result.get("what"), result.get("judge", "")[:200]))
         for (name, seed), result in self.findings[:60]:
             out.write("FINDING %s:%d %s | %s | %s | %s\n" % (
                 name, seed, result["result"], result.get("what"), result.get("judge", ""),

@@ -12,6 +12,7 @@ from core import api
 from gui.colours import Colours
 from gui.details_panel import DetailsPanel
 from gui.elided_label import ElidedLabel
+from gui.status_bar import ElidingStatusBar
 from gui.freeze_flow import FreezeFlow, plural
 from gui.freeze_session import SessionSignals, bind_checkbox
 from gui.graph_dock import attach_graph_dock
@@ -142,7 +143,8 @@ class MainWindow(QMainWindow):
         self.status_model.setMinimumWidth(1)
         self.status_counts = QLabel("")
         self.status_counts.setContentsMargins(12, 0, 0, 0)  # a gap after the (elided) status text
-        status = self.statusBar()
+        status = ElidingStatusBar(self)
+        self.setStatusBar(status)
         status.addWidget(self.status_model, 1)
         status.addPermanentWidget(self.status_counts)
         for widget in self.tasks.widgets():

@@ -6,7 +6,7 @@ import numpy as np
 
 from PyQt5.QtCore import QEvent, QPoint, Qt
 from PyQt5.QtGui import QPalette
-from PyQt5.QtWidgets import QAction, QApplication, QFileDialog
+from PyQt5.QtWidgets import QAction, QApplication, QFileDialog, QLabel
 
 from core import api
 from core.formats import protos
@@ -351,3 +351,37 @@ def test_a_long_status_is_elided_before_the_counts_and_kept_whole(qtbot, window,
     assert label.mapTo(window, QPoint(label.width(), 0)).x() <= counts.mapTo(window, QPoint(0, 0)).x()
     window.show_status("short")
     assert window.status_model.displayed_text() == "short" and window.status_model.toolTip() == ""
+
+
+def test_a_long_temporary_message_is_elided_before_the_counts_and_recut_on_resize(qtbot, window, tmp_path):
+    """"Suggested outputs ticked: ..." (the Suggest button's message) is cut with "…" in the room QStatusBar paints
+    it in, left of the node counts, and cut anew, longer, when the window widens; its whole text stays readable."""
+    fixture = copy_fixture("mlp", tmp_path)
+    open_and_wait(qtbot, window, fixture.folder)
+    window.resize(500, 500)
+    bar = window.statusBar()
+    qtbot.waitUntil(lambda: window.width() < 900)
+    long_text = "Suggested outputs ticked: " + ", ".join("model/heads/head_%d/output" % i for i in range(20))
+    bar.showMessage(long_text, 60000)
+    shown = bar.currentMessage()
+    assert bar.full_message() == long_text and bar.toolTip() == long_text
+    assert shown.endswith("\u2026") and long_text.startswith(shown[:-1])
+    counts = window.status_counts
+    assert counts.isVisible() and bar.fontMetrics().width(shown) <= counts.x() - 8
+    window.resize(900, 500)
+    qtbot.waitUntil(lambda: len(bar.currentMessage()) > len(shown))
+    wider = bar.currentMessage()
+    assert wider.endswith("\u2026") and long_text.startswith(wider[:-1]) and bar.full_message() == long_text
+    assert bar.fontMetrics().width(wider) <= window.status_counts.x() - 8
+    busy = QLabel("a task's progress " * 3)  # a permanent widget that comes and goes, as a task's does
+    bar.addPermanentWidget(busy)
+    busy.show()
+    bar.showMessage(long_text, 60000)
+    qtbot.waitUntil(lambda: len(bar.currentMessage()) < len(wider))
+    narrow = bar.currentMessage()
+    busy.hide()
+    qtbot.waitUntil(lambda: len(bar.currentMessage()) > len(narrow))
+    bar.showMessage("short", 60000)
+    assert bar.currentMessage() == "short" and bar.toolTip() == ""
+    bar.clearMessage()
+    assert bar.full_message() == "" and window.status_model.isVisible()

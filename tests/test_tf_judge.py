@@ -86,3 +86,16 @@ def test_run_error_the_source_does_not_have_is_unloadable(tmp_path, judge):
     verdict, why = judge_freeze(judge, fixture.meta, fixture.prefix, fixture.outputs, fixture.feeds, pb)
     assert verdict == UNLOADABLE and "at run: " in why, why
     assert np.asarray(fixture.feeds["input"]).shape[1] == 784
+
+
+def test_string_feeds_are_saved_without_pickle(tmp_path):
+    """A cut string tensor's value comes back from TensorFlow as an object array of bytes; the judge writes it
+    as a bytes array (numpy 2's pickles of object arrays do not load in the TF 1.4 judge's numpy 1.16)."""
+    from tests.tf_judge import _portable
+    value = np.array([b"hello", b"", b"gr\xc3\xbc\xc3\x9f"], dtype=object)
+    path = str(tmp_path / "feeds.npy")
+    np.save(path, _portable(value), allow_pickle=False)
+    loaded = np.load(path, allow_pickle=False)
+    assert loaded.tolist() == value.tolist() and loaded.dtype.kind == "S"
+    with_nul = np.array([b"a\x00"], dtype=object)  # bytes arrays drop trailing NULs: kept as it is
+    assert _portable(with_nul) is with_nul

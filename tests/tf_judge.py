@@ -57,7 +57,7 @@ class Judge(object):
         import numpy as np
         self.count += 1
         path = os.path.join(self.work, "feeds-%d.npz" % self.count)
-        np.savez(path, **dict(("in:" + k, np.asarray(v)) for k, v in feeds.items()))
+        np.savez(path, **dict(("in:" + k, _portable(np.asarray(v))) for k, v in feeds.items()))
         return path
 
     def ask(self, ask, model, outputs, feeds, prefix=None):
@@ -109,6 +109,15 @@ class Judge(object):
 
     def frozen(self, pb, outputs, feeds):
         return self.ask("frozen", pb, outputs, feeds)
+
+
+def _portable(array):
+    """A string tensor's value (an object array of bytes, as TensorFlow returns it) as a bytes array: numpy 2
+    pickles object arrays with references numpy 1.16 (the TF 1.4 judge's) cannot load."""
+    import numpy as np
+    if array.dtype != object or not all(isinstance(v, bytes) and not v.endswith(b"\0") for v in array.flat):
+        return array
+    return np.array(array.tolist(), dtype=bytes).reshape(array.shape)
 
 
 CORRECT, UNLOADABLE, REFUSED, DIFFERS = "correct", "unloadable", "refused by TensorFlow", "differs"

@@ -528,6 +528,9 @@ REPRODUCERS = [
     ("dtypes", 809182858, "an attr entry of the saver's Assign without a name: TF's restore refuses it, we froze"),
     ("dtypes", 456673549, "a group field in a node of the saver: internal error reading its attr entries"),
     ("cnn_bn", 21486957, "a Switch's _output_shapes for port 1 flipped to [40]: TF's importer refuses the .pb"),
+    ("dtypes", 86336097, "a _class loc:@ naming no node (a flipped byte): TF's importer refuses it, we froze"),
+    ("resource_vars", 842190800, "a flipped byte in an OpDef's allowed_values: TF's parser refuses the .meta, "
+                                 "we skipped the field as unknown"),
 ]
 
 

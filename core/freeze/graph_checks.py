@@ -37,8 +37,24 @@ def check_kept_nodes(model, keep, nodes, sources, index, replaced, path, in_orde
     for position in positions:
         if names[position] not in replaced:
             _check_attrs(messages[position], path)
+    colocated = graph.nodes_holding((b"_class",)) if graph is not None else None
+    positions = table.kept_positions(keep) if colocated is None else (p for p in colocated if names[p] in keep)
+    for position in positions:
+        _check_colocation(messages[position], table.index, path)
     if not in_order and not _in_source_order(keep, nodes, sources, index):
         _refuse_cycles(keep, nodes, sources, path)
+
+
+def _check_colocation(node, index, path):
+    """A `_class` "loc:@NODE" naming no node of the graph: TensorFlow's importer refuses it ("Specified
+    colocation to an op that does not exist during import"; 2.x: "expects to be colocated with unknown node")."""
+    if "_class" not in node.attr:
+        return
+    for entry in node.attr["_class"].list.s:
+        if entry.startswith(b"loc:@") and entry[5:].decode("utf-8", "replace") not in index:
+            raise ModelError("node %s is colocated with %s, which is not in the graph: TensorFlow's importer "
+                             "refuses the file (damaged?)" % (quote(node.name), quote(entry[5:].decode(
+                                 "utf-8", "replace"))), path)
 
 
 def reads_back_edge(nodes, name, source):

@@ -62,16 +62,20 @@ _MESSAGES = {
     ],
     "NameAttrList": [("name", 1, "string"), ("attr", 2, "map:string:.tensorflow.AttrValue")],
     "NodeDef": [("name", 1, "string"), ("op", 2, "string"), ("input", 3, "string", "repeated"),
-                ("device", 4, "string"), ("attr", 5, "map:string:.tensorflow.AttrValue")],
+                ("device", 4, "string"), ("attr", 5, "map:string:.tensorflow.AttrValue"),
+                ("experimental_debug_info", 6, ".tensorflow.NodeDef.ExperimentalDebugInfo")],
+    "NodeDef.ExperimentalDebugInfo": [("original_node_names", 1, "string", "repeated"),
+                                      ("original_func_names", 2, "string", "repeated")],
     "VersionDef": [("producer", 1, "int32"), ("min_consumer", 2, "int32"),
                    ("bad_consumers", 3, "int32", "packed")],
-    # The op list is given in full (TF 2.x's fields too): TensorFlow's parser refuses a file whose damage is
-    # in a field a partial schema would skip as unknown (an AttrDef's allowed_values).
+    # The op list is given in full (TF 2.x's FullTypeDef aside, whose enum names a text graph spells out):
+    # TensorFlow's parser refuses a file whose damage is in a field a partial schema would skip as unknown
+    # (an AttrDef's allowed_values).
     "OpDef.ArgDef": [("name", 1, "string"), ("description", 2, "string"),
                      ("type", 3, "enum:.tensorflow.DataType"), ("type_attr", 4, "string"),
                      ("number_attr", 5, "string"), ("type_list_attr", 6, "string"),
                      ("handle_data", 7, ".tensorflow.ResourceHandleProto.DtypeAndShape", "repeated"),
-                     ("is_ref", 16, "bool"), ("experimental_full_type", 17, ".tensorflow.FullTypeDef")],
+                     ("is_ref", 16, "bool")],
     "OpDef.AttrDef": [("name", 1, "string"), ("type", 2, "string"),
                       ("default_value", 3, ".tensorflow.AttrValue"), ("description", 4, "string"),
                       ("has_minimum", 5, "bool"), ("minimum", 6, "int64"),
@@ -87,10 +91,21 @@ _MESSAGES = {
     "OpDeprecation": [("version", 1, "int32"), ("explanation", 2, "string")],
     "ResourceHandleProto.DtypeAndShape": [("dtype", 1, "enum:.tensorflow.DataType"),
                                           ("shape", 2, ".tensorflow.TensorShapeProto")],
-    "FullTypeDef": [("type_id", 1, "int32"), ("args", 2, ".tensorflow.FullTypeDef", "repeated"),
-                    ("s", 3, "string", "", "oneof:attr"), ("i", 4, "int64", "", "oneof:attr")],
+
     "OpList": [("op", 1, ".tensorflow.OpDef", "repeated")],
-    "FunctionDefLibrary": [],
+    # The library in full too (tf.data and Defun write functions in TF 1.x graphs): damage inside a function
+    # is refused by TensorFlow's parser, and so here.
+    "FunctionDefLibrary": [("function", 1, ".tensorflow.FunctionDef", "repeated"),
+                           ("gradient", 2, ".tensorflow.GradientDef", "repeated"),
+                           ("registered_gradients", 3, ".tensorflow.RegisteredGradient", "repeated")],
+    "FunctionDef": [("signature", 1, ".tensorflow.OpDef"), ("attr", 5, "map:string:.tensorflow.AttrValue"),
+                    ("arg_attr", 7, "map:uint32:.tensorflow.FunctionDef.ArgAttrs"),
+                    ("resource_arg_unique_id", 8, "map:uint32:uint32"),
+                    ("node_def", 3, ".tensorflow.NodeDef", "repeated"), ("ret", 4, "map:string:string"),
+                    ("control_ret", 6, "map:string:string")],
+    "FunctionDef.ArgAttrs": [("attr", 1, "map:string:.tensorflow.AttrValue")],
+    "GradientDef": [("function_name", 1, "string"), ("gradient_func", 2, "string")],
+    "RegisteredGradient": [("gradient_func", 1, "string"), ("registered_op_type", 2, "string")],
     "GraphDef": [("node", 1, ".tensorflow.NodeDef", "repeated"),
                  ("versions", 4, ".tensorflow.VersionDef"), ("version", 3, "int32"),
                  ("library", 2, ".tensorflow.FunctionDefLibrary")],

@@ -37,7 +37,7 @@ def _seed_of(node, key):
 def _node_lists(graph_def):
     """(function name or "", its NodeDefs) for the graph and every function of its library."""
     yield "", graph_def.node
-    for function in getattr(graph_def.library, "function", ()):  # core's GraphDef keeps no functions
+    for function in graph_def.library.function:
         yield function.signature.name, function.node_def
 
 

@@ -15,6 +15,7 @@ Per target: ok / supported (not refused by readiness or a missing package) / fal
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -145,6 +146,24 @@ def models(path, runs_in):
         yield name, os.path.join(path, name), spec
 
 
+def _report_row(name, folder, spec, mode, cleanup, python, workdir, counts):
+    """Deploys one model to every target in ``workdir`` and counts its results: its table row."""
+    report = deploy(folder, spec, os.path.join(workdir, "out"), python, cleanup)
+    row = {"model": name, "mode": mode, "error": report.get("error"), "targets": {}}
+    for target in TARGETS:
+        result = report["targets"].get(target)
+        row["targets"][target] = cell(result)
+        count = counts[(mode, target)]
+        if result is not None and (result["status"] != "refused" or "install" not in result["reason"]):
+            count[1] += result["status"] != "refused"
+            count[0] += result["status"] == "ok"
+            if result["status"] == "ok" and os.path.isfile(os.path.join(folder, "io.npz")) and \
+                    not reloaded_matches(python, folder, spec, target, result, workdir):
+                count[2] += 1
+                row["targets"][target] += " FALSE OK"
+    return row
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("path")
@@ -164,19 +183,10 @@ def main(argv=None):
             continue
         for mode, cleanup in modes:
             workdir = tempfile.mkdtemp(prefix="deploy-report-")
-            report = deploy(folder, spec, os.path.join(workdir, "out"), python, cleanup)
-            row = {"model": name, "mode": mode, "error": report.get("error"), "targets": {}}
-            for target in TARGETS:
-                result = report["targets"].get(target)
-                row["targets"][target] = cell(result)
-                count = counts[(mode, target)]
-                if result is not None and (result["status"] != "refused" or "install" not in result["reason"]):
-                    count[1] += result["status"] != "refused"
-                    count[0] += result["status"] == "ok"
-                    if result["status"] == "ok" and os.path.isfile(os.path.join(folder, "io.npz")) and \
-                            not reloaded_matches(python, folder, spec, target, result, workdir):
-                        count[2] += 1
-                        row["targets"][target] += " FALSE OK"
+            try:
+                row = _report_row(name, folder, spec, mode, cleanup, python, workdir, counts)
+            finally:
+                shutil.rmtree(workdir, ignore_errors=True)  # the artifacts of every model add up to GBs
             rows.append(row)
             print("| %s | %s | %s |" % (name, mode, " | ".join(row["targets"][t] for t in TARGETS)), flush=True)
     print()

@@ -424,6 +424,10 @@ CASES = [
     Case("a frozen variable with an attr entry without a name", "mlp", _meta_node_with_raw(
         "dense/kernel", length_field(5, length_field(3, b"_class") + length_field(2, b"\x12\x00"))), names=META,
         error=("cannot restore these variables", "'dense/kernel' (VariableV2)", "attr ''"), args=FREEZE_MLP),
+    Case("a kept MatMul with an attr entry without a name", "mlp", _meta_node_with_raw(
+        "dense/MatMul", length_field(5, length_field(2, b"\x30\x01"))), names=META,
+        error=("cannot freeze for TensorFlow 1.4", "MatMul attr '' (an entry without a name)", "dense/MatMul"),
+        args=FREEZE_MLP),
     Case("_output_shapes with no shape for an output", "dtypes", _meta(_output_shapes_emptied), names=META,
          error=("'Cast'", "records 0 shape(s) for 1 output(s)"), args=("--outputs", "y64,y16,yint,ybool")),
     Case("Const shape disagrees with its _output_shapes", "partitioned", _meta(_const_reshaped), names=META,

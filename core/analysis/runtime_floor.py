@@ -41,7 +41,7 @@ class Requirement(object):
         if self.kind == "op":
             what = "op %s" % self.op
         elif self.kind == "attr":
-            what = "%s `%s`" % (self.op, self.attr)
+            what = "%s `%s`" % (self.op, self.attr) if self.attr else "%s attr '' (an entry without a name)" % self.op
         elif self.kind == "dtype":
             what = "%s `%s`=%s" % (self.op, self.attr, self.value)
         else:

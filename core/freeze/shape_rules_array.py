@@ -115,8 +115,8 @@ def _split_v(shapes, node):
     if size >= 0 and (total > size if -1 in sizes else total != size):
         _refuse(node, "it cannot split dimension %d of %s, of size %d, into sizes %s" % (axis, _text(value), size,
                                                                                        sizes) + _FAILS)
-    return [value[:axis] + ((size - total if size >= 0 else -1) if s == -1 else s,) + value[axis + 1:]
-            for s in sizes]
+    rest = size - total if size >= 0 and shapes.tf2 else -1  # TF 1.4 leaves the -1 piece unknown
+    return [value[:axis] + (rest if s == -1 else s,) + value[axis + 1:] for s in sizes]
 
 
 def _unpack(shapes, node):
@@ -282,7 +282,8 @@ def _where(shapes, node):
 
 def _unique(shapes, node):
     value = shapes._input(node, 0)
-    _with_rank(node, 0, value, 1)
+    if shapes.tf2:  # TF 1.4's function takes any rank
+        _with_rank(node, 0, value, 1)
     return [(-1,), value]
 
 

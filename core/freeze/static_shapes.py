@@ -58,8 +58,9 @@ class StaticShapes(object):
         release_label: the release whose shape functions apply ("1.4", "2"): Conv2D's depth rule differs.
         producer: the GraphDef's producer version, which the shape functions are given (None: unknown).
 
-    TF 1.4's importer shapes the nodes in the GraphDef's order: an input from a later node has no shape yet.
-    TF 2.x's goes in topological order, a Merge before the NextIteration it reads. Both read as unknown here.
+    TF 1.4's importer shapes the nodes in the GraphDef's order: an input from a later node has no shape yet
+    (read as unknown for every 1.x release). TF 2.x's goes in topological order, a Merge before the
+    NextIteration it reads: that input is unknown on every release.
     """
 
     def __init__(self, plans, node_def, release_label, producer=None):
@@ -68,7 +69,8 @@ class StaticShapes(object):
         self.producer = producer
         self.scalar_placeholder_unknown = producer is None or producer <= _LEGACY_PLACEHOLDER_VERSION
         self.grouped_conv = release_at_least(release_label, _GROUPED_CONV)
-        self.release_label = release_label
+        self.tf2 = release_at_least(release_label, "2")  # rules where 2.x's function knows more than 1.4's
+        self.graph_order = not self.tf2  # 1.x: the Python importer's order
         self.memo = {}
         self._position = None
 
@@ -82,7 +84,7 @@ class StaticShapes(object):
         """The shape of the tensor ``text`` ("node", "node:k")."""
         source, port = (text, 0) if ":" not in text else (node_name(text), port_of(text))
         found = self.outputs(source)
-        return found[port] if port < len(found) else None
+        return found[port] if found is not _PENDING and port < len(found) else None
 
     def position(self, name):
         if self._position is None:
@@ -91,20 +93,23 @@ class StaticShapes(object):
 
     def outputs(self, name):
         """The shapes of node ``name``'s outputs (a tuple, one per port; missing ports unknown): its inputs first
-        (an explicit stack: no recursion limit; only earlier nodes are read, so there is no cycle)."""
+        (an explicit stack: no recursion limit; an input still pending, in a cycle, reads unknown)."""
         memo = self.memo
         if name in memo:
             return memo[name]
         stack = [name]
         while stack:
             current = stack[-1]
-            if current in memo:
+            state = memo.get(current)
+            if state is not None and state is not _PENDING:
                 stack.pop()
                 continue
-            missing = [n for n in self._needed(current) if n not in memo]
-            if missing:
-                stack.extend(missing)
-                continue
+            if state is None:
+                memo[current] = _PENDING
+                missing = [n for n in self._needed(current) if n not in memo]
+                if missing:
+                    stack.extend(missing)
+                    continue
             memo[current] = self._compute(current)
             stack.pop()
         return memo[name]
@@ -115,7 +120,7 @@ class StaticShapes(object):
     def _readable(self, node, text):
         """The node an input ``text`` of ``node`` reads, when TensorFlow has shaped it by then, else None."""
         source = node_name(text)
-        if source not in self.plans or self.position(source) >= self.position(node.name):
+        if source not in self.plans or (self.graph_order and self.position(source) >= self.position(node.name)):
             return None
         if node.op in ("Merge", "RefMerge") and self.plans[source].kind != "const" and \
                 self.node_def(source).op in _BACK_EDGES:
@@ -211,6 +216,7 @@ class StaticShapes(object):
         return values, len(dims)
 
 
+_PENDING = object()
 _LEGACY_PLACEHOLDER_VERSION = 21  # Placeholder's shape function: a scalar shape attr is unknown up to this version
 
 

@@ -528,9 +528,14 @@ REPRODUCERS = [
     ("dtypes", 809182858, "an attr entry of the saver's Assign without a name: TF's restore refuses it, we froze"),
     ("dtypes", 456673549, "a group field in a node of the saver: internal error reading its attr entries"),
     ("cnn_bn", 21486957, "a Switch's _output_shapes for port 1 flipped to [40]: TF's importer refuses the .pb"),
+    # drawn from the shapes family alone (--only shapes): a 4th item names the family
+    ("lstm", 501882698, "_output_shapes of a Sigmoid in the while loop that reads split:3 made [?,1]: unloadable .pb",
+     "shapes"),
+    ("cnn_bn", 234203428, "_output_shapes[4] of a FusedBatchNorm made []: unloadable .pb", "shapes"),
+    ("partitioned", 267245742, "_output_shapes[2] of a DynamicPartition made []: unloadable .pb", "shapes"),
 ]
 
 
 def reproducer_cases():
-    return [Case("campaign %s:%d (%s)" % (fixture, seed, what), fixture, mutate=_campaign_seed(seed), either=True)
-            for fixture, seed, what in REPRODUCERS]
+    return [Case("campaign %s:%d (%s)" % (row[0], row[1], row[2]), row[0], either=True,
+                 mutate=_campaign_seed(row[1], only=row[3] if len(row) > 3 else None)) for row in REPRODUCERS]

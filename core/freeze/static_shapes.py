@@ -9,6 +9,8 @@ conflict; the merge is the tensor's shape its consumers see. Each shape is compu
 pass is linear in the nodes it visits. The rules live in core/freeze/shape_rules*.py.
 """
 
+from itertools import compress
+
 from core.formats import dtypes
 from core.freeze.shape_rules import (_GROUPED_CONV, ShapeRefusal, _bias_add, _broadcast, _concat, _conv, _matmul,
                                      _refuse, _reshape, _text)
@@ -77,8 +79,23 @@ class StaticShapes(object):
     def check(self, names):
         """Runs the shape function of each of ``names`` and compares every `_output_shapes` entry it records
         with it (so do the nodes their shapes need). Raises ShapeRefusal on the first that fails."""
+        if self.graph_order:
+            self._order(names)
         for name in names:
             self.outputs(name)
+
+    def _order(self, names):
+        """The graph order of the nodes ``names``' shapes read (the others' positions are never asked: the scan
+        over every plan is C-level, a 10^6-node graph's dict of positions costs 60 MB)."""
+        touched, stack = set(names), list(names)
+        while stack:
+            for text in self._read(stack.pop()):
+                source = node_name(text)
+                if source in self.plans and source not in touched:
+                    touched.add(source)
+                    stack.append(source)
+        self._position = dict((n, i) for i, n in enumerate(compress(self.plans, map(touched.__contains__,
+                                                                                      self.plans))))
 
     def tensor(self, text):
         """The shape of the tensor ``text`` ("node", "node:k")."""
@@ -87,7 +104,7 @@ class StaticShapes(object):
         return found[port] if found is not _PENDING and port < len(found) else None
 
     def position(self, name):
-        if self._position is None:
+        if self._position is None or name not in self._position:
             self._position = dict(zip(self.plans, range(len(self.plans))))
         return self._position[name]
 
@@ -127,19 +144,23 @@ class StaticShapes(object):
             return None
         return source
 
-    def _needed(self, name):
-        """The nodes whose shapes ``name``'s rule reads."""
+    def _read(self, name):
+        """The input tensors ``name``'s rule reads."""
         plan = self.plans.get(name)
         if plan is None or plan.kind == "const":
             return ()
         node = self.node_def(name)
         op = node.op
         if op in _FORWARDING or op == "Enter":
-            inputs = self._data_inputs(node)[:1]
-        elif op in _RULES:
-            inputs = self._data_inputs(node)
-        else:
+            return self._data_inputs(node)[:1]
+        return self._data_inputs(node) if op in _RULES else ()
+
+    def _needed(self, name):
+        """The nodes whose shapes ``name``'s rule reads (those TensorFlow has shaped by then)."""
+        inputs = self._read(name)
+        if not inputs:
             return ()
+        node = self.node_def(name)
         found = [self._readable(node, t) for t in inputs]
         return [n for n in found if n is not None]
 

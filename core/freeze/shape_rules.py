@@ -154,7 +154,8 @@ def _reshape(shapes, node):
     value = shapes._input(node, 0)
     found = shapes.const_values(node, 1)
     if found is None or found[1] != 1:
-        return None
+        shape = shapes._input(node, 1)  # a computed shape of k values: k unknown dims (MakeShapeFromShapeTensor)
+        return (-1,) * shape[0] if found is None and shape is not None and len(shape) == 1 and shape[0] >= 0 else None
     target = found[0]
     if any(d < -1 for d in target):
         return None

@@ -491,6 +491,8 @@ CASES += (
     [_refused("equal, shapes do not broadcast", [P("a", [-1, 3]), C("b", [1.0] * 4, dtype=F),
                                                  N("y", "Equal", ["a", "b"], T=F)], ("'y' (Equal)",))] +
     [_refused("loop cond of a vector", [P("p", [2], B), N("y", "LoopCond", ["p"])], ("'y' (LoopCond)",))] +
+    _op_case("reshape to a computed shape", [P("x", [-1, 3]), N("h", "Shape", ["x"], T=F, out_type=I)],
+             ("Reshape", ["x", "h"], dict(T=F, Tshape=I)), [-1, 3], []) +
     # a node without a rule here takes its recorded shapes (port 0 and beyond): its consumers' functions read them
     _op_case("recorded shape of an op without a rule", [P("x", None), C("a", 0),
                                                         N("c", "Cumsum", ["x", "a"], [[-1, 3]], T=F, Tidx=I),

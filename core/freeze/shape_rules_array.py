@@ -1,6 +1,7 @@
 """TensorFlow's shape functions of the array ops (core/ops/array_ops.cc, data_flow_ops.cc, math_ops.cc's Range,
 random_ops.cc): Gather, GatherV2, DynamicStitch, DynamicPartition, Shape, Size, Rank, Split, SplitV, Unpack, Pack,
-ExpandDims, Squeeze, Transpose, Slice, StridedSlice (of Consts), Tile, Fill, Pad, Where, Unique, OneHot, Range, the random ops.
+ExpandDims, Squeeze, Transpose, Slice, StridedSlice (of Consts), Tile, Fill, Pad, Where, Unique, OneHot, Range, the random ops,
+TensorArrayV3 and the scalar flows of TensorArrayWriteV3, ScatterV3 and SizeV3.
 
 Each gives every output at most as specific as TensorFlow's function (an unknown input, dim, or an attr input
 that is no Const: unknown), and refuses only where that function fails."""
@@ -33,8 +34,10 @@ def _gather_v2(shapes, node):
     _with_rank(node, 0, params, 1, at_least=True)
     _with_rank(node, 2, shapes._input(node, 2), 0)
     axis = _scalar(shapes, node, 2)
-    if axis is None or params is None or _int(node, "batch_dims", 0) != 0:
+    if params is None or _int(node, "batch_dims", 0) != 0:
         return None
+    if axis is None:  # params' rank + indices' - 1 (TF 1.4 and 2.x alike)
+        return None if indices is None else (-1,) * (len(params) + len(indices) - 1)
     _axis(node, axis, len(params))
     if indices is None:
         return None
@@ -310,6 +313,11 @@ def _range(shapes, node):
     return ((abs(limit - start) + abs(delta) - 1) // abs(delta),)
 
 
+def _tensor_array(shapes, node):
+    _with_rank(node, 0, shapes._input(node, 0), 0)
+    return [(2,), ()]  # the handle, the flow
+
+
 def _random(shapes, node):
     return _shape_from_tensor(shapes, node, 0)
 
@@ -363,4 +371,5 @@ ARRAY_RULES = {
     "Unpack": _unpack, "Pack": _pack, "ExpandDims": _expand_dims, "Squeeze": _squeeze, "Transpose": _transpose,
     "Slice": _slice, "StridedSlice": _strided_slice, "Tile": _tile, "Fill": _fill, "Pad": _pad, "PadV2": _pad, "Where": _where, "Unique": _unique,
     "OneHot": _one_hot, "Range": _range, "RandomUniform": _random, "RandomStandardNormal": _random,
-    "TruncatedNormal": _random}
+    "TruncatedNormal": _random, "TensorArrayV3": _tensor_array, "TensorArrayWriteV3": _scalar_out,
+    "TensorArrayScatterV3": _scalar_out, "TensorArraySizeV3": _scalar_out}

@@ -391,6 +391,11 @@ CASES += (
              ("GatherV2", ["p", "i", "a"], dict(Tparams=F, Tindices=I, Taxis=I)), [5, 2, 4], [5, 3, 4]) +
     _op_case("gather v2 on axis -1", [P("p", [5, 3, 4]), P("i", [2], I), C("a", -1)],
              ("GatherV2", ["p", "i", "a"], dict(Tparams=F, Tindices=I, Taxis=I)), [5, 3, 2], [5, 2, 4]) +
+    _op_case("gather v2 on a fed axis", [P("p", [5, 3, 4]), P("i", [2], I), P("a", [], I)],
+             ("GatherV2", ["p", "i", "a"], dict(Tparams=F, Tindices=I, Taxis=I)), [-1, -1, -1], [5, 2]) +
+    _op_case("tensor array flow", [C("k", 3)], ("TensorArrayV3", ["k"], dict(dtype=F)), [], [1], port=1, outputs=2) +
+    _op_case("tensor array size", [C("k", 3), N("t", "TensorArrayV3", ["k"], dtype=F)],
+             ("TensorArraySizeV3", ["t", "t:1"], dict()), [], [3]) +
     [_refused("gather v2, axis outside the rank", [P("p", [5, 3]), P("i", [2], I), C("a", 2),
                                                   N("y", "GatherV2", ["p", "i", "a"], Tparams=F, Tindices=I, Taxis=I)],
               ("'y' (GatherV2)", "axis 2"))] +

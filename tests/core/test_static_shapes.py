@@ -492,6 +492,7 @@ CASES += (
              ("OneHot", ["i", "d", "on", "off"], dict(T=F, TI=I, axis=-1)), [-1, 5], [-1, 4]) +
     _op_case("unique port 1", [P("x", [4], I)], ("Unique", ["x"], dict(T=I, out_idx=I)), [4], [5], port=1, outputs=2) +
     [_refused("unique of a matrix", [P("x", [2, 2], I), N("y", "Unique", ["x"], T=I, out_idx=I)], ("'y' (Unique)",))] +
+    _op_case("where", [P("b", [-1, 3], B)], ("Where", ["b"], dict()), [-1, 2], [-1, 3]) +
     _op_case("random uniform", [C("s", [2, 3])], ("RandomUniform", ["s"], dict(T=I, dtype=F)), [2, 3], [3, 2]) +
     [_refused("equal, shapes do not broadcast", [P("a", [-1, 3]), C("b", [1.0] * 4, dtype=F),
                                                  N("y", "Equal", ["a", "b"], T=F)], ("'y' (Equal)",))] +

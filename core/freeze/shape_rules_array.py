@@ -216,7 +216,14 @@ def _slice(shapes, node):
         if value is not None:
             return (-1,) * len(value)
         return None if rank is None else (-1,) * rank
-    return tuple(s if s >= 0 else -1 for s in sizes)  # -1: to the end (TF 2.x subtracts; 1.4 may not)
+    begins = _vector(shapes, node, 1) or [-1] * len(sizes)
+    return tuple(s if s >= 0 else _to_end(_dim(value, i), begins[i] if i < len(begins) else -1) if s == -1 else -1
+                 for i, s in enumerate(sizes))
+
+
+def _to_end(size, begin):
+    """A slice's size -1: to the end of the dim (its size less begin; TensorFlow refuses a negative one)."""
+    return size - begin if size >= 0 and 0 <= begin <= size else -1
 
 
 def _tile(shapes, node):

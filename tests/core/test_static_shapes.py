@@ -451,6 +451,8 @@ CASES += (
                                             N("y", "Transpose", ["x", "p"], T=F, Tperm=I)], ("'y' (Transpose)",))] +
     _op_case("slice", [P("x", [4, 5]), C("b", [1, 0]), C("s", [2, -1])], ("Slice", ["x", "b", "s"], _SLICE),
              [2, -1], [3, -1]) +
+    _op_case("slice to the end", [P("x", [4, 5]), C("b", [1, 2]), C("s", [2, -1])], ("Slice", ["x", "b", "s"], _SLICE),
+             [2, 3], [2, 5]) +
     [_refused("slice, begin too long", [P("x", [4, 5]), C("b", [1, 0, 0]), C("s", [2, -1, 1]),
                                         N("y", "Slice", ["x", "b", "s"], **_SLICE)], ("'y' (Slice)",))] +
     _op_case("strided slice of a shape", [P("x", [-1, 3]), N("h", "Shape", ["x"], T=F, out_type=I), C("b", [0]),

@@ -535,9 +535,14 @@ REPRODUCERS = [
     ("dtypes", 86336097, "a _class loc:@ naming no node (a flipped byte): TF's importer refuses it, we froze"),
     ("resource_vars", 842190800, "a flipped byte in an OpDef's allowed_values: TF's parser refuses the .meta, "
                                  "we skipped the field as unknown"),
+    # drawn from the shapes family alone (--only shapes): a 4th item names the family
+    ("lstm", 501882698, "_output_shapes of a Sigmoid in the while loop that reads split:3 made [?,1]: unloadable .pb",
+     "shapes"),
+    ("cnn_bn", 234203428, "_output_shapes[4] of a FusedBatchNorm made []: unloadable .pb", "shapes"),
+    ("partitioned", 267245742, "_output_shapes[2] of a DynamicPartition made []: unloadable .pb", "shapes"),
 ]
 
 
 def reproducer_cases():
-    return [Case("campaign %s:%d (%s)" % (fixture, seed, what), fixture, mutate=_campaign_seed(seed), either=True)
-            for fixture, seed, what in REPRODUCERS]
+    return [Case("campaign %s:%d (%s)" % (row[0], row[1], row[2]), row[0], either=True,
+                 mutate=_campaign_seed(row[1], only=row[3] if len(row) > 3 else None)) for row in REPRODUCERS]

@@ -184,7 +184,7 @@ class _Checker(object):
         """
         valid_name = _NODE_NAME.match
         check_inputs = self._check_inputs
-        shaped, recorded = [], []
+        shaped = []
         unchecked = self.unchecked = []
         for name, plan in self.plans.items():
             if not valid_name(name):
@@ -208,13 +208,13 @@ class _Checker(object):
                     if op in _FORWARDING:
                         self._check_forwarded_shapes(node)
                     if op in INFERRED_OPS:
-                        recorded.append(name)
-                if op in SHAPE_CHECKED_OPS:
+                        shaped.append(name)  # its function's shapes against every entry recorded
+                elif op in SHAPE_CHECKED_OPS:
                     shaped.append(name)
-        if shaped or recorded:
+        if shaped:
             try:
                 shapes = StaticShapes(self.plans, self.node_def, self.release.label, self.producer)
-                shapes.check(shaped, recorded)
+                shapes.check(shaped)
             except ShapeRefusal as exc:
                 _fail(*exc.args)
         return self

@@ -1,5 +1,7 @@
-"""Shape functions of TensorFlow's that need no graph walk (Conv2D, depthwise, Reshape and ConcatV2 of a Const)
-and the helpers every rule of core/freeze/static_shapes.py shares. A shape is None or a tuple, -1 unknown."""
+"""Shape functions of TensorFlow's (MatMul, BatchMatMul, BiasAdd, broadcasting ops, Conv2D, depthwise, Reshape
+and ConcatV2 of a Const) and the helpers every rule of core/freeze/shape_rules_*.py shares. A rule takes the
+StaticShapes and the NodeDef and gives output 0's shape, or a list of every output's; a shape is None or a
+tuple, -1 unknown."""
 
 from core.formats import dtypes
 
@@ -45,6 +47,53 @@ def _merge_dim(node, first, second, what):
     if first >= 0 and second >= 0 and first != second:
         _refuse(node, what % (first, second))
     return first if first >= 0 else second
+
+
+def _merge_shapes(node, first, second, what):
+    """TensorFlow's Merge of two shapes; refuses incompatible ones (``what`` % (first, second) says which)."""
+    if first is None:
+        return second
+    if second is None:
+        return first
+    if len(first) != len(second) or any(a >= 0 and b >= 0 and a != b for a, b in zip(first, second)):
+        _refuse(node, what % (_text(first), _text(second)))
+    return tuple(a if a >= 0 else b for a, b in zip(first, second))
+
+
+def _scalar(shapes, node, position):
+    """The value of a scalar int Const read at input ``position``, else None."""
+    found = shapes.const_values(node, position)
+    return found[0][0] if found is not None and found[1] == 0 else None
+
+
+def _vector(shapes, node, position):
+    """The values of a 1-D int Const read at input ``position``, else None."""
+    found = shapes.const_values(node, position)
+    return found[0] if found is not None and found[1] == 1 else None
+
+
+def _int(node, key, default):
+    return int(node.attr[key].i) if key in node.attr else default
+
+
+def _shape_from_tensor(shapes, node, position):
+    """MakeShapeFromShapeTensor: a 1-D Const's values as dims (-1 unknown), else as many unknown dims as the
+    tensor's shape says, else None."""
+    values = _vector(shapes, node, position)
+    if values is not None:
+        return None if any(v < -1 for v in values) else tuple(values)
+    shape = shapes._input(node, position)
+    if shape is not None and len(shape) == 1 and shape[0] >= 0:
+        return (-1,) * shape[0]
+    return None
+
+
+def _axis(node, axis, rank, what="axis"):
+    """``axis`` in [-rank, rank) made positive; refused outside it."""
+    if axis < -rank or axis >= rank:
+        _refuse(node, "%s %d is outside [%d, %d) for its input of rank %d (TensorFlow's shape function refuses it on "
+                      "import)" % (what, axis, -rank, rank, rank))
+    return axis + rank if axis < 0 else axis
 
 
 def _ints(node, key):
@@ -105,7 +154,8 @@ def _reshape(shapes, node):
     value = shapes._input(node, 0)
     found = shapes.const_values(node, 1)
     if found is None or found[1] != 1:
-        return None
+        shape = shapes._input(node, 1)  # a computed shape of k values: k unknown dims (MakeShapeFromShapeTensor)
+        return (-1,) * shape[0] if found is None and shape is not None and len(shape) == 1 and shape[0] >= 0 else None
     target = found[0]
     if any(d < -1 for d in target):
         return None
@@ -171,3 +221,85 @@ def _concat(shapes, node):
     else:
         out[at] = -1
     return tuple(out)
+
+
+def _matmul(shapes, node):
+    a, b = shapes._input(node, 0), shapes._input(node, 1)
+    if node.op == "MatMul":
+        _with_rank(node, 0, a, 2)
+        _with_rank(node, 1, b, 2)
+        flip_a, flip_b, names = _flag(node, "transpose_a"), _flag(node, "transpose_b"), ("transpose_a", "transpose_b")
+    else:
+        _with_rank(node, 0, a, 2, at_least=True)
+        _with_rank(node, 1, b, 2, at_least=True)
+        flip_a, flip_b, names = _flag(node, "adj_x"), _flag(node, "adj_y"), ("adj_x", "adj_y")
+    inner_a = _dim(a, -2 if flip_a else -1)
+    inner_b = _dim(b, -1 if flip_b else -2)
+    if inner_a >= 0 and inner_b >= 0 and inner_a != inner_b:
+        _refuse(node, "its inputs have shapes %s and %s; with %s=%s and %s=%s the inner dimensions %d and %d "
+                      "differ (TensorFlow's shape function refuses it on import)"
+                % (_text(a), _text(b), names[0], str(flip_a).lower(), names[1], str(flip_b).lower(),
+                   inner_a, inner_b))
+    rows, cols = _dim(a, -1 if flip_a else -2), _dim(b, -2 if flip_b else -1)
+    if node.op == "MatMul":
+        return (rows, cols)
+    if a is None or b is None:
+        return None
+    batch_a, batch_b = a[:-2], b[:-2]
+    if node.op == "BatchMatMul":
+        if len(batch_a) != len(batch_b):
+            return None
+        batch = tuple(x if x == y else -1 for x, y in zip(batch_a, batch_b))
+    else:
+        batch = _broadcast_dims(batch_a, batch_b)
+        if batch is None:
+            return None
+    return batch + (rows, cols)
+
+
+def _broadcast_dims(a, b):
+    """Broadcast of two known-rank dim tuples without refusing (None where they conflict)."""
+    rank = max(len(a), len(b))
+    a, b = (1,) * (rank - len(a)) + tuple(a), (1,) * (rank - len(b)) + tuple(b)
+    out = []
+    for x, y in zip(a, b):
+        if x == y:
+            out.append(x)
+        elif x == 1:
+            out.append(y if y >= 0 else -1)
+        elif y == 1:
+            out.append(x if x >= 0 else -1)
+        elif x < 0 or y < 0:
+            out.append(-1)
+        else:
+            return None
+    return tuple(out)
+
+
+def _broadcast(shapes, node):
+    a, b = shapes._input(node, 0), shapes._input(node, 1)
+    if a is None or b is None:
+        return None
+    rank = max(len(a), len(b))
+    padded_a, padded_b = (1,) * (rank - len(a)) + a, (1,) * (rank - len(b)) + b
+    for x, y in zip(padded_a, padded_b):
+        if x >= 0 and y >= 0 and x != y and x != 1 and y != 1:
+            _refuse(node, "its inputs have shapes %s and %s, which do not broadcast (%d against %d; TensorFlow's "
+                          "shape function refuses it on import)" % (_text(a), _text(b), x, y))
+    return _broadcast_dims(a, b)
+
+
+def _bias_add(shapes, node):
+    value, bias = shapes._input(node, 0), shapes._input(node, 1)
+    nchw = node.op == "BiasAdd" and _string(node, "data_format", "NHWC") == "NCHW"
+    _with_rank(node, 0, value, 3 if nchw else 2, at_least=True)
+    _with_rank(node, 1, bias, 1)
+    if value is None:
+        return None
+    if nchw and len(value) != 4:  # TF 1.x merges dim -3, TF 2.x dim 1: they agree at rank 4 only
+        return None
+    index = 1 if nchw else len(value) - 1
+    channels = _merge_dim(node, value[index], _dim(bias, 0),
+                          "its value has %%d channels (%s), its bias %%d values (TensorFlow's shape function "
+                          "refuses it on import)" % ("dim 1, data_format NCHW" if nchw else "last dim"))
+    return value[:index] + (channels,) + value[index + 1:]

@@ -237,7 +237,10 @@ def test_copy_gives_feedback(qtbot, window):
     window.outputs.copy_button.click()
     names = window.outputs.outputs()
     assert QApplication.clipboard().text() == ",".join(names)
-    assert window.statusBar().currentMessage().startswith("Copied %d output names" % len(names))
+    bar = window.statusBar()  # the whole message; as shown it is cut with "…" to the room the window has
+    assert bar.full_message() == "Copied %d output names: %s" % (len(names), ",".join(names))
+    assert bar.currentMessage().startswith("Copied") and bar.fontMetrics().width(bar.currentMessage()) <= \
+        bar.message_width()
 
 
 def test_refused_drop_reason_is_shown_in_full_until_the_next_action(qtbot, window, tmp_path):

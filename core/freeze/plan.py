@@ -21,6 +21,7 @@ from core.freeze.init_guards import CHECK_OPS, initialized_checks
 from core.freeze.missing import suggest
 from core.freeze.node_bytes import RawNode, filter_colocation
 from core.freeze.keep_search import reachable
+from core.freeze.loop_frames import check_frames
 from core.freeze.node_rewrites import REWRITTEN_OPS, copied_as_is, gather_axis_nodes, plan_node, resource_dtypes
 from core.freeze.plan_nodes import NodePlan, SourceNodes
 from core.freeze.tables import embed_vocabularies, hash_table_imports, missing_initializers, table_note
@@ -200,6 +201,7 @@ def plan_freeze(model, outputs, keep_devices=False, edits=None, cancel=None, tar
     path = model.location.model_file
     kept = kept_nodes(model, outputs, _target_edits(model, target_tf, edits), cancel)
     _refuse_variable_updates(kept, target_tf)
+    check_frames(kept, path)
     check_kept_nodes(model, kept.keep, kept.nodes, kept.sources, kept.index, kept.edits.replaced, path,
                      in_order=kept.in_order)
     variables = variable_values(model, kept.variable_nodes(), saver=saver, init_missing=init_missing)

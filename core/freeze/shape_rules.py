@@ -131,6 +131,8 @@ def _conv(shapes, node):
                           "(TensorFlow's shape function refuses it on import)"
                     % (depth, data_format, filter_depth, _text(filters)))
     strides, dilations = _ints(node, "strides") or [], _ints(node, "dilations") or [1, 1, 1, 1]
+    _four_values(node, "stride", strides)
+    _four_values(node, "dilation", dilations)
     padding = node.attr["padding"].s.decode("ascii", "replace") if "padding" in node.attr else ""
     rows_at, cols_at = (1, 2) if data_format == "NHWC" else (2, 3)
     if len(strides) != 4 or len(dilations) != 4 or (depthwise and dilations != [1, 1, 1, 1]):
@@ -148,6 +150,14 @@ def _conv(shapes, node):
     if data_format == "NHWC":
         return (batch, rows, cols, out_depth)
     return (batch, out_depth, rows, cols)
+
+
+def _four_values(node, what, values):
+    """Conv2D's and the pools' shape functions need 4 values in strides, dilations and ksize, whatever the
+    input shapes are ("... requires the stride attribute to contain 4 values, but got: 0")."""
+    if len(values) != 4:
+        _refuse(node, "its %s attr holds %d value(s), TensorFlow's shape function needs 4 (it refuses it on import)"
+                % (what, len(values)))
 
 
 def _reshape(shapes, node):

@@ -4,8 +4,8 @@ Prod, Max, Min, All, Any), ArgMax, ArgMin, Select, Merge, LoopCond, Equal and No
 
 Each gives every output at most as specific as TensorFlow's function, and refuses only where it fails."""
 
-from core.freeze.shape_rules import (_axis, _broadcast, _dim, _flag, _ints, _merge_dim, _merge_shapes, _refuse,
-                                     _scalar, _string, _text, _window, _with_rank)
+from core.freeze.shape_rules import (_axis, _broadcast, _dim, _flag, _four_values, _ints, _merge_dim, _merge_shapes,
+                                     _refuse, _scalar, _string, _text, _window, _with_rank)
 
 _FAILS = " (TensorFlow's shape function refuses it on import)"
 _REDUCTION_INDICES_VECTOR = 21  # from this GraphDef version on, a reduction's indices are a scalar or a vector
@@ -37,6 +37,8 @@ def _pool(shapes, node):
     data_format = _string(node, "data_format", "NHWC")
     padding = _string(node, "padding", "")
     kernel, strides = _ints(node, "ksize") or [], _ints(node, "strides") or []
+    _four_values(node, "stride", strides)
+    _four_values(node, "ksize", kernel)
     if data_format not in ("NHWC", "NCHW") or padding not in ("SAME", "VALID") or len(kernel) != 4 or \
             len(strides) != 4:
         return None

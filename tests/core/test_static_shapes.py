@@ -118,11 +118,11 @@ def _bias_add(value, bias, data_format=None):
     return build
 
 
-def _conv(kind, value, filters, data_format="NHWC", padding="SAME"):
+def _conv(kind, value, filters, data_format="NHWC", padding="SAME", strides=(1, 1, 1, 1)):
     def build(graph):
         placeholder(graph, "x", value)
         const(graph, "f", filters)
-        op(graph, "y", kind, ["x", "f"], strides=[1, 1, 1, 1], padding=padding, data_format=data_format)
+        op(graph, "y", kind, ["x", "f"], strides=list(strides), padding=padding, data_format=data_format)
     return build
 
 
@@ -338,6 +338,12 @@ CASES = [
     ("conv2d, filter depth differs", _conv("Conv2D", [1, 8, 8, 3], [3, 3, 4, 2]), ("'y' (Conv2D)", "3 channels")),
     ("conv2d, grouped", _conv("Conv2D", [1, 8, 8, 6], [3, 3, 3, 2]), ("6 channels",)),
     ("conv2d NCHW", _conv("Conv2D", [1, 3, 8, 8], [3, 3, 3, 2], "NCHW"), ()),
+    ("conv2d, 3 strides", _conv("Conv2D", [1, 8, 8, 3], [3, 3, 3, 2], strides=(1, 1, 1)),
+     ("'y' (Conv2D)", "stride attr holds 3 value(s)")),
+    ("conv2d, strides emptied, input unknown", _conv("Conv2D", [-1, -1, -1, 3], [3, 3, 3, 2], strides=()),
+     ("stride attr holds 0 value(s)",)),
+    ("depthwise, 2 strides", _conv("DepthwiseConv2dNative", [1, 8, 8, 3], [3, 3, 3, 1], strides=(1, 1)),
+     ("(DepthwiseConv2dNative)", "stride attr")),
     ("conv2d NCHW, channels last", _conv("Conv2D", [1, 8, 8, 3], [3, 3, 3, 2], "NCHW"), ("8 channels",)),
     ("depthwise", _conv("DepthwiseConv2dNative", [1, 8, 8, 3], [3, 3, 3, 2]), ()),
     ("depthwise, filter depth differs", _conv("DepthwiseConv2dNative", [1, 8, 8, 3], [3, 3, 4, 1]),
@@ -481,6 +487,12 @@ CASES += (
     [_refused("pad of rank 3", [P("x", [2, 3]), C("p", [1, 1, 0, 2, 0, 0], dims=[3, 2]),
                                 N("y", "Pad", ["x", "p"], T=F, Tpaddings=I)], ("'y' (Pad)",))] +
     _op_case("max pool", [P("x", [1, 8, 8, 3])], ("MaxPool", ["x"], _POOL), [1, 4, 4, 3], [1, 8, 8, 3]) +
+    [_refused("max pool, 3 ksize values",
+              [P("x", [1, 8, 8, 3]), N("y", "MaxPool", ["x"], **dict(_POOL, ksize=[1, 2, 2]))],
+              ("'y' (MaxPool)", "ksize attr holds 3")),
+     _refused("avg pool, strides emptied",
+              [P("x", [-1, -1, -1, 3]), N("y", "AvgPool", ["x"], **dict(_POOL, strides=[]))],
+              ("'y' (AvgPool)", "stride attr holds 0"))] +
     _op_case("avg pool same", [P("x", [1, 7, 7, 3])], ("AvgPool", ["x"], dict(_POOL, padding="SAME")),
              [1, 4, 4, 3], [1, 3, 3, 3]) +
     _op_case("select", [P("c", [-1], B), P("t", [-1, 3]), P("e", [2, -1])], ("Select", ["c", "t", "e"], dict(T=F)),

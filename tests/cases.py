@@ -423,11 +423,15 @@ CASES = [
          error=("cannot restore these variables", "'dense/kernel' (VariableV2)", "attr ''"), args=FREEZE_MLP),
     Case("a frozen variable with an attr entry without a name", "mlp", _meta_node_with_raw(
         "dense/kernel", length_field(5, length_field(3, b"_class") + length_field(2, b"\x12\x00"))), names=META,
-        error=("cannot restore these variables", "'dense/kernel' (VariableV2)", "attr ''"), args=FREEZE_MLP),
+        error=("'dense/kernel' (VariableV2)", "attr entry without a name", "attr ''"), args=FREEZE_MLP),
     Case("a kept MatMul with an attr entry without a name", "mlp", _meta_node_with_raw(
         "dense/MatMul", length_field(5, length_field(2, b"\x30\x01"))), names=META,
-        error=("cannot freeze for TensorFlow 1.4", "MatMul attr '' (an entry without a name)", "dense/MatMul"),
+        error=("'dense/MatMul' (MatMul)", "attr entry without a name", "attr ''"),
         args=FREEZE_MLP),
+    # the campaign's v1:178368516: the key's tag flipped to field 3; protobuf's Python parser drops the entry
+    Case("a kept MatMul's attr entry whose key became another field", "mlp", _meta_node_with_raw(
+        "dense/MatMul", length_field(5, length_field(3, b"_class") + length_field(2, b"\x30\x01"))), names=META,
+        error=("'dense/MatMul' (MatMul) has an attr entry without a name",), args=FREEZE_MLP),
     Case("_output_shapes with no shape for an output", "dtypes", _meta(_output_shapes_emptied), names=META,
          error=("'Cast'", "records 0 shape(s) for 1 output(s)"), args=("--outputs", "y64,y16,yint,ybool")),
     Case("Const shape disagrees with its _output_shapes", "partitioned", _meta(_const_reshaped), names=META,
@@ -535,6 +539,7 @@ REPRODUCERS = [
     ("dtypes", 86336097, "a _class loc:@ naming no node (a flipped byte): TF's importer refuses it, we froze"),
     ("resource_vars", 842190800, "a flipped byte in an OpDef's allowed_values: TF's parser refuses the .meta, "
                                  "we skipped the field as unknown"),
+    ("partitioned", 756124165, "a partition slice's own entry with a dim of -1: TF's reader refuses it, we froze"),
     # drawn from the shapes family alone (--only shapes): a 4th item names the family
     ("lstm", 501882698, "_output_shapes of a Sigmoid in the while loop that reads split:3 made [?,1]: unloadable .pb",
      "shapes"),

@@ -176,6 +176,7 @@ class CheckpointReader(object):
                 raise ModelError("corrupt: slice %s of tensor %s lies outside its shape %s"
                                  % (extents, quote(name), list(shape)), self.index_path)
             part = self._slice_proto(name, proto, slice_proto)
+            self._shape(name, part)  # TF's reader refuses a slice entry's invalid shape ("Invaid tensor shape")
             if part.dtype != proto.dtype:  # TF reads the slice as its own dtype, copies it as the tensor's
                 raise ModelError("corrupt: a slice of tensor %s is stored as %s, the tensor is %s"
                                  % (quote(name), dtypes.name(part.dtype), dtypes.name(proto.dtype)), self.index_path)

@@ -96,6 +96,20 @@ class LoadedGraph(object):
                     pos = hit + 1
         return sorted(found)
 
+    def nodes_matching(self, pattern):
+        """The positions of the nodes whose bytes hold a match of ``pattern`` (a compiled bytes regex), sorted;
+        None for a text graph. One regex search of the file's bytes."""
+        if self.data is None:
+            return None
+        starts, ends, _ = self._scan()
+        first, last = self.graph_span
+        found = set()
+        for match in pattern.finditer(self.data, first, last):
+            node = bisect.bisect_right(starts, match.start()) - 1
+            if node >= 0 and match.end() <= ends[node]:
+                found.add(node)
+        return sorted(found)
+
     def node_length(self, position):
         """len(node_data(position)), read from the scan."""
         if self.data is None:

@@ -1,10 +1,16 @@
 """Checks a freeze makes on the nodes it keeps: ops the meta graph lists, no cycles, sane shapes."""
 
 import collections
+import re
 
 from core.errors import ModelError, quote
 from core.formats import dtypes
 from core.formats.node_table import node_table
+from core.formats.wire import LENGTH, iter_fields
+
+# An attr map entry (NodeDef field 5, tag 0x2a) that does not start with its key (tag 0x0a): empty, or keyless.
+# Any other 0x2a (a TensorProto's float_val, a byte of a string) only makes its node be read field by field.
+_KEYLESS_ENTRY = re.compile(br"\x2a(?:\x00|(?:[\x01-\x7f]|[\x80-\xff][\x00-\x7f])[^\x0a])")
 
 
 def check_kept_nodes(model, keep, nodes, sources, index, replaced, path, in_order=False):
@@ -37,12 +43,47 @@ def check_kept_nodes(model, keep, nodes, sources, index, replaced, path, in_orde
     for position in positions:
         if names[position] not in replaced:
             _check_attrs(messages[position], path)
+    _check_attr_keys(graph, table, keep, replaced, path)
     colocated = graph.nodes_holding((b"_class",)) if graph is not None else None
     positions = table.kept_positions(keep) if colocated is None else (p for p in colocated if names[p] in keep)
     for position in positions:
         _check_colocation(messages[position], table.index, path)
     if not in_order and not _in_source_order(keep, nodes, sources, index):
         _refuse_cycles(keep, nodes, sources, path)
+
+
+def _check_attr_keys(graph, table, keep, replaced, path):
+    """An attr entry without a key is attr '' to TensorFlow's C++ parser, which no op declares: every run fails
+    ("NodeDef mentions attr ''"). Protobuf's Python parser drops such an entry, so the bytes are read."""
+    names, messages = table.names, table.graph_def.node
+    suspects = graph.nodes_matching(_KEYLESS_ENTRY) if graph is not None else None
+    if suspects is None:
+        for position in table.kept_positions(keep):
+            if "" in messages[position].attr and names[position] not in replaced:
+                _refuse_keyless(names[position], table.ops[position], path)
+        return
+    for position in suspects:
+        if names[position] in keep and names[position] not in replaced:
+            data = graph.node_data(position)
+            try:
+                entries = [(s, e) for n, w, _, s, e in iter_fields(data) if n == 5 and w == LENGTH]
+                if any(not _entry_key(data, s, e) for s, e in entries):
+                    _refuse_keyless(names[position], table.ops[position], path)
+            except ValueError:  # not a NodeDef's fields (a group): the NodeDef parser's error stands
+                continue
+
+
+def _entry_key(data, start, end):
+    key = None
+    for number, wire, _, s, e in iter_fields(data, start, end):
+        if number == 1 and wire == LENGTH:
+            key = bytes(data[s:e])
+    return key
+
+
+def _refuse_keyless(name, op, path):
+    raise ModelError("node %s (%s) has an attr entry without a name (attr ''): TensorFlow refuses to run it "
+                     "(damaged?)" % (quote(name), op), path)
 
 
 def _check_colocation(node, index, path):

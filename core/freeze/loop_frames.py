@@ -26,7 +26,7 @@ def check_frames(kept, path=None):
     """
     if not any(name in kept.keep for name in kept.table.named(_ENTERS)):
         return
-    keep, sources = kept.keep, kept.sources
+    keep, sources = sorted(kept.keep), kept.sources  # in name order: the same node is named on every run
     consumers = collections.defaultdict(list)
     for name in keep:
         for source in sources[name]:

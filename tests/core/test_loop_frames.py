@@ -29,7 +29,7 @@ CASES = [
     ("as written", lambda meta: None, None),
     ("every Enter renamed alike", _frame_names(None, b"another_loop"), None),
     ("one Enter in another frame", _frame_names(["encoder/rnn/while/Enter_2"], b"BOGUS"),
-     ["'encoder/rnn/while/Merge_2'", "different while-loop frames", "'BOGUS'", "executor refuses"]),
+     ["has inputs from different while-loop frames", "in frame 'BOGUS'", "executor refuses"]),
     ("one Enter without a frame name", _frame_names(["encoder/rnn/while/Enter_2"], b""),
      ["'encoder/rnn/while/Enter_2' (Enter) has no frame name"]),
 ]

@@ -75,6 +75,7 @@ def _graph(*nodes):
 
 def _ints(values):
     def setter(attr):
+        del attr.list.i[:]  # a value, not appended to one set before (8 dilations: TF's shape function refuses them)
         attr.list.i.extend(values)
     return setter
 

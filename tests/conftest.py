@@ -73,6 +73,15 @@ def tf14_fixture(request):
     return load_fixture(request.param)
 
 
+@pytest.fixture(scope="module")
+def judge():
+    """TensorFlow (this interpreter's) as a judge in a child process (tests/tf_judge.py)."""
+    from tests.tf_judge import Judge
+    judge = Judge()
+    yield judge
+    judge.close()
+
+
 @pytest.fixture(scope="session")
 def tf():
     """TensorFlow's v1 API (tf.compat.v1 on 2.x, tf on 1.4)."""

@@ -7,23 +7,15 @@ unknown (its attr and its recorded `_output_shapes`), so nothing before the run 
 feed of the wrong width fails in MatMul's kernel."""
 
 import numpy as np
-import pytest
 
 from core import api
 from core.formats import protos
 from tests import damage
 from tests.conftest import copy_fixture
-from tests.tf_judge import CORRECT, SAME_RUN_ERROR, UNLOADABLE, Judge, judge_freeze
+from tests.tf_judge import CORRECT, SAME_RUN_ERROR, UNLOADABLE, judge_freeze
 from tests.tf_runtime import tensorflow
 
 tensorflow()
-
-
-@pytest.fixture(scope="module")
-def judge():
-    judge = Judge()
-    yield judge
-    judge.close()
 
 
 def _unknown_input_shape(meta):

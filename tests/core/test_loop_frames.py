@@ -3,15 +3,12 @@
 installed TensorFlow (a child process, tests/tf_judge.py) fails running the same files; unchanged, or with every
 Enter renamed alike, it freezes to TensorFlow's values."""
 
-import os
-
 import pytest
 
-from core import api
-from tests import damage, tf_oracle
+from tests import damage
 from tests.conftest import copy_fixture
-from tests.tf_judge import Judge
 from tests.tf_runtime import tensorflow
+from tests.verdicts import assert_verdict_is_tensorflows
 
 tensorflow()
 
@@ -35,31 +32,8 @@ CASES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def judge():
-    judge = Judge()
-    yield judge
-    judge.close()
-
-
 @pytest.mark.parametrize("case,edit,words", CASES, ids=[c[0] for c in CASES])
 def test_frames_refused_as_tensorflows_executor_refuses(tmp_path, judge, case, edit, words):
     fixture = copy_fixture("lstm", tmp_path)
     damage.edit_meta(fixture.meta, edit)
-    expected, how = judge.oracle(fixture.meta, fixture.prefix, fixture.outputs, fixture.feeds)
-    destination = str(tmp_path / "frozen.pb")
-    refusal = None
-    try:
-        with api.open_model(fixture.folder) as loaded:
-            api.freeze(loaded, api.FreezeRequest(fixture.outputs, destination=destination))
-    except api.ModelError as exc:
-        refusal = str(exc)
-    if words is None:
-        assert expected is not None and refusal is None, (how, refusal)
-        actual, why = judge.frozen(destination, fixture.outputs, fixture.feeds)
-        assert actual is not None, why
-        assert tf_oracle.differences(actual, expected) == []
-    else:
-        assert expected is None, "TensorFlow runs these files, the rule is not TF's"
-        assert refusal is not None and "\n" not in refusal and all(w in refusal for w in words), refusal
-        assert not os.path.exists(destination)
+    assert_verdict_is_tensorflows(judge, fixture, str(tmp_path / "frozen.pb"), words)

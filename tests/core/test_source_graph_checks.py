@@ -12,8 +12,8 @@ import pytest
 from core import api
 from tests import damage, tf_oracle
 from tests.conftest import copy_fixture
-from tests.tf_judge import Judge
 from tests.tf_runtime import installed_version, tensorflow
+from tests.verdicts import assert_verdict_is_tensorflows
 
 tensorflow()
 
@@ -98,37 +98,12 @@ CASES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def judge():
-    judge = Judge()
-    yield judge
-    judge.close()
-
-
 @pytest.mark.parametrize("case,name,change,words", CASES, ids=[c[0] for c in CASES])
 def test_dropped_node_refused_as_tensorflow_refuses_the_file(tmp_path, judge, case, name, change, words):
     fixture = copy_fixture("mlp", tmp_path)
     damage.edit_meta(fixture.meta, _edit(name, change))
-    destination = str(tmp_path / "frozen.pb")
-    expected, how = judge.ask("oracle", fixture.meta, fixture.outputs, fixture.feeds, fixture.prefix)
-    refusal = None
-    try:
-        with api.open_model(fixture.folder) as loaded:
-            api.freeze(loaded, api.FreezeRequest(fixture.outputs, destination=destination))
-    except api.ModelError as exc:
-        refusal = str(exc)
-    if words is None:
-        assert expected is not None, "TensorFlow refuses the files: %s" % how
-        assert refusal is None, refusal
-        actual, why = judge.frozen(destination, fixture.outputs, fixture.feeds)
-        assert actual is not None, why
-        assert tf_oracle.differences(actual, expected) == []
-    else:
-        assert expected is None, "TensorFlow imports and restores these files, the rule is not TF's"
-        assert refusal is not None and "\n" not in refusal, refusal
-        for word in ["the graph is damaged", "TensorFlow would not import this file"] + words:
-            assert word in refusal, (word, refusal)
-        assert not os.path.exists(destination)
+    assert_verdict_is_tensorflows(judge, fixture, str(tmp_path / "frozen.pb"), words, whole_saver=True,
+                                  always=["the graph is damaged", "TensorFlow would not import this file"])
 
 
 def test_frozen_variable_is_checked_as_the_restore_runs_it(tmp_path, judge):

@@ -4,15 +4,12 @@ reader's, or its restore's validate_shape in the `.meta`; the installed TensorFl
 stack, 2.x on the current one, in a child process: tests/tf_judge.py) restores the same files, and the freeze
 must refuse exactly when it refuses, and otherwise write a graph giving TensorFlow's values."""
 
-import os
-
 import pytest
 
-from core import api
-from tests import damage, tf_oracle
+from tests import damage
 from tests.conftest import copy_fixture
-from tests.tf_judge import Judge
 from tests.tf_runtime import tensorflow
+from tests.verdicts import assert_verdict_is_tensorflows
 
 tensorflow()
 
@@ -73,35 +70,9 @@ CASES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def judge():
-    judge = Judge()
-    yield judge
-    judge.close()
-
-
 @pytest.mark.parametrize("case,fixture_name,edit,words", CASES, ids=[c[0] for c in CASES])
 def test_variable_shapes_refused_as_tensorflows_restore_refuses(tmp_path, judge, case, fixture_name, edit, words):
     fixture = copy_fixture(fixture_name, tmp_path)
     damage.edit_meta(fixture.meta, edit)
-    expected, how = judge.oracle(fixture.meta, fixture.prefix, fixture.outputs, fixture.feeds)
-    destination = str(tmp_path / "frozen.pb")
-    refusal = None
-    try:
-        with api.open_model(fixture.folder) as loaded:
-            api.freeze(loaded, api.FreezeRequest(fixture.outputs, destination=destination))
-    except api.ModelError as exc:
-        refusal = str(exc)
-    if words is None:
-        assert expected is not None, "TensorFlow refuses the files: %s" % how
-        assert refusal is None, refusal
-        actual, why = judge.frozen(destination, fixture.outputs, fixture.feeds)
-        assert actual is not None, why
-        assert tf_oracle.differences(actual, expected) == []
-    else:
-        assert expected is None, "TensorFlow restores these files, the rule is not TF's"
-        assert refusal is not None and "\n" not in refusal, refusal
-        rule = "TensorFlow would not restore these files"
-        for word in ([rule] if "in the graph" not in words[0] else []) + words:
-            assert word in refusal, (word, refusal)
-        assert not os.path.exists(destination)
+    rule = ["TensorFlow would not restore these files"] if words is not None and "in the graph" not in words[0] else []
+    assert_verdict_is_tensorflows(judge, fixture, str(tmp_path / "frozen.pb"), words, always=rule)

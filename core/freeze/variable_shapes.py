@@ -14,6 +14,7 @@ imports the variable node and runs its kernel and the saver's Assign first. Meas
 
 from core.errors import ModelError, quote
 from core.formats.node_table import node_table
+from core.freeze.shape_rules import _text
 from core.names import node_name
 
 _REF_VARIABLES = frozenset(["Variable", "VariableV2"])
@@ -30,10 +31,6 @@ def _dims(proto):
 
 def _compatible(a, b):
     return a is None or b is None or (len(a) == len(b) and all(x < 0 or y < 0 or x == y for x, y in zip(a, b)))
-
-
-def _text(dims):
-    return "unknown" if dims is None else "[%s]" % ",".join("?" if d < 0 else str(d) for d in dims)
 
 
 def _recorded(node):
